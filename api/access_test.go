@@ -1,0 +1,225 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"tsunagu/internal/care"
+	"tsunagu/internal/store"
+	"tsunagu/internal/store/storetest"
+)
+
+// Kinds of operation, by what reaching them takes.
+const (
+	kPublic    = "public"    // no session
+	kSelf      = "self"      // the caller's own account
+	kDirectory = "directory" // any full session (caseload, directories, registering a patient)
+	kAdmin     = "admin"     // network or facility administrators
+	kPatient   = "patient"   // a patient the caller reaches (team member)
+	kManage    = "manage"    // edit a patient's demographics, consent or team
+	kChart     = "chart"     // chart content: clinical professions on the team
+)
+
+type accessCase struct {
+	kind string
+	body func(r *region) any
+	// expiredOK lists statuses accepted for a session whose password expired
+	// (only the password change and the own account stay reachable).
+	expiredOK []int
+}
+
+// accessCases has one entry for every operation of the OpenAPI document;
+// TestEveryOperationAccess fails when an operation has none.
+var accessCases = map[string]accessCase{
+	"signIn":  {kind: kPublic},
+	"signOut": {kind: kPublic},
+	"getMe":   {kind: kSelf, expiredOK: []int{200}},
+	"changePassword": {kind: kSelf, body: func(*region) any {
+		return map[string]any{"current_password": "wrong-password-x", "new_password": "another-long-password-1"}
+	}, expiredOK: []int{422}},
+	"startTOTP":      {kind: kSelf},
+	"confirmTOTP":    {kind: kSelf, body: func(*region) any { return map[string]any{"code": "123456"} }},
+	"listFacilities": {kind: kDirectory},
+	"listUsers":      {kind: kDirectory},
+	"listPatients":   {kind: kDirectory},
+	"createPatient": {kind: kDirectory, body: func(*region) any {
+		return map[string]any{"name": "見本 別人", "name_kana": "ミホン ベツジン", "birth_date": "1950-01-01", "sex": "male", "address": "架空", "phone": ""}
+	}},
+	"createFacility": {kind: kAdmin, body: func(*region) any {
+		return map[string]any{"name": "新施設", "name_kana": "シンシセツ", "kind": "clinic"}
+	}},
+	"createUser": {kind: kAdmin, body: func(r *region) any {
+		return map[string]any{"login_id": "new.staff", "name": "新人", "name_kana": "シンジン", "profession": "nurse", "facility_id": r.clinic, "password": "a-long-initial-password"}
+	}},
+	"updateUser": {kind: kAdmin, body: func(*region) any { return map[string]any{"name": "改名"} }},
+	"listAudit":  {kind: kAdmin},
+	"getPatient": {kind: kPatient},
+	"getTeam":    {kind: kPatient},
+	"updatePatient": {kind: kManage, body: func(*region) any {
+		return map[string]any{"version": 1, "name": "見本 変更", "name_kana": "ミホン ヘンコウ", "birth_date": "1940-02-03", "sex": "female", "address": "架空", "phone": ""}
+	}},
+	"getAccessLog":     {kind: kManage},
+	"createConsent":    {kind: kManage, body: func(*region) any { return map[string]any{"obtained_on": "2026-11-02", "scope": "full"} }},
+	"withdrawConsent":  {kind: kManage, body: func(*region) any { return map[string]any{"reason": "テスト"} }},
+	"addTeamMember":    {kind: kManage, body: func(r *region) any { return map[string]any{"user_id": r.outsider.ID, "role": "other"} }},
+	"removeTeamMember": {kind: kManage},
+}
+
+var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// fill replaces the path parameters of an operation with the region's ids.
+func fill(path string, r *region) string {
+	return pathParam.ReplaceAllStringFunc(path, func(p string) string {
+		switch p {
+		case "{id}":
+			if strings.HasPrefix(path, "/api/v1/users/") {
+				return r.doctor.ID
+			}
+			return r.patientID
+		case "{cid}":
+			return r.consentID
+		case "{user_id}":
+			return r.nurse.ID
+		}
+		return "00000000-0000-7000-8000-000000000000"
+	})
+}
+
+type operation struct{ id, method, path string }
+
+func operations(h *harness) []operation {
+	var ops []operation
+	for path, item := range h.hapi.OpenAPI().Paths {
+		for _, mo := range []struct {
+			m string
+			o *huma.Operation
+		}{{"GET", item.Get}, {"POST", item.Post}, {"PUT", item.Put}, {"PATCH", item.Patch}, {"DELETE", item.Delete}} {
+			if mo.o != nil {
+				ops = append(ops, operation{id: mo.o.OperationID, method: mo.m, path: path})
+			}
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].id < ops[j].id })
+	return ops
+}
+
+// TestEveryOperationAccess walks every operation in the OpenAPI document
+// and checks it for a user off the team, a non-clinical team member, a
+// suspended account and an expired password: the right status, and never
+// the patient's data in the body.
+func TestEveryOperationAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		ops := operations(h)
+		if len(ops) < len(accessCases) {
+			t.Fatalf("OpenAPI lists %d operations, fewer than the %d cases", len(ops), len(accessCases))
+		}
+		outsiderC := h.signIn(r.outsider)
+		suspended := h.mustUser(r.station, care.ProfNurse)
+		suspendedC := h.signIn(suspended)
+		if _, err := h.db.SQL().Exec(h.db.SQL().Rebind(`UPDATE app_user SET status = 'suspended' WHERE id = ?`), suspended.ID); err != nil {
+			t.Fatal(err)
+		}
+		expired := h.mustUser(r.station, care.ProfNurse, func(u *store.User) { u.PasswordChangedAt = h.clock.Now().Add(-91 * 24 * time.Hour) })
+		expiredC := h.anon()
+		expiredC.who = "expired"
+		if res := expiredC.do("POST", "/api/v1/session", map[string]any{"login_id": expired.LoginID, "password": testPassword}); res.status != 403 || res.code() != care.CodePasswordExpired {
+			t.Fatalf("expired sign-in: %d %s", res.status, res.body)
+		}
+		// The same 404 for a patient that does not exist, to compare with.
+		unknown := outsiderC.must(404, "GET", "/api/v1/patients/01900000-0000-7000-8000-000000000000", nil)
+
+		for _, o := range ops {
+			c, ok := accessCases[o.id]
+			if !ok {
+				t.Errorf("operation %s (%s %s) has no access case: add one to accessCases", o.id, o.method, o.path)
+				continue
+			}
+			if c.kind == kPublic {
+				continue
+			}
+			path := fill(o.path, r)
+			var body any
+			if c.body != nil {
+				body = c.body(r)
+			} else if o.method == http.MethodPost || o.method == http.MethodPut || o.method == http.MethodPatch {
+				body = map[string]any{}
+			}
+			check := func(who string, cl *client, want ...int) {
+				t.Helper()
+				res := cl.do(o.method, path, body)
+				if !containsInt(want, res.status) {
+					t.Errorf("%s %s as %s: status %d, want %v: %s", o.id, path, who, res.status, want, res.body)
+				}
+				if res.status >= 400 && strings.Contains(res.body, canaryName) {
+					t.Errorf("%s as %s: refusal leaks the patient's name: %s", o.id, who, res.body)
+				}
+				if res.status == 404 && stripRequestID(res.body) != stripRequestID(unknown.body) {
+					t.Errorf("%s as %s: 404 differs from an unknown id's: %s vs %s", o.id, who, res.body, unknown.body)
+				}
+				if res.status >= 500 {
+					t.Errorf("%s as %s: server error %s", o.id, who, res.body)
+				}
+			}
+			t.Run(o.id, func(t *testing.T) {
+				check("suspended", suspendedC, 401)
+				if c.expiredOK != nil {
+					check("expired", expiredC, c.expiredOK...)
+				} else {
+					check("expired", expiredC, 403)
+				}
+				switch c.kind {
+				case kSelf:
+					check("outsider", outsiderC, 200, 201, 409, 422)
+				case kDirectory:
+					check("outsider", outsiderC, 200, 201)
+				case kAdmin:
+					check("outsider", outsiderC, 403)
+					check("non-clinical member", r.helperC, 403)
+				case kPatient:
+					check("outsider", outsiderC, 404)
+					check("non-clinical member", r.helperC, 200)
+				case kManage:
+					check("outsider", outsiderC, 404)
+					check("non-clinical member", r.helperC, 403)
+				case kChart:
+					check("outsider", outsiderC, 404)
+					check("non-clinical member", r.helperC, 403)
+				}
+			})
+		}
+		// The caseload of the outsider never lists the patient.
+		if res := outsiderC.must(200, "GET", "/api/v1/patients", nil); strings.Contains(res.body, r.patientID) || strings.Contains(res.body, canaryName) {
+			t.Errorf("outsider's caseload lists the patient: %s", res.body)
+		}
+		// Each refusal of a patient operation is in the audit log.
+		var denied int
+		h.db.Read(context.Background(), func(tx *store.Tx) error {
+			return tx.Get(context.Background(), &denied, `SELECT COUNT(*) FROM audit_event WHERE actor_id = ? AND result = 'denied' AND patient_id = ?`, r.outsider.ID, r.patientID)
+		})
+		if denied == 0 {
+			t.Error("the outsider's refused attempts were not audited")
+		}
+	})
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+var requestIDField = regexp.MustCompile(`"request_id":"[^"]*"`)
+
+func stripRequestID(s string) string { return requestIDField.ReplaceAllString(s, "") }

@@ -1,0 +1,119 @@
+// Package api is Tsunagu's HTTP API: huma operations on the standard
+// net/http mux. routes.go lists every operation; one file per resource holds
+// the handlers; errors.go maps application errors to problem+json in one
+// place. openapi.yaml beside this file is the committed contract.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/google/uuid"
+
+	"tsunagu/internal/auth"
+	"tsunagu/internal/care"
+	"tsunagu/internal/store"
+)
+
+// Version is the API version in the OpenAPI document.
+const Version = "1.0.0"
+
+// Options are the policies the API enforces.
+type Options struct {
+	RequireTOTP    bool
+	Password       auth.PasswordPolicy
+	DormantAfter   time.Duration // 0 = accounts never become dormant
+	SessionIdle    time.Duration
+	SessionMax     time.Duration
+	Care           care.Policy
+	SecureCookies  bool
+	TrustProxy     bool // take the client address from X-Forwarded-For
+	TOTPIssuer     string
+	ThrottleWindow time.Duration
+	MaxFailsLogin  int // failed sign-ins per account per window
+	MaxFailsAddr   int // failed sign-ins per address per window
+}
+
+// Deps are what the API is built from.
+type Deps struct {
+	DB      *store.DB
+	Hasher  *auth.Hasher
+	Log     *slog.Logger
+	Now     func() time.Time // the clock; injected so expiry is testable
+	NewID   func() string    // UUIDv7 source
+	Options Options
+	// Static serves everything outside /api, /healthz and /openapi (the web app).
+	Static http.Handler
+}
+
+// Server holds the dependencies of the handlers.
+type Server struct {
+	db     *store.DB
+	hasher *auth.Hasher
+	log    *slog.Logger
+	now    func() time.Time
+	newID  func() string
+	opt    Options
+}
+
+// New builds the HTTP handler of the whole API and the huma API (whose
+// OpenAPI document the contract test compares with openapi.yaml).
+func New(d Deps) (http.Handler, huma.API) {
+	s := &Server{db: d.DB, hasher: d.Hasher, log: d.Log, now: d.Now, newID: d.NewID, opt: d.Options}
+	if s.now == nil {
+		s.now = func() time.Time { return time.Now().UTC() }
+	}
+	if s.newID == nil {
+		s.newID = func() string { return uuid.Must(uuid.NewV7()).String() }
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.opt.TOTPIssuer == "" {
+		s.opt.TOTPIssuer = "Tsunagu"
+	}
+	if s.opt.ThrottleWindow == 0 {
+		s.opt.ThrottleWindow = 15 * time.Minute
+	}
+	if s.opt.MaxFailsLogin == 0 {
+		s.opt.MaxFailsLogin = 5
+	}
+	if s.opt.MaxFailsAddr == 0 {
+		s.opt.MaxFailsAddr = 30
+	}
+	mux := http.NewServeMux()
+	cfg := huma.DefaultConfig("Tsunagu API", Version)
+	cfg.Info.Description = "Care-team records, calendar and notifications for home medical care (在宅医療). Errors are RFC 9457 problem+json with a stable `code`."
+	cfg.OpenAPIPath = "/openapi"
+	cfg.DocsPath = ""
+	cfg.SchemasPath = ""
+	cfg.CreateHooks = nil // no $schema links in bodies: the app does not need them
+	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"session": {Type: "apiKey", In: "cookie", Name: SessionCookie},
+	}
+	hapi := humago.New(mux, cfg)
+	s.routes(hapi)
+	mux.HandleFunc("GET /healthz", s.healthz)
+	if d.Static != nil {
+		mux.Handle("/", d.Static)
+	}
+	return s.middleware(mux), hapi
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.db.SQL().PingContext(ctx); err != nil {
+		s.log.ErrorContext(ctx, "health check failed", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"status":"unavailable"}`))
+		return
+	}
+	w.Write([]byte(`{"status":"ok"}`))
+}

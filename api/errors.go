@@ -1,0 +1,197 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"tsunagu/internal/care"
+	"tsunagu/internal/store"
+)
+
+// Problem is an RFC 9457 problem detail with Tsunagu's stable code. Detail
+// is a message a user can act on, in the request's language; internal
+// causes never reach it (they go to the log with the request id).
+type Problem struct {
+	Type      string              `json:"type,omitempty"`
+	Title     string              `json:"title"`
+	Status    int                 `json:"status"`
+	Detail    string              `json:"detail,omitempty"`
+	Code      string              `json:"code" doc:"Stable machine-readable error code"`
+	RequestID string              `json:"request_id,omitempty"`
+	Errors    []*huma.ErrorDetail `json:"errors,omitempty"`
+}
+
+func (p *Problem) Error() string  { return p.Code + ": " + p.Detail }
+func (p *Problem) GetStatus() int { return p.Status }
+
+// ContentType makes huma answer problems as application/problem+json.
+func (p *Problem) ContentType(ct string) string {
+	if ct == "application/json" {
+		return "application/problem+json"
+	}
+	return ct
+}
+
+const codeInternal = "internal"
+
+type message struct {
+	status int
+	ja, en string
+}
+
+// messages is the one table from error code to HTTP status and user text.
+var messages = map[string]message{
+	care.CodeValidation:        {422, "入力内容に誤りがあります。表示された項目を確認してください。", "Some input is not valid; check the fields listed."},
+	care.CodeNotFound:          {404, "見つかりません。", "Not found."},
+	care.CodeForbidden:         {403, "この操作を行う権限がありません。", "You are not allowed to do this."},
+	care.CodeChartForbidden:    {403, "診療記録を閲覧できる職種ではありません。", "Your profession may not read the clinical record."},
+	care.CodeAdminOnly:         {403, "管理者だけが行える操作です。", "Only administrators may do this."},
+	care.CodeConflict:          {409, "他の人が先に変更しました。最新の内容を確認してください。", "Someone changed this first; review the current version."},
+	care.CodeUnauthenticated:   {401, "サインインしてください。", "Please sign in."},
+	care.CodeSessionExpired:    {401, "一定時間操作がなかったため、サインアウトしました。もう一度サインインしてください。", "Your session ended; please sign in again."},
+	care.CodeBadCredentials:    {401, "ログインIDまたはパスワードが正しくありません。", "The login ID or password is not correct."},
+	care.CodeTooManyAttempts:   {429, "サインインの失敗が続いたため、しばらく受け付けません。時間をおいてお試しください。", "Too many failed sign-ins; try again later."},
+	care.CodeTOTPRequired:      {401, "認証アプリの6桁のコードを入力してください。", "Enter the 6-digit code from your authenticator app."},
+	care.CodeTOTPInvalid:       {401, "認証コードが正しくありません。最新のコードを入力してください。", "The authentication code is not correct; enter the current code."},
+	care.CodeTOTPReplayed:      {401, "この認証コードは使用済みです。次のコードが表示されるまでお待ちください。", "This code was already used; wait for the next one."},
+	care.CodeTOTPEnrolment:     {403, "二要素認証の登録を完了してください。", "Finish setting up two-factor sign-in first."},
+	care.CodePasswordExpired:   {403, "パスワードの有効期限が切れました。新しいパスワードを設定してください。", "Your password has expired; set a new one."},
+	care.CodePasswordChange:    {403, "初回サインインです。新しいパスワードを設定してください。", "First sign-in: set a new password."},
+	care.CodePasswordPolicy:    {422, "このパスワードは使えません。長く推測されにくいものにしてください。", "This password cannot be used; choose a longer, less common one."},
+	care.CodeAccountDormant:    {403, "長期間使用されていないため、アカウントが休止されています。所属施設の管理者に連絡してください。", "This account is dormant after long disuse; contact your facility administrator."},
+	care.CodeAccountSuspended:  {403, "アカウントが停止されています。所属施設の管理者に連絡してください。", "This account is suspended; contact your facility administrator."},
+	care.CodeAccountRevoked:    {403, "アカウントは失効しています。", "This account has been revoked."},
+	care.CodeLoginIDTaken:      {409, "このログインIDは既に使われています。", "This login ID is already in use."},
+	care.CodeConsentRequired:   {409, "同意書の登録が必要です。", "A consent must be recorded first."},
+	care.CodeAlreadyOnTeam:     {409, "既にケアチームのメンバーです。", "Already a member of the care team."},
+	care.CodeConsentWithdrawn:  {409, "この同意は既に撤回されています。", "This consent is already withdrawn."},
+	care.CodeUnsupportedFormat: {415, "この形式のファイルは扱えません。", "This file format is not supported."},
+	"bad_request":              {400, "リクエストの形式が正しくありません。", "The request is malformed."},
+	"too_large":                {413, "データが大きすぎます。", "The request is too large."},
+	"method_not_allowed":       {405, "この操作はできません。", "Method not allowed."},
+	codeInternal:               {500, "サーバーで問題が起きました。時間をおいてもう一度お試しください。", "Something went wrong on the server; please try again."},
+}
+
+func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) *Problem {
+	m, ok := messages[code]
+	if !ok {
+		m = messages[codeInternal]
+		code = codeInternal
+	}
+	p := &Problem{Title: http.StatusText(m.status), Status: m.status, Code: code, RequestID: requestID(ctx), Errors: details}
+	if lang(ctx) == "en" {
+		p.Detail = m.en
+	} else {
+		p.Detail = m.ja
+	}
+	return p
+}
+
+// problem turns any handler error into the problem the client sees. It is
+// the one place where application errors meet HTTP.
+func (s *Server) problem(ctx context.Context, err error) error {
+	var ce *care.Error
+	var se huma.StatusError
+	var he huma.HeadersError
+	switch {
+	case errors.As(err, &ce):
+		var details []*huma.ErrorDetail
+		if ce.Field != "" {
+			details = append(details, &huma.ErrorDetail{Location: "body." + ce.Field, Message: ce.Detail})
+		}
+		p := newProblem(ctx, ce.Code, details...)
+		if errors.As(err, &he) {
+			return huma.ErrorWithHeaders(p, he.GetHeaders())
+		}
+		return p
+	case errors.Is(err, store.ErrNotFound):
+		return newProblem(ctx, care.CodeNotFound)
+	case errors.As(err, &se):
+		return err
+	case errors.Is(err, context.Canceled):
+		return newProblem(ctx, codeInternal)
+	}
+	s.log.ErrorContext(ctx, "request failed", "request_id", requestID(ctx), "err", err)
+	return newProblem(ctx, codeInternal)
+}
+
+// withRetryAfter attaches a Retry-After header to err.
+func withRetryAfter(err error, seconds int) error {
+	return huma.ErrorWithHeaders(err, http.Header{"Retry-After": {strconv.Itoa(seconds)}})
+}
+
+func init() {
+	// huma's own errors (validation, malformed JSON, body too large) get the
+	// same shape and codes as ours.
+	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {
+		ctx := context.Background()
+		if hctx != nil {
+			ctx = hctx.Context()
+		}
+		details := make([]*huma.ErrorDetail, 0, len(errs))
+		for _, e := range errs {
+			if d, ok := e.(huma.ErrorDetailer); ok {
+				details = append(details, d.ErrorDetail())
+			} else if e != nil && status < 500 {
+				details = append(details, &huma.ErrorDetail{Message: e.Error()})
+			}
+		}
+		code := "bad_request"
+		switch status {
+		case 422:
+			code = care.CodeValidation
+		case 413:
+			code = "too_large"
+		case 415:
+			code = care.CodeUnsupportedFormat
+		case 404:
+			code = care.CodeNotFound
+		case 405:
+			code = "method_not_allowed"
+		case 401:
+			code = care.CodeUnauthenticated
+		case 403:
+			code = care.CodeForbidden
+		case 409:
+			code = care.CodeConflict
+		}
+		if status >= 500 {
+			code = codeInternal
+			details = nil
+		}
+		p := newProblem(ctx, code, details...)
+		if status != p.Status && status < 500 {
+			p.Status, p.Title = status, http.StatusText(status)
+		}
+		return p
+	}
+	huma.NewError = func(status int, msg string, errs ...error) huma.StatusError {
+		return huma.NewErrorWithContext(nil, status, msg, errs...)
+	}
+}
+
+// writeProblem writes a problem outside huma (middleware, raw handlers).
+func writeProblem(w http.ResponseWriter, ctx context.Context, status int, code, detail string) {
+	p := newProblem(ctx, code)
+	if detail != "" {
+		p.Detail = detail
+	}
+	if status != 0 {
+		p.Status = status
+		p.Title = http.StatusText(status)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
+}
+
+// fieldError builds a validation error for one body field.
+func fieldError(field, format string, args ...any) error {
+	return care.Invalid(field, "%s", fmt.Sprintf(format, args...))
+}

@@ -1,0 +1,188 @@
+package api
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"tsunagu/internal/audit"
+	"tsunagu/internal/care"
+	"tsunagu/internal/store"
+)
+
+// Session stages: what a not-yet-complete session may reach.
+const (
+	stageFull     = ""
+	stagePassword = "password" // only the password change (expired or first sign-in)
+	stageTOTP     = "totp"     // only TOTP enrolment
+)
+
+// Principal is the signed-in user of a request.
+type Principal struct {
+	User      store.User
+	TokenHash string
+	Stage     string
+	Viewer    care.Viewer
+}
+
+// authenticate resolves the session cookie of ctx. A session reaches only
+// what its stage allows: the operations that pass that stage in allow.
+// Idle and absolute timeouts, account status, dormancy and password expiry
+// are checked on every request, so a suspended account loses access at once.
+func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal, error) {
+	tok := token(ctx)
+	if tok == "" {
+		return nil, care.ErrUnauthenticated
+	}
+	now := s.now()
+	h := hashToken(tok)
+	var p *Principal
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		sess, err := tx.Session(ctx, h)
+		if errors.Is(err, store.ErrNotFound) {
+			return care.ErrUnauthenticated
+		}
+		if err != nil {
+			return err
+		}
+		if now.Sub(sess.LastSeenAt) >= s.opt.SessionIdle || now.Sub(sess.CreatedAt) >= s.opt.SessionMax {
+			if err := tx.DeleteSession(ctx, h); err != nil {
+				return err
+			}
+			return &care.Error{Code: care.CodeSessionExpired}
+		}
+		u, err := tx.User(ctx, sess.UserID)
+		if err != nil {
+			return err
+		}
+		if u.Status != care.StatusActive {
+			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
+				return err
+			}
+			return care.ErrUnauthenticated
+		}
+		stage := sess.Stage
+		if stage == stageFull && s.opt.Password.Expired(u.PasswordChangedAt, now) {
+			stage = stagePassword
+			if err := tx.SetSessionStage(ctx, h, stage); err != nil {
+				return err
+			}
+		}
+		// Writing on every request would make every read a write; a minute
+		// of resolution is plenty for a 15-minute idle timeout.
+		if now.Sub(sess.LastSeenAt) >= time.Minute {
+			if err := tx.TouchSession(ctx, h, now); err != nil {
+				return err
+			}
+		}
+		if now.Sub(u.LastActiveAt) >= time.Hour {
+			if err := tx.TouchUser(ctx, u.ID, now); err != nil {
+				return err
+			}
+		}
+		p = &Principal{User: u, TokenHash: h, Stage: stage, Viewer: viewerOf(u)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if p.Stage != stageFull {
+		ok := false
+		for _, a := range allow {
+			ok = ok || a == p.Stage
+		}
+		if !ok {
+			if p.Stage == stageTOTP {
+				return nil, &care.Error{Code: care.CodeTOTPEnrolment}
+			}
+			if p.User.MustChangePassword {
+				return nil, &care.Error{Code: care.CodePasswordChange}
+			}
+			return nil, &care.Error{Code: care.CodePasswordExpired}
+		}
+	}
+	return p, nil
+}
+
+func viewerOf(u store.User) care.Viewer {
+	return care.Viewer{UserID: u.ID, FacilityID: u.FacilityID.String, Profession: u.Profession,
+		NetworkAdmin: u.NetworkAdmin, FacilityAdmin: u.FacilityAdmin}
+}
+
+// event starts an audit event for the request in ctx.
+func (s *Server) event(ctx context.Context, p *Principal, action, patientID, resourceType, resourceID string) *audit.Event {
+	e := &audit.Event{At: s.now(), Action: action, PatientID: patientID, ResourceType: resourceType, ResourceID: resourceID,
+		Result: audit.ResultOK, Address: address(ctx), RequestID: requestID(ctx)}
+	if p != nil {
+		e.ActorID = p.User.ID
+		e.ActorFacility = p.User.FacilityID.String
+	}
+	return e
+}
+
+// denied records a refused access in a transaction of its own (the refused
+// operation's transaction rolls back) and returns err for the caller.
+func (s *Server) denied(ctx context.Context, p *Principal, action, patientID, resourceType, resourceID string, err error) error {
+	e := s.event(ctx, p, action, patientID, resourceType, resourceID)
+	e.Result = audit.ResultDenied
+	if werr := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, e) }); werr != nil {
+		s.log.ErrorContext(ctx, "audit denied access", "request_id", requestID(ctx), "err", werr)
+	}
+	return err
+}
+
+// patientScope is the outcome of an access decision for one patient.
+type patientScope struct {
+	Facts  care.PatientFacts
+	Level  care.Level
+	Manage bool
+}
+
+// access decides, inside tx, whether p reaches patient id for an operation
+// that needs level need (care.Registration = any access) or, with manage,
+// the right to edit demographics, consent and team. Refusals are typed:
+// no access at all is care.ErrNotFound, exactly as for an unknown id.
+func (s *Server) access(ctx context.Context, tx *store.Tx, p *Principal, patientID string, need care.Level, manage bool) (patientScope, error) {
+	facts, err := tx.PatientFacts(ctx, patientID, p.User.ID)
+	if err != nil {
+		return patientScope{}, err
+	}
+	lvl := care.PatientAccess(s.opt.Care, p.Viewer, facts)
+	sc := patientScope{Facts: facts, Level: lvl, Manage: care.CanManage(p.Viewer, facts, lvl)}
+	switch {
+	case lvl == care.None:
+		return sc, care.ErrNotFound
+	case manage && !sc.Manage:
+		return sc, care.ErrForbidden
+	case need == care.Chart && lvl != care.Chart:
+		if lvl == care.Shared && !s.opt.Care.Clinical(p.Viewer.Profession) {
+			return sc, care.ErrChartForbidden
+		}
+		return sc, care.ErrForbidden
+	case need == care.Shared && lvl < care.Shared:
+		return sc, care.ErrForbidden
+	}
+	return sc, nil
+}
+
+// withPatient runs fn in a write transaction after the access decision,
+// and audits a refusal. Every patient-scoped operation goes through here.
+func (s *Server) withPatient(ctx context.Context, p *Principal, action, patientID, resourceType, resourceID string, need care.Level, manage bool,
+	fn func(tx *store.Tx, sc patientScope) error) error {
+	var refused error
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		sc, err := s.access(ctx, tx, p, patientID, need, manage)
+		if err != nil {
+			refused = err
+			return err
+		}
+		return fn(tx, sc)
+	})
+	if refused != nil {
+		return s.denied(ctx, p, action, patientID, resourceType, resourceID, refused)
+	}
+	return err
+}
+
+func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }

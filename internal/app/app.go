@@ -1,0 +1,276 @@
+// Package app wires Tsunagu together: configuration, database, API, web
+// app, background jobs and graceful shutdown. main calls Run; tests do too.
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"tsunagu/api"
+	"tsunagu/internal/audit"
+	"tsunagu/internal/auth"
+	"tsunagu/internal/care"
+	"tsunagu/internal/demo"
+	"tsunagu/internal/store"
+	"tsunagu/pwa"
+)
+
+// Env is what a run of tsunagu gets from its process.
+type Env struct {
+	Args   []string
+	Getenv func(string) string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Ready, when set, receives the listening address once serve accepts
+	// connections (tests listen on port 0).
+	Ready func(addr string)
+}
+
+const usage = `usage: tsunagu <command>
+
+commands:
+  serve                                     run the server (default)
+  admin create-network-admin --login-id ID  create a network administrator; password on stdin
+  audit verify                              check the audit log's hash chain
+`
+
+// Run runs one tsunagu command until ctx ends.
+func Run(ctx context.Context, env Env) error {
+	cfg, err := LoadConfig(env.Getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	args := env.Args[1:]
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, env)
+	case "admin":
+		if len(args) == 0 || args[0] != "create-network-admin" {
+			return errors.New(usage)
+		}
+		return createNetworkAdmin(ctx, cfg, env, args[1:])
+	case "audit":
+		if len(args) == 0 || args[0] != "verify" {
+			return errors.New(usage)
+		}
+		return verifyAudit(ctx, cfg, env)
+	case "help", "-h", "--help":
+		fmt.Fprint(env.Stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+}
+
+func newLogger(cfg Config, w io.Writer) *slog.Logger {
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, nil))
+	}
+	return slog.New(slog.NewTextHandler(w, nil))
+}
+
+func apiOptions(cfg Config) api.Options {
+	return api.Options{
+		RequireTOTP:   cfg.RequireTOTP,
+		Password:      auth.PasswordPolicy{MinLength: cfg.PasswordMinLength, MaxAge: cfg.PasswordMaxAge},
+		DormantAfter:  cfg.DormantAfter,
+		SessionIdle:   cfg.SessionIdle,
+		SessionMax:    cfg.SessionMax,
+		Care:          care.Policy{ClinicalProfessions: cfg.ClinicalProfessions},
+		SecureCookies: cfg.SecureCookies,
+		TrustProxy:    cfg.TrustProxyHeaders,
+	}
+}
+
+func serve(ctx context.Context, cfg Config, env Env) error {
+	log := newLogger(cfg, env.Stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("TSUNAGU_DATA_DIR: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	hasher := auth.NewHasher(4)
+	now := func() time.Time { return time.Now().UTC() }
+	if cfg.Demo {
+		filled, err := demo.Fill(ctx, db, hasher, now())
+		if err != nil {
+			return fmt.Errorf("demo data: %w", err)
+		}
+		if filled != nil {
+			demo.PrintWelcome(env.Stdout, filled, cfg.RequireTOTP)
+		}
+	}
+	dist, err := fs.Sub(pwa.Dist, "dist")
+	if err != nil {
+		return err
+	}
+	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist)})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("TSUNAGU_ADDR: %w", err)
+	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+		WriteTimeout: 0 /* SSE streams; handlers bound their own work */, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	go runDaily(jobsCtx, log, func(ctx context.Context) error { return housekeeping(ctx, db, cfg, now()) })
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("tsunagu listening", "addr", ln.Addr().String(), "database", db.Engine)
+	if env.Ready != nil {
+		env.Ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	stopJobs()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// runDaily runs job now and then every 24 hours until ctx ends.
+func runDaily(ctx context.Context, log *slog.Logger, job func(context.Context) error) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		if err := job(ctx); err != nil && ctx.Err() == nil {
+			log.Error("daily housekeeping failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// housekeeping makes accounts unused for the dormancy period dormant and
+// removes expired sessions and old sign-in failures. Safe to run on several
+// instances at once.
+func housekeeping(ctx context.Context, db *store.DB, cfg Config, now time.Time) error {
+	return db.Write(ctx, func(tx *store.Tx) error {
+		if cfg.DormantAfter > 0 {
+			ids, err := tx.MarkDormant(ctx, now.Add(-cfg.DormantAfter), now)
+			if err != nil {
+				return err
+			}
+			events := make([]*audit.Event, 0, len(ids))
+			for _, id := range ids {
+				events = append(events, &audit.Event{At: now, ActorID: "system", Action: "user.dormant", ResourceType: "account", ResourceID: id, Result: audit.ResultOK})
+			}
+			if err := audit.Append(ctx, tx, events...); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.DeleteSessionsBefore(ctx, now.Add(-cfg.SessionIdle), now.Add(-cfg.SessionMax)); err != nil {
+			return err
+		}
+		_, err := tx.PruneSigninFailures(ctx, now.Add(-24*time.Hour))
+		return err
+	})
+}
+
+// Housekeeping runs the daily job once (for tests and operators).
+func Housekeeping(ctx context.Context, db *store.DB, cfg Config, now time.Time) error {
+	return housekeeping(ctx, db, cfg, now)
+}
+
+func createNetworkAdmin(ctx context.Context, cfg Config, env Env, args []string) error {
+	fl := flag.NewFlagSet("create-network-admin", flag.ContinueOnError)
+	fl.SetOutput(env.Stderr)
+	login := fl.String("login-id", "", "personal login id of the administrator")
+	name := fl.String("name", "ネットワーク管理者", "display name")
+	kana := fl.String("name-kana", "ネットワークカンリシャ", "name in kana")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if *login == "" {
+		return errors.New("--login-id is required")
+	}
+	fmt.Fprintln(env.Stderr, "password (read from standard input):")
+	line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	password := strings.TrimRight(line, "\r\n")
+	policy := auth.PasswordPolicy{MinLength: cfg.PasswordMinLength}
+	if reason := policy.Problem(password, *login); reason != "" {
+		return fmt.Errorf("password refused by the policy: %s (at least %d characters, not a common password)", reason, cfg.PasswordMinLength)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	hash, err := auth.NewHasher(1).Hash(ctx, password)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	u := store.User{ID: uuid.Must(uuid.NewV7()).String(), LoginID: strings.ToLower(*login), Name: *name, NameKana: *kana,
+		Profession: care.ProfOther, NetworkAdmin: true, PasswordHash: hash, PasswordChangedAt: now, Status: care.StatusActive,
+		LastActiveAt: now, CreatedAt: now, UpdatedAt: now}
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, &audit.Event{At: now, ActorID: "cli", Action: "user.create", ResourceType: "account", ResourceID: u.ID, Result: audit.ResultOK, Address: "local"})
+	})
+	if errors.Is(err, store.ErrLoginIDTaken) {
+		return fmt.Errorf("login id %q is already in use", *login)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "network administrator %s created (id %s)\n", u.LoginID, u.ID)
+	return nil
+}
+
+func verifyAudit(ctx context.Context, cfg Config, env Env) error {
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, brk, err := audit.Verify(ctx, db)
+	if err != nil {
+		return err
+	}
+	if brk != nil {
+		fmt.Fprintf(env.Stdout, "audit log BROKEN: %v (%d events verified before it)\n", brk, n)
+		return brk
+	}
+	fmt.Fprintf(env.Stdout, "audit log intact: %d events verified\n", n)
+	return nil
+}

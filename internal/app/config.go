@@ -1,0 +1,141 @@
+package app
+
+import (
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"tsunagu/internal/care"
+)
+
+// Config is every setting of the server, read once from the environment.
+type Config struct {
+	Addr                string        // TSUNAGU_ADDR
+	DatabaseURL         string        // TSUNAGU_DATABASE_URL
+	DataDir             string        // TSUNAGU_DATA_DIR
+	Demo                bool          // TSUNAGU_DEMO
+	RequireTOTP         bool          // TSUNAGU_REQUIRE_TOTP
+	PasswordMinLength   int           // TSUNAGU_PASSWORD_MIN_LENGTH
+	PasswordMaxAge      time.Duration // TSUNAGU_PASSWORD_MAX_AGE_DAYS
+	DormantAfter        time.Duration // TSUNAGU_DORMANT_AFTER_DAYS
+	SessionIdle         time.Duration // TSUNAGU_SESSION_IDLE
+	SessionMax          time.Duration // TSUNAGU_SESSION_MAX
+	ClinicalProfessions []string      // TSUNAGU_CLINICAL_PROFESSIONS
+	SecureCookies       bool          // TSUNAGU_SECURE_COOKIES
+	TrustProxyHeaders   bool          // TSUNAGU_TRUST_PROXY
+	LogFormat           string        // TSUNAGU_LOG_FORMAT
+}
+
+// LoadConfig reads the configuration from getenv and validates it. Errors
+// name the variable and say what is accepted.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	r := envReader{getenv: getenv}
+	c := Config{
+		Addr:              r.str("TSUNAGU_ADDR", "127.0.0.1:8080"),
+		DataDir:           r.str("TSUNAGU_DATA_DIR", "./data"),
+		Demo:              r.boolean("TSUNAGU_DEMO", false),
+		RequireTOTP:       r.boolean("TSUNAGU_REQUIRE_TOTP", true),
+		PasswordMinLength: r.integer("TSUNAGU_PASSWORD_MIN_LENGTH", 12, 8, 128),
+		PasswordMaxAge:    time.Duration(r.integer("TSUNAGU_PASSWORD_MAX_AGE_DAYS", 90, 0, 3650)) * 24 * time.Hour,
+		DormantAfter:      time.Duration(r.integer("TSUNAGU_DORMANT_AFTER_DAYS", 396, 0, 3650)) * 24 * time.Hour,
+		SessionIdle:       r.duration("TSUNAGU_SESSION_IDLE", 15*time.Minute),
+		SessionMax:        r.duration("TSUNAGU_SESSION_MAX", 12*time.Hour),
+		SecureCookies:     r.boolean("TSUNAGU_SECURE_COOKIES", false),
+		TrustProxyHeaders: r.boolean("TSUNAGU_TRUST_PROXY", false),
+		LogFormat:         r.str("TSUNAGU_LOG_FORMAT", "text"),
+	}
+	c.DatabaseURL = r.str("TSUNAGU_DATABASE_URL", filepath.Join(c.DataDir, "tsunagu.db"))
+	c.ClinicalProfessions = r.list("TSUNAGU_CLINICAL_PROFESSIONS", care.DefaultClinicalProfessions)
+	for _, p := range c.ClinicalProfessions {
+		if !care.Valid(care.Professions, p) {
+			r.fail("TSUNAGU_CLINICAL_PROFESSIONS", "%q is not a profession (one of %s)", p, strings.Join(care.Professions, ", "))
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		r.fail("TSUNAGU_ADDR", "%q is not host:port", c.Addr)
+	}
+	if c.SessionIdle < time.Minute || c.SessionIdle > 24*time.Hour {
+		r.fail("TSUNAGU_SESSION_IDLE", "must be between 1m and 24h")
+	}
+	if c.SessionMax < c.SessionIdle || c.SessionMax > 7*24*time.Hour {
+		r.fail("TSUNAGU_SESSION_MAX", "must be at least TSUNAGU_SESSION_IDLE and at most 168h")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		r.fail("TSUNAGU_LOG_FORMAT", "must be text or json")
+	}
+	if r.err != nil {
+		return Config{}, r.err
+	}
+	return c, nil
+}
+
+type envReader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (r *envReader) fail(name, format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%s: %s", name, fmt.Sprintf(format, args...))
+	}
+}
+
+func (r *envReader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *envReader) boolean(name string, def bool) bool {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, "%q is not a boolean (use 1 or 0)", v)
+	}
+	return b
+}
+
+func (r *envReader) integer(name string, def, lo, hi int) int {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, "%q must be a whole number from %d to %d", v, lo, hi)
+	}
+	return n
+}
+
+func (r *envReader) duration(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		r.fail(name, "%q is not a duration (e.g. 15m, 12h)", v)
+	}
+	return d
+}
+
+func (r *envReader) list(name string, def []string) []string {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

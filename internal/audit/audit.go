@@ -1,0 +1,210 @@
+// Package audit is Tsunagu's append-only, hash-chained audit log. Every read
+// or write of patient data and every sign-in event appends one Event in the
+// same transaction as the work it describes. Each event's hash covers its
+// fields and the previous event's hash, so changing, removing or inserting
+// a row anywhere breaks the chain from there on; Verify finds the first
+// broken link. The application never updates or deletes audit rows, and the
+// schema's triggers refuse it.
+package audit
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"tsunagu/internal/store"
+)
+
+// Results of an audited action.
+const (
+	ResultOK     = "ok"
+	ResultDenied = "denied"
+	ResultFailed = "failed"
+)
+
+// Event is one audit entry. It names who, what, which patient and resource,
+// when, from where and how it ended — never patient details themselves.
+type Event struct {
+	Seq           int64     `db:"seq" json:"seq"`
+	At            time.Time `db:"at" json:"at"`
+	ActorID       string    `db:"actor_id" json:"actor_id"`
+	ActorFacility string    `db:"actor_facility" json:"actor_facility_id"`
+	Action        string    `db:"action" json:"action"`
+	PatientID     string    `db:"patient_id" json:"patient_id"`
+	ResourceType  string    `db:"resource_type" json:"resource_type"`
+	ResourceID    string    `db:"resource_id" json:"resource_id"`
+	Result        string    `db:"result" json:"result"`
+	Address       string    `db:"address" json:"address"`
+	RequestID     string    `db:"request_id" json:"request_id"`
+	PrevHash      string    `db:"prev_hash" json:"prev_hash"`
+	Hash          string    `db:"hash" json:"hash"`
+}
+
+const columns = `seq, at, actor_id, actor_facility, action, patient_id, resource_type, resource_id, result, address, request_id, prev_hash, hash`
+
+// Append adds events to the log inside tx, chaining each to the last. The
+// head row is updated first, which takes its lock on PostgreSQL (SQLite
+// already serialises writers), so concurrent transactions cannot fork the
+// chain. It sets Seq, PrevHash and Hash on the events.
+func Append(ctx context.Context, tx *store.Tx, events ...*Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = seq + ? WHERE id = 1`, len(events)); err != nil {
+		return fmt.Errorf("lock audit head: %w", err)
+	}
+	var head struct {
+		Seq  int64  `db:"seq"`
+		Hash string `db:"hash"`
+	}
+	if err := tx.Get(ctx, &head, `SELECT seq, hash FROM audit_head WHERE id = 1`); err != nil {
+		return fmt.Errorf("read audit head: %w", err)
+	}
+	seq := head.Seq - int64(len(events))
+	prev := head.Hash
+	for _, e := range events {
+		seq++
+		e.Seq = seq
+		e.At = store.UTC(e.At)
+		e.PrevHash = prev
+		e.Hash = e.computeHash()
+		prev = e.Hash
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_event (`+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Seq, e.At, e.ActorID, e.ActorFacility, e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID, e.PrevHash, e.Hash); err != nil {
+			return fmt.Errorf("insert audit event: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, prev); err != nil {
+		return fmt.Errorf("advance audit head: %w", err)
+	}
+	return nil
+}
+
+// computeHash is SHA-256 over the previous hash and every field, each
+// length-prefixed so that no two different events encode alike.
+func (e *Event) computeHash() string {
+	h := sha256.New()
+	for _, f := range []string{e.PrevHash, strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.ActorFacility,
+		e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID} {
+		fmt.Fprintf(h, "%d:%s;", len(f), f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Break describes the first place the chain does not hold.
+type Break struct {
+	Seq    int64
+	Reason string
+}
+
+func (b *Break) Error() string { return fmt.Sprintf("audit chain broken at seq %d: %s", b.Seq, b.Reason) }
+
+// Verify walks the whole log in order and returns the number of events
+// checked and, if the chain is broken, the first broken link.
+func Verify(ctx context.Context, db *store.DB) (int64, *Break, error) {
+	const page = 5000
+	var checked, after int64
+	prev := ""
+	for {
+		var evs []Event
+		err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.Select(ctx, &evs, `SELECT `+columns+` FROM audit_event WHERE seq > ? ORDER BY seq LIMIT ?`, after, page)
+		})
+		if err != nil {
+			return checked, nil, fmt.Errorf("read audit events: %w", err)
+		}
+		for i := range evs {
+			e := &evs[i]
+			switch {
+			case e.Seq != after+1:
+				return checked, &Break{Seq: after + 1, Reason: fmt.Sprintf("event missing (next present is %d)", e.Seq)}, nil
+			case e.PrevHash != prev:
+				return checked, &Break{Seq: e.Seq, Reason: "previous-hash link does not match"}, nil
+			case e.computeHash() != e.Hash:
+				return checked, &Break{Seq: e.Seq, Reason: "content does not match its hash"}, nil
+			}
+			prev, after = e.Hash, e.Seq
+			checked++
+		}
+		if len(evs) < page {
+			break
+		}
+	}
+	var head struct {
+		Seq  int64  `db:"seq"`
+		Hash string `db:"hash"`
+	}
+	if err := db.Read(ctx, func(tx *store.Tx) error {
+		return tx.Get(ctx, &head, `SELECT seq, hash FROM audit_head WHERE id = 1`)
+	}); err != nil {
+		return checked, nil, err
+	}
+	if head.Seq != after || head.Hash != prev {
+		return checked, &Break{Seq: after + 1, Reason: fmt.Sprintf("log ends at %d but the head says %d (events removed from the end?)", after, head.Seq)}, nil
+	}
+	return checked, nil, nil
+}
+
+// Filter narrows a query of the log. Empty fields do not filter.
+type Filter struct {
+	ActorID       string
+	ActorFacility string
+	PatientID     string
+	Action        string // exact, or a prefix ending in "." (e.g. "session.")
+	Result        string
+	From, To      time.Time
+	BeforeSeq     int64 // keyset paging: events with seq < BeforeSeq
+	Limit         int
+}
+
+// Query returns events matching f, newest first.
+func Query(ctx context.Context, tx *store.Tx, f Filter) ([]Event, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) { where = append(where, cond); args = append(args, v) }
+	if f.ActorID != "" {
+		add("actor_id = ?", f.ActorID)
+	}
+	if f.ActorFacility != "" {
+		add("actor_facility = ?", f.ActorFacility)
+	}
+	if f.PatientID != "" {
+		add("patient_id = ?", f.PatientID)
+	}
+	if strings.HasSuffix(f.Action, ".") {
+		add("action LIKE ?", strings.ReplaceAll(f.Action, "_", `\_`)+"%")
+		where[len(where)-1] += ` ESCAPE '\'`
+	} else if f.Action != "" {
+		add("action = ?", f.Action)
+	}
+	if f.Result != "" {
+		add("result = ?", f.Result)
+	}
+	if !f.From.IsZero() {
+		add("at >= ?", store.UTC(f.From))
+	}
+	if !f.To.IsZero() {
+		add("at < ?", store.UTC(f.To))
+	}
+	if f.BeforeSeq > 0 {
+		add("seq < ?", f.BeforeSeq)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	q := `SELECT ` + columns + ` FROM audit_event`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY seq DESC LIMIT ?"
+	args = append(args, f.Limit)
+	evs := []Event{}
+	if err := tx.Select(ctx, &evs, q, args...); err != nil {
+		return nil, fmt.Errorf("query audit: %w", err)
+	}
+	return evs, nil
+}

@@ -1,0 +1,78 @@
+package care
+
+import "fmt"
+
+// Error is Tsunagu's one application error: a stable code (which the API
+// maps to an HTTP status and a user message in exactly one place), the
+// input field it concerns if any, and an internal detail for logs only.
+type Error struct {
+	Code   string
+	Field  string
+	Detail string
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s (%s): %s", e.Code, e.Field, e.Detail)
+	}
+	if e.Detail != "" {
+		return e.Code + ": " + e.Detail
+	}
+	return e.Code
+}
+
+// Is makes errors.Is match any *Error with the same code, so the sentinels
+// below compare equal to errors built with Invalid or Errorf.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// Errorf builds an Error with a code and a detail for the log.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Invalid reports a field whose value breaks a rule.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: CodeValidation, Field: field, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Stable error codes. The API maps each to a status and a message.
+const (
+	CodeValidation        = "validation_failed"
+	CodeNotFound          = "not_found"
+	CodeForbidden         = "forbidden"
+	CodeChartForbidden    = "chart_forbidden"
+	CodeConflict          = "conflict"
+	CodeUnauthenticated   = "unauthenticated"
+	CodeBadCredentials    = "invalid_credentials"
+	CodeTooManyAttempts   = "too_many_attempts"
+	CodeTOTPRequired      = "totp_required"
+	CodeTOTPInvalid       = "totp_invalid"
+	CodeTOTPReplayed      = "totp_replayed"
+	CodeTOTPEnrolment     = "totp_enrolment_required"
+	CodePasswordExpired   = "password_expired"
+	CodePasswordChange    = "password_change_required"
+	CodePasswordPolicy    = "password_policy"
+	CodeAccountDormant    = "account_dormant"
+	CodeAccountSuspended  = "account_suspended"
+	CodeAccountRevoked    = "account_revoked"
+	CodeLoginIDTaken      = "login_id_taken"
+	CodeConsentRequired   = "consent_required"
+	CodeAlreadyOnTeam     = "already_on_team"
+	CodeConsentWithdrawn  = "consent_already_withdrawn"
+	CodeSessionExpired    = "session_expired"
+	CodeAdminOnly         = "admin_only"
+	CodeUnsupportedFormat = "unsupported_media_type"
+)
+
+// Sentinels for errors.Is.
+var (
+	ErrNotFound        = &Error{Code: CodeNotFound}
+	ErrForbidden       = &Error{Code: CodeForbidden}
+	ErrChartForbidden  = &Error{Code: CodeChartForbidden}
+	ErrConflict        = &Error{Code: CodeConflict}
+	ErrUnauthenticated = &Error{Code: CodeUnauthenticated}
+	ErrValidation      = &Error{Code: CodeValidation}
+)

@@ -1,0 +1,41 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Facility is a stored facility row.
+type Facility struct {
+	ID         string    `db:"id"`
+	Name       string    `db:"name"`
+	NameKana   string    `db:"name_kana"`
+	Kind       string    `db:"kind"`
+	Disclosure string    `db:"disclosure"`
+	CreatedAt  time.Time `db:"created_at"`
+}
+
+// CreateFacility inserts f.
+func (tx *Tx) CreateFacility(ctx context.Context, f Facility, by string) error {
+	_, err := tx.exec(ctx, `INSERT INTO facility (id, name, name_kana, kind, disclosure, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		f.ID, f.Name, f.NameKana, f.Kind, f.Disclosure, UTC(f.CreatedAt), by)
+	if err != nil {
+		return fmt.Errorf("insert facility: %w", err)
+	}
+	return nil
+}
+
+// Facility returns one facility or ErrNotFound.
+func (tx *Tx) Facility(ctx context.Context, id string) (Facility, error) {
+	var f Facility
+	err := tx.get(ctx, &f, `SELECT id, name, name_kana, kind, disclosure, created_at FROM facility WHERE id = ?`, id)
+	return f, err
+}
+
+// Facilities lists every facility by kana.
+func (tx *Tx) Facilities(ctx context.Context) ([]Facility, error) {
+	fs := []Facility{}
+	err := tx.sel(ctx, &fs, `SELECT id, name, name_kana, kind, disclosure, created_at FROM facility ORDER BY name_kana, id`)
+	return fs, err
+}

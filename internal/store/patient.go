@@ -1,0 +1,118 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"tsunagu/internal/care"
+)
+
+// Patient is a stored patient row.
+type Patient struct {
+	ID         string    `db:"id"`
+	FacilityID string    `db:"facility_id"`
+	Name       string    `db:"name"`
+	NameKana   string    `db:"name_kana"`
+	BirthDate  string    `db:"birth_date"`
+	Sex        string    `db:"sex"`
+	Address    string    `db:"address"`
+	Phone      string    `db:"phone"`
+	CreatedAt  time.Time `db:"created_at"`
+	CreatedBy  string    `db:"created_by"`
+	UpdatedAt  time.Time `db:"updated_at"`
+	Version    int64     `db:"version"`
+}
+
+const patientColumns = `p.id, p.facility_id, p.name, p.name_kana, p.birth_date, p.sex, p.address, p.phone, p.created_at, p.created_by, p.updated_at, p.version`
+
+// CreatePatient inserts p.
+func (tx *Tx) CreatePatient(ctx context.Context, p Patient) error {
+	_, err := tx.exec(ctx, `INSERT INTO patient (id, facility_id, name, name_kana, birth_date, sex, address, phone, created_at, created_by, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.FacilityID, p.Name, p.NameKana, p.BirthDate, p.Sex, p.Address, p.Phone, UTC(p.CreatedAt), p.CreatedBy, UTC(p.UpdatedAt), p.Version)
+	if isUniqueViolation(err) {
+		return care.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("insert patient: %w", err)
+	}
+	return nil
+}
+
+// Patient returns one patient or ErrNotFound. It does not check access:
+// callers decide with PatientFacts first.
+func (tx *Tx) Patient(ctx context.Context, id string) (Patient, error) {
+	var p Patient
+	err := tx.get(ctx, &p, `SELECT `+patientColumns+` FROM patient p WHERE p.id = ?`, id)
+	return p, err
+}
+
+// UpdatePatient writes the demographics of p and bumps its version.
+func (tx *Tx) UpdatePatient(ctx context.Context, p Patient) error {
+	_, err := tx.exec(ctx, `UPDATE patient SET name = ?, name_kana = ?, birth_date = ?, sex = ?, address = ?, phone = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+		p.Name, p.NameKana, p.BirthDate, p.Sex, p.Address, p.Phone, UTC(p.UpdatedAt), p.ID)
+	if err != nil {
+		return fmt.Errorf("update patient: %w", err)
+	}
+	return nil
+}
+
+// PatientFacts reads, in one indexed query, what the access rules need to
+// decide how far user userID reaches patient patientID. An unknown patient
+// gives facts with Exists false (never an error), so that the caller answers
+// exactly as for a patient the user may not see.
+func (tx *Tx) PatientFacts(ctx context.Context, patientID, userID string) (care.PatientFacts, error) {
+	var row struct {
+		FacilityID   string `db:"facility_id"`
+		TeamRole     string `db:"team_role"`
+		ConsentScope string `db:"consent_scope"`
+	}
+	err := tx.get(ctx, &row, `SELECT p.facility_id,
+		COALESCE((SELECT tm.role FROM team_member tm WHERE tm.patient_id = p.id AND tm.user_id = ? AND tm.removed_at IS NULL), '') AS team_role,
+		COALESCE((SELECT c.scope FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), '') AS consent_scope
+		FROM patient p WHERE p.id = ?`, userID, patientID)
+	if err == ErrNotFound {
+		return care.PatientFacts{}, nil
+	}
+	if err != nil {
+		return care.PatientFacts{}, fmt.Errorf("patient facts: %w", err)
+	}
+	return care.PatientFacts{
+		Exists:            true,
+		PatientFacilityID: row.FacilityID,
+		OnTeam:            row.TeamRole != "",
+		TeamRole:          row.TeamRole,
+		ConsentActive:     row.ConsentScope != "",
+		ConsentScope:      row.ConsentScope,
+	}, nil
+}
+
+// CaseloadEntry is a patient in a user's caseload with the facts that
+// decide the user's access.
+type CaseloadEntry struct {
+	Patient
+	TeamRole     string `db:"team_role"`
+	ConsentScope string `db:"consent_scope"`
+}
+
+// Caseload lists the patients user userID of facility facilityID may reach:
+// those whose team they are on under an active consent, and those of their
+// own facility still waiting for consent. Sorted by kana.
+func (tx *Tx) Caseload(ctx context.Context, userID, facilityID string) ([]CaseloadEntry, error) {
+	out := []CaseloadEntry{}
+	err := tx.sel(ctx, &out, `SELECT `+patientColumns+`, tm.role AS team_role,
+		(SELECT c.scope FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1) AS consent_scope
+		FROM team_member tm JOIN patient p ON p.id = tm.patient_id
+		WHERE tm.user_id = ? AND tm.removed_at IS NULL
+		  AND EXISTS (SELECT 1 FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL)
+		UNION ALL
+		SELECT `+patientColumns+`, COALESCE((SELECT tm.role FROM team_member tm WHERE tm.patient_id = p.id AND tm.user_id = ? AND tm.removed_at IS NULL), '') AS team_role, '' AS consent_scope
+		FROM patient p
+		WHERE p.facility_id = ? AND NOT EXISTS (SELECT 1 FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL)
+		ORDER BY name_kana, id`, userID, userID, facilityID)
+	if err != nil {
+		return nil, fmt.Errorf("caseload: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,222 @@
+// Package store persists Tsunagu in SQLite (embedded default) or PostgreSQL
+// (production), with one code path: plain SQL written with ? placeholders
+// and rebound per engine. A request's reads and writes, its audit events
+// included, run in one transaction opened by DB.Write or DB.Read; the
+// aggregate methods on *Tx take ctx first and never commit by themselves.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
+	_ "modernc.org/sqlite"             // driver "sqlite"
+
+	"tsunagu/migrations"
+)
+
+// ErrNotFound is returned when a row asked for by id does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Engine names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is an open database with its schema migrated.
+type DB struct {
+	x      *sqlx.DB
+	Engine string
+}
+
+// Open connects to databaseURL — a postgres:// URL, or a SQLite file path
+// (optionally prefixed with sqlite: or file:) — and applies the migrations.
+func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	var db *DB
+	switch {
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		x, err := sqlx.Open("pgx", databaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		x.SetMaxOpenConns(32)
+		x.SetMaxIdleConns(32)
+		x.SetConnMaxIdleTime(5 * time.Minute)
+		db = &DB{x: x, Engine: Postgres}
+	default:
+		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite:"), "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if dir := filepath.Dir(path); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database directory: %w", err)
+			}
+		}
+		// WAL for concurrent readers; synchronous(FULL) because clinical data
+		// must survive power loss; _txlock=immediate so read-then-write
+		// transactions take the write lock up front instead of failing with
+		// SQLITE_BUSY; a fixed time format so that times compare as text.
+		q := url.Values{}
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		q.Set("_time_format", "sqlite")
+		x, err := sqlx.Open("sqlite", "file:"+path+"?"+q.Encode())
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		x.SetMaxOpenConns(8)
+		x.SetMaxIdleConns(8)
+		db = &DB{x: x, Engine: SQLite}
+	}
+	if err := db.x.PingContext(ctx); err != nil {
+		db.x.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", db.Engine, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.x.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error { return db.x.Close() }
+
+// SQL returns the underlying pool, for tests and tools.
+func (db *DB) SQL() *sqlx.DB { return db.x }
+
+func (db *DB) migrate(ctx context.Context) error {
+	dialect := goose.DialectSQLite3
+	var opts []goose.ProviderOption
+	if db.Engine == Postgres {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	opts = append(opts, goose.WithGoMigrations(goMigrations(db.Engine)...))
+	p, err := goose.NewProvider(dialect, db.x.DB, migrations.SQL, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Tx is one unit of work. Its methods (one file per aggregate) read and
+// write inside it; DB.Write commits them together.
+type Tx struct {
+	x      *sqlx.Tx
+	engine string
+}
+
+// Write runs fn in a transaction and commits when fn returns nil.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, false, fn)
+}
+
+// Read runs fn in a read-only transaction. Audit events of reads are writes,
+// so a read that records who looked goes through Write.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, true, fn)
+}
+
+func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error {
+	var opts *sql.TxOptions
+	if readOnly && db.Engine == Postgres {
+		opts = &sql.TxOptions{ReadOnly: true}
+	}
+	x, err := db.x.BeginTxx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{x: x, engine: db.Engine}
+	if err := fn(tx); err != nil {
+		_ = x.Rollback()
+		return err
+	}
+	if err := x.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Engine reports the database engine of the transaction.
+func (tx *Tx) Engine() string { return tx.engine }
+
+func (tx *Tx) get(ctx context.Context, dst any, query string, args ...any) error {
+	err := tx.x.GetContext(ctx, dst, tx.x.Rebind(query), args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+func (tx *Tx) sel(ctx context.Context, dst any, query string, args ...any) error {
+	return tx.x.SelectContext(ctx, dst, tx.x.Rebind(query), args...)
+}
+
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := tx.x.ExecContext(ctx, tx.x.Rebind(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// in expands a query with IN (?) for args; sqlx.In then Rebind.
+func (tx *Tx) in(ctx context.Context, dst any, query string, args ...any) error {
+	q, a, err := sqlx.In(query, args...)
+	if err != nil {
+		return err
+	}
+	return tx.sel(ctx, dst, q, a...)
+}
+
+// Exec runs a statement in the transaction; for the few places (tools, the
+// audit package) that own their SQL.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	return tx.exec(ctx, query, args...)
+}
+
+// Get reads one row into dst; ErrNotFound when there is none.
+func (tx *Tx) Get(ctx context.Context, dst any, query string, args ...any) error {
+	return tx.get(ctx, dst, query, args...)
+}
+
+// Select reads rows into dst.
+func (tx *Tx) Select(ctx context.Context, dst any, query string, args ...any) error {
+	return tx.sel(ctx, dst, query, args...)
+}
+
+// UTC normalises a time for storage: UTC, microsecond precision (what
+// PostgreSQL keeps), so both engines round-trip the same value.
+func UTC(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// isUniqueViolation reports a unique-constraint failure on either engine.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
+}

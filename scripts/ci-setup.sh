@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Makes sure the real services the tests use are there: PostgreSQL on
+# 127.0.0.1:5432 (database "test"). Idempotent; safe on a developer machine.
+set -euo pipefail
+
+pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+if ! pg_up; then
+  if command -v pg_ctlcluster >/dev/null 2>&1 && ls /etc/postgresql >/dev/null 2>&1; then
+    echo "ci-setup: starting PostgreSQL"
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+fi
+if pg_up; then
+  psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" 2>/dev/null | grep -q 1 \
+    || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" >/dev/null
+  echo "ci-setup: PostgreSQL ready"
+else
+  echo "ci-setup: PostgreSQL is not reachable on 127.0.0.1:5432" >&2
+  [ "${CI:-}" = "true" ] && exit 1
+fi
