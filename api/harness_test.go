@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -229,4 +230,12 @@ func (h *harness) mustRegion() *region {
 	r.nurseC = h.signIn(r.nurse)
 	r.helperC = h.signIn(r.helper)
 	return r
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
 }
