@@ -12,12 +12,18 @@ import (
 	"tsunagu/internal/blob/blobtest"
 )
 
+func TestMain(m *testing.M) { os.Exit(blobtest.Main(m)) }
+
 func TestDiskConformance(t *testing.T) {
 	s, err := blob.OpenDisk(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	blobtest.Run(t, s)
+}
+
+func TestS3Conformance(t *testing.T) {
+	blobtest.Run(t, blobtest.MustS3(t))
 }
 
 func TestDiskLeavesNoTemporaryFiles(t *testing.T) {
@@ -95,5 +101,41 @@ func TestValidateKey(t *testing.T) {
 		if err := blob.ValidateKey(k); !errors.Is(err, blob.ErrInvalidKey) {
 			t.Errorf("ValidateKey(%q) = %v, want ErrInvalidKey", k, err)
 		}
+	}
+}
+
+func TestOpenS3CreatesMissingBucketAndReopens(t *testing.T) {
+	cfg := blobtest.S3Config(t)
+	ctx := context.Background()
+	s, err := blob.OpenS3(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(ctx, "att/ab/abc", strings.NewReader("x"), 1, "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
+	// A second instance (restart, another API server) finds the bucket.
+	s2, err := blob.OpenS3(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := s2.Stat(ctx, "att/ab/abc"); err != nil || info.Size != 1 {
+		t.Errorf("Stat via second instance = %+v, %v", info, err)
+	}
+}
+
+func TestS3WrongCredentialsIsNotNotFound(t *testing.T) {
+	cfg := blobtest.S3Config(t)
+	ctx := context.Background()
+	if _, err := blob.OpenS3(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg.SecretKey = "wrong-secret-key-0000000000"
+	s, err := blob.OpenS3(ctx, cfg)
+	if err == nil {
+		_, err = s.Stat(ctx, "att/ab/abc")
+	}
+	if err == nil || errors.Is(err, blob.ErrNotFound) {
+		t.Errorf("wrong secret: err = %v, want an access error that is not ErrNotFound", err)
 	}
 }
