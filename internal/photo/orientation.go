@@ -143,6 +143,11 @@ func tiffOrientation(t []byte) int {
 
 // orient turns img upright according to an EXIF orientation value.
 func orient(img image.Image, o int) image.Image {
+	if y, ok := img.(*image.YCbCr); ok {
+		if r, ok := rotateYCbCr(y, o); ok {
+			return r
+		}
+	}
 	switch o {
 	case 2:
 		return imaging.FlipH(img)
@@ -160,4 +165,81 @@ func orient(img image.Image, o int) image.Image {
 		return imaging.Rotate90(img) // 90° counter-clockwise
 	}
 	return img
+}
+
+// rotateYCbCr turns a decoded JPEG by 90°, 180° or 270° plane by plane,
+// staying in YCbCr. The general path converts to NRGBA (four bytes a pixel
+// instead of 1.5) and the JPEG encoder is much slower on that, which doubled
+// the cost of a portrait photo (Orientation=6, the iPad held upright).
+// Returns false for mirrored orientations, odd sizes (where chroma samples
+// would shift by half a pixel) and unusual subsampling; orient then takes
+// the general path.
+func rotateYCbCr(m *image.YCbCr, o int) (*image.YCbCr, bool) {
+	if o != 3 && o != 6 && o != 8 {
+		return nil, false
+	}
+	b := m.Bounds()
+	w, h := b.Dx(), b.Dy()
+	if b.Min != (image.Point{}) || w%2 != 0 || h%2 != 0 {
+		return nil, false
+	}
+	var cw, ch int // chroma plane size
+	ratio := m.SubsampleRatio
+	switch m.SubsampleRatio {
+	case image.YCbCrSubsampleRatio444:
+		cw, ch = w, h
+	case image.YCbCrSubsampleRatio420:
+		cw, ch = w/2, h/2
+	case image.YCbCrSubsampleRatio422:
+		cw, ch = w/2, h
+		if o != 3 {
+			ratio = image.YCbCrSubsampleRatio440
+		}
+	case image.YCbCrSubsampleRatio440:
+		cw, ch = w, h/2
+		if o != 3 {
+			ratio = image.YCbCrSubsampleRatio422
+		}
+	default:
+		return nil, false
+	}
+	nw, nh := w, h
+	if o != 3 {
+		nw, nh = h, w
+	}
+	dst := image.NewYCbCr(image.Rect(0, 0, nw, nh), ratio)
+	rotatePlane(dst.Y, dst.YStride, m.Y, m.YStride, w, h, o)
+	rotatePlane(dst.Cb, dst.CStride, m.Cb, m.CStride, cw, ch, o)
+	rotatePlane(dst.Cr, dst.CStride, m.Cr, m.CStride, cw, ch, o)
+	return dst, true
+}
+
+// rotatePlane writes the w×h plane src, rotated per orientation o (3, 6 or
+// 8), into dst.
+func rotatePlane(dst []byte, dstStride int, src []byte, srcStride, w, h, o int) {
+	switch o {
+	case 3: // 180°
+		for y := 0; y < h; y++ {
+			d := dst[y*dstStride : y*dstStride+w]
+			s := src[(h-1-y)*srcStride : (h-1-y)*srcStride+w]
+			for x := range d {
+				d[x] = s[w-1-x]
+			}
+		}
+	case 6: // 90° clockwise: dst(x, y) = src(y, h-1-x); dst is h wide
+		for y := 0; y < w; y++ {
+			d := dst[y*dstStride : y*dstStride+h]
+			for x := range d {
+				d[x] = src[(h-1-x)*srcStride+y]
+			}
+		}
+	case 8: // 90° counter-clockwise: dst(x, y) = src(w-1-y, x)
+		for y := 0; y < w; y++ {
+			d := dst[y*dstStride : y*dstStride+h]
+			sx := w - 1 - y
+			for x := range d {
+				d[x] = src[x*srcStride+sx]
+			}
+		}
+	}
 }

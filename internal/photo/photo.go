@@ -164,14 +164,21 @@ func Sanitize(r io.Reader, limits Limits) (Result, error) {
 		img = opaqueRGBA(fit(img, limits.OutputEdge, imaging.Linear))
 	}
 
-	var out bytes.Buffer
-	if err := jpeg.Encode(&out, img, &jpeg.Options{Quality: limits.Quality}); err != nil {
-		return Result{}, fmt.Errorf("photo: encode: %w", err)
-	}
-	thumb := opaqueRGBA(fit(img, limits.ThumbEdge, imaging.Linear))
+	// The JPEG encoder uses one core; make the thumbnail on the other.
 	var tout bytes.Buffer
-	if err := jpeg.Encode(&tout, thumb, &jpeg.Options{Quality: limits.ThumbQuality}); err != nil {
-		return Result{}, fmt.Errorf("photo: encode thumbnail: %w", err)
+	var thumb image.Image
+	thumbDone := make(chan error, 1)
+	go func() {
+		thumb = opaqueRGBA(fit(img, limits.ThumbEdge, imaging.Linear))
+		thumbDone <- jpeg.Encode(&tout, thumb, &jpeg.Options{Quality: limits.ThumbQuality})
+	}()
+	var out bytes.Buffer
+	err = jpeg.Encode(&out, img, &jpeg.Options{Quality: limits.Quality})
+	if terr := <-thumbDone; terr != nil {
+		return Result{}, fmt.Errorf("photo: encode thumbnail: %w", terr)
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("photo: encode: %w", err)
 	}
 
 	sum := sha256.Sum256(out.Bytes())

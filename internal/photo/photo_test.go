@@ -219,6 +219,7 @@ func TestSanitizeStripsMetadataAndAppliesOrientation(t *testing.T) {
 
 func TestSanitizeOrientations(t *testing.T) {
 	// Where the red (left) half of a 40×20 image ends up, per EXIF value.
+	// 1, 3, 6 and 8 take the YCbCr fast path; the mirrors take imaging's.
 	tests := []struct {
 		orientation uint16
 		w, h        int
@@ -247,6 +248,40 @@ func TestSanitizeOrientations(t *testing.T) {
 			img := mustDecode(t, res.Data)
 			assertColour(t, img, tt.redAt.X, tt.redAt.Y, red)
 			assertColour(t, img, tt.blueAt.X, tt.blueAt.Y, blue)
+		})
+	}
+}
+
+func TestSanitizeOrientationOddSizeAndGray(t *testing.T) {
+	// Odd sizes and grayscale scans take the general rotation path.
+	odd := mustJPEG(t, halves(41, 21), 95)
+	gray := image.NewGray(image.Rect(0, 0, 40, 20))
+	for x := 0; x < 20; x++ {
+		for y := 0; y < 20; y++ {
+			gray.SetGray(x, y, color.Gray{Y: 255})
+		}
+	}
+	tests := []struct {
+		name       string
+		src        []byte
+		w, h       int
+		top, under color.NRGBA
+	}{
+		{"odd", odd, 21, 41, red, blue},
+		{"gray", mustJPEG(t, gray, 95), 20, 40, color.NRGBA{255, 255, 255, 255}, color.NRGBA{0, 0, 0, 255}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := photo.Sanitize(bytes.NewReader(withSegments(tt.src, exifSegment(6))), photo.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Width != tt.w || res.Height != tt.h {
+				t.Fatalf("size %d×%d, want %d×%d", res.Width, res.Height, tt.w, tt.h)
+			}
+			img := mustDecode(t, res.Data)
+			assertColour(t, img, 10, 5, tt.top)
+			assertColour(t, img, 10, 35, tt.under)
 		})
 	}
 }
@@ -489,6 +524,23 @@ func BenchmarkSanitize12MP(b *testing.B) {
 			b.Fatal(err)
 		}
 		if res.Width != 4000 || len(res.Thumbnail) == 0 {
+			b.Fatalf("unexpected result %d×%d", res.Width, res.Height)
+		}
+	}
+}
+
+// An iPad held upright writes landscape pixels with Orientation=6, so the
+// common upload also pays for a rotation.
+func BenchmarkSanitize12MPRotated(b *testing.B) {
+	src := withSegments(mustJPEG(b, noise(4000, 3000, 5), 90), exifSegment(6))
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := photo.Sanitize(bytes.NewReader(src), photo.Limits{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Width != 3000 || res.Height != 4000 {
 			b.Fatalf("unexpected result %d×%d", res.Width, res.Height)
 		}
 	}
