@@ -116,6 +116,10 @@ type Result struct {
 // Errors: ErrTooLarge, ErrHEIC, ErrUnsupported, ErrTooManyPixels (checked on
 // the header before decoding, so a decompression bomb allocates nothing),
 // ErrCorrupt (wrapping the decoder's error).
+//
+// Memory: an accepted image needs roughly 4–12 bytes per pixel while it is
+// processed (a 12 MP JPEG ≈ 60 MB, a 50 MP 16-bit PNG several hundred MB),
+// so callers should bound how many uploads are sanitized at once.
 func Sanitize(r io.Reader, limits Limits) (Result, error) {
 	limits = limits.withDefaults()
 	data, err := io.ReadAll(io.LimitReader(r, limits.MaxBytes+1))
