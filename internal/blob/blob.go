@@ -41,8 +41,9 @@ type Store interface {
 	// visible whole or not at all, and is durable when Put returns nil. If r
 	// yields fewer or more than size bytes, Put returns ErrSizeMismatch.
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) error
-	// Get opens the blob for reading; the caller closes it. Returns
-	// ErrNotFound when nothing is stored under key.
+	// Get opens the blob for reading; the caller closes it. The reader also
+	// implements io.Seeker, so the API can answer range requests with
+	// http.ServeContent. Returns ErrNotFound when nothing is stored under key.
 	Get(ctx context.Context, key string) (io.ReadCloser, Info, error)
 	// Stat describes the blob. Returns ErrNotFound when nothing is stored
 	// under key.

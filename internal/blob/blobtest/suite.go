@@ -33,6 +33,21 @@ func Run(t *testing.T, s blob.Store) {
 		if !bytes.Equal(got, data) {
 			t.Errorf("Get = %q, want %q", got, data)
 		}
+		r, _, err := s.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		seeker, ok := r.(io.ReadSeeker)
+		if !ok {
+			t.Fatalf("Get returned %T, which is not an io.ReadSeeker", r)
+		}
+		if _, err := seeker.Seek(4, io.SeekStart); err != nil {
+			t.Fatal(err)
+		}
+		if rest, err := io.ReadAll(seeker); err != nil || !bytes.Equal(rest, data[4:]) {
+			t.Errorf("after Seek(4): %q, %v; want %q", rest, err, data[4:])
+		}
 		if info.Size != int64(len(data)) || info.ContentType != "image/jpeg" {
 			t.Errorf("Get info = %+v, want size %d image/jpeg", info, len(data))
 		}
