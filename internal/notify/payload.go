@@ -1,0 +1,81 @@
+package notify
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// MaxPayloadBytes bounds an encoded Payload. webpush-go pads every message to
+// a 4096-byte record anyway; this keeps the plaintext to ids and generic text.
+const MaxPayloadBytes = 1024
+
+// ErrPayloadTooLarge is returned by Payload.Encode and Sender.Send when the
+// plaintext is over MaxPayloadBytes.
+var ErrPayloadTooLarge = errors.New("notify: push payload too large")
+
+// PayloadTypeRecord marks a push about a new or amended record.
+const PayloadTypeRecord = "record"
+
+// Texts is the generic notification text. It must never name a patient or
+// say anything about a chart: lock screens are public.
+type Texts struct {
+	Title string
+	Body  string
+}
+
+// DefaultTexts is the Japanese text shown when the server configures none.
+var DefaultTexts = Texts{Title: "つなぐ", Body: "新しい記録があります"}
+
+// Payload is the plaintext of a push message, read by the service worker.
+// It holds opaque ids and generic text only; the app fetches what changed
+// through the authorised sync API after the user taps.
+type Payload struct {
+	Type      string `json:"type"`
+	PatientID string `json:"patient_id,omitempty"`
+	RecordID  string `json:"record_id,omitempty"`
+	Title     string `json:"title"`
+	Body      string `json:"body"`
+	URL       string `json:"url,omitempty"`
+}
+
+// NewRecordPayload is the push for a record of a patient; the empty fields
+// of t are filled from DefaultTexts. URL is left for the caller: the service
+// worker opens the patient from the ids when it is empty.
+func NewRecordPayload(patientID, recordID string, t Texts) Payload {
+	if t.Title == "" {
+		t.Title = DefaultTexts.Title
+	}
+	if t.Body == "" {
+		t.Body = DefaultTexts.Body
+	}
+	return Payload{
+		Type:      PayloadTypeRecord,
+		PatientID: patientID,
+		RecordID:  recordID,
+		Title:     t.Title,
+		Body:      t.Body,
+	}
+}
+
+// Encode returns the JSON for Message.Payload, or ErrPayloadTooLarge.
+func (p Payload) Encode() ([]byte, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("encode push payload: %w", err)
+	}
+	if len(b) > MaxPayloadBytes {
+		return nil, fmt.Errorf("%w: %d bytes", ErrPayloadTooLarge, len(b))
+	}
+	return b, nil
+}
+
+// TopicFor derives an RFC 8030 Topic (≤ 32 base64url characters) from an
+// opaque id, so a newer push about the same patient replaces an undelivered
+// older one at the push service. The id itself is not revealed.
+func TopicFor(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(sum[:])[:32]
+}

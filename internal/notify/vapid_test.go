@@ -1,0 +1,111 @@
+package notify_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"tsunagu/internal/notify"
+)
+
+func TestVAPIDKeysPersist(t *testing.T) {
+	k := mustKeys(t)
+	pub, err := base64.RawURLEncoding.DecodeString(k.PublicKey())
+	if err != nil || len(pub) != 65 || pub[0] != 4 {
+		t.Fatalf("public key %q is not an uncompressed P-256 point in base64url", k.PublicKey())
+	}
+	text, err := k.MarshalText()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := notify.ParseVAPIDKeys(string(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.PublicKey() != k.PublicKey() {
+		t.Error("public key changed across marshal/unmarshal")
+	}
+	if other := mustKeys(t); other.PublicKey() == k.PublicKey() {
+		t.Error("two generated keys are equal")
+	}
+
+	// Stored inside a JSON document, e.g. a settings row.
+	doc, err := json.Marshal(struct{ Keys notify.VAPIDKeys }{k})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded struct{ Keys notify.VAPIDKeys }
+	if err := json.Unmarshal(doc, &decoded); err != nil || decoded.Keys.PublicKey() != k.PublicKey() {
+		t.Fatalf("JSON round trip: %v", err)
+	}
+}
+
+func TestVAPIDKeysNeverPrintPrivate(t *testing.T) {
+	k := mustKeys(t)
+	text, _ := k.MarshalText()
+	for _, s := range []string{fmt.Sprint(k), fmt.Sprintf("%v %+v %s", k, k, k), k.LogValue().String()} {
+		if strings.Contains(s, string(text)) {
+			t.Errorf("private key printed in %q", s)
+		}
+	}
+}
+
+func TestParseVAPIDKeysRejectsGarbage(t *testing.T) {
+	for _, s := range []string{"", "not base64!", "AAAA", strings.Repeat("A", 43)} {
+		if _, err := notify.ParseVAPIDKeys(s); !errors.Is(err, notify.ErrInvalidVAPIDKey) {
+			t.Errorf("ParseVAPIDKeys(%q) = %v, want ErrInvalidVAPIDKey", s, err)
+		}
+	}
+	if _, err := notify.NewSender(notify.SenderConfig{Subject: testSubject}); err == nil {
+		t.Error("NewSender accepted zero keys")
+	}
+}
+
+func TestNewSenderSubject(t *testing.T) {
+	k := mustKeys(t)
+	for subject, ok := range map[string]bool{
+		"mailto:ops@example.jp":   true,
+		"ops@example.jp":          true,
+		"https://tsunagu.example": true,
+		"":                        false,
+		"mailto:":                 false,
+		"ops":                     false,
+		"http://tsunagu.example":  false,
+	} {
+		_, err := notify.NewSender(notify.SenderConfig{Keys: k, Subject: subject})
+		if (err == nil) != ok {
+			t.Errorf("subject %q: err %v, want ok=%v", subject, err, ok)
+		}
+	}
+}
+
+func TestTopicFor(t *testing.T) {
+	a, b := notify.TopicFor("patient-a"), notify.TopicFor("patient-b")
+	if len(a) != 32 || strings.Trim(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		t.Errorf("topic %q is not 32 base64url characters", a)
+	}
+	if a == b || a != notify.TopicFor("patient-a") {
+		t.Error("topic is not a stable per-id value")
+	}
+	if strings.Contains(a, "patient") {
+		t.Error("topic reveals the id")
+	}
+}
+
+func TestPayloadEncode(t *testing.T) {
+	p, err := notify.NewRecordPayload("p", "r", notify.Texts{Title: "Tsunagu"}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"type":"record","patient_id":"p","record_id":"r","title":"Tsunagu","body":"新しい記録があります"}`
+	if string(p) != want {
+		t.Errorf("payload %s, want %s", p, want)
+	}
+	big := notify.NewRecordPayload("p", "r", notify.Texts{Body: strings.Repeat("あ", 400)})
+	if _, err := big.Encode(); !errors.Is(err, notify.ErrPayloadTooLarge) {
+		t.Errorf("large payload: %v, want ErrPayloadTooLarge", err)
+	}
+}
