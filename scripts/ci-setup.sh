@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes sure the real services the tests use are there: PostgreSQL on
-# 127.0.0.1:5432 (database "test"). Idempotent; safe on a developer machine.
+# Makes sure the real services and tools the tests use are there:
+# PostgreSQL on 127.0.0.1:5432 (database "test") and the versitygw S3
+# server. Idempotent; safe on a developer machine.
 set -euo pipefail
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -19,3 +20,10 @@ else
   echo "ci-setup: PostgreSQL is not reachable on 127.0.0.1:5432" >&2
   [ "${CI:-}" = "true" ] && exit 1
 fi
+
+gobin="$(go env GOPATH)/bin"
+if ! command -v versitygw >/dev/null 2>&1 && [ ! -x "$gobin/versitygw" ]; then
+  echo "ci-setup: installing versitygw (S3 server for the blob tests, ~2 min)"
+  go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
+fi
+echo "ci-setup: versitygw ready"
