@@ -132,7 +132,7 @@ export class SyncEngine {
 
   /** Local data changed (e.g. a record was queued): refresh counts, then try to send. */
   async changed(): Promise<void> {
-    await this.#refresh({});
+    await this.#refresh({ revision: this.status.get().revision + 1 });
     void this.sync('local');
   }
 
