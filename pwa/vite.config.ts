@@ -25,7 +25,7 @@ export default defineConfig({
       manifestFilename: 'manifest.webmanifest',
       includeManifestIcons: false, // globPatterns already lists them
       injectManifest: {
-        globPatterns: ['**/*.{js,css,html,png,webmanifest}'],
+        globPatterns: ['**/*.{js,css,html,png}'], // the plugin adds the manifest itself
         rollupFormat: 'iife',
       },
       manifest: {
