@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import type { Patient, Visit } from '../api-types';
+import type { Visit } from '../api-types';
 import { formatEraDate, formatTime, t, toHiragana, tokyoDay, age, type MessageKey } from '../i18n';
+import { matchesKana } from '../search';
 import { listPatients, listVisits, me, setVisitStatus, unread } from '../state';
 import { useData } from './hooks';
 
@@ -33,12 +34,6 @@ export function Today() {
       </ul>
     </section>
   );
-}
-
-export function matchesKana(p: Patient, q: string): boolean {
-  const n = toHiragana(q).replace(/\s/g, '');
-  if (!n) return true;
-  return toHiragana(p.name_kana ?? '').replace(/\s/g, '').includes(n) || (p.name ?? '').replace(/\s/g, '').includes(n);
 }
 
 export function Patients() {
