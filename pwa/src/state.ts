@@ -1,0 +1,257 @@
+// The app's controller: wires the sync engine to the screens. Components read these
+// signals and call these actions; they never talk to IndexedDB or the network.
+
+import { signal } from '@preact/signals';
+import { ApiError, NetworkError, createApi } from './api';
+import type { CareRecord, DeviceSecret, Me, MutationType, Patient, TeamMember, Unread, Visit } from './api-types';
+import { getLang, setLang, type Lang, type MessageKey } from './i18n';
+import { LockedError, Vault, wipeDevice } from './sync/crypto';
+import { getMeta, openDatabase, setMeta, type DB } from './sync/db';
+import { SyncEngine, type SyncStatus } from './sync/engine';
+import { Entities, type EntityData } from './sync/entities';
+import { Outbox, deviceId, type Conflict } from './sync/outbox';
+import { Puller } from './sync/pull';
+import { uuidv7 } from './sync/uuid';
+import { ensurePushSubscription, dropPushSubscription } from './push';
+
+export type Phase = 'boot' | 'signin' | 'pin' | 'ready';
+export type SignInStep = 'password' | 'totp' | 'change';
+
+export const api = createApi();
+export const phase = signal<Phase>('boot');
+export const signInStep = signal<SignInStep>('password');
+export const me = signal<Me | null>(null);
+export const lang = signal<Lang>(getLang());
+export const notice = signal<MessageKey | null>(null);
+export const status = signal<SyncStatus | null>(null);
+export const unread = signal<Record<string, number>>({});
+/** Needs a new vault (first sign-in on this device) rather than unlocking one. */
+export const pinIsNew = signal(false);
+
+let db: DB;
+let vault: Vault;
+let outbox: Outbox;
+let entities: Entities;
+let engine: SyncEngine | null = null;
+let pending: DeviceSecret | undefined; // fresh from the server, used by the next unlock
+let hiddenAt = 0;
+const IDLE_LOCK_MS = 10 * 60 * 1000;
+
+async function open(): Promise<void> {
+  db = await openDatabase();
+  vault = new Vault(db);
+  entities = new Entities(db, vault);
+  outbox = new Outbox(db, vault, api, () => deviceId(db));
+}
+
+export async function boot(): Promise<void> {
+  await open();
+  document.addEventListener('visibilitychange', () => {
+    // Prompt logout: a device left alone goes back to the PIN.
+    if (document.visibilityState === 'hidden') hiddenAt = Date.now();
+    else if (phase.value === 'ready' && hiddenAt && Date.now() - hiddenAt > IDLE_LOCK_MS) lock();
+  });
+  if (await vault.exists()) {
+    pinIsNew.value = false;
+    phase.value = 'pin';
+  } else phase.value = 'signin';
+}
+
+export function switchLang(l: Lang): void {
+  setLang(l);
+  lang.value = l;
+}
+
+/** Step 1 (and 2 with a TOTP code): sign in, then fetch the user and the device secret. */
+export async function signIn(login_id: string, password: string, totp_code?: string): Promise<void> {
+  try {
+    await api.request('POST', '/session', { body: totp_code ? { login_id, password, totp_code } : { login_id, password } });
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'totp_required') {
+      signInStep.value = 'totp';
+      return;
+    }
+    if (e instanceof ApiError && e.code === 'password_expired') {
+      signInStep.value = 'change';
+      return;
+    }
+    throw e;
+  }
+  await afterSession();
+}
+
+/** Expired password: the server's restricted session allows only this change. */
+export async function changePassword(login_id: string, current_password: string, new_password: string, totp_code?: string): Promise<void> {
+  await api.request('PUT', '/me/password', { body: { current_password, new_password } });
+  signInStep.value = 'password';
+  await signIn(login_id, new_password, totp_code);
+}
+
+async function afterSession(): Promise<void> {
+  const user = await api.request<Me>('GET', '/me');
+  const previous = await getMeta<string>(db, 'user_id');
+  if (previous && previous !== user.id) {
+    // Another person's data must never be readable by this user.
+    await wipeDevice(db);
+    await open();
+    notice.value = 'pin.other_user';
+  }
+  await setMeta(db, 'user_id', user.id);
+  me.value = user;
+  pending = await api.request<DeviceSecret>('POST', '/devices', { body: { device_id: await deviceId(db) } });
+  pinIsNew.value = !(await vault.exists());
+  signInStep.value = 'password';
+  phase.value = 'pin';
+}
+
+/** Opens the vault with the PIN (offline works while the device secret is valid). */
+export async function unlock(pin: string): Promise<void> {
+  try {
+    await vault.unlock(pin, pending);
+  } catch (e) {
+    if (e instanceof LockedError && e.reason === 'wiped') {
+      await open();
+      notice.value = 'pin.wiped';
+      phase.value = 'signin';
+      return;
+    }
+    throw e;
+  }
+  pending = undefined;
+  if (me.value) await entities.put('me', { ...me.value });
+  else me.value = (await entities.get<Me>('me', (await getMeta<string>(db, 'user_id')) ?? '')) ?? null;
+  startEngine();
+  phase.value = 'ready';
+  if (!location.hash || location.hash === '#/') location.hash = '#/today';
+  void ensurePushSubscription(api).catch(() => undefined);
+  void navigator.storage?.persist?.().catch(() => false);
+}
+
+function startEngine() {
+  engine?.stop();
+  engine = new SyncEngine(outbox, new Puller(db, vault, api), {
+    window,
+    document,
+    navigator,
+    eventSource: typeof EventSource === 'undefined' ? undefined : (u) => new EventSource(u),
+  });
+  engine.status.subscribe((s) => {
+    status.value = s;
+    if (s.error === 'account_revoked' || s.error === 'account_dormant') void wipe();
+    else if (!vault.unlocked) lock(); // the device secret expired while the app was open
+  });
+  void engine.start().then(refreshUnread);
+}
+
+export function lock(): void {
+  engine?.stop();
+  engine = null;
+  vault.lock();
+  pinIsNew.value = false;
+  phase.value = 'pin';
+}
+
+/** The PIN screen's way back to the server, e.g. when the device secret expired. */
+export function toSignIn(): void {
+  engine?.stop();
+  engine = null;
+  vault.lock();
+  phase.value = 'signin';
+}
+
+export function syncNow(): void {
+  void engine?.sync('manual').then(refreshUnread);
+}
+
+async function refreshUnread(): Promise<void> {
+  try {
+    const u = await api.request<Unread>('GET', '/me/unread');
+    unread.value = Object.fromEntries(u.patients.map((p) => [p.patient_id, p.count]));
+  } catch {
+    /* offline: keep the last badges */
+  }
+}
+
+export async function signOut(): Promise<void> {
+  await dropPushSubscription(api).catch(() => undefined);
+  await api.request('DELETE', '/session').catch(() => undefined);
+  await wipe();
+}
+
+/** Deletes everything on this device and returns to sign-in. */
+export async function wipe(): Promise<void> {
+  engine?.stop();
+  engine = null;
+  await vault.wipe();
+  me.value = null;
+  status.value = null;
+  unread.value = {};
+  await open();
+  phase.value = 'signin';
+}
+
+// --- reads for the screens (they re-run when status.revision changes) ---
+
+export const listPatients = () => entities.list<Patient>('patient');
+export const getPatient = (id: string) => entities.get<Patient>('patient', id);
+export const listRecords = (patientId: string) => entities.list<CareRecord & { pending?: boolean }>('record', patientId);
+export const listVisits = (patientId?: string) => entities.list<Visit>('visit', patientId);
+export const listTeam = (patientId: string) => entities.list<TeamMember>('team_member', patientId);
+export const failedConflicts = (): Promise<Conflict[]> => outbox.conflicts();
+export async function deviceCounts() {
+  const [patients, records, waiting, blobs] = await Promise.all([
+    db.countFromIndex('entities', 'entity', 'patient'),
+    db.countFromIndex('entities', 'entity', 'record'),
+    outbox.pendingCount(),
+    outbox.blobCount(),
+  ]);
+  return { patients, records, waiting, blobs };
+}
+
+// --- writes: queued locally, shown at once, sent by the engine ---
+
+async function mutate(type: MutationType, args: Record<string, unknown>, baseVersion?: number, local?: [string, EntityData]) {
+  await outbox.enqueue(type, args, baseVersion);
+  if (local) await entities.put(local[0], local[1]);
+  await engine?.changed();
+}
+
+export interface NewRecord {
+  patient_id: string;
+  kind: CareRecord['kind'];
+  occurred_at: string;
+  text: string;
+  vitals: CareRecord['vitals'];
+  visit_id?: string;
+  next_visit_on?: string;
+  plan_changed: boolean;
+  photos: Uint8Array[];
+}
+
+export async function createRecord(r: NewRecord): Promise<void> {
+  const attachment_ids: string[] = [];
+  for (const p of r.photos) attachment_ids.push(await outbox.addBlob(p, 'image/jpeg'));
+  const { photos: _photos, ...rest } = r;
+  const args = { ...rest, id: uuidv7(), attachment_ids };
+  await mutate('record.create', args, undefined, ['record', { ...args, author_id: me.value?.id, author_name: me.value?.name, pending: true }]);
+}
+
+export async function markRead(rec: CareRecord): Promise<void> {
+  await mutate('record.read', { record_id: rec.id, patient_id: rec.patient_id }, undefined, ['record', { ...rec, read_at: new Date().toISOString() }]);
+}
+
+export async function setVisitStatus(v: Visit, s: Visit['status']): Promise<void> {
+  await mutate('visit.update', { visit_id: v.id, patient_id: v.patient_id, status: s }, v.version, ['visit', { ...v, status: s }]);
+}
+
+export async function dismissProblem(id: string): Promise<void> {
+  await outbox.dismiss(id);
+  await engine?.changed();
+}
+
+export function describeError(e: unknown): string {
+  if (e instanceof NetworkError) return 'network';
+  if (e instanceof ApiError) return e.code;
+  if (e instanceof LockedError) return e.reason;
+  return 'unknown';
+}

@@ -1,0 +1,255 @@
+// The outbox: mutations made on this device, kept (sealed) until the server has
+// answered for each of them. Ids and seq numbers are fixed when a mutation is queued,
+// so re-sending after a crash or a lost answer gives the server the same ids, and its
+// mutation ledger makes the effect exactly-once.
+
+import { ApiError, NetworkError, type Api } from '../api';
+import type { MutationIn, MutationType, Problem, PushResponse } from '../api-types';
+import { getMeta, type DB, type OutboxRow } from './db';
+import type { Vault } from './crypto';
+import { uuidv7 } from './uuid';
+
+export interface Mutation {
+  id: string;
+  seq: number;
+  type: MutationType;
+  args: Record<string, unknown>;
+  base_version?: number;
+}
+
+export interface FailedMutation { mutation: Mutation; problem: Problem }
+export interface Conflict { mutation: Mutation; server: unknown; problem?: Problem }
+
+export interface FlushReport {
+  sent: number;
+  applied: number;
+  conflicts: number;
+  rejected: number;
+  /** Why the flush stopped early, if it did: the rest waits for the next flush. */
+  stopped?: 'network' | 'retry' | 'error';
+  error?: unknown;
+}
+
+interface Payload { args: Record<string, unknown>; base_version?: number }
+
+export interface OutboxOptions {
+  batchSize?: number;
+  newId?: () => string;
+}
+
+export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  const d = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
+  return Array.from(new Uint8Array(d), (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export class Outbox {
+  readonly #batch: number;
+  readonly #newId: () => string;
+
+  constructor(
+    private db: DB,
+    private vault: Vault,
+    private api: Api,
+    private deviceId: () => Promise<string>,
+    opts: OutboxOptions = {},
+  ) {
+    this.#batch = opts.batchSize ?? 50;
+    this.#newId = opts.newId ?? (() => uuidv7());
+  }
+
+  /** Queues a mutation; its id and per-device seq are persisted with it. */
+  async enqueue(type: MutationType, args: Record<string, unknown>, baseVersion?: number): Promise<Mutation> {
+    const id = this.#newId();
+    const payload: Payload = baseVersion === undefined ? { args } : { args, base_version: baseVersion };
+    const sealed = await this.vault.seal(payload);
+    const tx = this.db.transaction(['meta', 'outbox'], 'readwrite');
+    const meta = tx.objectStore('meta');
+    const seq = (((await meta.get('seq')) as number | undefined) ?? 0) + 1;
+    await meta.put(seq, 'seq');
+    await tx.objectStore('outbox').add({ id, seq, type, state: 'pending', sealed });
+    await tx.done;
+    return { id, seq, type, ...payload };
+  }
+
+  /** Stores a photo to upload before the mutation that cites it; returns its id (sha256 hex). */
+  async addBlob(bytes: ArrayBuffer | Uint8Array, type: string): Promise<string> {
+    const id = await sha256Hex(bytes);
+    await this.db.put('blobs', { id, type, sealed: await this.vault.sealBytes(bytes) });
+    return id;
+  }
+
+  async blobCount(): Promise<number> {
+    return this.db.count('blobs');
+  }
+
+  async #rows(): Promise<OutboxRow[]> {
+    return this.db.getAllFromIndex('outbox', 'seq');
+  }
+
+  async #mutation(r: OutboxRow): Promise<Mutation> {
+    const p = await this.vault.open<Payload>(r.sealed);
+    return { id: r.id, seq: r.seq, type: r.type, ...p };
+  }
+
+  /** Mutations still to send, in seq order. */
+  async pending(): Promise<Mutation[]> {
+    const rows = (await this.#rows()).filter((r) => r.state === 'pending');
+    return Promise.all(rows.map((r) => this.#mutation(r)));
+  }
+
+  async pendingCount(): Promise<number> {
+    return (await this.#rows()).filter((r) => r.state === 'pending').length;
+  }
+
+  /** Mutations the server refused, with its reason, for the user to see. */
+  async failed(): Promise<FailedMutation[]> {
+    const rows = (await this.#rows()).filter((r) => r.state === 'failed');
+    return Promise.all(
+      rows.map(async (r) => ({ mutation: await this.#mutation(r), problem: r.problem ? await this.vault.open<Problem>(r.problem) : unknownProblem() })),
+    );
+  }
+
+  async conflicts(): Promise<Conflict[]> {
+    const rows = await this.db.getAllFromIndex('conflicts', 'seq');
+    return Promise.all(rows.map((r) => this.vault.open<Conflict>(r.sealed)));
+  }
+
+  async conflictCount(): Promise<number> {
+    return this.db.count('conflicts');
+  }
+
+  /** The user has seen a failed mutation or a conflict and lets it go. */
+  async dismiss(id: string): Promise<void> {
+    const tx = this.db.transaction(['outbox', 'conflicts'], 'readwrite');
+    const row = await tx.objectStore('outbox').get(id);
+    if (row?.state === 'failed') await tx.objectStore('outbox').delete(id);
+    await tx.objectStore('conflicts').delete(id);
+    await tx.done;
+  }
+
+  /**
+   * Sends pending mutations in seq order and settles each by the server's answer:
+   * applied/duplicate → removed; conflict → moved to conflicts with both versions;
+   * rejected → kept as failed with the problem; retry → stop, nothing later overtakes.
+   * A network failure stops the flush and keeps everything. Never throws for
+   * network or API errors: they are reported in `stopped`/`error`.
+   */
+  async flush(): Promise<FlushReport> {
+    const report: FlushReport = { sent: 0, applied: 0, conflicts: 0, rejected: 0 };
+    const deviceId = await this.deviceId();
+    for (;;) {
+      const rows = (await this.#rows()).filter((r) => r.state === 'pending').slice(0, this.#batch);
+      if (rows.length === 0) return report;
+      const batch: Mutation[] = [];
+      let stop: FlushReport['stopped'];
+      for (const r of rows) {
+        const m = await this.#mutation(r);
+        const up = await this.#uploadBlobs(m);
+        if (up === 'ok') {
+          batch.push(m);
+          continue;
+        }
+        if (up instanceof ApiError && up.status >= 400 && up.status < 500 && up.status !== 401 && up.status !== 408 && up.status !== 429) {
+          await this.#fail(r, up.toProblem()); // the photo itself is refused: the record cannot go as is
+          report.rejected++;
+          continue;
+        }
+        stop = up instanceof NetworkError ? 'network' : 'error';
+        report.error = up;
+        break; // later mutations must not overtake this one
+      }
+      if (batch.length > 0) {
+        let res: PushResponse;
+        try {
+          res = await this.api.request<PushResponse>('POST', '/sync/push', {
+            body: { device_id: deviceId, mutations: batch.map(toWire) },
+          });
+        } catch (e) {
+          report.stopped = e instanceof NetworkError ? 'network' : 'error';
+          report.error = e;
+          return report;
+        }
+        report.sent += batch.length;
+        const byId = new Map(res.results.map((x) => [x.id, x]));
+        for (const m of batch) {
+          const r = byId.get(m.id);
+          if (!r || r.status === 'retry') {
+            report.stopped = 'retry';
+            return report;
+          }
+          switch (r.status) {
+            case 'applied':
+            case 'duplicate':
+              await this.db.delete('outbox', m.id);
+              report.applied++;
+              break;
+            case 'conflict': {
+              const sealed = await this.vault.seal({ mutation: m, server: r.entity ?? null, problem: r.problem } satisfies Conflict);
+              const tx = this.db.transaction(['outbox', 'conflicts'], 'readwrite');
+              await tx.objectStore('conflicts').put({ id: m.id, seq: m.seq, type: m.type, sealed });
+              await tx.objectStore('outbox').delete(m.id);
+              await tx.done;
+              report.conflicts++;
+              break;
+            }
+            case 'rejected': {
+              const row = rows.find((x) => x.id === m.id)!;
+              await this.#fail(row, r.problem ?? unknownProblem());
+              report.rejected++;
+              break;
+            }
+            default:
+              report.stopped = 'retry'; // an answer this app does not know: keep and stop
+              return report;
+          }
+        }
+      }
+      if (stop) {
+        report.stopped = stop;
+        return report;
+      }
+    }
+  }
+
+  async #fail(row: OutboxRow, problem: Problem): Promise<void> {
+    await this.db.put('outbox', { ...row, state: 'failed', problem: await this.vault.seal(problem) });
+  }
+
+  /** Uploads the queued photos a mutation cites; 'ok' or the error that stopped it. */
+  async #uploadBlobs(m: Mutation): Promise<'ok' | unknown> {
+    const ids = Array.isArray(m.args.attachment_ids) ? (m.args.attachment_ids as unknown[]) : [];
+    for (const id of ids) {
+      if (typeof id !== 'string') continue;
+      const b = await this.db.get('blobs', id);
+      if (!b) continue; // already uploaded (or taken on another device)
+      try {
+        const bytes = await this.vault.openBytes(b.sealed);
+        await this.api.request('PUT', `/attachments/${encodeURIComponent(id)}`, { body: bytes, contentType: b.type });
+      } catch (e) {
+        return e;
+      }
+      await this.db.delete('blobs', id);
+    }
+    return 'ok';
+  }
+}
+
+function toWire(m: Mutation): MutationIn {
+  const w: MutationIn = { id: m.id, seq: m.seq, type: m.type, args: m.args };
+  if (m.base_version !== undefined) w.base_version = m.base_version;
+  return w;
+}
+
+function unknownProblem(): Problem {
+  return { type: 'about:blank', title: '', status: 0, code: 'unknown' };
+}
+
+/** The device id, made once per install and kept in meta. */
+export async function deviceId(db: DB): Promise<string> {
+  let id = await getMeta<string>(db, 'device_id');
+  if (!id) {
+    id = uuidv7();
+    await db.put('meta', id, 'device_id');
+  }
+  return id;
+}

@@ -1,0 +1,78 @@
+import { useEffect, useState } from 'preact/hooks';
+import { errorMessage, formatTime, t } from '../i18n';
+import { lang, phase, status, toSignIn } from '../state';
+import { Patients, Today } from './lists';
+import { PatientView } from './patient';
+import { NewRecord } from './record-new';
+import { Install, Settings, isStandalone } from './settings';
+import { Pin, SignIn } from './signin';
+
+function useHash(): string {
+  const [h, setH] = useState(location.hash);
+  useEffect(() => {
+    const f = () => setH(location.hash);
+    addEventListener('hashchange', f);
+    return () => removeEventListener('hashchange', f);
+  }, []);
+  return h;
+}
+
+function route(hash: string) {
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const [a, b, c] = parts;
+  if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
+  if (a === 'patients' && b) return <PatientView id={b} key={b} />;
+  if (a === 'patients') return <Patients />;
+  if (a === 'settings') return <Settings />;
+  if (a === 'install') return <Install />;
+  return <Today />;
+}
+
+function SyncBar() {
+  const s = status.value;
+  if (!s) return null;
+  const parts: string[] = [s.online ? t('sync.online') : t('sync.offline')];
+  if (s.syncing) parts.push(t('sync.syncing'));
+  if (s.waiting) parts.push(t('sync.waiting', { n: s.waiting }));
+  if (s.failed.length) parts.push(t('sync.failed', { n: s.failed.length }));
+  if (s.conflicts) parts.push(t('sync.conflicts', { n: s.conflicts }));
+  if (s.lastSyncAt) parts.push(t('sync.last', { time: formatTime(new Date(s.lastSyncAt)) }));
+  return (
+    <div class={`syncbar ${s.online ? '' : 'off'}`} role="status" aria-live="polite">
+      <a href="#/settings">{parts.join(' · ')}</a>
+      {s.needsSignIn && <button class="link" onClick={toSignIn}>{t('sync.needs_signin')}</button>}
+      {s.error && s.error !== 'network' && !s.needsSignIn && <span class="error">{errorMessage(s.error)}</span>}
+    </div>
+  );
+}
+
+export function App() {
+  const hash = useHash();
+  void lang.value; // re-render every screen when the language changes
+  if (phase.value === 'boot') return <p class="empty">{t('app.loading')}</p>;
+  if (phase.value === 'signin') return hash === '#/install' ? <Install /> : <Shell signedOut><SignIn /></Shell>;
+  if (phase.value === 'pin') return <Shell signedOut><Pin /></Shell>;
+  const tab = hash.split('/')[1] ?? 'today';
+  return (
+    <Shell>
+      <SyncBar />
+      <main id="main">{route(hash)}</main>
+      <nav class="tabbar" aria-label={t('nav.main')}>
+        <a href="#/today" aria-current={tab === 'today' ? 'page' : undefined}>{t('nav.today')}</a>
+        <a href="#/patients" aria-current={tab === 'patients' ? 'page' : undefined}>{t('nav.patients')}</a>
+        <a href="#/settings" aria-current={tab === 'settings' ? 'page' : undefined}>{t('nav.settings')}</a>
+      </nav>
+    </Shell>
+  );
+}
+
+function Shell({ children, signedOut }: { children: preact.ComponentChildren; signedOut?: boolean }) {
+  return (
+    <div class={signedOut ? 'shell out' : 'shell'}>
+      {!isStandalone() && /iPad|iPhone|Macintosh/.test(navigator.userAgent) && (
+        <p class="banner"><a href="#/install">{t('install.banner')}</a></p>
+      )}
+      {children}
+    </div>
+  );
+}
