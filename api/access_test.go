@@ -70,6 +70,16 @@ var accessCases = map[string]accessCase{
 	"withdrawConsent":  {kind: kManage, body: func(*region) any { return map[string]any{"reason": "テスト"} }},
 	"addTeamMember":    {kind: kManage, body: func(r *region) any { return map[string]any{"user_id": r.outsider.ID, "role": "other"} }},
 	"removeTeamMember": {kind: kManage},
+	"syncPull":         {kind: kDirectory},
+	"syncPush": {kind: kDirectory, body: func(*region) any {
+		return map[string]any{"device_id": "01900000-0000-7000-8000-0000000000d1", "mutations": []any{}}
+	}},
+	"registerDevice": {kind: kDirectory, body: func(*region) any { return map[string]any{"device_id": "01900000-0000-7000-8000-0000000000d2"} }},
+	"getPushKey":     {kind: kDirectory},
+	"subscribePush": {kind: kSelf, body: func(*region) any {
+		return map[string]any{"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": map[string]any{"p256dh": strings.Repeat("A", 87), "auth": strings.Repeat("A", 22)}}
+	}},
+	"unsubscribePush": {kind: kSelf, body: func(*region) any { return map[string]any{"endpoint": "https://fcm.googleapis.com/fcm/send/x"} }},
 }
 
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
@@ -178,9 +188,9 @@ func TestEveryOperationAccess(t *testing.T) {
 				}
 				switch c.kind {
 				case kSelf:
-					check("outsider", outsiderC, 200, 201, 409, 422)
+					check("outsider", outsiderC, 200, 201, 204, 409, 422)
 				case kDirectory:
-					check("outsider", outsiderC, 200, 201)
+					check("outsider", outsiderC, 200, 201, 204)
 				case kAdmin:
 					check("outsider", outsiderC, 403)
 					check("non-clinical member", r.helperC, 403)
@@ -196,9 +206,11 @@ func TestEveryOperationAccess(t *testing.T) {
 				}
 			})
 		}
-		// The caseload of the outsider never lists the patient.
-		if res := outsiderC.must(200, "GET", "/api/v1/patients", nil); strings.Contains(res.body, r.patientID) || strings.Contains(res.body, canaryName) {
-			t.Errorf("outsider's caseload lists the patient: %s", res.body)
+		// The caseload and the pull of the outsider never carry the patient.
+		for _, path := range []string{"/api/v1/patients", "/api/v1/sync/pull"} {
+			if res := outsiderC.must(200, "GET", path, nil); strings.Contains(res.body, r.patientID) || strings.Contains(res.body, canaryName) {
+				t.Errorf("outsider's %s carries the patient: %s", path, res.body)
+			}
 		}
 		// Each refusal of a patient operation is in the audit log.
 		var denied int

@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"tsunagu/internal/auth"
 	"tsunagu/internal/care"
+	"tsunagu/internal/notify"
 	"tsunagu/internal/store"
 )
 
@@ -36,6 +38,8 @@ type Options struct {
 	ThrottleWindow time.Duration
 	MaxFailsLogin  int // failed sign-ins per account per window
 	MaxFailsAddr   int // failed sign-ins per address per window
+	// DeviceSecretTTL is how long an offline device may open its data.
+	DeviceSecretTTL time.Duration
 }
 
 // Deps are what the API is built from.
@@ -48,6 +52,15 @@ type Deps struct {
 	Options Options
 	// Static serves everything outside /api, /healthz and /openapi (the web app).
 	Static http.Handler
+
+	// Sync and notifications.
+	CursorKey      []byte             // signs pull cursors; random per process when empty
+	Hub            *notify.Hub        // open event streams of this instance
+	Hints          notify.Broadcaster // fan-out of "pull now" across instances
+	VAPIDPublicKey string
+	PushAllow      notify.AllowList // push services subscriptions may point at
+	PushTexts      notify.Texts
+	WakePush       func() // tells the outbox worker there is work
 }
 
 // Server holds the dependencies of the handlers.
@@ -58,12 +71,46 @@ type Server struct {
 	now    func() time.Time
 	newID  func() string
 	opt    Options
+
+	cursorKey      []byte
+	hub            *notify.Hub
+	hints          notify.Broadcaster
+	vapidPublicKey string
+	allowPush      notify.AllowList
+	pushTexts      notify.Texts
+	wakePush       func()
+	entities       map[string]entityKind
+	entityOrder    []string
+	mutations      map[string]mutation
 }
 
 // New builds the HTTP handler of the whole API and the huma API (whose
 // OpenAPI document the contract test compares with openapi.yaml).
 func New(d Deps) (http.Handler, huma.API) {
-	s := &Server{db: d.DB, hasher: d.Hasher, log: d.Log, now: d.Now, newID: d.NewID, opt: d.Options}
+	s := &Server{db: d.DB, hasher: d.Hasher, log: d.Log, now: d.Now, newID: d.NewID, opt: d.Options,
+		cursorKey: d.CursorKey, hub: d.Hub, hints: d.Hints, vapidPublicKey: d.VAPIDPublicKey, allowPush: d.PushAllow,
+		pushTexts: d.PushTexts, wakePush: d.WakePush, mutations: map[string]mutation{}}
+	if len(s.cursorKey) == 0 {
+		s.cursorKey = make([]byte, 32)
+		rand.Read(s.cursorKey)
+	}
+	if s.hub == nil {
+		s.hub = notify.NewHub()
+	}
+	if s.hints == nil {
+		local := notify.NewLocalBroadcaster()
+		go local.Run(context.Background(), s.hub.Deliver)
+		s.hints = local
+	}
+	if s.wakePush == nil {
+		s.wakePush = func() {}
+	}
+	if s.pushTexts.Title == "" {
+		s.pushTexts = notify.DefaultTexts
+	}
+	if s.opt.DeviceSecretTTL == 0 {
+		s.opt.DeviceSecretTTL = 14 * 24 * time.Hour
+	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}
@@ -98,6 +145,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	hapi := humago.New(mux, cfg)
 	s.routes(hapi)
 	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /api/v1/events", s.events)
 	if d.Static != nil {
 		mux.Handle("/", d.Static)
 	}

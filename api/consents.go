@@ -86,6 +86,9 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 		if err := tx.CreateConsent(ctx, c); err != nil {
 			return err
 		}
+		if err := s.consentChanged(ctx, tx, in.ID); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "consent.create", in.ID, "consent", c.ID))
 	})
 	if err != nil {
@@ -125,7 +128,19 @@ func (s *Server) withdrawConsent(ctx context.Context, in *WithdrawConsentInput) 
 		c.WithdrawnAt.Time, c.WithdrawnAt.Valid = store.UTC(now), true
 		c.WithdrawnBy, c.WithdrawalReason = nullString(pr.User.ID), nullString(clean(in.Body.Reason))
 		out.Body = consentOut(c)
+		if err := s.consentChanged(ctx, tx, in.ID); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "consent.withdraw", in.ID, "consent", c.ID))
 	})
 	return out, err
+}
+
+// consentChanged records that sharing of the patient started or stopped:
+// the team pulls the patient anew (or purges it).
+func (s *Server) consentChanged(ctx context.Context, tx *store.Tx, patientID string) error {
+	if err := s.changed(ctx, tx, store.Change{PatientID: patientID, Entity: "patient", EntityID: patientID}); err != nil {
+		return err
+	}
+	return s.accessChanged(ctx, tx, patientID, "")
 }

@@ -72,6 +72,9 @@ var messages = map[string]message{
 	care.CodeAlreadyOnTeam:     {409, "既にケアチームのメンバーです。", "Already a member of the care team."},
 	care.CodeConsentWithdrawn:  {409, "この同意は既に撤回されています。", "This consent is already withdrawn."},
 	care.CodeUnsupportedFormat: {415, "この形式のファイルは扱えません。", "This file format is not supported."},
+	care.CodeCursorExpired:     {410, "同期をやり直します。端末のデータを最新にしています。", "Sync must start afresh; refreshing the data on this device."},
+	care.CodeSequenceGap:       {400, "送信待ちのデータの順序が崩れています。アプリを再起動してください。", "Queued changes are out of order; restart the app."},
+	care.CodeDeviceRevoked:     {403, "この端末は利用できません。管理者に連絡してください。", "This device may no longer be used; contact your administrator."},
 	"bad_request":              {400, "リクエストの形式が正しくありません。", "The request is malformed."},
 	"too_large":                {413, "データが大きすぎます。", "The request is too large."},
 	"method_not_allowed":       {405, "この操作はできません。", "Method not allowed."},
@@ -99,6 +102,7 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	var ce *care.Error
 	var se huma.StatusError
 	var he huma.HeadersError
+	var ve *validationError
 	switch {
 	case errors.As(err, &ce):
 		var details []*huma.ErrorDetail
@@ -110,6 +114,8 @@ func (s *Server) problem(ctx context.Context, err error) error {
 			return huma.ErrorWithHeaders(p, he.GetHeaders())
 		}
 		return p
+	case errors.As(err, &ve):
+		return newProblem(ctx, care.CodeValidation, ve.details...)
 	case errors.Is(err, store.ErrNotFound):
 		return newProblem(ctx, care.CodeNotFound)
 	case errors.As(err, &se):

@@ -96,6 +96,12 @@ func (s *Server) createPatient(ctx context.Context, in *CreatePatientInput) (*Pa
 		if err := tx.AddTeamMember(ctx, s.newID(), p.ID, pr.User.ID, care.DefaultRole(pr.User.Profession), pr.User.ID, now); err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, store.Change{PatientID: p.ID, Entity: "patient", EntityID: p.ID}); err != nil {
+			return err
+		}
+		if err := s.accessChanged(ctx, tx, p.ID, pr.User.ID); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "patient.create", p.ID, "patient", p.ID))
 	})
 	if err != nil {
@@ -213,6 +219,9 @@ func (s *Server) updatePatient(ctx context.Context, in *UpdatePatientInput) (*Pa
 		}
 		p.Version++
 		out.Body = patientOut(p, sc)
+		if err := s.changed(ctx, tx, store.Change{PatientID: p.ID, Entity: "patient", EntityID: p.ID}); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "patient.update", in.ID, "patient", in.ID))
 	})
 	return out, err

@@ -41,6 +41,16 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("getTeam", http.MethodGet, v1+"/patients/{id}/team", "patients", "The care team", session), s.getTeam)
 	register(s, api, op("addTeamMember", http.MethodPost, v1+"/patients/{id}/team", "patients", "Add a team member", session, 201), s.addTeamMember)
 	register(s, api, op("removeTeamMember", http.MethodDelete, v1+"/patients/{id}/team/{user_id}", "patients", "Remove a team member", session, 204), s.removeTeamMember)
+
+	// sync and notifications (GET /api/v1/events, the SSE stream, is a plain handler in api.go)
+	register(s, api, op("syncPush", http.MethodPost, v1+"/sync/push", "sync", "Apply queued mutations of a device", session), s.syncPush)
+	register(s, api, op("syncPull", http.MethodGet, v1+"/sync/pull", "sync", "Changes since a cursor", session), s.pull)
+	register(s, api, op("registerDevice", http.MethodPost, v1+"/devices", "sync", "Register a device and get its data-key secret", session), s.registerDevice)
+	register(s, api, op("getPushKey", http.MethodGet, v1+"/push/key", "notifications", "VAPID public key", session), s.pushKey)
+	register(s, api, op("subscribePush", http.MethodPost, v1+"/push/subscriptions", "notifications", "Register a push subscription", session, 204), s.subscribe)
+	register(s, api, op("unsubscribePush", http.MethodDelete, v1+"/push/subscriptions", "notifications", "Remove a push subscription", session, 204), s.unsubscribe)
+
+	s.entityKinds()
 }
 
 func op(id, method, path, tag, summary string, security []map[string][]string, status ...int) huma.Operation {

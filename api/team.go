@@ -38,11 +38,7 @@ func (s *Server) getTeam(ctx context.Context, in *PatientIDInput) (*TeamOutput, 
 		if err != nil {
 			return err
 		}
-		out.Body.Members = make([]TeamMemberOut, 0, len(ms))
-		for _, m := range ms {
-			out.Body.Members = append(out.Body.Members, TeamMemberOut{UserID: m.UserID, Role: m.Role, Name: m.Name, NameKana: m.NameKana,
-				Profession: m.Profession, FacilityID: m.FacilityID, FacilityName: m.FacilityName, AddedAt: m.AddedAt})
-		}
+		out.Body.Members = teamOut(ms)
 		return audit.Append(ctx, tx, s.event(ctx, pr, "team.read", in.ID, "team", in.ID))
 	})
 	return out, err
@@ -78,6 +74,12 @@ func (s *Server) addTeamMember(ctx context.Context, in *AddTeamMemberInput) (*Te
 		} else if err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, store.Change{PatientID: in.ID, Entity: "team", EntityID: in.ID}); err != nil {
+			return err
+		}
+		if err := s.accessChanged(ctx, tx, in.ID, u.ID); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "team.add", in.ID, "team_member", u.ID))
 	})
 	if err != nil {
@@ -101,7 +103,22 @@ func (s *Server) removeTeamMember(ctx context.Context, in *RemoveTeamMemberInput
 		if err := tx.RemoveTeamMember(ctx, in.ID, in.UserID, pr.User.ID, s.now()); err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, store.Change{PatientID: in.ID, Entity: "team", EntityID: in.ID}, in.UserID); err != nil {
+			return err
+		}
+		if err := s.accessChanged(ctx, tx, in.ID, in.UserID); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "team.remove", in.ID, "team_member", in.UserID))
 	})
 	return nil, err
+}
+
+func teamOut(ms []store.TeamMember) []TeamMemberOut {
+	out := make([]TeamMemberOut, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, TeamMemberOut{UserID: m.UserID, Role: m.Role, Name: m.Name, NameKana: m.NameKana,
+			Profession: m.Profession, FacilityID: m.FacilityID, FacilityName: m.FacilityName, AddedAt: m.AddedAt})
+	}
+	return out
 }

@@ -65,6 +65,9 @@ const (
 	CodeSessionExpired    = "session_expired"
 	CodeAdminOnly         = "admin_only"
 	CodeUnsupportedFormat = "unsupported_media_type"
+	CodeCursorExpired     = "sync_reset_required"
+	CodeSequenceGap       = "sequence_gap"
+	CodeDeviceRevoked     = "device_revoked"
 )
 
 // Sentinels for errors.Is.

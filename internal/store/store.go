@@ -125,8 +125,46 @@ func (db *DB) migrate(ctx context.Context) error {
 // Tx is one unit of work. Its methods (one file per aggregate) read and
 // write inside it; DB.Write commits them together.
 type Tx struct {
-	x      *sqlx.Tx
-	engine string
+	x           *sqlx.Tx
+	engine      string
+	afterCommit []func()
+	savepoints  int
+}
+
+type txKey struct{}
+
+// WithTx returns a context whose DB.Write and DB.Read calls join tx instead
+// of opening a transaction of their own. The sync protocol uses it to run
+// the same operations the REST API runs, several in one transaction, each
+// in its own savepoint.
+func WithTx(ctx context.Context, tx *Tx) context.Context { return context.WithValue(ctx, txKey{}, tx) }
+
+// AfterCommit runs fn once the transaction has committed (never if it rolls
+// back): live hints and notifications must not announce unwritten data.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
+
+// Savepoint runs fn inside a savepoint: when fn fails, its writes are undone
+// and the transaction goes on (on PostgreSQL too, where an error otherwise
+// aborts the whole transaction). After-commit hooks fn registered are
+// dropped with it.
+func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	tx.savepoints++
+	name := fmt.Sprintf("sp%d", tx.savepoints)
+	hooks := len(tx.afterCommit)
+	if _, err := tx.x.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.x.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return fmt.Errorf("rollback to savepoint: %w (after %v)", rerr, err)
+		}
+		tx.afterCommit = tx.afterCommit[:hooks]
+		return err
+	}
+	if _, err := tx.x.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
+	}
+	return nil
 }
 
 // Write runs fn in a transaction and commits when fn returns nil.
@@ -141,6 +179,9 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error {
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
+		return fn(tx)
+	}
 	var opts *sql.TxOptions
 	if readOnly && db.Engine == Postgres {
 		opts = &sql.TxOptions{ReadOnly: true}
@@ -156,6 +197,9 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 	}
 	if err := x.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
 	}
 	return nil
 }
@@ -220,3 +264,5 @@ func isUniqueViolation(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }
+
+func sqlxIn(query string, args ...any) (string, []any, error) { return sqlx.In(query, args...) }

@@ -1,0 +1,177 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"tsunagu/internal/care"
+	"tsunagu/internal/notify"
+	"tsunagu/internal/store"
+)
+
+// hint tells the users' open apps (on every instance) to pull now.
+func (s *Server) hint(users []string, seq int64) {
+	if len(users) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.hints.Broadcast(ctx, notify.Hint{UserIDs: users, Cursor: strconv.FormatInt(seq, 10)}); err != nil {
+		s.log.Warn("live hint not sent", "err", err)
+	}
+}
+
+// notifyTeam queues a Web Push for every subscription of the patient's team
+// except the author, in the transaction of the record itself. The payload
+// carries opaque ids and generic text only.
+func (s *Server) notifyTeam(ctx context.Context, tx *store.Tx, patientID, recordID, authorID string) error {
+	team, err := tx.TeamUserIDs(ctx, patientID)
+	if err != nil {
+		return err
+	}
+	others := team[:0:0]
+	for _, u := range team {
+		if u != authorID {
+			others = append(others, u)
+		}
+	}
+	subs, err := tx.PushSubscriptionsOf(ctx, others)
+	if err != nil || len(subs) == 0 {
+		return err
+	}
+	payload, err := notify.NewRecordPayload(patientID, recordID, s.pushTexts).Encode()
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	for _, sub := range subs {
+		if err := tx.EnqueuePush(ctx, store.OutboxItem{ID: s.newID(), SubscriptionID: sub.ID, Payload: string(payload),
+			Topic: notify.TopicFor(patientID), Urgency: notify.UrgencyNormal, CreatedAt: now, NotBefore: now}); err != nil {
+			return err
+		}
+	}
+	tx.AfterCommit(s.wakePush)
+	return nil
+}
+
+type PushKeyOutput struct {
+	Body struct {
+		PublicKey string `json:"public_key" doc:"VAPID application server key, base64url"`
+	}
+}
+
+func (s *Server) pushKey(ctx context.Context, _ *struct{}) (*PushKeyOutput, error) {
+	if _, err := s.authenticate(ctx); err != nil {
+		return nil, err
+	}
+	out := &PushKeyOutput{}
+	out.Body.PublicKey = s.vapidPublicKey
+	return out, nil
+}
+
+type SubscriptionInput struct {
+	Body struct {
+		Endpoint string `json:"endpoint" format:"uri" maxLength:"2000"`
+		Keys     struct {
+			P256dh string `json:"p256dh" minLength:"80" maxLength:"120"`
+			Auth   string `json:"auth" minLength:"16" maxLength:"40"`
+		} `json:"keys"`
+	}
+}
+
+// subscribe registers (or refreshes) the push subscription of this browser
+// for the signed-in user. Only the configured push services are accepted.
+func (s *Server) subscribe(ctx context.Context, in *SubscriptionInput) (*struct{}, error) {
+	p, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.allowPush.ValidateEndpoint(in.Body.Endpoint); err != nil {
+		return nil, care.Invalid("endpoint", "not a push service this server sends to")
+	}
+	if err := notify.ValidateSubscriptionKeys(in.Body.Keys.P256dh, in.Body.Keys.Auth); err != nil {
+		return nil, care.Invalid("keys", "subscription keys are not valid")
+	}
+	now := s.now()
+	return nil, s.db.Write(ctx, func(tx *store.Tx) error {
+		return tx.SavePushSubscription(ctx, store.PushSubscription{ID: s.newID(), UserID: p.User.ID, Endpoint: in.Body.Endpoint,
+			P256dh: in.Body.Keys.P256dh, Auth: in.Body.Keys.Auth, CreatedAt: now, UpdatedAt: now})
+	})
+}
+
+type UnsubscribeInput struct {
+	Body struct {
+		Endpoint string `json:"endpoint" format:"uri" maxLength:"2000"`
+	}
+}
+
+func (s *Server) unsubscribe(ctx context.Context, in *UnsubscribeInput) (*struct{}, error) {
+	p, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return nil, s.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.DeletePushSubscription(ctx, in.Body.Endpoint, p.User.ID)
+		return err
+	})
+}
+
+type DeviceInput struct {
+	Body struct {
+		DeviceID string `json:"device_id" format:"uuid"`
+	}
+}
+
+type DeviceOutput struct {
+	Body struct {
+		Secret    string    `json:"secret" doc:"base64 device secret; with the user's PIN it derives the key of the data held on the device"`
+		ExpiresAt time.Time `json:"expires_at" doc:"after this the device data stays locked until the app is online again"`
+	}
+}
+
+// registerDevice gives the app the server half of the key that encrypts the
+// data it holds: the same secret each time for one device, its expiry
+// extended, so an offline iPad can open its data until then and a revoked
+// account or device cannot.
+func (s *Server) registerDevice(ctx context.Context, in *DeviceInput) (*DeviceOutput, error) {
+	p, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &DeviceOutput{}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		d, err := s.device(ctx, tx, p, in.Body.DeviceID)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		exp := store.UTC(now.Add(s.opt.DeviceSecretTTL))
+		if err := tx.ExtendDeviceSecret(ctx, d.ID, exp, now); err != nil {
+			return err
+		}
+		out.Body.Secret, out.Body.ExpiresAt = d.Secret, exp
+		return nil
+	})
+	return out, err
+}
+
+// events streams "pull now" hints (Server-Sent Events) to the signed-in
+// user's open app. It is a plain handler: huma has no use for a stream.
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, err := s.authenticate(ctx)
+	if err != nil {
+		perr := s.problem(ctx, err).(*Problem)
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(perr.Status)
+		json.NewEncoder(w).Encode(perr)
+		return
+	}
+	ch := s.hub.Subscribe(ctx, p.User.ID)
+	if err := notify.ServeSSE(w, r, ch); err != nil {
+		s.log.DebugContext(ctx, "event stream ended", "request_id", requestID(ctx), "err", err)
+	}
+}

@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Change is one row of the change log.
+type Change struct {
+	Seq       int64     `db:"seq"`
+	PatientID string    `db:"patient_id"`
+	Entity    string    `db:"entity"`
+	EntityID  string    `db:"entity_id"`
+	Op        string    `db:"op"`
+	Chart     bool      `db:"chart"`
+	SubjectID string    `db:"subject_id"`
+	At        time.Time `db:"at"`
+}
+
+// AppendChange adds c to the change log with the next sequence number and
+// returns it. The counter row is updated first, inside the transaction, so
+// concurrent writers take numbers in commit order.
+func (tx *Tx) AppendChange(ctx context.Context, c Change) (int64, error) {
+	if _, err := tx.exec(ctx, `UPDATE change_counter SET seq = seq + 1 WHERE id = 1`); err != nil {
+		return 0, fmt.Errorf("lock change counter: %w", err)
+	}
+	var seq int64
+	if err := tx.get(ctx, &seq, `SELECT seq FROM change_counter WHERE id = 1`); err != nil {
+		return 0, err
+	}
+	_, err := tx.exec(ctx, `INSERT INTO change_log (seq, patient_id, entity, entity_id, op, chart, subject_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		seq, c.PatientID, c.Entity, c.EntityID, c.Op, c.Chart, c.SubjectID, UTC(c.At))
+	if err != nil {
+		return 0, fmt.Errorf("insert change: %w", err)
+	}
+	return seq, nil
+}
+
+// LastChangeSeq returns the newest sequence number handed out.
+func (tx *Tx) LastChangeSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := tx.get(ctx, &seq, `SELECT seq FROM change_counter WHERE id = 1`)
+	return seq, err
+}
+
+// ChangesSince returns up to limit changes after seq of the given patients,
+// oldest first; chart changes only of the patients in chartPatients.
+func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPatients []string, limit int) ([]Change, error) {
+	out := []Change{}
+	if len(patients) == 0 {
+		return out, nil
+	}
+	if len(chartPatients) == 0 {
+		chartPatients = []string{""}
+	}
+	err := tx.in(ctx, &out, `SELECT seq, patient_id, entity, entity_id, op, chart, subject_id, at FROM change_log
+		WHERE seq > ? AND patient_id IN (?) AND entity <> 'access' AND (chart = FALSE OR patient_id IN (?))
+		ORDER BY seq LIMIT ?`, after, patients, chartPatients, limit)
+	if err != nil {
+		return nil, fmt.Errorf("changes since: %w", err)
+	}
+	return out, nil
+}
+
+// AccessChangesSince returns the patients whose access for user userID may
+// have changed after seq: their own team membership, or the consent of a
+// patient whose team they are or were on.
+func (tx *Tx) AccessChangesSince(ctx context.Context, userID string, after int64) ([]string, error) {
+	ids := []string{}
+	err := tx.sel(ctx, &ids, `SELECT DISTINCT patient_id FROM change_log
+		WHERE entity = 'access' AND seq > ? AND (subject_id = ?
+		   OR (subject_id = '' AND patient_id IN (SELECT patient_id FROM team_member WHERE user_id = ?)))
+		ORDER BY patient_id`, after, userID, userID)
+	return ids, err
+}

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Device is an installed app of one user.
+type Device struct {
+	ID              string       `db:"id"`
+	UserID          string       `db:"user_id"`
+	Secret          string       `db:"secret"`
+	SecretExpiresAt time.Time    `db:"secret_expires_at"`
+	LastSeq         int64        `db:"last_seq"`
+	CreatedAt       time.Time    `db:"created_at"`
+	LastSeenAt      time.Time    `db:"last_seen_at"`
+	RevokedAt       sql.NullTime `db:"revoked_at"`
+}
+
+const deviceColumns = `id, user_id, secret, secret_expires_at, last_seq, created_at, last_seen_at, revoked_at`
+
+// Device returns device id or ErrNotFound.
+func (tx *Tx) Device(ctx context.Context, id string) (Device, error) {
+	var d Device
+	err := tx.get(ctx, &d, `SELECT `+deviceColumns+` FROM device WHERE id = ?`, id)
+	return d, err
+}
+
+// CreateDevice inserts d.
+func (tx *Tx) CreateDevice(ctx context.Context, d Device) error {
+	_, err := tx.exec(ctx, `INSERT INTO device (`+deviceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+		d.ID, d.UserID, d.Secret, UTC(d.SecretExpiresAt), d.LastSeq, UTC(d.CreatedAt), UTC(d.LastSeenAt))
+	if isUniqueViolation(err) {
+		return ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("insert device: %w", err)
+	}
+	return nil
+}
+
+// ErrConflict is returned when a row with the same key exists already.
+var ErrConflict = fmt.Errorf("store: conflict")
+
+// ExtendDeviceSecret moves the expiry of a device's secret and its last use.
+func (tx *Tx) ExtendDeviceSecret(ctx context.Context, id string, expires, now time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE device SET secret_expires_at = ?, last_seen_at = ? WHERE id = ?`, UTC(expires), UTC(now), id)
+	return err
+}
+
+// SetDeviceSeq records the last answered mutation sequence of a device.
+func (tx *Tx) SetDeviceSeq(ctx context.Context, id string, seq int64, now time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE device SET last_seq = ?, last_seen_at = ? WHERE id = ?`, seq, UTC(now), id)
+	return err
+}
+
+// LedgerEntry is one answered mutation.
+type LedgerEntry struct {
+	ID        string    `db:"id"`
+	DeviceID  string    `db:"device_id"`
+	Seq       int64     `db:"seq"`
+	Type      string    `db:"type"`
+	Status    string    `db:"status"`
+	Result    string    `db:"result"`
+	AppliedAt time.Time `db:"applied_at"`
+}
+
+// Ledger returns the ledger entry of mutation id, or ErrNotFound.
+func (tx *Tx) Ledger(ctx context.Context, id string) (LedgerEntry, error) {
+	var e LedgerEntry
+	err := tx.get(ctx, &e, `SELECT id, device_id, seq, type, status, result, applied_at FROM mutation_ledger WHERE id = ?`, id)
+	return e, err
+}
+
+// AppendLedger records the answer to a mutation.
+func (tx *Tx) AppendLedger(ctx context.Context, e LedgerEntry) error {
+	_, err := tx.exec(ctx, `INSERT INTO mutation_ledger (id, device_id, seq, type, status, result, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.DeviceID, e.Seq, e.Type, e.Status, e.Result, UTC(e.AppliedAt))
+	if isUniqueViolation(err) {
+		return ErrConflict
+	}
+	return err
+}

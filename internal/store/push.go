@@ -1,0 +1,140 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// PushSubscription is a browser's Web Push subscription.
+type PushSubscription struct {
+	ID        string    `db:"id"`
+	UserID    string    `db:"user_id"`
+	Endpoint  string    `db:"endpoint"`
+	P256dh    string    `db:"p256dh"`
+	Auth      string    `db:"auth"`
+	CreatedAt time.Time `db:"created_at"`
+	UpdatedAt time.Time `db:"updated_at"`
+}
+
+// SavePushSubscription registers s, or refreshes the subscription with the
+// same endpoint (the app re-registers on every launch, possibly after a
+// different user signed in on the device: the endpoint follows the user).
+func (tx *Tx) SavePushSubscription(ctx context.Context, s PushSubscription) error {
+	n, err := tx.exec(ctx, `UPDATE push_subscription SET user_id = ?, p256dh = ?, auth = ?, updated_at = ? WHERE endpoint = ?`,
+		s.UserID, s.P256dh, s.Auth, UTC(s.UpdatedAt), s.Endpoint)
+	if err != nil || n > 0 {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO push_subscription (id, user_id, endpoint, p256dh, auth, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		s.ID, s.UserID, s.Endpoint, s.P256dh, s.Auth, UTC(s.CreatedAt), UTC(s.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("insert push subscription: %w", err)
+	}
+	return nil
+}
+
+// DeletePushSubscription removes the subscription with endpoint of user userID
+// ("" = whoever owns it).
+func (tx *Tx) DeletePushSubscription(ctx context.Context, endpoint, userID string) (int64, error) {
+	var id string
+	err := tx.get(ctx, &id, `SELECT id FROM push_subscription WHERE endpoint = ? AND (user_id = ? OR ? = '')`, endpoint, userID, userID)
+	if err == ErrNotFound {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return 1, tx.DeletePushSubscriptionByID(ctx, id)
+}
+
+// DeletePushSubscriptionByID removes one subscription and its pending pushes.
+func (tx *Tx) DeletePushSubscriptionByID(ctx context.Context, id string) error {
+	if _, err := tx.exec(ctx, `DELETE FROM outbox WHERE subscription_id = ?`, id); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `DELETE FROM push_subscription WHERE id = ?`, id)
+	return err
+}
+
+// PushSubscriptionsOf returns the subscriptions of the given users.
+func (tx *Tx) PushSubscriptionsOf(ctx context.Context, userIDs []string) ([]PushSubscription, error) {
+	out := []PushSubscription{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	err := tx.in(ctx, &out, `SELECT id, user_id, endpoint, p256dh, auth, created_at, updated_at FROM push_subscription WHERE user_id IN (?) ORDER BY id`, userIDs)
+	return out, err
+}
+
+// OutboxItem is one pending push to one subscription.
+type OutboxItem struct {
+	ID             string       `db:"id"`
+	SubscriptionID string       `db:"subscription_id"`
+	Payload        string       `db:"payload"`
+	Topic          string       `db:"topic"`
+	Urgency        string       `db:"urgency"`
+	CreatedAt      time.Time    `db:"created_at"`
+	NotBefore      time.Time    `db:"not_before"`
+	Attempts       int64        `db:"attempts"`
+	ClaimedUntil   sql.NullTime `db:"claimed_until"`
+	// From the subscription.
+	Endpoint string `db:"endpoint"`
+	P256dh   string `db:"p256dh"`
+	Auth     string `db:"auth"`
+}
+
+// EnqueuePush writes an outbox row (in the transaction of its cause).
+func (tx *Tx) EnqueuePush(ctx context.Context, it OutboxItem) error {
+	_, err := tx.exec(ctx, `INSERT INTO outbox (id, subscription_id, payload, topic, urgency, created_at, not_before, attempts, claimed_until) VALUES (?, ?, ?, ?, ?, ?, ?, 0, NULL)`,
+		it.ID, it.SubscriptionID, it.Payload, it.Topic, it.Urgency, UTC(it.CreatedAt), UTC(it.NotBefore))
+	return err
+}
+
+// ClaimPushes claims up to limit due outbox rows until claimUntil, so that
+// several workers (several instances) never send one row at the same time.
+// On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED.
+func (tx *Tx) ClaimPushes(ctx context.Context, now, claimUntil time.Time, limit int) ([]OutboxItem, error) {
+	ids := []string{}
+	q := `SELECT id FROM outbox WHERE not_before <= ? AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY not_before, id LIMIT ?`
+	if tx.engine == Postgres {
+		q += ` FOR UPDATE SKIP LOCKED`
+	}
+	if err := tx.sel(ctx, &ids, q, UTC(now), UTC(now), limit); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q2, args, err := sqlxIn(`UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 WHERE id IN (?)`, UTC(claimUntil), ids)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.exec(ctx, q2, args...); err != nil {
+		return nil, err
+	}
+	out := []OutboxItem{}
+	err = tx.in(ctx, &out, `SELECT o.id, o.subscription_id, o.payload, o.topic, o.urgency, o.created_at, o.not_before, o.attempts, o.claimed_until,
+		s.endpoint, s.p256dh, s.auth FROM outbox o JOIN push_subscription s ON s.id = o.subscription_id WHERE o.id IN (?) ORDER BY o.not_before, o.id`, ids)
+	return out, err
+}
+
+// CompletePush removes a delivered (or undeliverable) outbox row.
+func (tx *Tx) CompletePush(ctx context.Context, id string) error {
+	_, err := tx.exec(ctx, `DELETE FROM outbox WHERE id = ?`, id)
+	return err
+}
+
+// RetryPush releases an outbox row to be tried again at notBefore.
+func (tx *Tx) RetryPush(ctx context.Context, id string, notBefore time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE outbox SET not_before = ?, claimed_until = NULL WHERE id = ?`, UTC(notBefore), id)
+	return err
+}
+
+// PendingPushes counts outbox rows.
+func (tx *Tx) PendingPushes(ctx context.Context) (int, error) {
+	var n int
+	err := tx.get(ctx, &n, `SELECT COUNT(*) FROM outbox`)
+	return n, err
+}
