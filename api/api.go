@@ -6,6 +6,7 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"net/http"
 	"time"
@@ -15,7 +16,9 @@ import (
 	"github.com/google/uuid"
 
 	"tsunagu/internal/auth"
+	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
+	"tsunagu/internal/photo"
 	"tsunagu/internal/store"
 )
 
@@ -36,6 +39,8 @@ type Options struct {
 	ThrottleWindow time.Duration
 	MaxFailsLogin  int // failed sign-ins per account per window
 	MaxFailsAddr   int // failed sign-ins per address per window
+	// Photo bounds what an upload may be; zero fields take photo's defaults.
+	Photo photo.Limits
 }
 
 // Deps are what the API is built from.
@@ -46,6 +51,11 @@ type Deps struct {
 	Now     func() time.Time // the clock; injected so expiry is testable
 	NewID   func() string    // UUIDv7 source
 	Options Options
+	// Blobs keeps sanitized photos and thumbnails (disk or S3).
+	Blobs blob.Store
+	// Signer signs the short-lived download URLs of blobs. Several instances
+	// must share its key; nil makes a random one (single instance, tests).
+	Signer *blob.Signer
 	// Static serves everything outside /api, /healthz and /openapi (the web app).
 	Static http.Handler
 }
@@ -58,12 +68,27 @@ type Server struct {
 	now    func() time.Time
 	newID  func() string
 	opt    Options
+	blobs  blob.Store
+	signer *blob.Signer
+	// sanitizing bounds concurrent photo decodes: a 12 MP image needs about
+	// 40–60 MB while it is processed.
+	sanitizing chan struct{}
 }
+
+// maxSanitizing is how many uploads are decoded at once.
+const maxSanitizing = 2
 
 // New builds the HTTP handler of the whole API and the huma API (whose
 // OpenAPI document the contract test compares with openapi.yaml).
 func New(d Deps) (http.Handler, huma.API) {
-	s := &Server{db: d.DB, hasher: d.Hasher, log: d.Log, now: d.Now, newID: d.NewID, opt: d.Options}
+	s := &Server{db: d.DB, hasher: d.Hasher, log: d.Log, now: d.Now, newID: d.NewID, opt: d.Options,
+		blobs: d.Blobs, signer: d.Signer, sanitizing: make(chan struct{}, maxSanitizing)}
+	s.opt.Photo = photoLimits(s.opt.Photo)
+	if s.signer == nil {
+		key := make([]byte, blob.MinSignerKeyLen)
+		rand.Read(key)
+		s.signer, _ = blob.NewSigner(key)
+	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
 	}
@@ -98,6 +123,10 @@ func New(d Deps) (http.Handler, huma.API) {
 	hapi := humago.New(mux, cfg)
 	s.routes(hapi)
 	mux.HandleFunc("GET /healthz", s.healthz)
+	// Signed blob downloads are plain HTTP, outside huma: the URL itself is
+	// the credential (made per request by getAttachment), and the answer is
+	// image bytes, not JSON.
+	mux.HandleFunc("GET "+blobPrefix+"{key...}", s.serveBlob)
 	if d.Static != nil {
 		mux.Handle("/", d.Static)
 	}

@@ -47,31 +47,37 @@ type message struct {
 
 // messages is the one table from error code to HTTP status and user text.
 var messages = map[string]message{
-	care.CodeValidation:        {422, "入力内容に誤りがあります。表示された項目を確認してください。", "Some input is not valid; check the fields listed."},
-	care.CodeNotFound:          {404, "見つかりません。", "Not found."},
-	care.CodeForbidden:         {403, "この操作を行う権限がありません。", "You are not allowed to do this."},
-	care.CodeChartForbidden:    {403, "診療記録を閲覧できる職種ではありません。", "Your profession may not read the clinical record."},
-	care.CodeAdminOnly:         {403, "管理者だけが行える操作です。", "Only administrators may do this."},
-	care.CodeConflict:          {409, "他の人が先に変更しました。最新の内容を確認してください。", "Someone changed this first; review the current version."},
-	care.CodeUnauthenticated:   {401, "サインインしてください。", "Please sign in."},
-	care.CodeSessionExpired:    {401, "一定時間操作がなかったため、サインアウトしました。もう一度サインインしてください。", "Your session ended; please sign in again."},
-	care.CodeBadCredentials:    {401, "ログインIDまたはパスワードが正しくありません。", "The login ID or password is not correct."},
-	care.CodeTooManyAttempts:   {429, "サインインの失敗が続いたため、しばらく受け付けません。時間をおいてお試しください。", "Too many failed sign-ins; try again later."},
-	care.CodeTOTPRequired:      {401, "認証アプリの6桁のコードを入力してください。", "Enter the 6-digit code from your authenticator app."},
-	care.CodeTOTPInvalid:       {401, "認証コードが正しくありません。最新のコードを入力してください。", "The authentication code is not correct; enter the current code."},
-	care.CodeTOTPReplayed:      {401, "この認証コードは使用済みです。次のコードが表示されるまでお待ちください。", "This code was already used; wait for the next one."},
-	care.CodeTOTPEnrolment:     {403, "二要素認証の登録を完了してください。", "Finish setting up two-factor sign-in first."},
-	care.CodePasswordExpired:   {403, "パスワードの有効期限が切れました。新しいパスワードを設定してください。", "Your password has expired; set a new one."},
-	care.CodePasswordChange:    {403, "初回サインインです。新しいパスワードを設定してください。", "First sign-in: set a new password."},
-	care.CodePasswordPolicy:    {422, "このパスワードは使えません。長く推測されにくいものにしてください。", "This password cannot be used; choose a longer, less common one."},
-	care.CodeAccountDormant:    {403, "長期間使用されていないため、アカウントが休止されています。所属施設の管理者に連絡してください。", "This account is dormant after long disuse; contact your facility administrator."},
-	care.CodeAccountSuspended:  {403, "アカウントが停止されています。所属施設の管理者に連絡してください。", "This account is suspended; contact your facility administrator."},
-	care.CodeAccountRevoked:    {403, "アカウントは失効しています。", "This account has been revoked."},
-	care.CodeLoginIDTaken:      {409, "このログインIDは既に使われています。", "This login ID is already in use."},
-	care.CodeConsentRequired:   {409, "同意書の登録が必要です。", "A consent must be recorded first."},
-	care.CodeAlreadyOnTeam:     {409, "既にケアチームのメンバーです。", "Already a member of the care team."},
-	care.CodeConsentWithdrawn:  {409, "この同意は既に撤回されています。", "This consent is already withdrawn."},
-	care.CodeUnsupportedFormat: {415, "この形式のファイルは扱えません。", "This file format is not supported."},
+	care.CodeValidation:       {422, "入力内容に誤りがあります。表示された項目を確認してください。", "Some input is not valid; check the fields listed."},
+	care.CodeNotFound:         {404, "見つかりません。", "Not found."},
+	care.CodeForbidden:        {403, "この操作を行う権限がありません。", "You are not allowed to do this."},
+	care.CodeChartForbidden:   {403, "診療記録を閲覧できる職種ではありません。", "Your profession may not read the clinical record."},
+	care.CodeAdminOnly:        {403, "管理者だけが行える操作です。", "Only administrators may do this."},
+	care.CodeConflict:         {409, "他の人が先に変更しました。最新の内容を確認してください。", "Someone changed this first; review the current version."},
+	care.CodeUnauthenticated:  {401, "サインインしてください。", "Please sign in."},
+	care.CodeSessionExpired:   {401, "一定時間操作がなかったため、サインアウトしました。もう一度サインインしてください。", "Your session ended; please sign in again."},
+	care.CodeBadCredentials:   {401, "ログインIDまたはパスワードが正しくありません。", "The login ID or password is not correct."},
+	care.CodeTooManyAttempts:  {429, "サインインの失敗が続いたため、しばらく受け付けません。時間をおいてお試しください。", "Too many failed sign-ins; try again later."},
+	care.CodeTOTPRequired:     {401, "認証アプリの6桁のコードを入力してください。", "Enter the 6-digit code from your authenticator app."},
+	care.CodeTOTPInvalid:      {401, "認証コードが正しくありません。最新のコードを入力してください。", "The authentication code is not correct; enter the current code."},
+	care.CodeTOTPReplayed:     {401, "この認証コードは使用済みです。次のコードが表示されるまでお待ちください。", "This code was already used; wait for the next one."},
+	care.CodeTOTPEnrolment:    {403, "二要素認証の登録を完了してください。", "Finish setting up two-factor sign-in first."},
+	care.CodePasswordExpired:  {403, "パスワードの有効期限が切れました。新しいパスワードを設定してください。", "Your password has expired; set a new one."},
+	care.CodePasswordChange:   {403, "初回サインインです。新しいパスワードを設定してください。", "First sign-in: set a new password."},
+	care.CodePasswordPolicy:   {422, "このパスワードは使えません。長く推測されにくいものにしてください。", "This password cannot be used; choose a longer, less common one."},
+	care.CodeAccountDormant:   {403, "長期間使用されていないため、アカウントが休止されています。所属施設の管理者に連絡してください。", "This account is dormant after long disuse; contact your facility administrator."},
+	care.CodeAccountSuspended: {403, "アカウントが停止されています。所属施設の管理者に連絡してください。", "This account is suspended; contact your facility administrator."},
+	care.CodeAccountRevoked:   {403, "アカウントは失効しています。", "This account has been revoked."},
+	care.CodeLoginIDTaken:     {409, "このログインIDは既に使われています。", "This login ID is already in use."},
+	care.CodeConsentRequired:  {409, "同意書の登録が必要です。", "A consent must be recorded first."},
+	care.CodeAlreadyOnTeam:    {409, "既にケアチームのメンバーです。", "Already a member of the care team."},
+	care.CodeConsentWithdrawn: {409, "この同意は既に撤回されています。", "This consent is already withdrawn."},
+	care.CodeUnsupportedFormat: {415, "この形式のファイルは扱えません。写真はJPEG・PNG・WebPで送ってください。iPadのカメラの写真（HEIC）は、「設定」→「カメラ」→「フォーマット」で「互換性優先」を選んでから撮り直してください。",
+		"This file format is not supported. Send photos as JPEG, PNG or WebP; for iPad camera photos (HEIC) choose Settings → Camera → Formats → Most Compatible and take the photo again."},
+	care.CodeImageTooLarge:     {413, "画像が大きすぎます。20MB以下の画像にしてください。", "The image is too large; send at most 20 MB."},
+	care.CodeImageTooManyPx:    {422, "画像の画素数が多すぎます。解像度を下げて撮影してください。", "The image has too many pixels; use a lower resolution."},
+	care.CodeImageCorrupt:      {422, "画像が壊れているか、途中までしか届いていません。もう一度送ってください。", "The image is damaged or arrived incomplete; send it again."},
+	care.CodeAttachmentIDTaken: {409, "この添付ファイルIDは別の画像で使われています。", "This attachment id already holds a different image."},
+	care.CodeLinkExpired:       {403, "リンクの有効期限が切れました。画面を開き直してください。", "This link has expired; open the item again."},
 	"bad_request":              {400, "リクエストの形式が正しくありません。", "The request is malformed."},
 	"too_large":                {413, "データが大きすぎます。", "The request is too large."},
 	"method_not_allowed":       {405, "この操作はできません。", "Method not allowed."},
@@ -148,6 +154,9 @@ func init() {
 			code = care.CodeValidation
 		case 413:
 			code = "too_large"
+			if hctx != nil && hctx.Operation() != nil && hctx.Operation().OperationID == "uploadAttachment" {
+				code = care.CodeImageTooLarge // the same code as photo.ErrTooLarge
+			}
 		case 415:
 			code = care.CodeUnsupportedFormat
 		case 404:
