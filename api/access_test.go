@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"tsunagu/internal/care"
+	"tsunagu/internal/photo/phototest"
 	"tsunagu/internal/store"
 	"tsunagu/internal/store/storetest"
 )
@@ -33,6 +34,11 @@ type accessCase struct {
 	// expiredOK lists statuses accepted for a session whose password expired
 	// (only the password change and the own account stay reachable).
 	expiredOK []int
+	// raw, when set, is sent as the body with contentType instead of JSON.
+	raw         []byte
+	contentType string
+	// query is appended to the path.
+	query func(r *region) string
 }
 
 // accessCases has one entry for every operation of the OpenAPI document;
@@ -80,7 +86,16 @@ var accessCases = map[string]accessCase{
 		return map[string]any{"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": map[string]any{"p256dh": strings.Repeat("A", 87), "auth": strings.Repeat("A", 22)}}
 	}},
 	"unsubscribePush": {kind: kSelf, body: func(*region) any { return map[string]any{"endpoint": "https://fcm.googleapis.com/fcm/send/x"} }},
+	// The region's attachment is uploaded again with the same image: a
+	// member gets the 200 of a retry.
+	"uploadAttachment": {kind: kPatient, raw: accessPhoto, contentType: "image/jpeg",
+		query: func(r *region) string { return "?patient_id=" + r.patientID }},
+	"getAttachment":          {kind: kPatient},
+	"getAttachmentThumbnail": {kind: kPatient},
 }
+
+// accessPhoto is the image of the region's attachment in the access test.
+var accessPhoto = phototest.JPEG(phototest.Halves(40, 20))
 
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
 
@@ -91,6 +106,9 @@ func fill(path string, r *region) string {
 		case "{id}":
 			if strings.HasPrefix(path, "/api/v1/users/") {
 				return r.doctor.ID
+			}
+			if strings.HasPrefix(path, "/api/v1/attachments/") {
+				return r.attachmentID
 			}
 			return r.patientID
 		case "{cid}":
@@ -128,6 +146,7 @@ func TestEveryOperationAccess(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		h := newHarness(t, engine)
 		r := h.mustRegion()
+		r.attachmentID = h.mustAttachment(r.doctorC, r.patientID, accessPhoto)
 		ops := operations(h)
 		if len(ops) < len(accessCases) {
 			t.Fatalf("OpenAPI lists %d operations, fewer than the %d cases", len(ops), len(accessCases))
@@ -157,6 +176,9 @@ func TestEveryOperationAccess(t *testing.T) {
 				continue
 			}
 			path := fill(o.path, r)
+			if c.query != nil {
+				path += c.query(r)
+			}
 			var body any
 			if c.body != nil {
 				body = c.body(r)
@@ -165,7 +187,12 @@ func TestEveryOperationAccess(t *testing.T) {
 			}
 			check := func(who string, cl *client, want ...int) {
 				t.Helper()
-				res := cl.do(o.method, path, body)
+				var res response
+				if c.raw != nil {
+					res = cl.raw(o.method, path, c.contentType, c.raw)
+				} else {
+					res = cl.do(o.method, path, body)
+				}
 				if !containsInt(want, res.status) {
 					t.Errorf("%s %s as %s: status %d, want %v: %s", o.id, path, who, res.status, want, res.body)
 				}

@@ -16,8 +16,10 @@ import (
 	"github.com/google/uuid"
 
 	"tsunagu/internal/auth"
+	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
 	"tsunagu/internal/notify"
+	"tsunagu/internal/photo"
 	"tsunagu/internal/store"
 )
 
@@ -40,6 +42,8 @@ type Options struct {
 	MaxFailsAddr   int // failed sign-ins per address per window
 	// DeviceSecretTTL is how long an offline device may open its data.
 	DeviceSecretTTL time.Duration
+	// Photo bounds what an upload may be; zero fields take photo's defaults.
+	Photo photo.Limits
 }
 
 // Deps are what the API is built from.
@@ -50,6 +54,11 @@ type Deps struct {
 	Now     func() time.Time // the clock; injected so expiry is testable
 	NewID   func() string    // UUIDv7 source
 	Options Options
+	// Blobs keeps sanitized photos and thumbnails (disk or S3).
+	Blobs blob.Store
+	// Signer signs the short-lived download URLs of blobs. Several instances
+	// must share its key; nil makes a random one (single instance, tests).
+	Signer *blob.Signer
 	// Static serves everything outside /api, /healthz and /openapi (the web app).
 	Static http.Handler
 
@@ -82,14 +91,23 @@ type Server struct {
 	entities       map[string]entityKind
 	entityOrder    []string
 	mutations      map[string]mutation
+	blobs          blob.Store
+	signer         *blob.Signer
+	// sanitizing bounds concurrent photo decodes: a 12 MP image needs about
+	// 40–60 MB while it is processed.
+	sanitizing chan struct{}
 }
+
+// maxSanitizing is how many uploads are decoded at once.
+const maxSanitizing = 2
 
 // New builds the HTTP handler of the whole API and the huma API (whose
 // OpenAPI document the contract test compares with openapi.yaml).
 func New(d Deps) (http.Handler, huma.API) {
 	s := &Server{db: d.DB, hasher: d.Hasher, log: d.Log, now: d.Now, newID: d.NewID, opt: d.Options,
 		cursorKey: d.CursorKey, hub: d.Hub, hints: d.Hints, vapidPublicKey: d.VAPIDPublicKey, allowPush: d.PushAllow,
-		pushTexts: d.PushTexts, wakePush: d.WakePush, mutations: map[string]mutation{}}
+		pushTexts: d.PushTexts, wakePush: d.WakePush, mutations: map[string]mutation{},
+		blobs: d.Blobs, signer: d.Signer, sanitizing: make(chan struct{}, maxSanitizing)}
 	if len(s.cursorKey) == 0 {
 		s.cursorKey = make([]byte, 32)
 		rand.Read(s.cursorKey)
@@ -110,6 +128,12 @@ func New(d Deps) (http.Handler, huma.API) {
 	}
 	if s.opt.DeviceSecretTTL == 0 {
 		s.opt.DeviceSecretTTL = 14 * 24 * time.Hour
+	}
+	s.opt.Photo = photoLimits(s.opt.Photo)
+	if s.signer == nil {
+		key := make([]byte, blob.MinSignerKeyLen)
+		rand.Read(key)
+		s.signer, _ = blob.NewSigner(key)
 	}
 	if s.now == nil {
 		s.now = func() time.Time { return time.Now().UTC() }
@@ -146,6 +170,10 @@ func New(d Deps) (http.Handler, huma.API) {
 	s.routes(hapi)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /api/v1/events", s.events)
+	// Signed blob downloads are plain HTTP, outside huma: the URL itself is
+	// the credential (made per request by getAttachment), and the answer is
+	// image bytes, not JSON.
+	mux.HandleFunc("GET "+blobPrefix+"{key...}", s.serveBlob)
 	if d.Static != nil {
 		mux.Handle("/", d.Static)
 	}

@@ -38,10 +38,11 @@ func consentOut(c store.Consent) ConsentOut {
 type CreateConsentInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body struct {
-		ConsentID  string `json:"id,omitempty" format:"uuid"`
-		ObtainedOn string `json:"obtained_on" format:"date"`
-		Scope      string `json:"scope" enum:"full,calendar_shared" doc:"full: chart, calendar and notes; calendar_shared: calendar and shared notes only"`
-		ObtainedBy string `json:"obtained_by,omitempty" format:"uuid" doc:"staff who obtained the signature; defaults to the caller"`
+		ConsentID    string `json:"id,omitempty" format:"uuid"`
+		ObtainedOn   string `json:"obtained_on" format:"date"`
+		Scope        string `json:"scope" enum:"full,calendar_shared" doc:"full: chart, calendar and notes; calendar_shared: calendar and shared notes only"`
+		ObtainedBy   string `json:"obtained_by,omitempty" format:"uuid" doc:"staff who obtained the signature; defaults to the caller"`
+		AttachmentID string `json:"attachment_id,omitempty" format:"uuid" doc:"the scanned, signed form: an attachment of this patient, uploaded first"`
 	}
 }
 
@@ -59,7 +60,7 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 		return nil, err
 	}
 	c := store.Consent{ID: in.Body.ConsentID, PatientID: in.ID, ObtainedOn: in.Body.ObtainedOn, Scope: in.Body.Scope,
-		ObtainedBy: in.Body.ObtainedBy, RecordedBy: pr.User.ID, RecordedAt: store.UTC(now)}
+		ObtainedBy: in.Body.ObtainedBy, RecordedBy: pr.User.ID, RecordedAt: store.UTC(now), AttachmentID: nullString(in.Body.AttachmentID)}
 	if c.ID == "" {
 		c.ID = s.newID()
 	}
@@ -71,6 +72,14 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 			return care.Invalid("obtained_by", "no such staff member")
 		} else if err != nil {
 			return err
+		}
+		if c.AttachmentID.Valid {
+			a, err := tx.Attachment(ctx, c.AttachmentID.String)
+			if errors.Is(err, store.ErrNotFound) || err == nil && a.PatientID != in.ID {
+				return care.Invalid("attachment_id", "not an attachment of this patient")
+			} else if err != nil {
+				return err
+			}
 		}
 		old, err := tx.Consents(ctx, in.ID)
 		if err != nil {

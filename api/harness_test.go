@@ -20,6 +20,7 @@ import (
 
 	"tsunagu/api"
 	"tsunagu/internal/auth"
+	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
 	"tsunagu/internal/store"
 	"tsunagu/internal/store/storetest"
@@ -47,6 +48,7 @@ type harness struct {
 	hapi  huma.API
 	opt   api.Options
 	h     *auth.Hasher
+	blobs blob.Store
 }
 
 const testPassword = "kagami-mochi-2026!"
@@ -57,7 +59,24 @@ func defaultOptions() api.Options {
 		Care: care.Policy{ClinicalProfessions: care.DefaultClinicalProfessions}}
 }
 
+// newHarness starts a server on engine that keeps blobs on disk in a
+// temporary directory.
 func newHarness(t *testing.T, engine string, mod ...func(*api.Options)) *harness {
+	t.Helper()
+	return newHarnessWith(t, engine, mustDisk(t), mod...)
+}
+
+func mustDisk(t *testing.T) blob.Store {
+	t.Helper()
+	d, err := blob.OpenDisk(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// newHarnessWith starts a server on engine with blobs kept in blobs.
+func newHarnessWith(t *testing.T, engine string, blobs blob.Store, mod ...func(*api.Options)) *harness {
 	t.Helper()
 	opt := defaultOptions()
 	for _, m := range mod {
@@ -66,10 +85,10 @@ func newHarness(t *testing.T, engine string, mod ...func(*api.Options)) *harness
 	db := storetest.MustOpen(t, engine)
 	c := &clock{t: time.Date(2026, 11, 21, 0, 30, 0, 0, time.UTC)}
 	h := auth.NewHasher(4)
-	handler, hapi := api.New(api.Deps{DB: db, Hasher: h, Now: c.Now, Options: opt, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	handler, hapi := api.New(api.Deps{DB: db, Hasher: h, Now: c.Now, Options: opt, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Blobs: blobs})
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
-	return &harness{t: t, db: db, clock: c, srv: srv, hapi: hapi, opt: opt, h: h}
+	return &harness{t: t, db: db, clock: c, srv: srv, hapi: hapi, opt: opt, h: h, blobs: blobs}
 }
 
 // mustFacility creates a facility directly in the store.
@@ -182,6 +201,20 @@ func (c *client) do(method, path string, body any) response {
 	return response{status: res.StatusCode, body: string(b), header: res.Header}
 }
 
+// raw sends body as it is, with contentType.
+func (c *client) raw(method, path, contentType string, body []byte) response {
+	c.h.t.Helper()
+	req, _ := http.NewRequest(method, c.h.srv.URL+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", contentType)
+	res, err := c.c.Do(req)
+	if err != nil {
+		c.h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, body: string(b), header: res.Header}
+}
+
 // must runs a request and fails unless it answers want.
 func (c *client) must(want int, method, path string, body any) response {
 	c.h.t.Helper()
@@ -199,6 +232,7 @@ type region struct {
 	doctor, nurse, helper, outsider store.User
 	netAdmin, clinicAdmin           store.User
 	patientID, consentID            string
+	attachmentID                    string // set by tests that upload one
 	doctorC, nurseC, helperC        *client
 }
 

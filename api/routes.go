@@ -51,6 +51,24 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("unsubscribePush", http.MethodDelete, v1+"/push/subscriptions", "notifications", "Remove a push subscription", session, 204), s.unsubscribe)
 
 	s.entityKinds()
+	// attachments (photos, scanned forms); the signed downloads they answer
+	// are served by the plain handler GET /blobs/{key...} (see New)
+	upload := op("uploadAttachment", http.MethodPut, v1+"/attachments/{id}", "attachments", "Upload a photo or scanned document", session, 201)
+	upload.Description = "The body is the image itself (JPEG, PNG or WebP; the format is recognised from the bytes, HEIC is refused with 415). " +
+		"The server stores only a sanitized JPEG copy (orientation applied, all metadata removed) and a thumbnail. " +
+		"201 when stored; 200 with the same answer when the same image is uploaded again under the same id; 409 when the id holds another image."
+	upload.MaxBodyBytes = s.opt.Photo.MaxBytes
+	upload.Errors = append(upload.Errors, 413, 415)
+	register(s, api, upload, s.uploadAttachment)
+	for _, ct := range []string{"image/png", "image/webp"} {
+		api.OpenAPI().Paths[upload.Path].Put.RequestBody.Content[ct] = &huma.MediaType{Schema: &huma.Schema{Type: "string", Format: "binary"}}
+	}
+	get := op("getAttachment", http.MethodGet, v1+"/attachments/{id}", "attachments", "A short-lived download URL of an attachment", session)
+	get.Description = "Authorised and audited per request. The URL expires after 5 minutes; with redirect=1 the answer is 303 See Other to it."
+	register(s, api, get, s.getAttachment)
+	thumb := op("getAttachmentThumbnail", http.MethodGet, v1+"/attachments/{id}/thumbnail", "attachments", "A short-lived download URL of an attachment's thumbnail", session)
+	thumb.Description = get.Description
+	register(s, api, thumb, s.getAttachmentThumbnail)
 }
 
 func op(id, method, path, tag, summary string, security []map[string][]string, status ...int) huma.Operation {

@@ -5,6 +5,8 @@ package app
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +24,7 @@ import (
 	"tsunagu/api"
 	"tsunagu/internal/audit"
 	"tsunagu/internal/auth"
+	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
 	"tsunagu/internal/demo"
 	"tsunagu/internal/store"
@@ -124,7 +127,16 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	if err != nil {
 		return err
 	}
-	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist)})
+	blobs, err := openBlobs(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	signer, err := blobSigner(ctx, db)
+	if err != nil {
+		return err
+	}
+	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist),
+		Blobs: blobs, Signer: signer})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -157,6 +169,51 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// openBlobs opens the S3 bucket of the configuration, or the disk store
+// under the data directory when no S3 endpoint is set.
+func openBlobs(ctx context.Context, cfg Config) (blob.Store, error) {
+	if cfg.S3.Endpoint == "" {
+		s, err := blob.OpenDisk(cfg.BlobDir)
+		if err != nil {
+			return nil, fmt.Errorf("TSUNAGU_DATA_DIR: %w", err)
+		}
+		return s, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	s, err := blob.OpenS3(ctx, cfg.S3)
+	if err != nil {
+		return nil, fmt.Errorf("TSUNAGU_S3_ENDPOINT %s: %w", cfg.S3.Endpoint, err)
+	}
+	return s, nil
+}
+
+// signerKeySetting names the HMAC key of signed blob URLs in the setting
+// table. It is made on the first start; later starts and other instances
+// read the same key, so a URL signed by one instance works on every one.
+const signerKeySetting = "blob_url_key"
+
+func blobSigner(ctx context.Context, db *store.DB) (*blob.Signer, error) {
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, err
+	}
+	var kept string
+	err := db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		kept, err = tx.InitSetting(ctx, signerKeySetting, base64.StdEncoding.EncodeToString(fresh))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blob URL key: %w", err)
+	}
+	key, err := base64.StdEncoding.DecodeString(kept)
+	if err != nil {
+		return nil, fmt.Errorf("blob URL key: setting %s is not base64: %w", signerKeySetting, err)
+	}
+	return blob.NewSigner(key)
 }
 
 // runDaily runs job now and then every 24 hours until ctx ends.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
 )
 
@@ -27,6 +28,10 @@ type Config struct {
 	SecureCookies       bool          // TSUNAGU_SECURE_COOKIES
 	TrustProxyHeaders   bool          // TSUNAGU_TRUST_PROXY
 	LogFormat           string        // TSUNAGU_LOG_FORMAT
+	// S3 is the bucket photos and scanned forms are kept in (TSUNAGU_S3_*).
+	// An empty Endpoint keeps them on local disk under BlobDir.
+	S3      blob.S3Config
+	BlobDir string // $TSUNAGU_DATA_DIR/blobs
 }
 
 // LoadConfig reads the configuration from getenv and validates it. Errors
@@ -54,6 +59,16 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			r.fail("TSUNAGU_CLINICAL_PROFESSIONS", "%q is not a profession (one of %s)", p, strings.Join(care.Professions, ", "))
 		}
 	}
+	c.BlobDir = filepath.Join(c.DataDir, "blobs")
+	c.S3 = blob.S3Config{
+		Endpoint:  r.str("TSUNAGU_S3_ENDPOINT", ""),
+		Bucket:    r.str("TSUNAGU_S3_BUCKET", ""),
+		Region:    r.str("TSUNAGU_S3_REGION", ""),
+		AccessKey: r.str("TSUNAGU_S3_ACCESS_KEY", ""),
+		SecretKey: r.str("TSUNAGU_S3_SECRET_KEY", ""),
+		UseTLS:    r.boolean("TSUNAGU_S3_TLS", true),
+	}
+	r.checkS3(c.S3)
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		r.fail("TSUNAGU_ADDR", "%q is not host:port", c.Addr)
 	}
@@ -70,6 +85,30 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, r.err
 	}
 	return c, nil
+}
+
+// checkS3 accepts either no S3 settings (local disk) or a complete set.
+func (r *envReader) checkS3(s blob.S3Config) {
+	if s.Endpoint == "" {
+		for _, v := range [][2]string{{"TSUNAGU_S3_BUCKET", s.Bucket}, {"TSUNAGU_S3_ACCESS_KEY", s.AccessKey}, {"TSUNAGU_S3_SECRET_KEY", s.SecretKey}} {
+			if v[1] != "" {
+				r.fail("TSUNAGU_S3_ENDPOINT", "is required when %s is set (unset all TSUNAGU_S3_* to keep blobs on local disk)", v[0])
+			}
+		}
+		return
+	}
+	if strings.Contains(s.Endpoint, "://") || strings.Contains(s.Endpoint, "/") {
+		r.fail("TSUNAGU_S3_ENDPOINT", "%q must be host or host:port without scheme or path (use TSUNAGU_S3_TLS for https)", s.Endpoint)
+	}
+	if s.Bucket == "" {
+		r.fail("TSUNAGU_S3_BUCKET", "is required with TSUNAGU_S3_ENDPOINT")
+	}
+	if s.AccessKey == "" {
+		r.fail("TSUNAGU_S3_ACCESS_KEY", "is required with TSUNAGU_S3_ENDPOINT")
+	}
+	if s.SecretKey == "" {
+		r.fail("TSUNAGU_S3_SECRET_KEY", "is required with TSUNAGU_S3_ENDPOINT")
+	}
 }
 
 type envReader struct {

@@ -68,6 +68,11 @@ const (
 	CodeCursorExpired     = "sync_reset_required"
 	CodeSequenceGap       = "sequence_gap"
 	CodeDeviceRevoked     = "device_revoked"
+	CodeImageTooLarge     = "image_too_large"       // over the byte limit of an upload
+	CodeImageTooManyPx    = "image_too_many_pixels" // width×height or an edge over the limit
+	CodeImageCorrupt      = "image_corrupt"         // cannot be decoded (e.g. a truncated upload)
+	CodeAttachmentIDTaken = "attachment_id_taken"   // the id holds a different image
+	CodeLinkExpired       = "link_expired"          // a signed download URL past its expiry
 )
 
 // Sentinels for errors.Is.

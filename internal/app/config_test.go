@@ -1,0 +1,63 @@
+package app_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tsunagu/internal/app"
+)
+
+func TestLoadConfigBlobStore(t *testing.T) {
+	s3 := map[string]string{
+		"TSUNAGU_S3_ENDPOINT":   "s3.ap-northeast-1.amazonaws.com",
+		"TSUNAGU_S3_BUCKET":     "tsunagu-blobs",
+		"TSUNAGU_S3_REGION":     "ap-northeast-1",
+		"TSUNAGU_S3_ACCESS_KEY": "AKIAEXAMPLE",
+		"TSUNAGU_S3_SECRET_KEY": "secret",
+	}
+	with := func(over map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range s3 {
+			m[k] = v
+		}
+		for k, v := range over {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // the variable the error must name; "" = valid
+	}{
+		{"unset: local disk", map[string]string{"TSUNAGU_DATA_DIR": "/srv/tsunagu"}, ""},
+		{"complete S3", s3, ""},
+		{"scheme in endpoint", with(map[string]string{"TSUNAGU_S3_ENDPOINT": "https://s3.example.jp"}), "TSUNAGU_S3_ENDPOINT"},
+		{"no bucket", with(map[string]string{"TSUNAGU_S3_BUCKET": ""}), "TSUNAGU_S3_BUCKET"},
+		{"no access key", with(map[string]string{"TSUNAGU_S3_ACCESS_KEY": ""}), "TSUNAGU_S3_ACCESS_KEY"},
+		{"no secret key", with(map[string]string{"TSUNAGU_S3_SECRET_KEY": ""}), "TSUNAGU_S3_SECRET_KEY"},
+		{"bucket without endpoint", map[string]string{"TSUNAGU_S3_BUCKET": "b"}, "TSUNAGU_S3_ENDPOINT"},
+		{"bad TLS flag", with(map[string]string{"TSUNAGU_S3_TLS": "sometimes"}), "TSUNAGU_S3_TLS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := app.LoadConfig(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr+":") {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.S3.Endpoint != tt.env["TSUNAGU_S3_ENDPOINT"] || cfg.S3.Bucket != tt.env["TSUNAGU_S3_BUCKET"] || !cfg.S3.UseTLS {
+				t.Errorf("S3 config %+v (TLS must default to on)", cfg.S3)
+			}
+			if cfg.S3.Endpoint == "" && cfg.BlobDir != filepath.Join("/srv/tsunagu", "blobs") {
+				t.Errorf("BlobDir %q", cfg.BlobDir)
+			}
+		})
+	}
+}

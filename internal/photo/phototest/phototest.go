@@ -1,0 +1,103 @@
+// Package phototest makes camera-like images for tests of the packages that
+// accept uploads: JPEGs carrying EXIF with GPS and an orientation, and the
+// leading bytes of HEIC files.
+package phototest
+
+import (
+	"bytes"
+	"encoding/binary"
+	"image"
+	"image/color"
+	"image/jpeg"
+)
+
+var (
+	Red  = color.NRGBA{R: 255, A: 255}
+	Blue = color.NRGBA{B: 255, A: 255}
+)
+
+// CameraMake is written into the EXIF block of WithEXIF; it must not survive
+// sanitizing.
+const CameraMake = "TsunaguTestCamera"
+
+// Halves returns a w×h image whose left half is red and right half blue.
+func Halves(w, h int) *image.NRGBA {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if x < w/2 {
+				img.SetNRGBA(x, y, Red)
+			} else {
+				img.SetNRGBA(x, y, Blue)
+			}
+		}
+	}
+	return img
+}
+
+// JPEG encodes img at quality 95; it panics on failure (which cannot happen
+// for an in-memory image).
+func JPEG(img image.Image) []byte {
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
+}
+
+// WithEXIF inserts, right after SOI, an APP1 "Exif" segment as cameras write
+// it: IFD0 with Make, Orientation and a GPS IFD holding latitude N 35°41'22".
+func WithEXIF(jpg []byte, orientation uint16) []byte {
+	seg := segment(0xE1, append([]byte("Exif\x00\x00"), exifTIFF(orientation)...))
+	out := append([]byte{}, jpg[:2]...)
+	out = append(out, seg...)
+	return append(out, jpg[2:]...)
+}
+
+// HEIC returns the opening of an iPhone/iPad HEIC file (an ISO-BMFF ftyp box
+// with brand heic) followed by filler.
+func HEIC() []byte {
+	b := binary.BigEndian.AppendUint32(nil, 24)
+	b = append(b, "ftypheic\x00\x00\x00\x00mif1heic"...)
+	return append(b, make([]byte, 64)...)
+}
+
+func segment(marker byte, payload []byte) []byte {
+	s := []byte{0xFF, marker}
+	s = binary.BigEndian.AppendUint16(s, uint16(len(payload)+2))
+	return append(s, payload...)
+}
+
+func exifTIFF(orientation uint16) []byte {
+	be := binary.BigEndian
+	var b []byte
+	u16 := func(v uint16) { b = be.AppendUint16(b, v) }
+	u32 := func(v uint32) { b = be.AppendUint32(b, v) }
+	entry := func(tag, typ uint16, count, value uint32) { u16(tag); u16(typ); u32(count); u32(value) }
+
+	const ifd0 = 8
+	const ifd0Len = 2 + 3*12 + 4
+	const gpsIFD = ifd0 + ifd0Len
+	const gpsLen = 2 + 2*12 + 4
+	const makeAt = gpsIFD + gpsLen
+	const latAt = makeAt + len(CameraMake) + 1
+
+	b = append(b, "MM"...)
+	u16(42)
+	u32(ifd0)
+	u16(3)
+	entry(0x010F, 2, uint32(len(CameraMake)+1), makeAt) // Make, ASCII
+	entry(0x0112, 3, 1, uint32(orientation)<<16)        // Orientation, SHORT
+	entry(0x8825, 4, 1, gpsIFD)                         // GPSInfo IFD pointer
+	u32(0)
+	u16(2)
+	entry(0x0001, 2, 2, uint32('N')<<24) // GPSLatitudeRef "N\0"
+	entry(0x0002, 5, 3, uint32(latAt))   // GPSLatitude, 3 RATIONAL
+	u32(0)
+	b = append(b, CameraMake...)
+	b = append(b, 0)
+	for _, v := range []uint32{35, 1, 41, 1, 22, 1} {
+		u32(v)
+	}
+	return b
+}

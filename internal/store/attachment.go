@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Attachment is a stored photo or scanned document: the metadata of a
+// sanitized image whose bytes are in the blob store under its SHA-256.
+type Attachment struct {
+	ID          string         `db:"id"`
+	PatientID   string         `db:"patient_id"`
+	SHA256      string         `db:"sha256"`
+	Size        int64          `db:"size"`
+	ContentType string         `db:"content_type"`
+	Width       int64          `db:"width"`
+	Height      int64          `db:"height"`
+	ThumbSHA    sql.NullString `db:"thumb_sha"`
+	UploadedBy  string         `db:"uploaded_by"`
+	UploadedAt  time.Time      `db:"uploaded_at"`
+}
+
+const attachmentColumns = `id, patient_id, sha256, size, content_type, width, height, thumb_sha, uploaded_by, uploaded_at`
+
+// CreateAttachment inserts a unless a row with a's id exists, and returns
+// the row kept under that id (a itself, or the one stored first, which the
+// caller compares to tell a retried upload from a clashing id) and whether
+// a was inserted. Concurrent inserts of one id are safe on both engines.
+func (tx *Tx) CreateAttachment(ctx context.Context, a Attachment) (kept Attachment, inserted bool, err error) {
+	n, err := tx.exec(ctx, `INSERT INTO attachment (`+attachmentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		a.ID, a.PatientID, a.SHA256, a.Size, a.ContentType, a.Width, a.Height, a.ThumbSHA, a.UploadedBy, UTC(a.UploadedAt))
+	if err != nil {
+		return Attachment{}, false, fmt.Errorf("insert attachment: %w", err)
+	}
+	kept, err = tx.Attachment(ctx, a.ID)
+	return kept, n == 1, err
+}
+
+// Attachment returns attachment id, or ErrNotFound.
+func (tx *Tx) Attachment(ctx context.Context, id string) (Attachment, error) {
+	var a Attachment
+	err := tx.get(ctx, &a, `SELECT `+attachmentColumns+` FROM attachment WHERE id = ?`, id)
+	return a, err
+}
+
+// AttachmentBySHA returns an attachment whose sanitized image (thumb false)
+// or thumbnail (thumb true) has the SHA-256 sum, or ErrNotFound when no row
+// refers to that blob.
+func (tx *Tx) AttachmentBySHA(ctx context.Context, sum string, thumb bool) (Attachment, error) {
+	col := "sha256"
+	if thumb {
+		col = "thumb_sha"
+	}
+	var a Attachment
+	err := tx.get(ctx, &a, `SELECT `+attachmentColumns+` FROM attachment WHERE `+col+` = ? ORDER BY id LIMIT 1`, sum)
+	return a, err
+}
