@@ -30,6 +30,8 @@ const (
 type accessCase struct {
 	kind string
 	body func(r *region) any
+	// query is appended to the path (required query parameters).
+	query string
 	// expiredOK lists statuses accepted for a session whose password expired
 	// (only the password change and the own account stay reachable).
 	expiredOK []int
@@ -65,11 +67,18 @@ var accessCases = map[string]accessCase{
 	"updatePatient": {kind: kManage, body: func(*region) any {
 		return map[string]any{"version": 1, "name": "見本 変更", "name_kana": "ミホン ヘンコウ", "birth_date": "1940-02-03", "sex": "female", "address": "架空", "phone": ""}
 	}},
-	"getAccessLog":     {kind: kManage},
-	"createConsent":    {kind: kManage, body: func(*region) any { return map[string]any{"obtained_on": "2026-11-02", "scope": "full"} }},
-	"withdrawConsent":  {kind: kManage, body: func(*region) any { return map[string]any{"reason": "テスト"} }},
-	"addTeamMember":    {kind: kManage, body: func(r *region) any { return map[string]any{"user_id": r.outsider.ID, "role": "other"} }},
-	"removeTeamMember": {kind: kManage},
+	"getAccessLog":      {kind: kManage},
+	"createConsent":     {kind: kManage, body: func(*region) any { return map[string]any{"obtained_on": "2026-11-02", "scope": "full"} }},
+	"withdrawConsent":   {kind: kManage, body: func(*region) any { return map[string]any{"reason": "テスト"} }},
+	"addTeamMember":     {kind: kManage, body: func(r *region) any { return map[string]any{"user_id": r.outsider.ID, "role": "other"} }},
+	"removeTeamMember":  {kind: kManage},
+	"listPatientVisits": {kind: kPatient, query: "?from=2026-11-01&to=2026-11-30"},
+	"createVisit": {kind: kPatient, body: func(r *region) any {
+		return map[string]any{"kind": "care_service", "assignee_ids": []string{r.helper.ID}, "starts_at": "2026-11-24T10:00:00+09:00", "ends_at": "2026-11-24T11:00:00+09:00"}
+	}},
+	"getVisit":           {kind: kPatient},
+	"updateVisit":        {kind: kPatient, body: func(*region) any { return map[string]any{"base_version": 1, "status": "done"} }},
+	"listMyVisits":       {kind: kDirectory, query: "?from=2026-11-23&to=2026-11-29&scope=team"},
 }
 
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
@@ -81,6 +90,9 @@ func fill(path string, r *region) string {
 		case "{id}":
 			if strings.HasPrefix(path, "/api/v1/users/") {
 				return r.doctor.ID
+			}
+			if strings.HasPrefix(path, "/api/v1/visits/") {
+				return r.visitID
 			}
 			return r.patientID
 		case "{cid}":
@@ -118,6 +130,11 @@ func TestEveryOperationAccess(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		h := newHarness(t, engine)
 		r := h.mustRegion()
+		// A visit for the operations on /visits/{id}.
+		var v struct{ ID string }
+		r.doctorC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/visits", map[string]any{"kind": "nurse_visit", "assignee_ids": []string{r.nurse.ID},
+			"starts_at": "2026-11-23T10:00:00+09:00", "ends_at": "2026-11-23T10:45:00+09:00", "note": "見本メモ"}).json(t, &v)
+		r.visitID = v.ID
 		ops := operations(h)
 		if len(ops) < len(accessCases) {
 			t.Fatalf("OpenAPI lists %d operations, fewer than the %d cases", len(ops), len(accessCases))
@@ -146,7 +163,7 @@ func TestEveryOperationAccess(t *testing.T) {
 			if c.kind == kPublic {
 				continue
 			}
-			path := fill(o.path, r)
+			path := fill(o.path, r) + c.query
 			var body any
 			if c.body != nil {
 				body = c.body(r)
@@ -186,7 +203,7 @@ func TestEveryOperationAccess(t *testing.T) {
 					check("non-clinical member", r.helperC, 403)
 				case kPatient:
 					check("outsider", outsiderC, 404)
-					check("non-clinical member", r.helperC, 200)
+					check("non-clinical member", r.helperC, 200, 201)
 				case kManage:
 					check("outsider", outsiderC, 404)
 					check("non-clinical member", r.helperC, 403)

@@ -198,6 +198,7 @@ type region struct {
 	doctor, nurse, helper, outsider store.User
 	netAdmin, clinicAdmin           store.User
 	patientID, consentID            string
+	visitID                         string // set by tests that need one
 	doctorC, nurseC, helperC        *client
 }
 

@@ -41,6 +41,13 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("getTeam", http.MethodGet, v1+"/patients/{id}/team", "patients", "The care team", session), s.getTeam)
 	register(s, api, op("addTeamMember", http.MethodPost, v1+"/patients/{id}/team", "patients", "Add a team member", session, 201), s.addTeamMember)
 	register(s, api, op("removeTeamMember", http.MethodDelete, v1+"/patients/{id}/team/{user_id}", "patients", "Remove a team member", session, 204), s.removeTeamMember)
+
+	// calendar (診療カレンダー)
+	register(s, api, op("listPatientVisits", http.MethodGet, v1+"/patients/{id}/visits", "calendar", "A patient's calendar by day, with the day's records", session), s.listPatientVisits)
+	register(s, api, op("createVisit", http.MethodPost, v1+"/patients/{id}/visits", "calendar", "Plan a visit or a weekly series", session, 201), s.createVisit)
+	register(s, api, op("getVisit", http.MethodGet, v1+"/visits/{id}", "calendar", "A visit with its exceptions and history", session), s.getVisit)
+	register(s, api, op("updateVisit", http.MethodPatch, v1+"/visits/{id}", "calendar", "Change a visit, a series or one occurrence (base_version)", session), s.updateVisit)
+	register(s, api, op("listMyVisits", http.MethodGet, v1+"/me/visits", "calendar", "My visits, or my patients' visits (scope=team)", session), s.listMyVisits)
 }
 
 func op(id, method, path, tag, summary string, security []map[string][]string, status ...int) huma.Operation {
