@@ -79,6 +79,10 @@ var accessCases = map[string]accessCase{
 	"getVisit":           {kind: kPatient},
 	"updateVisit":        {kind: kPatient, body: func(*region) any { return map[string]any{"base_version": 1, "status": "done"} }},
 	"listMyVisits":       {kind: kDirectory, query: "?from=2026-11-23&to=2026-11-29&scope=team"},
+	"createCalendarFeed": {kind: kSelf},
+	"deleteCalendarFeed": {kind: kSelf},
+	// The feed takes no session: its token authorises (TestCalendarFeed).
+	"getCalendarFeed": {kind: kPublic},
 }
 
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
@@ -195,7 +199,7 @@ func TestEveryOperationAccess(t *testing.T) {
 				}
 				switch c.kind {
 				case kSelf:
-					check("outsider", outsiderC, 200, 201, 409, 422)
+					check("outsider", outsiderC, 200, 201, 204, 409, 422)
 				case kDirectory:
 					check("outsider", outsiderC, 200, 201)
 				case kAdmin:

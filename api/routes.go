@@ -48,6 +48,12 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("getVisit", http.MethodGet, v1+"/visits/{id}", "calendar", "A visit with its exceptions and history", session), s.getVisit)
 	register(s, api, op("updateVisit", http.MethodPatch, v1+"/visits/{id}", "calendar", "Change a visit, a series or one occurrence (base_version)", session), s.updateVisit)
 	register(s, api, op("listMyVisits", http.MethodGet, v1+"/me/visits", "calendar", "My visits, or my patients' visits (scope=team)", session), s.listMyVisits)
+	register(s, api, op("createCalendarFeed", http.MethodPost, v1+"/me/calendar-feed", "calendar", "Make or rotate my iCalendar feed URL", session), s.createCalendarFeed)
+	register(s, api, op("deleteCalendarFeed", http.MethodDelete, v1+"/me/calendar-feed", "calendar", "Revoke my iCalendar feed", session, 204), s.deleteCalendarFeed)
+	feed := op("getCalendarFeed", http.MethodGet, "/calendar/{token}.ics", "calendar", "A user's visits as iCalendar, without patient data (the token authorises)", public)
+	feed.Responses = calendarFeedResponses
+	feed.Errors = []int{404}
+	register(s, api, feed, s.calendarFeed)
 }
 
 func op(id, method, path, tag, summary string, security []map[string][]string, status ...int) huma.Operation {
