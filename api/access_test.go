@@ -92,6 +92,17 @@ var accessCases = map[string]accessCase{
 		query: func(r *region) string { return "?patient_id=" + r.patientID }},
 	"getAttachment":          {kind: kPatient},
 	"getAttachmentThumbnail": {kind: kPatient},
+	"listPatientVisits":      {kind: kPatient, query: func(*region) string { return "?from=2026-11-01&to=2026-11-30" }},
+	"createVisit": {kind: kPatient, body: func(r *region) any {
+		return map[string]any{"kind": "care_service", "assignee_ids": []string{r.helper.ID}, "starts_at": "2026-11-24T10:00:00+09:00", "ends_at": "2026-11-24T11:00:00+09:00"}
+	}},
+	"getVisit":           {kind: kPatient},
+	"updateVisit":        {kind: kPatient, body: func(*region) any { return map[string]any{"base_version": 1, "status": "done"} }},
+	"listMyVisits":       {kind: kDirectory, query: func(*region) string { return "?from=2026-11-23&to=2026-11-29&scope=team" }},
+	"createCalendarFeed": {kind: kSelf},
+	"deleteCalendarFeed": {kind: kSelf},
+	// The feed takes no session: its token authorises (TestCalendarFeed).
+	"getCalendarFeed": {kind: kPublic},
 }
 
 // accessPhoto is the image of the region's attachment in the access test.
@@ -109,6 +120,9 @@ func fill(path string, r *region) string {
 			}
 			if strings.HasPrefix(path, "/api/v1/attachments/") {
 				return r.attachmentID
+			}
+			if strings.HasPrefix(path, "/api/v1/visits/") {
+				return r.visitID
 			}
 			return r.patientID
 		case "{cid}":
@@ -147,6 +161,11 @@ func TestEveryOperationAccess(t *testing.T) {
 		h := newHarness(t, engine)
 		r := h.mustRegion()
 		r.attachmentID = h.mustAttachment(r.doctorC, r.patientID, accessPhoto)
+		// A visit for the operations on /visits/{id}.
+		var v struct{ ID string }
+		r.doctorC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/visits", map[string]any{"kind": "nurse_visit", "assignee_ids": []string{r.nurse.ID},
+			"starts_at": "2026-11-23T10:00:00+09:00", "ends_at": "2026-11-23T10:45:00+09:00", "note": "見本メモ"}).json(t, &v)
+		r.visitID = v.ID
 		ops := operations(h)
 		if len(ops) < len(accessCases) {
 			t.Fatalf("OpenAPI lists %d operations, fewer than the %d cases", len(ops), len(accessCases))
@@ -223,7 +242,7 @@ func TestEveryOperationAccess(t *testing.T) {
 					check("non-clinical member", r.helperC, 403)
 				case kPatient:
 					check("outsider", outsiderC, 404)
-					check("non-clinical member", r.helperC, 200)
+					check("non-clinical member", r.helperC, 200, 201)
 				case kManage:
 					check("outsider", outsiderC, 404)
 					check("non-clinical member", r.helperC, 403)

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -166,7 +167,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	cfg.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"session": {Type: "apiKey", In: "cookie", Name: SessionCookie},
 	}
-	hapi := humago.New(mux, cfg)
+	hapi := humago.New(suffixMux{mux}, cfg)
 	s.routes(hapi)
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /api/v1/events", s.events)
@@ -192,4 +193,29 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Write([]byte(`{"status":"ok"}`))
+}
+
+// suffixMux lets an operation's last path segment end in a literal suffix
+// after its parameter ("/calendar/{token}.ics"), which net/http patterns
+// cannot express: it registers "/calendar/{token}", strips the suffix from
+// the value and answers 404 when it is missing.
+type suffixMux struct{ *http.ServeMux }
+
+func (m suffixMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	i := strings.LastIndex(pattern, "}")
+	j := strings.LastIndex(pattern, "{")
+	if i < 0 || i == len(pattern)-1 || strings.Contains(pattern[i:], "/") {
+		m.ServeMux.HandleFunc(pattern, h)
+		return
+	}
+	name, suffix := pattern[j+1:i], pattern[i+1:]
+	m.ServeMux.HandleFunc(pattern[:i+1], func(w http.ResponseWriter, r *http.Request) {
+		v, ok := strings.CutSuffix(r.PathValue(name), suffix)
+		if !ok || v == "" {
+			writeProblem(w, r.Context(), http.StatusNotFound, care.CodeNotFound, "")
+			return
+		}
+		r.SetPathValue(name, v)
+		h(w, r)
+	})
 }

@@ -25,6 +25,10 @@ type Problem struct {
 	Code      string              `json:"code" doc:"Stable machine-readable error code"`
 	RequestID string              `json:"request_id,omitempty"`
 	Errors    []*huma.ErrorDetail `json:"errors,omitempty"`
+	// Current is set on a 409 conflict of a versioned change: the entity as
+	// it is now (for PATCH /visits/{id} a VisitDetail), so that the app can
+	// show both versions.
+	Current any `json:"current,omitempty" doc:"on conflict: the current state of the entity (PATCH /visits/{id}: the visit with its exceptions)"`
 }
 
 func (p *Problem) Error() string  { return p.Code + ": " + p.Detail }
@@ -116,6 +120,10 @@ func (s *Server) problem(ctx context.Context, err error) error {
 			details = append(details, &huma.ErrorDetail{Location: "body." + ce.Field, Message: ce.Detail})
 		}
 		p := newProblem(ctx, ce.Code, details...)
+		var cw *conflictWith
+		if errors.As(err, &cw) {
+			p.Current = cw.current
+		}
 		if errors.As(err, &he) {
 			return huma.ErrorWithHeaders(p, he.GetHeaders())
 		}

@@ -233,6 +233,7 @@ type region struct {
 	netAdmin, clinicAdmin           store.User
 	patientID, consentID            string
 	attachmentID                    string // set by tests that upload one
+	visitID                         string // set by tests that need one
 	doctorC, nurseC, helperC        *client
 }
 

@@ -20,6 +20,7 @@ const (
 	keyLang
 	keyUserAgent
 	keyTLS
+	keyHost
 )
 
 // SessionCookie is the name of the session cookie.
@@ -43,6 +44,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, keyAddress, s.clientAddress(r))
 		ctx = context.WithValue(ctx, keyLang, language(r.Header.Get("Accept-Language")))
 		ctx = context.WithValue(ctx, keyUserAgent, r.UserAgent())
+		ctx = context.WithValue(ctx, keyHost, r.Host)
 		ctx = context.WithValue(ctx, keyTLS, r.TLS != nil || (s.opt.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https"))
 		if c, err := r.Cookie(SessionCookie); err == nil {
 			ctx = context.WithValue(ctx, keyToken, c.Value)
@@ -60,11 +62,20 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			if rec.status >= 500 {
 				level = slog.LevelError
 			}
-			s.log.Log(ctx, level, "request", "request_id", rid, "method", r.Method, "path", r.URL.Path,
+			s.log.Log(ctx, level, "request", "request_id", rid, "method", r.Method, "path", logPath(r.URL.Path),
 				"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
 		}()
 		next.ServeHTTP(rec, r.WithContext(ctx))
 	})
+}
+
+// logPath is the path as logged: a calendar feed's path is its credential,
+// so it is never written out.
+func logPath(p string) string {
+	if strings.HasPrefix(p, "/calendar/") {
+		return "/calendar/…"
+	}
+	return p
 }
 
 type statusRecorder struct {
@@ -118,6 +129,7 @@ func language(accept string) string {
 func requestID(ctx context.Context) string { v, _ := ctx.Value(keyRequestID).(string); return v }
 func address(ctx context.Context) string   { v, _ := ctx.Value(keyAddress).(string); return v }
 func token(ctx context.Context) string     { v, _ := ctx.Value(keyToken).(string); return v }
+func host(ctx context.Context) string      { v, _ := ctx.Value(keyHost).(string); return v }
 func isTLS(ctx context.Context) bool       { v, _ := ctx.Value(keyTLS).(bool); return v }
 func lang(ctx context.Context) string {
 	if v, _ := ctx.Value(keyLang).(string); v != "" {

@@ -50,7 +50,6 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("subscribePush", http.MethodPost, v1+"/push/subscriptions", "notifications", "Register a push subscription", session, 204), s.subscribe)
 	register(s, api, op("unsubscribePush", http.MethodDelete, v1+"/push/subscriptions", "notifications", "Remove a push subscription", session, 204), s.unsubscribe)
 
-	s.entityKinds()
 	// attachments (photos, scanned forms); the signed downloads they answer
 	// are served by the plain handler GET /blobs/{key...} (see New)
 	upload := op("uploadAttachment", http.MethodPut, v1+"/attachments/{id}", "attachments", "Upload a photo or scanned document", session, 201)
@@ -69,6 +68,21 @@ func (s *Server) routes(api huma.API) {
 	thumb := op("getAttachmentThumbnail", http.MethodGet, v1+"/attachments/{id}/thumbnail", "attachments", "A short-lived download URL of an attachment's thumbnail", session)
 	thumb.Description = get.Description
 	register(s, api, thumb, s.getAttachmentThumbnail)
+
+	// calendar (診療カレンダー)
+	register(s, api, op("listPatientVisits", http.MethodGet, v1+"/patients/{id}/visits", "calendar", "A patient's calendar by day, with the day's records", session), s.listPatientVisits)
+	register(s, api, op("createVisit", http.MethodPost, v1+"/patients/{id}/visits", "calendar", "Plan a visit or a weekly series", session, 201), s.createVisit)
+	register(s, api, op("getVisit", http.MethodGet, v1+"/visits/{id}", "calendar", "A visit with its exceptions and history", session), s.getVisit)
+	register(s, api, op("updateVisit", http.MethodPatch, v1+"/visits/{id}", "calendar", "Change a visit, a series or one occurrence (base_version)", session), s.updateVisit)
+	register(s, api, op("listMyVisits", http.MethodGet, v1+"/me/visits", "calendar", "My visits, or my patients' visits (scope=team)", session), s.listMyVisits)
+	register(s, api, op("createCalendarFeed", http.MethodPost, v1+"/me/calendar-feed", "calendar", "Make or rotate my iCalendar feed URL", session), s.createCalendarFeed)
+	register(s, api, op("deleteCalendarFeed", http.MethodDelete, v1+"/me/calendar-feed", "calendar", "Revoke my iCalendar feed", session, 204), s.deleteCalendarFeed)
+	feed := op("getCalendarFeed", http.MethodGet, "/calendar/{token}.ics", "calendar", "A user's visits as iCalendar, without patient data (the token authorises)", public)
+	feed.Responses = calendarFeedResponses
+	feed.Errors = []int{404}
+	register(s, api, feed, s.calendarFeed)
+
+	s.entityKinds()
 }
 
 func op(id, method, path, tag, summary string, security []map[string][]string, status ...int) huma.Operation {

@@ -1,0 +1,764 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/google/uuid"
+
+	"tsunagu/internal/audit"
+	"tsunagu/internal/care"
+	"tsunagu/internal/store"
+)
+
+// VisitOut is a calendar entry as the views list it: a single visit, or
+// one occurrence of a series. An occurrence carries the series' id and its
+// original start in occurrence_start, which names it: PATCH
+// /visits/{id} with that occurrence_start changes this occurrence only.
+// Times are RFC 3339 in Asia/Tokyo.
+type VisitOut struct {
+	ID              string           `json:"id" format:"uuid" doc:"the visit, or for an occurrence the series"`
+	PatientID       string           `json:"patient_id" format:"uuid"`
+	OccurrenceStart *time.Time       `json:"occurrence_start,omitempty" doc:"occurrence of a series: its original (unmoved) start, which names it"`
+	Kind            string           `json:"kind" enum:"nurse_visit,doctor_visit,pharmacist_visit,care_service,care_conference,hospital_appointment,other"`
+	AssigneeIDs     []string         `json:"assignee_ids"`
+	StartsAt        time.Time        `json:"starts_at"`
+	EndsAt          time.Time        `json:"ends_at" doc:"exclusive; for all-day entries the midnight after the last day"`
+	AllDay          bool             `json:"all_day"`
+	Note            string           `json:"note"`
+	Status          string           `json:"status" enum:"planned,done,cancelled,missed"`
+	RecordID        string           `json:"record_id,omitempty" doc:"the record written for this visit"`
+	Recurrence      *care.Recurrence `json:"recurrence,omitempty"`
+	Exception       bool             `json:"exception,omitempty" doc:"this occurrence was changed on its own"`
+	Version         int64            `json:"version" doc:"version of the visit (series and its exceptions); send as base_version"`
+}
+
+// VisitExceptionOut is one occurrence of a series changed on its own;
+// absent fields keep the series' value.
+type VisitExceptionOut struct {
+	OccurrenceStart time.Time  `json:"occurrence_start"`
+	StartsAt        *time.Time `json:"starts_at,omitempty" doc:"set when the occurrence was moved"`
+	EndsAt          *time.Time `json:"ends_at,omitempty"`
+	Status          string     `json:"status,omitempty"`
+	Note            *string    `json:"note,omitempty"`
+	RecordID        string     `json:"record_id,omitempty"`
+	UpdatedAt       time.Time  `json:"updated_at"`
+	UpdatedBy       string     `json:"updated_by" format:"uuid"`
+}
+
+// VisitDetail is a visit (for a series: its first entry and rule) with its
+// exceptions.
+type VisitDetail struct {
+	VisitOut
+	Exceptions []VisitExceptionOut `json:"exceptions"`
+	CreatedAt  time.Time           `json:"created_at"`
+	CreatedBy  string              `json:"created_by" format:"uuid"`
+	UpdatedAt  time.Time           `json:"updated_at"`
+	UpdatedBy  string              `json:"updated_by" format:"uuid"`
+}
+
+// VisitHistoryOut is one version of a visit as it was after a change.
+type VisitHistoryOut struct {
+	Version   int64       `json:"version"`
+	ChangedBy string      `json:"changed_by" format:"uuid"`
+	ChangedAt time.Time   `json:"changed_at"`
+	Snapshot  VisitDetail `json:"snapshot"`
+}
+
+func inTokyo(t time.Time) time.Time { return t.In(tokyo) }
+
+func visitSeriesOut(v store.Visit) VisitOut {
+	return VisitOut{ID: v.ID, PatientID: v.PatientID, Kind: v.Kind, AssigneeIDs: v.AssigneeIDs, StartsAt: inTokyo(v.StartsAt),
+		EndsAt: inTokyo(v.EndsAt), AllDay: v.AllDay, Note: v.Note, Status: v.Status, RecordID: v.RecordID, Recurrence: v.Recurrence,
+		Version: v.Version}
+}
+
+func visitDetail(v store.Visit) VisitDetail {
+	d := VisitDetail{VisitOut: visitSeriesOut(v), Exceptions: []VisitExceptionOut{}, CreatedAt: v.CreatedAt, CreatedBy: v.CreatedBy,
+		UpdatedAt: v.UpdatedAt, UpdatedBy: v.UpdatedBy}
+	for _, e := range v.Exceptions {
+		o := VisitExceptionOut{OccurrenceStart: inTokyo(e.OccurrenceStart), Status: e.Status.String, RecordID: e.RecordID.String,
+			UpdatedAt: e.UpdatedAt, UpdatedBy: e.UpdatedBy}
+		if e.StartsAt.Valid {
+			s, en := inTokyo(e.StartsAt.Time), inTokyo(e.EndsAt.Time)
+			o.StartsAt, o.EndsAt = &s, &en
+		}
+		if e.Note.Valid {
+			n := e.Note.String
+			o.Note = &n
+		}
+		d.Exceptions = append(d.Exceptions, o)
+	}
+	return d
+}
+
+// occurrences lists the entries of v that overlap [from, to): v itself,
+// or the occurrences of a series with their exceptions applied (an
+// occurrence moved into the range is listed, one moved out of it is not).
+func occurrences(v store.Visit, from, to time.Time) []VisitOut {
+	if v.Recurrence == nil {
+		if v.StartsAt.Before(to) && v.EndsAt.After(from) {
+			return []VisitOut{visitSeriesOut(v)}
+		}
+		return nil
+	}
+	first := care.Span{Start: v.StartsAt, End: v.EndsAt}
+	cands := care.Occurrences(*v.Recurrence, first, tokyo, from, to)
+	for _, e := range v.Exceptions {
+		if e.StartsAt.Valid && e.StartsAt.Time.Before(to) && e.EndsAt.Time.After(from) &&
+			!slices.ContainsFunc(cands, func(s care.Span) bool { return s.Start.Equal(e.OccurrenceStart) }) &&
+			care.IsOccurrence(*v.Recurrence, first, tokyo, e.OccurrenceStart) {
+			cands = append(cands, care.Span{Start: e.OccurrenceStart.In(tokyo), End: e.OccurrenceStart.Add(v.EndsAt.Sub(v.StartsAt)).In(tokyo)})
+		}
+	}
+	var out []VisitOut
+	for _, c := range cands {
+		o := visitSeriesOut(v)
+		os := c.Start
+		o.OccurrenceStart = &os
+		o.StartsAt, o.EndsAt = c.Start, c.End
+		if e, ok := v.Exception(c.Start); ok {
+			o.Exception = true
+			if e.StartsAt.Valid {
+				o.StartsAt, o.EndsAt = inTokyo(e.StartsAt.Time), inTokyo(e.EndsAt.Time)
+			}
+			if e.Status.Valid {
+				o.Status = e.Status.String
+			}
+			if e.Note.Valid {
+				o.Note = e.Note.String
+			}
+			if e.RecordID.Valid {
+				o.RecordID = e.RecordID.String
+			}
+		}
+		if o.StartsAt.Before(to) && o.EndsAt.After(from) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func sortVisits(vs []VisitOut) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		if !vs[i].StartsAt.Equal(vs[j].StartsAt) {
+			return vs[i].StartsAt.Before(vs[j].StartsAt)
+		}
+		return vs[i].ID < vs[j].ID
+	})
+}
+
+// maxVisitLength bounds one entry (a multi-day stay, not a season).
+const maxVisitLength = 92 * 24 * time.Hour
+
+// validSpan checks the times of an entry.
+func validSpan(start, end time.Time, allDay bool) error {
+	if !end.After(start) {
+		return care.Invalid("ends_at", "must be after starts_at")
+	}
+	if end.Sub(start) > maxVisitLength {
+		return care.Invalid("ends_at", "an entry lasts at most 92 days")
+	}
+	if allDay {
+		for f, t := range map[string]time.Time{"starts_at": start, "ends_at": end} {
+			if lt := t.In(tokyo); lt.Hour() != 0 || lt.Minute() != 0 || lt.Second() != 0 || lt.Nanosecond() != 0 {
+				return care.Invalid(f, "an all-day entry runs from midnight to midnight in Asia/Tokyo")
+			}
+		}
+	}
+	return nil
+}
+
+func validRecurrence(r *care.Recurrence, start time.Time) error {
+	if r == nil {
+		return nil
+	}
+	if err := r.Validate(); err != nil {
+		return err
+	}
+	if r.Until != "" && r.Until < start.In(tokyo).Format(time.DateOnly) {
+		return care.Invalid("recurrence.until", "until is before the first visit")
+	}
+	return nil
+}
+
+func validRecordID(field, id string) error {
+	if id == "" {
+		return nil
+	}
+	if _, err := uuid.Parse(id); err != nil {
+		return care.Invalid(field, "must be a UUID")
+	}
+	return nil
+}
+
+// validAssignees checks that every assignee is a current member of the
+// patient's team, and returns them sorted without repeats.
+func validAssignees(ctx context.Context, tx *store.Tx, patientID string, ids []string) ([]string, error) {
+	team, err := tx.TeamUserIDs(ctx, patientID)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{}
+	for _, id := range ids {
+		if !slices.Contains(team, id) {
+			return nil, care.Invalid("assignee_ids", "every assignee must be a current member of the care team")
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func seriesEnd(v store.Visit) time.Time {
+	if v.Recurrence == nil {
+		return v.EndsAt
+	}
+	return care.SeriesEnd(*v.Recurrence, care.Span{Start: v.StartsAt, End: v.EndsAt}, tokyo)
+}
+
+// keepHistory stores the visit as it is now in tx as its current version.
+func keepHistory(ctx context.Context, tx *store.Tx, id, by string, at time.Time) (store.Visit, error) {
+	v, err := tx.Visit(ctx, id)
+	if err != nil {
+		return v, err
+	}
+	snap, err := json.Marshal(visitDetail(v))
+	if err != nil {
+		return v, err
+	}
+	return v, tx.AddVisitHistory(ctx, v.ID, v.Version, by, at, snap)
+}
+
+type VisitFields struct {
+	Kind        string           `json:"kind" enum:"nurse_visit,doctor_visit,pharmacist_visit,care_service,care_conference,hospital_appointment,other"`
+	AssigneeIDs []string         `json:"assignee_ids" maxItems:"20" doc:"current members of the patient's care team"`
+	StartsAt    time.Time        `json:"starts_at" doc:"RFC 3339; stored in UTC"`
+	EndsAt      time.Time        `json:"ends_at" doc:"RFC 3339, after starts_at; exclusive"`
+	AllDay      bool             `json:"all_day,omitempty" doc:"starts_at and ends_at are then midnights in Asia/Tokyo (ends_at the one after the last day)"`
+	Note        string           `json:"note,omitempty" maxLength:"2000"`
+	Status      string           `json:"status,omitempty" enum:"planned,done,cancelled,missed" default:"planned"`
+	RecordID    string           `json:"record_id,omitempty" format:"uuid" doc:"the record written for this visit"`
+	Recurrence  *care.Recurrence `json:"recurrence,omitempty" doc:"repeat weekly; the entry is then the first of a series"`
+}
+
+type CreateVisitInput struct {
+	ID   string `path:"id" format:"uuid"`
+	Body struct {
+		VisitID string `json:"id,omitempty" format:"uuid" doc:"client-generated UUIDv7"`
+		VisitFields
+	}
+}
+
+type VisitOutput struct{ Body VisitDetail }
+
+// createVisit puts a visit or a weekly series on a patient's calendar. Any
+// team member may; assignees must be on the team.
+func (s *Server) createVisit(ctx context.Context, in *CreateVisitInput) (*VisitOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := in.Body
+	if b.Status == "" {
+		b.Status = care.VisitPlanned
+	}
+	if err := validSpan(b.StartsAt, b.EndsAt, b.AllDay); err != nil {
+		return nil, err
+	}
+	if err := validRecurrence(b.Recurrence, b.StartsAt); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	v := store.Visit{ID: b.VisitID, PatientID: in.ID, Kind: b.Kind, StartsAt: store.UTC(b.StartsAt), EndsAt: store.UTC(b.EndsAt), AllDay: b.AllDay,
+		Note: b.Note, Status: b.Status, RecordID: b.RecordID, Recurrence: b.Recurrence, Version: 1,
+		CreatedAt: now, CreatedBy: pr.User.ID, UpdatedAt: now, UpdatedBy: pr.User.ID}
+	if v.ID == "" {
+		v.ID = s.newID()
+	}
+	v.SeriesEnd = seriesEnd(v)
+	out := &VisitOutput{}
+	err = s.withPatient(ctx, pr, "visit.create", in.ID, "visit", v.ID, care.Shared, false, func(tx *store.Tx, _ patientScope) error {
+		if v.AssigneeIDs, err = validAssignees(ctx, tx, in.ID, b.AssigneeIDs); err != nil {
+			return err
+		}
+		if err := tx.CreateVisit(ctx, v); err != nil {
+			return err
+		}
+		saved, err := keepHistory(ctx, tx, v.ID, pr.User.ID, now)
+		if err != nil {
+			return err
+		}
+		out.Body = visitDetail(saved)
+		return audit.Append(ctx, tx, s.event(ctx, pr, "visit.create", in.ID, "visit", v.ID))
+	})
+	return out, err
+}
+
+type VisitIDInput struct {
+	ID string `path:"id" format:"uuid"`
+}
+
+type VisitWithHistory struct {
+	VisitDetail
+	History []VisitHistoryOut `json:"history" doc:"every version, oldest first"`
+}
+
+type VisitHistoryOutput struct{ Body VisitWithHistory }
+
+// visitPatient finds the patient of visit id for the access decision. An
+// unknown visit is refused (and audited) exactly as a visit of a patient
+// the caller cannot reach.
+func (s *Server) visitPatient(ctx context.Context, pr *Principal, action, id string) (string, error) {
+	var patientID string
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		patientID, err = tx.VisitPatientID(ctx, id)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", s.denied(ctx, pr, action, "", "visit", id, care.ErrNotFound)
+	}
+	return patientID, err
+}
+
+func (s *Server) getVisit(ctx context.Context, in *VisitIDInput) (*VisitHistoryOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	patientID, err := s.visitPatient(ctx, pr, "visit.read", in.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := &VisitHistoryOutput{}
+	err = s.withPatient(ctx, pr, "visit.read", patientID, "visit", in.ID, care.Shared, false, func(tx *store.Tx, _ patientScope) error {
+		v, err := tx.Visit(ctx, in.ID)
+		if err != nil {
+			return err
+		}
+		hs, err := tx.VisitHistory(ctx, in.ID)
+		if err != nil {
+			return err
+		}
+		out.Body.VisitDetail = visitDetail(v)
+		out.Body.History = make([]VisitHistoryOut, 0, len(hs))
+		for _, h := range hs {
+			o := VisitHistoryOut{Version: h.Version, ChangedBy: h.ChangedBy, ChangedAt: h.ChangedAt}
+			if err := json.Unmarshal([]byte(h.Snapshot), &o.Snapshot); err != nil {
+				return err
+			}
+			out.Body.History = append(out.Body.History, o)
+		}
+		return audit.Append(ctx, tx, s.event(ctx, pr, "visit.read", patientID, "visit", in.ID))
+	})
+	return out, err
+}
+
+type UpdateVisitInput struct {
+	ID   string `path:"id" format:"uuid"`
+	Body struct {
+		BaseVersion     int64            `json:"base_version" minimum:"1" doc:"the version the change is based on; a stale one answers 409 with the current visit"`
+		OccurrenceStart *time.Time       `json:"occurrence_start,omitempty" doc:"change only this occurrence of a series (its original start); then only starts_at, ends_at, status, note and record_id may change"`
+		Kind            *string          `json:"kind,omitempty" enum:"nurse_visit,doctor_visit,pharmacist_visit,care_service,care_conference,hospital_appointment,other"`
+		AssigneeIDs     []string         `json:"assignee_ids,omitempty" maxItems:"20"`
+		StartsAt        *time.Time       `json:"starts_at,omitempty" doc:"moving the start alone keeps the length"`
+		EndsAt          *time.Time       `json:"ends_at,omitempty"`
+		AllDay          *bool            `json:"all_day,omitempty"`
+		Note            *string          `json:"note,omitempty" maxLength:"2000"`
+		Status          *string          `json:"status,omitempty" enum:"planned,done,cancelled,missed"`
+		RecordID        *string          `json:"record_id,omitempty" doc:"a record UUID; empty string unlinks"`
+		Recurrence      *care.Recurrence `json:"recurrence,omitempty" doc:"replace the rule (a series stays a series)"`
+	}
+}
+
+// conflictWith is a stale-version refusal that carries the current state,
+// which the problem shows in its current field.
+type conflictWith struct {
+	err     *care.Error
+	current any
+}
+
+func (c *conflictWith) Error() string { return c.err.Error() }
+func (c *conflictWith) Unwrap() error { return c.err }
+
+// moved applies a new start and/or end; a start alone keeps the length.
+func moved(start, end time.Time, newStart, newEnd *time.Time) (time.Time, time.Time) {
+	switch {
+	case newStart != nil && newEnd != nil:
+		return store.UTC(*newStart), store.UTC(*newEnd)
+	case newStart != nil:
+		return store.UTC(*newStart), store.UTC(newStart.Add(end.Sub(start)))
+	case newEnd != nil:
+		return start, store.UTC(*newEnd)
+	}
+	return start, end
+}
+
+// updateVisit changes a visit or series, or with occurrence_start one
+// occurrence of a series (kept as an exception). Team members may: care
+// managers coordinate, assignees mark visits done. A stale base_version
+// answers 409 with the current visit, and the app shows both.
+func (s *Server) updateVisit(ctx context.Context, in *UpdateVisitInput) (*VisitOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := in.Body
+	if err := validRecordID("record_id", deref(b.RecordID)); err != nil {
+		return nil, err
+	}
+	patientID, err := s.visitPatient(ctx, pr, "visit.update", in.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := &VisitOutput{}
+	var stale bool
+	err = s.withPatient(ctx, pr, "visit.update", patientID, "visit", in.ID, care.Shared, false, func(tx *store.Tx, _ patientScope) error {
+		v, err := tx.Visit(ctx, in.ID)
+		if err != nil {
+			return err
+		}
+		if v.Version != b.BaseVersion {
+			stale = true
+			return &conflictWith{err: care.Errorf(care.CodeConflict, "visit version %d, change based on %d", v.Version, b.BaseVersion), current: visitDetail(v)}
+		}
+		if b.OccurrenceStart != nil {
+			if err := s.changeOccurrence(ctx, tx, pr, &v, in); err != nil {
+				return err
+			}
+		} else if err := changeSeries(ctx, tx, &v, in); err != nil {
+			return err
+		}
+		v.UpdatedAt, v.UpdatedBy = now, pr.User.ID
+		if err := tx.UpdateVisit(ctx, v, b.BaseVersion); errors.Is(err, store.ErrStaleVersion) {
+			stale = true
+			return care.Errorf(care.CodeConflict, "visit changed concurrently")
+		} else if err != nil {
+			return err
+		}
+		saved, err := keepHistory(ctx, tx, v.ID, pr.User.ID, now)
+		if err != nil {
+			return err
+		}
+		out.Body = visitDetail(saved)
+		return audit.Append(ctx, tx, s.event(ctx, pr, "visit.update", patientID, "visit", in.ID))
+	})
+	if stale {
+		// The refusal shows the current visit: a read worth auditing. The
+		// work's transaction rolled back, so it gets one of its own.
+		e := s.event(ctx, pr, "visit.update", patientID, "visit", in.ID)
+		e.Result = audit.ResultFailed
+		if werr := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, e) }); werr != nil {
+			s.log.ErrorContext(ctx, "audit visit conflict", "request_id", requestID(ctx), "err", werr)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+func changeSeries(ctx context.Context, tx *store.Tx, v *store.Visit, in *UpdateVisitInput) error {
+	b := in.Body
+	if b.Kind != nil {
+		v.Kind = *b.Kind
+	}
+	if b.AssigneeIDs != nil {
+		ids, err := validAssignees(ctx, tx, v.PatientID, b.AssigneeIDs)
+		if err != nil {
+			return err
+		}
+		v.AssigneeIDs = ids
+	}
+	v.StartsAt, v.EndsAt = moved(v.StartsAt, v.EndsAt, b.StartsAt, b.EndsAt)
+	if b.AllDay != nil {
+		v.AllDay = *b.AllDay
+	}
+	if b.Note != nil {
+		v.Note = *b.Note
+	}
+	if b.Status != nil {
+		v.Status = *b.Status
+	}
+	if b.RecordID != nil {
+		v.RecordID = *b.RecordID
+	}
+	if b.Recurrence != nil {
+		if v.Recurrence == nil {
+			return care.Invalid("recurrence", "a single visit cannot become a series; create the series instead")
+		}
+		v.Recurrence = b.Recurrence
+	}
+	if err := validSpan(v.StartsAt, v.EndsAt, v.AllDay); err != nil {
+		return err
+	}
+	if err := validRecurrence(v.Recurrence, v.StartsAt); err != nil {
+		return err
+	}
+	v.SeriesEnd = seriesEnd(*v)
+	return nil
+}
+
+// changeOccurrence keeps the change of one occurrence as an exception of
+// the series, and widens the series' extent when the occurrence moved
+// after its end.
+func (s *Server) changeOccurrence(ctx context.Context, tx *store.Tx, pr *Principal, v *store.Visit, in *UpdateVisitInput) error {
+	b := in.Body
+	switch {
+	case v.Recurrence == nil:
+		return care.Invalid("occurrence_start", "this visit does not repeat; change it without occurrence_start")
+	case b.Kind != nil || b.AssigneeIDs != nil || b.AllDay != nil || b.Recurrence != nil:
+		return care.Invalid("occurrence_start", "one occurrence can change only its times, status, note and record")
+	}
+	occ := store.UTC(*b.OccurrenceStart)
+	first := care.Span{Start: v.StartsAt, End: v.EndsAt}
+	if !care.IsOccurrence(*v.Recurrence, first, tokyo, occ) {
+		return care.Invalid("occurrence_start", "not an occurrence of this series")
+	}
+	e, ok := v.Exception(occ)
+	if !ok {
+		e = store.VisitException{VisitID: v.ID, OccurrenceStart: occ}
+	}
+	start, end := occ, occ.Add(v.EndsAt.Sub(v.StartsAt))
+	if e.StartsAt.Valid {
+		start, end = e.StartsAt.Time, e.EndsAt.Time
+	}
+	if b.StartsAt != nil || b.EndsAt != nil {
+		start, end = moved(start, end, b.StartsAt, b.EndsAt)
+		if err := validSpan(start, end, v.AllDay); err != nil {
+			return err
+		}
+		e.StartsAt.Time, e.StartsAt.Valid = start, true
+		e.EndsAt.Time, e.EndsAt.Valid = end, true
+	}
+	if b.Status != nil {
+		e.Status.String, e.Status.Valid = *b.Status, true
+	}
+	if b.Note != nil {
+		e.Note.String, e.Note.Valid = *b.Note, true
+	}
+	if b.RecordID != nil {
+		e.RecordID.String, e.RecordID.Valid = *b.RecordID, *b.RecordID != ""
+	}
+	e.UpdatedAt, e.UpdatedBy = s.now(), pr.User.ID
+	if err := tx.PutVisitException(ctx, e); err != nil {
+		return err
+	}
+	if end.After(v.SeriesEnd) {
+		v.SeriesEnd = end
+	}
+	return nil
+}
+
+// dateRange reads the from/to dates of a calendar view (to inclusive, at
+// most 62 days) as the instants [from 00:00, to+1 00:00) in Asia/Tokyo.
+func dateRange(from, to string) (time.Time, time.Time, int, error) {
+	f, err1 := time.ParseInLocation(time.DateOnly, from, tokyo)
+	t, err2 := time.ParseInLocation(time.DateOnly, to, tokyo)
+	if err1 != nil || err2 != nil {
+		return f, t, 0, huma.Error422UnprocessableEntity("", &huma.ErrorDetail{Location: "query.from", Message: "from and to are dates YYYY-MM-DD"})
+	}
+	days := daysFrom(f, t) + 1
+	if days < 1 || days > 62 {
+		return f, t, 0, huma.Error422UnprocessableEntity("", &huma.ErrorDetail{Location: "query.to", Message: "to is on or after from, at most 62 days in all"})
+	}
+	return f, t.AddDate(0, 0, 1), days, nil
+}
+
+func daysFrom(a, b time.Time) int {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return int(time.Date(by, bm, bd, 0, 0, 0, 0, time.UTC).Sub(time.Date(ay, am, ad, 0, 0, 0, 0, time.UTC)).Hours() / 24)
+}
+
+// CalendarRecordOut is a record shown on a calendar day.
+type CalendarRecordOut struct {
+	ID         string    `json:"id" format:"uuid"`
+	Kind       string    `json:"kind"`
+	OccurredAt time.Time `json:"occurred_at"`
+	VisitID    string    `json:"visit_id,omitempty"`
+	AuthorID   string    `json:"author_id,omitempty"`
+}
+
+// CalendarDay is one day (Asia/Tokyo) of a patient calendar: the visits
+// overlapping it (a multi-day entry is on each of its days) and the
+// records written that day.
+type CalendarDay struct {
+	Date    string              `json:"date" format:"date"`
+	Visits  []VisitOut          `json:"visits"`
+	Records []CalendarRecordOut `json:"records"`
+}
+
+type PatientVisitsInput struct {
+	ID   string `path:"id" format:"uuid"`
+	From string `query:"from" required:"true" format:"date" doc:"first day (Asia/Tokyo)"`
+	To   string `query:"to" required:"true" format:"date" doc:"last day, inclusive; at most 62 days in all"`
+}
+
+type PatientVisitsOutput struct {
+	Body struct {
+		From string        `json:"from" format:"date"`
+		To   string        `json:"to" format:"date"`
+		Days []CalendarDay `json:"days"`
+	}
+}
+
+// listPatientVisits is the patient calendar (month or week): every day of
+// the range with its visits (series expanded) and its records.
+func (s *Server) listPatientVisits(ctx context.Context, in *PatientVisitsInput) (*PatientVisitsOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from, to, n, err := dateRange(in.From, in.To)
+	if err != nil {
+		return nil, err
+	}
+	out := &PatientVisitsOutput{}
+	out.Body.From, out.Body.To = in.From, in.To
+	err = s.withPatient(ctx, pr, "visit.list", in.ID, "visit", "", care.Shared, false, func(tx *store.Tx, sc patientScope) error {
+		vs, err := tx.PatientVisits(ctx, in.ID, from, to)
+		if err != nil {
+			return err
+		}
+		var all []VisitOut
+		for _, v := range vs {
+			all = append(all, occurrences(v, from, to)...)
+		}
+		sortVisits(all)
+		recs, err := tx.CalendarRecords(ctx, in.ID, from, to, sc.Level == care.Chart)
+		if err != nil {
+			return err
+		}
+		out.Body.Days = make([]CalendarDay, n)
+		for i := range out.Body.Days {
+			ds := from.AddDate(0, 0, i)
+			de := from.AddDate(0, 0, i+1)
+			d := CalendarDay{Date: ds.Format(time.DateOnly), Visits: []VisitOut{}, Records: []CalendarRecordOut{}}
+			for _, o := range all {
+				if o.StartsAt.Before(de) && o.EndsAt.After(ds) {
+					d.Visits = append(d.Visits, o)
+				}
+			}
+			for _, r := range recs {
+				if !r.OccurredAt.Before(ds) && r.OccurredAt.Before(de) {
+					d.Records = append(d.Records, CalendarRecordOut{ID: r.ID, Kind: r.Kind, OccurredAt: r.OccurredAt, VisitID: r.VisitID, AuthorID: r.AuthorID})
+				}
+			}
+			out.Body.Days[i] = d
+		}
+		return audit.Append(ctx, tx, s.event(ctx, pr, "visit.list", in.ID, "visit", ""))
+	})
+	return out, err
+}
+
+// MyVisitOut is an occurrence in a staff member's own list, with the
+// patient's name (the list spans patients).
+type MyVisitOut struct {
+	VisitOut
+	PatientName string `json:"patient_name"`
+}
+
+type MyVisitsInput struct {
+	From  string `query:"from" required:"true" format:"date" doc:"first day (Asia/Tokyo)"`
+	To    string `query:"to" required:"true" format:"date" doc:"last day, inclusive; at most 62 days in all"`
+	Scope string `query:"scope" enum:"mine,team" default:"mine" doc:"mine: visits I am assigned to; team: every visit of the patients whose team I am on (care managers coordinating the week)"`
+}
+
+type MyVisitsOutput struct {
+	Body struct {
+		Visits []MyVisitOut `json:"visits"`
+	}
+}
+
+// reachableVisits returns the occurrences in [from, to) of visits (series
+// expanded) of the patients userID reaches now, by the same rule as every
+// patient operation, with one audit event per patient.
+func (s *Server) reachableVisits(ctx context.Context, tx *store.Tx, pr *Principal, vs []store.Visit, from, to time.Time, action string) ([]MyVisitOut, []*audit.Event, error) {
+	names := map[string]string{}
+	var out []MyVisitOut
+	var events []*audit.Event
+	for _, v := range vs {
+		name, seen := names[v.PatientID]
+		if !seen {
+			facts, err := tx.PatientFacts(ctx, v.PatientID, pr.User.ID)
+			if err != nil {
+				return nil, nil, err
+			}
+			if care.PatientAccess(s.opt.Care, pr.Viewer, facts) >= care.Shared {
+				p, err := tx.Patient(ctx, v.PatientID)
+				if err != nil {
+					return nil, nil, err
+				}
+				name = p.Name
+				events = append(events, s.event(ctx, pr, action, v.PatientID, "visit", ""))
+			}
+			names[v.PatientID] = name
+		}
+		if name == "" {
+			continue
+		}
+		for _, o := range occurrences(v, from, to) {
+			out = append(out, MyVisitOut{VisitOut: o, PatientName: name})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].StartsAt.Equal(out[j].StartsAt) {
+			return out[i].StartsAt.Before(out[j].StartsAt)
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, events, nil
+}
+
+// listMyVisits is "my visits": occurrences I am assigned to, or with
+// scope=team every visit of my patients, across the patients I still
+// reach (a patient I lost vanishes from the list).
+func (s *Server) listMyVisits(ctx context.Context, in *MyVisitsInput) (*MyVisitsOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from, to, _, err := dateRange(in.From, in.To)
+	if err != nil {
+		return nil, err
+	}
+	out := &MyVisitsOutput{}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		var vs []store.Visit
+		if in.Scope == "team" {
+			vs, err = tx.TeamVisits(ctx, pr.User.ID, from, to)
+		} else {
+			vs, err = tx.AssignedVisits(ctx, pr.User.ID, from, to)
+		}
+		if err != nil {
+			return err
+		}
+		list, events, err := s.reachableVisits(ctx, tx, pr, vs, from, to, "visit.list")
+		if err != nil {
+			return err
+		}
+		out.Body.Visits = list
+		if out.Body.Visits == nil {
+			out.Body.Visits = []MyVisitOut{}
+		}
+		return audit.Append(ctx, tx, events...)
+	})
+	return out, err
+}

@@ -1,0 +1,53 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// CalendarRecord is a record shown on a day of the patient calendar.
+type CalendarRecord struct {
+	ID         string    `db:"id"`
+	Kind       string    `db:"kind"`
+	OccurredAt time.Time `db:"occurred_at"`
+	VisitID    string    `db:"visit_id"`
+	AuthorID   string    `db:"author_id"`
+}
+
+// CalendarRecords is the hook where the patient calendar gets the records
+// of its days: those of patient patientID that occurred in [from, to),
+// oldest first, chart kinds only when chart is true (the caller's access
+// level is care.Chart). Records are built on their own branch; until that
+// is merged this returns an empty list, and the merge fills it in.
+func (tx *Tx) CalendarRecords(ctx context.Context, patientID string, from, to time.Time, chart bool) ([]CalendarRecord, error) {
+	return []CalendarRecord{}, nil
+}
+
+// SetCalendarFeed makes tokenHash the one feed token of userID, revoking
+// the one before.
+func (tx *Tx) SetCalendarFeed(ctx context.Context, userID, tokenHash string, now time.Time) error {
+	if err := tx.DeleteCalendarFeed(ctx, userID); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO calendar_feed (user_id, token_hash, created_at) VALUES (?, ?, ?)`, userID, tokenHash, UTC(now)); err != nil {
+		return fmt.Errorf("insert calendar feed: %w", err)
+	}
+	return nil
+}
+
+// DeleteCalendarFeed revokes userID's feed token, if any.
+func (tx *Tx) DeleteCalendarFeed(ctx context.Context, userID string) error {
+	if _, err := tx.exec(ctx, `DELETE FROM calendar_feed WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("delete calendar feed: %w", err)
+	}
+	return nil
+}
+
+// CalendarFeedUser returns the user whose feed token hashes to tokenHash,
+// or ErrNotFound.
+func (tx *Tx) CalendarFeedUser(ctx context.Context, tokenHash string) (string, error) {
+	var id string
+	err := tx.get(ctx, &id, `SELECT user_id FROM calendar_feed WHERE token_hash = ?`, tokenHash)
+	return id, err
+}
