@@ -101,7 +101,9 @@ type Break struct {
 	Reason string
 }
 
-func (b *Break) Error() string { return fmt.Sprintf("audit chain broken at seq %d: %s", b.Seq, b.Reason) }
+func (b *Break) Error() string {
+	return fmt.Sprintf("audit chain broken at seq %d: %s", b.Seq, b.Reason)
+}
 
 // Verify walks the whole log in order and returns the number of events
 // checked and, if the chain is broken, the first broken link.

@@ -40,7 +40,10 @@ var facilities = []facility{
 	{"dental", "かもめ歯科（デモ）", "カモメシカ", "dental_clinic"},
 }
 
-type staff struct{ login, name, kana, profession, facility, about string; facilityAdmin bool }
+type staff struct {
+	login, name, kana, profession, facility, about string
+	facilityAdmin                                  bool
+}
 
 var people = []staff{
 	{"demo.doctor", "見本 一郎", "ミホン イチロウ", care.ProfDoctor, "clinic", "主治医 (doctor, facility admin)", true},
