@@ -70,6 +70,16 @@ var accessCases = map[string]accessCase{
 	"withdrawConsent":  {kind: kManage, body: func(*region) any { return map[string]any{"reason": "テスト"} }},
 	"addTeamMember":    {kind: kManage, body: func(r *region) any { return map[string]any{"user_id": r.outsider.ID, "role": "other"} }},
 	"removeTeamMember": {kind: kManage},
+	"listRecords":      {kind: kPatient},
+	"createRecord": {kind: kChart, body: func(*region) any {
+		return map[string]any{"id": newID(), "kind": "nursing_visit", "occurred_at": "2026-11-20T09:00:00Z", "text": "訪問"}
+	}},
+	"getRecord": {kind: kChart},
+	"amendRecord": {kind: kChart, body: func(*region) any {
+		return map[string]any{"reason": "追記", "base_version": 1, "text": "追記あり"}
+	}},
+	"markRecordRead": {kind: kChart},
+	"getUnread":      {kind: kDirectory},
 }
 
 var pathParam = regexp.MustCompile(`\{[a-z_]+\}`)
@@ -81,6 +91,9 @@ func fill(path string, r *region) string {
 		case "{id}":
 			if strings.HasPrefix(path, "/api/v1/users/") {
 				return r.doctor.ID
+			}
+			if strings.HasPrefix(path, "/api/v1/records/") {
+				return r.recordID
 			}
 			return r.patientID
 		case "{cid}":

@@ -114,6 +114,8 @@ func (h *harness) mustUser(facilityID, profession string, mod ...func(*store.Use
 	return u
 }
 
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // client is a browser-like HTTP client with its own cookie jar.
@@ -198,6 +200,7 @@ type region struct {
 	doctor, nurse, helper, outsider store.User
 	netAdmin, clinicAdmin           store.User
 	patientID, consentID            string
+	recordID                        string // a nursing_visit (chart) record by the nurse
 	doctorC, nurseC, helperC        *client
 }
 
@@ -228,5 +231,8 @@ func (h *harness) mustRegion() *region {
 	}
 	r.nurseC = h.signIn(r.nurse)
 	r.helperC = h.signIn(r.helper)
+	r.recordID = newID()
+	r.nurseC.must(201, "POST", "/api/v1/patients/"+p.ID+"/records", map[string]any{"id": r.recordID, "kind": "nursing_visit",
+		"occurred_at": h.clock.Now().Add(-time.Hour), "text": "訪問。著変なし。", "vitals": map[string]any{"temperature_c": 36.5, "spo2": 97}})
 	return r
 }

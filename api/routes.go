@@ -41,6 +41,14 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("getTeam", http.MethodGet, v1+"/patients/{id}/team", "patients", "The care team", session), s.getTeam)
 	register(s, api, op("addTeamMember", http.MethodPost, v1+"/patients/{id}/team", "patients", "Add a team member", session, 201), s.addTeamMember)
 	register(s, api, op("removeTeamMember", http.MethodDelete, v1+"/patients/{id}/team/{user_id}", "patients", "Remove a team member", session, 204), s.removeTeamMember)
+
+	// records (記録) and read receipts
+	register(s, api, op("listRecords", http.MethodGet, v1+"/patients/{id}/records", "records", "A patient's timeline, newest first", session), s.listRecords)
+	register(s, api, op("createRecord", http.MethodPost, v1+"/patients/{id}/records", "records", "Write a record (version 1)", session, 201), s.createRecord)
+	register(s, api, op("getRecord", http.MethodGet, v1+"/records/{id}", "records", "A record with every version and its readers", session), s.getRecord)
+	register(s, api, op("amendRecord", http.MethodPost, v1+"/records/{id}/amendments", "records", "Amend a record (a new version)", session, 201), s.amendRecord)
+	register(s, api, op("markRecordRead", http.MethodPost, v1+"/records/{id}/read", "records", "Mark a record read (既読)", session), s.markRecordRead)
+	register(s, api, op("getUnread", http.MethodGet, v1+"/me/unread", "records", "Unread records per patient", session), s.unread)
 }
 
 func op(id, method, path, tag, summary string, security []map[string][]string, status ...int) huma.Operation {
