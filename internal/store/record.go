@@ -295,16 +295,20 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 		args = append(args, UTC(q.To))
 	}
 	if q.Before != nil {
-		where = append(where, "(r.occurred_at < ? OR (r.occurred_at = ? AND r.id < ?))")
-		args = append(args, UTC(q.Before.OccurredAt), UTC(q.Before.OccurredAt), q.Before.ID)
+		where = append(where, "(r.occurred_at, r.id) < (?, ?)")
+		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
 	}
 	args = append(args, q.Limit)
+	// The page is chosen first, on the timeline index alone, and only its
+	// rows are joined to their versions and receipts: the plan stays a
+	// short backward index scan whatever the planner knows of the tables.
 	query := `SELECT ` + recordColumns + `, ` + versionColumns + `,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me
-		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
-		WHERE ` + strings.Join(where, " AND ") + `
-		ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?`
+		FROM (SELECT * FROM record r WHERE ` + strings.Join(where, " AND ") + `
+			ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?) r
+		JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
+		ORDER BY r.occurred_at DESC, r.id DESC`
 	var rows []struct {
 		Record
 		versionRow
