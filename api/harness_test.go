@@ -39,7 +39,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // harness is one API server on one engine with a controllable clock.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	clock *clock
 	srv   *httptest.Server
@@ -56,7 +56,7 @@ func defaultOptions() api.Options {
 		Care: care.Policy{ClinicalProfessions: care.DefaultClinicalProfessions}}
 }
 
-func newHarness(t *testing.T, engine string, mod ...func(*api.Options)) *harness {
+func newHarness(t testing.TB, engine string, mod ...func(*api.Options)) *harness {
 	t.Helper()
 	opt := defaultOptions()
 	for _, m := range mod {
@@ -148,7 +148,7 @@ type response struct {
 	header http.Header
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(r.body), v); err != nil {
 		t.Fatalf("decode %q: %v", r.body, err)
