@@ -103,6 +103,16 @@ var accessCases = map[string]accessCase{
 	"deleteCalendarFeed": {kind: kSelf},
 	// The feed takes no session: its token authorises (TestCalendarFeed).
 	"getCalendarFeed": {kind: kPublic},
+	"listRecords":     {kind: kPatient},
+	"createRecord": {kind: kChart, body: func(*region) any {
+		return map[string]any{"id": newID(), "kind": "nursing_visit", "occurred_at": "2026-11-20T09:00:00Z", "text": "訪問"}
+	}},
+	"getRecord": {kind: kChart},
+	"amendRecord": {kind: kChart, body: func(*region) any {
+		return map[string]any{"reason": "追記", "base_version": 1, "text": "追記あり"}
+	}},
+	"markRecordRead": {kind: kChart},
+	"getUnread":      {kind: kDirectory},
 }
 
 // accessPhoto is the image of the region's attachment in the access test.
@@ -123,6 +133,9 @@ func fill(path string, r *region) string {
 			}
 			if strings.HasPrefix(path, "/api/v1/visits/") {
 				return r.visitID
+			}
+			if strings.HasPrefix(path, "/api/v1/records/") {
+				return r.recordID
 			}
 			return r.patientID
 		case "{cid}":

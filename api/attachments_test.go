@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"tsunagu/api"
 	"tsunagu/internal/blob"
 	"tsunagu/internal/blob/blobtest"
@@ -70,8 +68,6 @@ type signedURL struct {
 	URL       string    `json:"url"`
 	ExpiresAt time.Time `json:"expires_at"`
 }
-
-func newID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // mustAttachment uploads img for patientID as c and returns the new id.
 func (h *harness) mustAttachment(c *client, patientID string, img []byte) string {

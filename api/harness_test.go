@@ -41,7 +41,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // harness is one API server on one engine with a controllable clock.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	db    *store.DB
 	clock *clock
 	srv   *httptest.Server
@@ -61,12 +61,12 @@ func defaultOptions() api.Options {
 
 // newHarness starts a server on engine that keeps blobs on disk in a
 // temporary directory.
-func newHarness(t *testing.T, engine string, mod ...func(*api.Options)) *harness {
+func newHarness(t testing.TB, engine string, mod ...func(*api.Options)) *harness {
 	t.Helper()
 	return newHarnessWith(t, engine, mustDisk(t), mod...)
 }
 
-func mustDisk(t *testing.T) blob.Store {
+func mustDisk(t testing.TB) blob.Store {
 	t.Helper()
 	d, err := blob.OpenDisk(t.TempDir())
 	if err != nil {
@@ -76,7 +76,7 @@ func mustDisk(t *testing.T) blob.Store {
 }
 
 // newHarnessWith starts a server on engine with blobs kept in blobs.
-func newHarnessWith(t *testing.T, engine string, blobs blob.Store, mod ...func(*api.Options)) *harness {
+func newHarnessWith(t testing.TB, engine string, blobs blob.Store, mod ...func(*api.Options)) *harness {
 	t.Helper()
 	opt := defaultOptions()
 	for _, m := range mod {
@@ -134,6 +134,8 @@ func (h *harness) mustUser(facilityID, profession string, mod ...func(*store.Use
 	return u
 }
 
+func newID() string { return uuid.Must(uuid.NewV7()).String() }
+
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // client is a browser-like HTTP client with its own cookie jar.
@@ -166,7 +168,7 @@ type response struct {
 	header http.Header
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(r.body), v); err != nil {
 		t.Fatalf("decode %q: %v", r.body, err)
@@ -234,6 +236,7 @@ type region struct {
 	patientID, consentID            string
 	attachmentID                    string // set by tests that upload one
 	visitID                         string // set by tests that need one
+	recordID                        string // a nursing_visit (chart) record by the nurse
 	doctorC, nurseC, helperC        *client
 }
 
@@ -264,6 +267,9 @@ func (h *harness) mustRegion() *region {
 	}
 	r.nurseC = h.signIn(r.nurse)
 	r.helperC = h.signIn(r.helper)
+	r.recordID = newID()
+	r.nurseC.must(201, "POST", "/api/v1/patients/"+p.ID+"/records", map[string]any{"id": r.recordID, "kind": "nursing_visit",
+		"occurred_at": h.clock.Now().Add(-time.Hour), "text": "訪問。著変なし。", "vitals": map[string]any{"temperature_c": 36.5, "spo2": 97}})
 	return r
 }
 

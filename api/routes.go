@@ -82,6 +82,14 @@ func (s *Server) routes(api huma.API) {
 	feed.Errors = []int{404}
 	register(s, api, feed, s.calendarFeed)
 
+	// records (記録) and read receipts
+	register(s, api, op("listRecords", http.MethodGet, v1+"/patients/{id}/records", "records", "A patient's timeline, newest first", session), s.listRecords)
+	register(s, api, op("createRecord", http.MethodPost, v1+"/patients/{id}/records", "records", "Write a record (version 1)", session, 201), s.createRecord)
+	register(s, api, op("getRecord", http.MethodGet, v1+"/records/{id}", "records", "A record with every version and its readers", session), s.getRecord)
+	register(s, api, op("amendRecord", http.MethodPost, v1+"/records/{id}/amendments", "records", "Amend a record (a new version)", session, 201), s.amendRecord)
+	register(s, api, op("markRecordRead", http.MethodPost, v1+"/records/{id}/read", "records", "Mark a record read (既読)", session), s.markRecordRead)
+	register(s, api, op("getUnread", http.MethodGet, v1+"/me/unread", "records", "Unread records per patient", session), s.unread)
+
 	s.entityKinds()
 }
 

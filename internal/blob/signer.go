@@ -52,7 +52,7 @@ func (s *Signer) Sign(path string, expires time.Time) string {
 // this path and exp, and ErrExpired if it was but now is at or past exp.
 // The comparison is constant-time.
 func (s *Signer) Verify(path, exp, sig string, now time.Time) error {
-	got, err := base64.RawURLEncoding.DecodeString(sig)
+	got, err := base64.RawURLEncoding.Strict().DecodeString(sig)
 	if err != nil {
 		return ErrBadSignature
 	}

@@ -93,3 +93,31 @@ func TestNewSignerRefusesShortKeys(t *testing.T) {
 		t.Error("NewSigner accepted a 9-byte key")
 	}
 }
+
+// A base64url signature's last character carries unused low bits; a lax
+// decoder maps several strings to one signature. Only the exact string made
+// by Sign is accepted.
+func TestSignerRefusesNonCanonicalSignature(t *testing.T) {
+	s, err := blob.NewSigner(make([]byte, blob.MinSignerKeyLen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
+	signed := s.Sign("/blobs/att/ab/abc", now.Add(time.Minute))
+	u, _ := url.Parse(signed)
+	exp, sig := u.Query().Get("exp"), u.Query().Get("sig")
+	if err := s.Verify("/blobs/att/ab/abc", exp, sig, now); err != nil {
+		t.Fatalf("own signature refused: %v", err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, sig[len(sig)-1])
+	for i := range alphabet {
+		if i == last || i>>2 != last>>2 && i>>4 != last>>4 {
+			continue
+		}
+		variant := sig[:len(sig)-1] + alphabet[i:i+1]
+		if err := s.Verify("/blobs/att/ab/abc", exp, variant, now); err == nil {
+			t.Fatalf("variant signature %q of %q accepted", variant, sig)
+		}
+	}
+}

@@ -1,0 +1,526 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"tsunagu/internal/audit"
+	"tsunagu/internal/care"
+	"tsunagu/internal/store"
+)
+
+// RecordOut is a record as it stands now: its current version's content,
+// the flags of its vitals and the read state.
+type RecordOut struct {
+	ID               string    `json:"id" format:"uuid"`
+	PatientID        string    `json:"patient_id" format:"uuid"`
+	Kind             string    `json:"kind" enum:"nursing_visit,doctor_note,medication,care_note,note,document"`
+	OccurredAt       time.Time `json:"occurred_at"`
+	VisitID          string    `json:"visit_id,omitempty" format:"uuid"`
+	AuthorID         string    `json:"author_id" format:"uuid"`
+	AuthorFacilityID string    `json:"author_facility_id" format:"uuid"`
+	AuthorProfession string    `json:"author_profession" doc:"the author's profession when writing"`
+	CreatedAt        time.Time `json:"created_at"`
+	Version          int64     `json:"version" doc:"the current version; base amendments on it"`
+	Status           string    `json:"status" enum:"final,entered_in_error"`
+	StaleParent      bool      `json:"stale_parent" doc:"the current version amended a version that was no longer current; reconcile"`
+	UpdatedAt        time.Time `json:"updated_at" doc:"when the current version was written"`
+	care.RecordContent
+	Flags     []care.Flag `json:"flags" doc:"abnormal but possible vitals"`
+	ReadCount int         `json:"read_count" doc:"how many team members marked it read"`
+	ReadByMe  bool        `json:"read_by_me"`
+}
+
+// VersionOut is one version in a record's history.
+type VersionOut struct {
+	Version             int64     `json:"version"`
+	ParentVersion       int64     `json:"parent_version,omitempty" doc:"the version this amendment was based on"`
+	StaleParent         bool      `json:"stale_parent"`
+	Status              string    `json:"status" enum:"final,entered_in_error"`
+	Reason              string    `json:"reason,omitempty" doc:"why it was amended"`
+	EnteredBy           string    `json:"entered_by" format:"uuid"`
+	EnteredByName       string    `json:"entered_by_name"`
+	EnteredByProfession string    `json:"entered_by_profession"`
+	ConfirmedBy         string    `json:"confirmed_by,omitempty" format:"uuid"`
+	ConfirmedByName     string    `json:"confirmed_by_name,omitempty"`
+	CreatedAt           time.Time `json:"created_at"`
+	care.RecordContent
+	Flags []care.Flag `json:"flags"`
+}
+
+// ReaderOut is one read receipt (既読).
+type ReaderOut struct {
+	UserID     string    `json:"user_id" format:"uuid"`
+	Name       string    `json:"name"`
+	Profession string    `json:"profession"`
+	ReadAt     time.Time `json:"read_at"`
+}
+
+// RecordDetail is a record with every version and who read it.
+type RecordDetail struct {
+	RecordOut
+	Versions []VersionOut `json:"versions" doc:"every version, oldest first"`
+	ReadBy   []ReaderOut  `json:"read_by"`
+}
+
+func flagsOf(c care.RecordContent) []care.Flag {
+	if c.Vitals == nil {
+		return []care.Flag{}
+	}
+	return c.Vitals.Flags()
+}
+
+func outContent(c care.RecordContent) care.RecordContent {
+	if c.AttachmentIDs == nil {
+		c.AttachmentIDs = []string{}
+	}
+	return c
+}
+
+func recordOut(r store.Record, cur store.RecordVersion, readCount int, readByMe bool) RecordOut {
+	return RecordOut{ID: r.ID, PatientID: r.PatientID, Kind: r.Kind, OccurredAt: r.OccurredAt, VisitID: r.VisitID.String, AuthorID: r.AuthorID,
+		AuthorFacilityID: r.AuthorFacilityID, AuthorProfession: r.AuthorProfession, CreatedAt: r.CreatedAt, Version: cur.Version,
+		Status: cur.Status, StaleParent: cur.StaleParent, UpdatedAt: cur.CreatedAt, RecordContent: outContent(cur.Content),
+		Flags: flagsOf(cur.Content), ReadCount: readCount, ReadByMe: readByMe}
+}
+
+// recordDetail reads record id with its history and readers inside tx.
+func (s *Server) recordDetail(ctx context.Context, tx *store.Tx, pr *Principal, id string) (RecordDetail, error) {
+	r, err := tx.Record(ctx, id)
+	if err != nil {
+		return RecordDetail{}, err
+	}
+	vs, err := tx.RecordVersions(ctx, id)
+	if err != nil {
+		return RecordDetail{}, err
+	}
+	readers, err := tx.RecordReaders(ctx, id)
+	if err != nil {
+		return RecordDetail{}, err
+	}
+	d := RecordDetail{Versions: make([]VersionOut, 0, len(vs)), ReadBy: make([]ReaderOut, 0, len(readers))}
+	mine := false
+	for _, rd := range readers {
+		mine = mine || rd.UserID == pr.User.ID
+		d.ReadBy = append(d.ReadBy, ReaderOut{UserID: rd.UserID, Name: rd.Name, Profession: rd.Profession, ReadAt: rd.ReadAt})
+	}
+	var cur store.RecordVersion
+	for _, v := range vs {
+		if v.Version == r.CurrentVersion {
+			cur = v
+		}
+		d.Versions = append(d.Versions, VersionOut{Version: v.Version, ParentVersion: v.ParentVersion, StaleParent: v.StaleParent, Status: v.Status,
+			Reason: v.Reason, EnteredBy: v.EnteredBy, EnteredByName: v.EnteredByName, EnteredByProfession: v.EnteredByProfession,
+			ConfirmedBy: v.ConfirmedBy, ConfirmedByName: v.ConfirmedByName, CreatedAt: v.CreatedAt,
+			RecordContent: outContent(v.Content), Flags: flagsOf(v.Content)})
+	}
+	d.RecordOut = recordOut(r, cur, len(readers), mine)
+	return d, nil
+}
+
+// withRecord runs fn for record id after the access decision on its
+// patient at the level its kind needs. The record's patient and kind never
+// change, so looking them up first is safe. An unknown record is refused
+// exactly like a record of a patient the caller cannot reach.
+func (s *Server) withRecord(ctx context.Context, pr *Principal, action, id string, fn func(tx *store.Tx, sc patientScope, r store.Record) error) error {
+	var r store.Record
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		r, err = tx.Record(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	need := care.Shared
+	if r.ID != "" {
+		need = care.RecordLevel(r.Kind)
+	}
+	// An unknown record has no patient: the access decision on "" is None.
+	return s.withPatient(ctx, pr, action, r.PatientID, "record", id, need, false, func(tx *store.Tx, sc patientScope) error {
+		return fn(tx, sc, r)
+	})
+}
+
+type CreateRecordInput struct {
+	ID   string `path:"id" format:"uuid"`
+	Body struct {
+		RecordID   string    `json:"id" format:"uuid" doc:"client-generated UUIDv7; sending the same id and body again answers the same"`
+		Kind       string    `json:"kind" enum:"nursing_visit,doctor_note,medication,care_note,note,document" doc:"the first three are chart content (clinical professions only)"`
+		OccurredAt time.Time `json:"occurred_at" doc:"when the care happened"`
+		VisitID    string    `json:"visit_id,omitempty" format:"uuid" doc:"the calendar visit this record belongs to"`
+		care.RecordContent
+	}
+}
+
+type RecordCreatedOutput struct {
+	Status int
+	Body   RecordDetail
+}
+
+// createRecord writes version 1 of a record. A retry with the same id and
+// the same body (an offline client that did not hear the answer) answers
+// the stored record with 200; a different body for a known id is 409.
+func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*RecordCreatedOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := in.Body
+	now := s.now()
+	if u, err := uuid.Parse(b.RecordID); err != nil || u.Version() != 7 {
+		return nil, care.Invalid("id", "must be a UUIDv7")
+	}
+	if b.OccurredAt.After(now.Add(time.Hour)) || b.OccurredAt.Year() < 2000 {
+		return nil, care.Invalid("occurred_at", "must not be in the future")
+	}
+	c := b.RecordContent
+	c.Normalize(b.Kind)
+	if err := care.ValidateRecord(b.Kind, c); err != nil {
+		return nil, err
+	}
+	occurred := store.UTC(b.OccurredAt)
+	hash := requestHash(in.ID, b.Kind, occurred, b.VisitID, c)
+	out := &RecordCreatedOutput{Status: 201}
+	err = s.withPatient(ctx, pr, "record.create", in.ID, "record", b.RecordID, care.RecordLevel(b.Kind), false, func(tx *store.Tx, _ patientScope) error {
+		old, err := tx.Record(ctx, b.RecordID)
+		switch {
+		case err == nil:
+			if old.RequestHash != hash || old.AuthorID != pr.User.ID || old.PatientID != in.ID {
+				return care.Errorf(care.CodeConflict, "record %s exists with another body", b.RecordID)
+			}
+			out.Status = 200
+		case errors.Is(err, store.ErrNotFound):
+			r := store.Record{ID: b.RecordID, PatientID: in.ID, Kind: b.Kind, Chart: care.RecordLevel(b.Kind) == care.Chart, AuthorID: pr.User.ID,
+				AuthorFacilityID: pr.Viewer.FacilityID, AuthorProfession: pr.User.Profession, VisitID: nullString(b.VisitID),
+				OccurredAt: occurred, CreatedAt: now, RequestHash: hash}
+			v := store.RecordVersion{RecordID: r.ID, Version: 1, Status: care.RecordFinal, Content: c, EnteredBy: pr.User.ID, CreatedAt: now}
+			if err := tx.CreateRecord(ctx, r, v); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		if out.Body, err = s.recordDetail(ctx, tx, pr, b.RecordID); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, s.event(ctx, pr, "record.create", in.ID, "record", b.RecordID))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// requestHash identifies a create request by everything it says.
+func requestHash(patientID, kind string, occurred time.Time, visitID string, c care.RecordContent) string {
+	b, _ := json.Marshal(struct {
+		PatientID, Kind, OccurredAt, VisitID string
+		Content                              care.RecordContent
+	}{patientID, kind, occurred.Format(time.RFC3339Nano), visitID, c})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+type RecordIDInput struct {
+	ID string `path:"id" format:"uuid"`
+}
+
+type RecordOutput struct{ Body RecordDetail }
+
+// getRecord returns a record with every version and its readers.
+func (s *Server) getRecord(ctx context.Context, in *RecordIDInput) (*RecordOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &RecordOutput{}
+	err = s.withRecord(ctx, pr, "record.read", in.ID, func(tx *store.Tx, _ patientScope, r store.Record) error {
+		if out.Body, err = s.recordDetail(ctx, tx, pr, in.ID); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, s.event(ctx, pr, "record.read", r.PatientID, "record", in.ID))
+	})
+	return out, err
+}
+
+type AmendRecordInput struct {
+	ID   string `path:"id" format:"uuid"`
+	Body struct {
+		Reason        string             `json:"reason" minLength:"1" maxLength:"1000" doc:"why the record changes (訂正理由)"`
+		BaseVersion   int64              `json:"base_version" minimum:"1" doc:"the version the amendment is based on; a stale one is kept and flagged"`
+		Status        string             `json:"status,omitempty" enum:"final,entered_in_error" doc:"entered_in_error marks a mistaken record; it stays in the history"`
+		Text          *string            `json:"text,omitempty"`
+		Fields        *care.RecordFields `json:"fields,omitempty" doc:"replaces the kind's fields as a whole"`
+		Vitals        *care.Vitals       `json:"vitals,omitempty" doc:"replaces the vitals as a whole"`
+		AttachmentIDs []string           `json:"attachment_ids,omitempty" doc:"replaces the attachments as a whole"`
+		NextVisitOn   *string            `json:"next_visit_on,omitempty"`
+		PlanChanged   *bool              `json:"plan_changed,omitempty"`
+		CareNotes     *string            `json:"care_notes,omitempty"`
+	}
+}
+
+// amendRecord adds a version. Its content is the base version with the
+// given parts replaced. A base that is no longer current is still kept (an
+// offline amendment must not be lost) and flagged stale_parent for the
+// author to reconcile. The author may amend; so may any clinical team
+// member for chart kinds.
+func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*RecordOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b := in.Body
+	if err := care.ValidateReason(strings.TrimSpace(b.Reason)); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := &RecordOutput{}
+	err = s.withRecord(ctx, pr, "record.amend", in.ID, func(tx *store.Tx, sc patientScope, r store.Record) error {
+		if r.AuthorID != pr.User.ID && !(r.Chart && sc.Level == care.Chart) {
+			return care.Errorf(care.CodeForbidden, "only the author amends a shared record")
+		}
+		// The current version as of this transaction: the pointer update
+		// below succeeds only if no other amendment commits first.
+		r, err := tx.Record(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		vs, err := tx.RecordVersions(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if b.BaseVersion > int64(len(vs)) {
+			return care.Invalid("base_version", "record has %d versions", len(vs))
+		}
+		base := vs[b.BaseVersion-1]
+		c := base.Content
+		if b.Text != nil {
+			c.Text = *b.Text
+		}
+		if b.Fields != nil {
+			c.Fields = *b.Fields
+		}
+		if b.Vitals != nil {
+			c.Vitals = b.Vitals
+		}
+		if b.AttachmentIDs != nil {
+			c.AttachmentIDs = b.AttachmentIDs
+		}
+		if b.NextVisitOn != nil {
+			c.NextVisitOn = *b.NextVisitOn
+		}
+		if b.PlanChanged != nil {
+			c.PlanChanged = *b.PlanChanged
+		}
+		if b.CareNotes != nil {
+			c.CareNotes = *b.CareNotes
+		}
+		c.Normalize(r.Kind)
+		if err := care.ValidateRecord(r.Kind, c); err != nil {
+			return err
+		}
+		status := base.Status
+		if b.Status != "" {
+			status = b.Status
+		}
+		v := store.RecordVersion{RecordID: r.ID, Version: r.CurrentVersion + 1, ParentVersion: b.BaseVersion, StaleParent: b.BaseVersion != r.CurrentVersion,
+			Status: status, Reason: strings.TrimSpace(b.Reason), Content: c, EnteredBy: pr.User.ID, CreatedAt: now}
+		if err := tx.AddRecordVersion(ctx, v); err != nil {
+			return err
+		}
+		if out.Body, err = s.recordDetail(ctx, tx, pr, r.ID); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, s.event(ctx, pr, "record.amend", r.PatientID, "record", r.ID))
+	})
+	return out, err
+}
+
+type MarkReadOutput struct {
+	Body struct {
+		RecordID string    `json:"record_id" format:"uuid"`
+		ReadAt   time.Time `json:"read_at" doc:"when the caller first read it"`
+	}
+}
+
+// markRecordRead records the caller's read receipt; marking again keeps
+// the first time.
+func (s *Server) markRecordRead(ctx context.Context, in *RecordIDInput) (*MarkReadOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &MarkReadOutput{}
+	err = s.withRecord(ctx, pr, "record.mark_read", in.ID, func(tx *store.Tx, _ patientScope, r store.Record) error {
+		if _, err := tx.MarkRecordRead(ctx, r.ID, pr.User.ID, s.now()); err != nil {
+			return err
+		}
+		readers, err := tx.RecordReaders(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		for _, rd := range readers {
+			if rd.UserID == pr.User.ID {
+				out.Body.ReadAt = rd.ReadAt
+			}
+		}
+		out.Body.RecordID = r.ID
+		return audit.Append(ctx, tx, s.event(ctx, pr, "record.mark_read", r.PatientID, "record", r.ID))
+	})
+	return out, err
+}
+
+type ListRecordsInput struct {
+	ID         string    `path:"id" format:"uuid"`
+	Kind       []string  `query:"kind" doc:"only these kinds (comma separated)"`
+	Profession string    `query:"profession" doc:"only records by authors of this profession"`
+	From       time.Time `query:"from" doc:"occurred at or after"`
+	To         time.Time `query:"to" doc:"occurred before"`
+	Before     string    `query:"before" maxLength:"200" doc:"the next cursor of the previous page"`
+	Limit      int       `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+type TimelineOutput struct {
+	Body struct {
+		Records []RecordOut `json:"records"`
+		Next    string      `json:"next,omitempty" doc:"cursor of the next (older) page; absent on the last page"`
+	}
+}
+
+// listRecords is a patient's timeline, newest first, in keyset pages.
+// Chart kinds are left out in SQL for callers without chart access.
+func (s *Server) listRecords(ctx context.Context, in *ListRecordsInput) (*TimelineOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := store.TimelineQuery{PatientID: in.ID, ViewerID: pr.User.ID, Profession: in.Profession, From: in.From, To: in.To, Limit: in.Limit + 1}
+	for _, k := range in.Kind {
+		for _, k := range strings.Split(k, ",") {
+			if !care.Valid(care.RecordKinds, k) {
+				return nil, care.Invalid("kind", "unknown record kind")
+			}
+			q.Kinds = append(q.Kinds, k)
+		}
+	}
+	if in.Profession != "" && !care.Valid(care.Professions, in.Profession) {
+		return nil, care.Invalid("profession", "unknown profession")
+	}
+	if in.Before != "" {
+		k, ok := decodeCursor(in.Before)
+		if !ok {
+			return nil, care.Invalid("before", "not a cursor of this timeline")
+		}
+		q.Before = &k
+	}
+	out := &TimelineOutput{}
+	out.Body.Records = []RecordOut{}
+	err = s.withPatient(ctx, pr, "record.list", in.ID, "record", "", care.Shared, false, func(tx *store.Tx, sc patientScope) error {
+		q.SharedOnly = sc.Level != care.Chart
+		items, err := tx.Timeline(ctx, q)
+		if err != nil {
+			return err
+		}
+		if len(items) > in.Limit {
+			items = items[:in.Limit]
+			last := items[len(items)-1]
+			out.Body.Next = encodeCursor(store.TimelineKey{OccurredAt: last.OccurredAt, ID: last.ID})
+		}
+		for _, it := range items {
+			out.Body.Records = append(out.Body.Records, recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe))
+		}
+		return audit.Append(ctx, tx, s.event(ctx, pr, "record.list", in.ID, "record", ""))
+	})
+	return out, err
+}
+
+// The cursor is opaque to clients: base64url of "t1.<unix µs>.<id>".
+func encodeCursor(k store.TimelineKey) string {
+	return base64.RawURLEncoding.EncodeToString([]byte("t1." + strconv.FormatInt(k.OccurredAt.UnixMicro(), 10) + "." + k.ID))
+}
+
+func decodeCursor(s string) (store.TimelineKey, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return store.TimelineKey{}, false
+	}
+	parts := strings.SplitN(string(b), ".", 3)
+	if len(parts) != 3 || parts[0] != "t1" {
+		return store.TimelineKey{}, false
+	}
+	us, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return store.TimelineKey{}, false
+	}
+	if _, err := uuid.Parse(parts[2]); err != nil {
+		return store.TimelineKey{}, false
+	}
+	return store.TimelineKey{OccurredAt: time.UnixMicro(us).UTC(), ID: parts[2]}, true
+}
+
+type UnreadOutput struct {
+	Body struct {
+		Patients []UnreadOut `json:"patients"`
+	}
+}
+
+type UnreadOut struct {
+	PatientID string `json:"patient_id" format:"uuid"`
+	Unread    int    `json:"unread" doc:"records by others the caller has not marked read"`
+}
+
+// unread counts, for every patient the caller reaches, the records by
+// others they have not read, at the caller's level (no chart kinds for
+// non-clinical members). Each patient listed is an audited view.
+func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &UnreadOutput{}
+	out.Body.Patients = []UnreadOut{}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		entries, err := tx.Caseload(ctx, pr.User.ID, pr.Viewer.FacilityID)
+		if err != nil {
+			return err
+		}
+		var chart, shared, order []string
+		for _, e := range entries {
+			facts := care.PatientFacts{Exists: true, PatientFacilityID: e.FacilityID, OnTeam: e.TeamRole != "", TeamRole: e.TeamRole,
+				ConsentActive: e.ConsentScope != "", ConsentScope: e.ConsentScope}
+			switch care.PatientAccess(s.opt.Care, pr.Viewer, facts) {
+			case care.Chart:
+				chart = append(chart, e.ID)
+			case care.Shared:
+				shared = append(shared, e.ID)
+			default:
+				continue
+			}
+			order = append(order, e.ID)
+		}
+		counts, err := tx.UnreadCounts(ctx, pr.User.ID, chart, shared)
+		if err != nil {
+			return err
+		}
+		events := make([]*audit.Event, 0, len(order))
+		for _, id := range order {
+			out.Body.Patients = append(out.Body.Patients, UnreadOut{PatientID: id, Unread: counts[id]})
+			events = append(events, s.event(ctx, pr, "record.unread", id, "record", ""))
+		}
+		return audit.Append(ctx, tx, events...)
+	})
+	return out, err
+}

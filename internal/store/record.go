@@ -1,0 +1,366 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"tsunagu/internal/care"
+)
+
+// Record is a stored record head: what never changes after creation, and
+// the pointer to its newest version.
+type Record struct {
+	ID               string         `db:"id"`
+	PatientID        string         `db:"patient_id"`
+	Kind             string         `db:"kind"`
+	Chart            bool           `db:"chart"`
+	AuthorID         string         `db:"author_id"`
+	AuthorFacilityID string         `db:"author_facility_id"`
+	AuthorProfession string         `db:"author_profession"`
+	VisitID          sql.NullString `db:"visit_id"`
+	OccurredAt       time.Time      `db:"occurred_at"`
+	CreatedAt        time.Time      `db:"created_at"`
+	CurrentVersion   int64          `db:"current_version"`
+	RequestHash      string         `db:"request_hash"`
+}
+
+// RecordVersion is one insert-only version of a record.
+type RecordVersion struct {
+	RecordID      string
+	Version       int64
+	ParentVersion int64 // 0 for the first version
+	StaleParent   bool
+	Status        string
+	Reason        string
+	Content       care.RecordContent
+	EnteredBy     string
+	ConfirmedBy   string
+	CreatedAt     time.Time
+	// Filled when read: who entered and confirmed it.
+	EnteredByName, EnteredByProfession string
+	ConfirmedByName                    string
+}
+
+// versionRow is how a version is stored: the content split into body,
+// vitals and attachment ids, each JSON text.
+type versionRow struct {
+	RecordID            string         `db:"record_id"`
+	Version             int64          `db:"version"`
+	ParentVersion       sql.NullInt64  `db:"parent_version"`
+	StaleParent         bool           `db:"stale_parent"`
+	Status              string         `db:"status"`
+	Reason              string         `db:"reason"`
+	Body                string         `db:"body"`
+	Vitals              sql.NullString `db:"vitals"`
+	AttachmentIDs       string         `db:"attachment_ids"`
+	EnteredBy           string         `db:"entered_by"`
+	ConfirmedBy         sql.NullString `db:"confirmed_by"`
+	CreatedAt           time.Time      `db:"version_created_at"`
+	EnteredByName       string         `db:"entered_by_name"`
+	EnteredByProfession string         `db:"entered_by_profession"`
+	ConfirmedByName     string         `db:"confirmed_by_name"`
+}
+
+// recordBody is the part of the content kept in the body column.
+type recordBody struct {
+	Text        string            `json:"text,omitempty"`
+	Fields      care.RecordFields `json:"fields"`
+	NextVisitOn string            `json:"next_visit_on,omitempty"`
+	PlanChanged bool              `json:"plan_changed,omitempty"`
+	CareNotes   string            `json:"care_notes,omitempty"`
+}
+
+func toRow(v RecordVersion) (versionRow, error) {
+	c := v.Content
+	body, err := json.Marshal(recordBody{Text: c.Text, Fields: c.Fields, NextVisitOn: c.NextVisitOn, PlanChanged: c.PlanChanged, CareNotes: c.CareNotes})
+	if err != nil {
+		return versionRow{}, err
+	}
+	ids := c.AttachmentIDs
+	if ids == nil {
+		ids = []string{}
+	}
+	att, err := json.Marshal(ids)
+	if err != nil {
+		return versionRow{}, err
+	}
+	r := versionRow{RecordID: v.RecordID, Version: v.Version, StaleParent: v.StaleParent, Status: v.Status, Reason: v.Reason,
+		Body: string(body), AttachmentIDs: string(att), EnteredBy: v.EnteredBy, CreatedAt: UTC(v.CreatedAt)}
+	if v.ParentVersion > 0 {
+		r.ParentVersion = sql.NullInt64{Int64: v.ParentVersion, Valid: true}
+	}
+	if v.ConfirmedBy != "" {
+		r.ConfirmedBy = sql.NullString{String: v.ConfirmedBy, Valid: true}
+	}
+	if c.Vitals != nil {
+		vit, err := json.Marshal(c.Vitals)
+		if err != nil {
+			return versionRow{}, err
+		}
+		r.Vitals = sql.NullString{String: string(vit), Valid: true}
+	}
+	return r, nil
+}
+
+func (r versionRow) version() (RecordVersion, error) {
+	v := RecordVersion{RecordID: r.RecordID, Version: r.Version, ParentVersion: r.ParentVersion.Int64, StaleParent: r.StaleParent,
+		Status: r.Status, Reason: r.Reason, EnteredBy: r.EnteredBy, ConfirmedBy: r.ConfirmedBy.String, CreatedAt: r.CreatedAt,
+		EnteredByName: r.EnteredByName, EnteredByProfession: r.EnteredByProfession, ConfirmedByName: r.ConfirmedByName}
+	var b recordBody
+	if err := json.Unmarshal([]byte(r.Body), &b); err != nil {
+		return v, fmt.Errorf("record %s v%d body: %w", r.RecordID, r.Version, err)
+	}
+	v.Content = care.RecordContent{Text: b.Text, Fields: b.Fields, NextVisitOn: b.NextVisitOn, PlanChanged: b.PlanChanged, CareNotes: b.CareNotes}
+	if err := json.Unmarshal([]byte(r.AttachmentIDs), &v.Content.AttachmentIDs); err != nil {
+		return v, fmt.Errorf("record %s v%d attachment ids: %w", r.RecordID, r.Version, err)
+	}
+	if r.Vitals.Valid {
+		v.Content.Vitals = &care.Vitals{}
+		if err := json.Unmarshal([]byte(r.Vitals.String), v.Content.Vitals); err != nil {
+			return v, fmt.Errorf("record %s v%d vitals: %w", r.RecordID, r.Version, err)
+		}
+	}
+	return v, nil
+}
+
+const recordColumns = `r.id, r.patient_id, r.kind, r.chart, r.author_id, r.author_facility_id, r.author_profession, r.visit_id, r.occurred_at, r.created_at, r.current_version, r.request_hash`
+
+const versionColumns = `v.record_id, v.version, v.parent_version, v.stale_parent, v.status, v.reason, v.body, v.vitals, v.attachment_ids, v.entered_by, v.confirmed_by, v.created_at AS version_created_at`
+
+// CreateRecord inserts record r with its first version v. The caller checks
+// first that the id is free (Record); a concurrent insert of the same id
+// gives care.ErrConflict.
+func (tx *Tx) CreateRecord(ctx context.Context, r Record, v RecordVersion) error {
+	_, err := tx.exec(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, request_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.PatientID, r.Kind, r.Chart, r.AuthorID, r.AuthorFacilityID, r.AuthorProfession, r.VisitID, UTC(r.OccurredAt), UTC(r.CreatedAt), v.Version, r.RequestHash)
+	if isUniqueViolation(err) {
+		return care.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("insert record: %w", err)
+	}
+	return tx.insertVersion(ctx, v)
+}
+
+func (tx *Tx) insertVersion(ctx context.Context, v RecordVersion) error {
+	row, err := toRow(v)
+	if err != nil {
+		return fmt.Errorf("encode record version: %w", err)
+	}
+	_, err = tx.exec(ctx, `INSERT INTO record_version (record_id, version, parent_version, stale_parent, status, reason, body, vitals, attachment_ids, entered_by, confirmed_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		row.RecordID, row.Version, row.ParentVersion, row.StaleParent, row.Status, row.Reason, row.Body, row.Vitals, row.AttachmentIDs, row.EnteredBy, row.ConfirmedBy, row.CreatedAt)
+	if isUniqueViolation(err) {
+		return care.ErrConflict
+	}
+	if err != nil {
+		return fmt.Errorf("insert record version: %w", err)
+	}
+	return nil
+}
+
+// AddRecordVersion appends v (whose Version must be the current one + 1)
+// and moves the record's pointer to it: the one UPDATE records ever see.
+// A concurrent amendment that took the number first gives care.ErrConflict.
+func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
+	if err := tx.insertVersion(ctx, v); err != nil {
+		return err
+	}
+	n, err := tx.exec(ctx, `UPDATE record SET current_version = ? WHERE id = ? AND current_version = ?`, v.Version, v.RecordID, v.Version-1)
+	if err != nil {
+		return fmt.Errorf("advance record version: %w", err)
+	}
+	if n != 1 {
+		return care.ErrConflict
+	}
+	return nil
+}
+
+// Record returns the head of record id, or ErrNotFound. It does not check
+// access: callers decide on r.PatientID first.
+func (tx *Tx) Record(ctx context.Context, id string) (Record, error) {
+	var r Record
+	err := tx.get(ctx, &r, `SELECT `+recordColumns+` FROM record r WHERE r.id = ?`, id)
+	return r, err
+}
+
+// RecordVersions returns every version of record id, oldest first, with
+// the names of who entered and confirmed each.
+func (tx *Tx) RecordVersions(ctx context.Context, id string) ([]RecordVersion, error) {
+	var rows []versionRow
+	err := tx.sel(ctx, &rows, `SELECT `+versionColumns+`, COALESCE(eu.name, '') AS entered_by_name, COALESCE(eu.profession, '') AS entered_by_profession,
+		COALESCE(cu.name, '') AS confirmed_by_name
+		FROM record_version v LEFT JOIN app_user eu ON eu.id = v.entered_by LEFT JOIN app_user cu ON cu.id = v.confirmed_by
+		WHERE v.record_id = ? ORDER BY v.version`, id)
+	if err != nil {
+		return nil, fmt.Errorf("record versions: %w", err)
+	}
+	out := make([]RecordVersion, 0, len(rows))
+	for _, r := range rows {
+		v, err := r.version()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// MarkRecordRead records that userID read record recordID; reading again
+// keeps the first time. It reports whether this was the first read.
+func (tx *Tx) MarkRecordRead(ctx context.Context, recordID, userID string, at time.Time) (bool, error) {
+	n, err := tx.exec(ctx, `INSERT INTO record_read (record_id, user_id, read_at) VALUES (?, ?, ?) ON CONFLICT (record_id, user_id) DO NOTHING`,
+		recordID, userID, UTC(at))
+	if err != nil {
+		return false, fmt.Errorf("mark record read: %w", err)
+	}
+	return n == 1, nil
+}
+
+// Reader is one read receipt with the reader's name for display.
+type Reader struct {
+	UserID     string    `db:"user_id"`
+	Name       string    `db:"name"`
+	Profession string    `db:"profession"`
+	ReadAt     time.Time `db:"read_at"`
+}
+
+// RecordReaders lists who read record id, first reader first.
+func (tx *Tx) RecordReaders(ctx context.Context, id string) ([]Reader, error) {
+	out := []Reader{}
+	err := tx.sel(ctx, &out, `SELECT rr.user_id, u.name, u.profession, rr.read_at FROM record_read rr JOIN app_user u ON u.id = rr.user_id
+		WHERE rr.record_id = ? ORDER BY rr.read_at, rr.user_id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("record readers: %w", err)
+	}
+	return out, nil
+}
+
+// TimelineKey is a position in a patient's timeline, which runs newest
+// first by (occurred_at, id).
+type TimelineKey struct {
+	OccurredAt time.Time
+	ID         string
+}
+
+// TimelineQuery selects a page of a patient's timeline. Kinds empty means
+// every kind; SharedOnly leaves chart kinds out (in SQL, for viewers
+// without chart access). From is inclusive, To exclusive.
+type TimelineQuery struct {
+	PatientID  string
+	ViewerID   string // for ReadByMe
+	SharedOnly bool
+	Kinds      []string
+	Profession string
+	From, To   time.Time
+	Before     *TimelineKey
+	Limit      int
+}
+
+// TimelineItem is a record with its current version and its read state.
+type TimelineItem struct {
+	Record
+	Current   RecordVersion
+	ReadCount int
+	ReadByMe  bool
+}
+
+// Timeline returns up to q.Limit records of a patient, newest first.
+func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, error) {
+	where := []string{"r.patient_id = ?"}
+	args := []any{q.ViewerID, q.PatientID}
+	if q.SharedOnly {
+		where = append(where, "r.chart = ?")
+		args = append(args, false)
+	}
+	if len(q.Kinds) > 0 {
+		where = append(where, "r.kind IN (?)")
+		args = append(args, q.Kinds)
+	}
+	if q.Profession != "" {
+		where = append(where, "r.author_profession = ?")
+		args = append(args, q.Profession)
+	}
+	if !q.From.IsZero() {
+		where = append(where, "r.occurred_at >= ?")
+		args = append(args, UTC(q.From))
+	}
+	if !q.To.IsZero() {
+		where = append(where, "r.occurred_at < ?")
+		args = append(args, UTC(q.To))
+	}
+	if q.Before != nil {
+		where = append(where, "(r.occurred_at, r.id) < (?, ?)")
+		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
+	}
+	args = append(args, q.Limit)
+	// The page is chosen first, on the timeline index alone, and only its
+	// rows are joined to their versions and receipts: the plan stays a
+	// short backward index scan whatever the planner knows of the tables.
+	query := `SELECT ` + recordColumns + `, ` + versionColumns + `,
+		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
+		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me
+		FROM (SELECT * FROM record r WHERE ` + strings.Join(where, " AND ") + `
+			ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?) r
+		JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
+		ORDER BY r.occurred_at DESC, r.id DESC`
+	var rows []struct {
+		Record
+		versionRow
+		ReadCount int `db:"read_count"`
+		ReadByMe  int `db:"read_by_me"`
+	}
+	if err := tx.in(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("timeline: %w", err)
+	}
+	out := make([]TimelineItem, 0, len(rows))
+	for _, r := range rows {
+		v, err := r.versionRow.version()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, TimelineItem{Record: r.Record, Current: v, ReadCount: r.ReadCount, ReadByMe: r.ReadByMe > 0})
+	}
+	return out, nil
+}
+
+// UnreadCounts counts, per patient, the records by others that userID has
+// not read: every kind on chartPatients, shared kinds only on
+// sharedPatients. Patients with nothing unread are left out.
+func (tx *Tx) UnreadCounts(ctx context.Context, userID string, chartPatients, sharedPatients []string) (map[string]int, error) {
+	out := map[string]int{}
+	for _, g := range []struct {
+		ids        []string
+		sharedOnly bool
+	}{{chartPatients, false}, {sharedPatients, true}} {
+		if len(g.ids) == 0 {
+			continue
+		}
+		q := `SELECT r.patient_id, COUNT(*) AS unread FROM record r
+			WHERE r.patient_id IN (?) AND r.author_id <> ?`
+		args := []any{g.ids, userID}
+		if g.sharedOnly {
+			q += ` AND r.chart = ?`
+			args = append(args, false)
+		}
+		q += ` AND NOT EXISTS (SELECT 1 FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?)
+			GROUP BY r.patient_id`
+		args = append(args, userID)
+		var rows []struct {
+			PatientID string `db:"patient_id"`
+			Unread    int    `db:"unread"`
+		}
+		if err := tx.in(ctx, &rows, q, args...); err != nil {
+			return nil, fmt.Errorf("unread counts: %w", err)
+		}
+		for _, r := range rows {
+			out[r.PatientID] = r.Unread
+		}
+	}
+	return out, nil
+}
