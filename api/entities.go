@@ -2,9 +2,15 @@ package api
 
 import (
 	"context"
+	"errors"
 
+	"tsunagu/internal/care"
 	"tsunagu/internal/store"
 )
+
+// snapshotRecords is how many recent records a device gets of a patient it
+// gains; older ones are read online.
+const snapshotRecords = 200
 
 // entityKinds registers what pull can send, in snapshot order. Each kind
 // loads current rows as the caller may see them.
@@ -34,4 +40,68 @@ func (s *Server) entityKinds() {
 			return map[string]any{patientID: map[string]any{"patient_id": patientID, "members": teamOut(ms)}}, nil
 		},
 	})
+	s.registerEntity("record", entityKind{
+		snapshot: func(ctx context.Context, tx *store.Tx, _ *Principal, sc patientScope, patientID string) ([]string, error) {
+			return tx.RecentRecordIDs(ctx, patientID, sc.Level == care.Chart, snapshotRecords)
+		},
+		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, ids []string) (map[string]any, error) {
+			out := map[string]any{}
+			for _, id := range ids {
+				d, err := s.recordDetail(ctx, tx, p, id)
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return nil, err
+				}
+				if care.RecordLevel(d.Kind) == care.Chart && sc.Level != care.Chart {
+					continue
+				}
+				out[id] = d
+			}
+			return out, nil
+		},
+	})
+	s.registerEntity("visit", entityKind{
+		snapshot: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string) ([]string, error) {
+			return tx.VisitIDs(ctx, patientID)
+		},
+		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, _ string, ids []string) (map[string]any, error) {
+			out := map[string]any{}
+			for _, id := range ids {
+				v, err := tx.Visit(ctx, id)
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return nil, err
+				}
+				out[id] = visitDetail(v)
+			}
+			return out, nil
+		},
+	})
+
+	// The writes the app makes offline, as sync mutations: each is the REST
+	// operation of the same name, with its path ids carried in args.
+	s.mutations["record.create"] = mutationFor(s.createRecord, func(m MutationIn, in *CreateRecordInput) (err error) {
+		in.ID, err = idArg(m, "patient_id")
+		return err
+	}, func(o *RecordCreatedOutput) any { return o.Body })
+	s.mutations["record.amend"] = mutationFor(s.amendRecord, func(m MutationIn, in *AmendRecordInput) (err error) {
+		in.ID, err = idArg(m, "record_id")
+		return err
+	}, func(o *RecordOutput) any { return o.Body })
+	s.mutations["record.read"] = mutationFor(s.markRecordRead, func(m MutationIn, in *RecordIDInput) (err error) {
+		in.ID, err = idArg(m, "record_id")
+		return err
+	}, func(o *MarkReadOutput) any { return o.Body })
+	s.mutations["visit.create"] = mutationFor(s.createVisit, func(m MutationIn, in *CreateVisitInput) (err error) {
+		in.ID, err = idArg(m, "patient_id")
+		return err
+	}, func(o *VisitOutput) any { return o.Body })
+	s.mutations["visit.update"] = mutationFor(s.updateVisit, func(m MutationIn, in *UpdateVisitInput) (err error) {
+		in.ID, err = idArg(m, "visit_id")
+		return err
+	}, func(o *VisitOutput) any { return o.Body })
 }

@@ -78,6 +78,13 @@ func mustDisk(t testing.TB) blob.Store {
 // newHarnessWith starts a server on engine with blobs kept in blobs.
 func newHarnessWith(t testing.TB, engine string, blobs blob.Store, mod ...func(*api.Options)) *harness {
 	t.Helper()
+	return newHarnessDeps(t, engine, blobs, nil, mod...)
+}
+
+// newHarnessDeps is newHarnessWith with a last word on the dependencies
+// (push allow-list, hint fan-out).
+func newHarnessDeps(t testing.TB, engine string, blobs blob.Store, deps func(*api.Deps), mod ...func(*api.Options)) *harness {
+	t.Helper()
 	opt := defaultOptions()
 	for _, m := range mod {
 		m(&opt)
@@ -85,7 +92,11 @@ func newHarnessWith(t testing.TB, engine string, blobs blob.Store, mod ...func(*
 	db := storetest.MustOpen(t, engine)
 	c := &clock{t: time.Date(2026, 11, 21, 0, 30, 0, 0, time.UTC)}
 	h := auth.NewHasher(4)
-	handler, hapi := api.New(api.Deps{DB: db, Hasher: h, Now: c.Now, Options: opt, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Blobs: blobs})
+	d := api.Deps{DB: db, Hasher: h, Now: c.Now, Options: opt, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Blobs: blobs}
+	if deps != nil {
+		deps(&d)
+	}
+	handler, hapi := api.New(d)
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	return &harness{t: t, db: db, clock: c, srv: srv, hapi: hapi, opt: opt, h: h, blobs: blobs}

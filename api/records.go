@@ -210,6 +210,13 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 			if err := tx.CreateRecord(ctx, r, v); err != nil {
 				return err
 			}
+			if err := s.changed(ctx, tx, store.Change{PatientID: in.ID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+				return err
+			}
+			// The rest of the team hears of it on their lock screens.
+			if err := s.notifyTeam(ctx, tx, in.ID, r.ID, pr.User.ID); err != nil {
+				return err
+			}
 		default:
 			return err
 		}
@@ -341,6 +348,9 @@ func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*Record
 		if err := tx.AddRecordVersion(ctx, v); err != nil {
 			return err
 		}
+		if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+			return err
+		}
 		if out.Body, err = s.recordDetail(ctx, tx, pr, r.ID); err != nil {
 			return err
 		}
@@ -365,8 +375,14 @@ func (s *Server) markRecordRead(ctx context.Context, in *RecordIDInput) (*MarkRe
 	}
 	out := &MarkReadOutput{}
 	err = s.withRecord(ctx, pr, "record.mark_read", in.ID, func(tx *store.Tx, _ patientScope, r store.Record) error {
-		if _, err := tx.MarkRecordRead(ctx, r.ID, pr.User.ID, s.now()); err != nil {
+		first, err := tx.MarkRecordRead(ctx, r.ID, pr.User.ID, s.now())
+		if err != nil {
 			return err
+		}
+		if first { // the author sees who has read it (既読)
+			if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+				return err
+			}
 		}
 		readers, err := tx.RecordReaders(ctx, r.ID)
 		if err != nil {

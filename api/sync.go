@@ -381,14 +381,6 @@ type PushOutput struct {
 // mutation applies one mutation type; ctx carries the transaction.
 type mutation func(ctx context.Context, m MutationIn) (any, error)
 
-// conflictError carries the current entity of a stale update.
-type conflictError struct {
-	current any
-}
-
-func (e *conflictError) Error() string { return "conflict" }
-func (e *conflictError) Unwrap() error { return care.ErrConflict }
-
 // syncPush applies a device's mutations in seq order, each in its own
 // savepoint inside one transaction together with its ledger row and the
 // device's sequence number, so an answered mutation is never applied twice
@@ -465,7 +457,7 @@ func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, 
 		entity, err = apply(store.WithTx(ctx, tx), m)
 		return err
 	})
-	var conflict *conflictError
+	var conflict *conflictWith
 	var ce *care.Error
 	var se huma.StatusError
 	switch {
@@ -541,6 +533,10 @@ func mutationFor[I, O any](h func(context.Context, *I) (*O, error), build func(m
 				return nil, care.Invalid("args", "args must be a JSON object")
 			}
 			if obj, ok := raw.(map[string]any); ok {
+				// The mutation's base_version stands for the body's.
+				if _, has := obj["base_version"]; !has && m.BaseVersion != nil && hasJSONField(bodyField.Type, "base_version") {
+					obj["base_version"] = *m.BaseVersion
+				}
 				// The ids that REST carries in the path travel in args.
 				for _, k := range []string{"patient_id", "record_id", "visit_id"} {
 					if !hasJSONField(bodyField.Type, k) {

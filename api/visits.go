@@ -297,6 +297,9 @@ func (s *Server) createVisit(ctx context.Context, in *CreateVisitInput) (*VisitO
 			return err
 		}
 		out.Body = visitDetail(saved)
+		if err := s.changed(ctx, tx, store.Change{PatientID: in.ID, Entity: "visit", EntityID: v.ID}); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "visit.create", in.ID, "visit", v.ID))
 	})
 	return out, err
@@ -449,6 +452,9 @@ func (s *Server) updateVisit(ctx context.Context, in *UpdateVisitInput) (*VisitO
 			return err
 		}
 		out.Body = visitDetail(saved)
+		if err := s.changed(ctx, tx, store.Change{PatientID: patientID, Entity: "visit", EntityID: in.ID}); err != nil {
+			return err
+		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "visit.update", patientID, "visit", in.ID))
 	})
 	if stale {

@@ -27,6 +27,7 @@ import (
 	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
 	"tsunagu/internal/demo"
+	"tsunagu/internal/notify"
 	"tsunagu/internal/store"
 	"tsunagu/pwa"
 )
@@ -135,8 +136,13 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	if err != nil {
 		return err
 	}
+	push, err := openPush(ctx, cfg, db, log)
+	if err != nil {
+		return err
+	}
 	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist),
-		Blobs: blobs, Signer: signer})
+		Blobs: blobs, Signer: signer, CursorKey: push.cursorKey, Hub: push.hub, Hints: push.hints, VAPIDPublicKey: push.keys.PublicKey(),
+		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody}, WakePush: push.worker.Wake})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -149,6 +155,12 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
 	go runDaily(jobsCtx, log, func(ctx context.Context) error { return housekeeping(ctx, db, cfg, now()) })
+	go push.worker.Run(jobsCtx)
+	go func() {
+		if err := push.hints.Run(jobsCtx, push.hub.Deliver); err != nil && jobsCtx.Err() == nil {
+			log.Error("live hints stopped", "err", err)
+		}
+	}()
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -330,4 +342,76 @@ func verifyAudit(ctx context.Context, cfg Config, env Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "audit log intact: %d events verified\n", n)
 	return nil
+}
+
+// pushParts are the notification machinery of one server process.
+type pushParts struct {
+	keys      notify.VAPIDKeys
+	allow     notify.AllowList
+	worker    *notify.Worker
+	hub       *notify.Hub
+	hints     notify.Broadcaster
+	cursorKey []byte
+}
+
+// openPush loads (or makes, on first start) the VAPID keys and the cursor
+// key from the database, so every instance signs alike, and builds the
+// sender, the outbox worker and the live-hint fan-out: LISTEN/NOTIFY on
+// PostgreSQL, in-process on SQLite.
+func openPush(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) (*pushParts, error) {
+	fresh, err := notify.GenerateVAPIDKeys()
+	if err != nil {
+		return nil, err
+	}
+	freshText, _ := fresh.MarshalText()
+	cursor := make([]byte, 32)
+	if _, err := rand.Read(cursor); err != nil {
+		return nil, err
+	}
+	var keyText, cursorText string
+	err = db.Write(ctx, func(tx *store.Tx) (err error) {
+		if keyText, err = tx.InitSetting(ctx, "vapid_private_key", string(freshText)); err != nil {
+			return err
+		}
+		cursorText, err = tx.InitSetting(ctx, "sync_cursor_key", base64.StdEncoding.EncodeToString(cursor))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("push keys: %w", err)
+	}
+	p := &pushParts{hub: notify.NewHub()}
+	if p.keys, err = notify.ParseVAPIDKeys(keyText); err != nil {
+		return nil, fmt.Errorf("stored VAPID key: %w", err)
+	}
+	if p.cursorKey, err = base64.StdEncoding.DecodeString(cursorText); err != nil {
+		return nil, fmt.Errorf("stored cursor key: %w", err)
+	}
+	loopback := false
+	for _, h := range cfg.PushAllowedHosts {
+		host := h
+		if hh, _, err := net.SplitHostPort(h); err == nil {
+			host = hh
+		}
+		loopback = loopback || host == "localhost" || net.ParseIP(host).IsLoopback()
+	}
+	if p.allow, err = notify.NewAllowList(cfg.PushAllowedHosts, loopback); err != nil {
+		return nil, fmt.Errorf("TSUNAGU_PUSH_ALLOWED_HOSTS: %w", err)
+	}
+	sender, err := notify.NewSender(notify.SenderConfig{Keys: p.keys, Subject: cfg.PushSubject, AllowedHosts: cfg.PushAllowedHosts, LoopbackHTTP: loopback})
+	if err != nil {
+		return nil, fmt.Errorf("TSUNAGU_PUSH_SUBJECT: %w", err)
+	}
+	if strings.HasSuffix(cfg.PushSubject, ".invalid") {
+		log.Warn("TSUNAGU_PUSH_SUBJECT is not set: Apple's push service refuses pushes without a contact address on a real domain")
+	}
+	p.worker = &notify.Worker{DB: db, Sender: sender, Log: log}
+	if db.Engine == store.Postgres {
+		p.hints, err = notify.NewPGBroadcaster(notify.PGBroadcasterConfig{ConnString: cfg.DatabaseURL, DB: db.SQL(), Logger: log})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		p.hints = notify.NewLocalBroadcaster()
+	}
+	return p, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
+	"tsunagu/internal/notify"
 )
 
 // Config is every setting of the server, read once from the environment.
@@ -32,6 +33,12 @@ type Config struct {
 	// An empty Endpoint keeps them on local disk under BlobDir.
 	S3      blob.S3Config
 	BlobDir string // $TSUNAGU_DATA_DIR/blobs
+	// Web Push.
+	PushSubject      string   // TSUNAGU_PUSH_SUBJECT: contact in the VAPID JWT (an address on a real domain)
+	PushAllowedHosts []string // TSUNAGU_PUSH_ALLOWED_HOSTS: push services subscriptions may use
+	PushTitle        string   // TSUNAGU_PUSH_TITLE
+	PushBody         string   // TSUNAGU_PUSH_BODY
+
 }
 
 // LoadConfig reads the configuration from getenv and validates it. Errors
@@ -81,6 +88,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		r.fail("TSUNAGU_LOG_FORMAT", "must be text or json")
 	}
+	c.PushSubject = r.str("TSUNAGU_PUSH_SUBJECT", "push@tsunagu.invalid")
+	c.PushAllowedHosts = r.list("TSUNAGU_PUSH_ALLOWED_HOSTS", nil)
+	if _, err := notify.NewAllowList(c.PushAllowedHosts, true); err != nil {
+		r.fail("TSUNAGU_PUSH_ALLOWED_HOSTS", "%v", err)
+	}
+	c.PushTitle = r.str("TSUNAGU_PUSH_TITLE", notify.DefaultTexts.Title)
+	c.PushBody = r.str("TSUNAGU_PUSH_BODY", notify.DefaultTexts.Body)
 	if r.err != nil {
 		return Config{}, r.err
 	}

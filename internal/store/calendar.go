@@ -15,13 +15,19 @@ type CalendarRecord struct {
 	AuthorID   string    `db:"author_id"`
 }
 
-// CalendarRecords is the hook where the patient calendar gets the records
-// of its days: those of patient patientID that occurred in [from, to),
-// oldest first, chart kinds only when chart is true (the caller's access
-// level is care.Chart). Records are built on their own branch; until that
-// is merged this returns an empty list, and the merge fills it in.
+// CalendarRecords returns the records the patient calendar shows on its
+// days: those of patient patientID that occurred in [from, to), oldest
+// first, chart kinds only when chart is true (the caller's access level is
+// care.Chart).
 func (tx *Tx) CalendarRecords(ctx context.Context, patientID string, from, to time.Time, chart bool) ([]CalendarRecord, error) {
-	return []CalendarRecord{}, nil
+	out := []CalendarRecord{}
+	err := tx.sel(ctx, &out, `SELECT id, kind, occurred_at, COALESCE(visit_id, '') AS visit_id, author_id FROM record
+		WHERE patient_id = ? AND occurred_at >= ? AND occurred_at < ? AND (chart = FALSE OR ?)
+		ORDER BY occurred_at, id`, patientID, UTC(from), UTC(to), chart)
+	if err != nil {
+		return nil, fmt.Errorf("calendar records: %w", err)
+	}
+	return out, nil
 }
 
 // SetCalendarFeed makes tokenHash the one feed token of userID, revoking

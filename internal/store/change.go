@@ -74,3 +74,18 @@ func (tx *Tx) AccessChangesSince(ctx context.Context, userID string, after int64
 		ORDER BY patient_id`, after, userID, userID)
 	return ids, err
 }
+
+// RecentRecordIDs returns the ids of the newest limit records of a patient
+// (chart kinds only when chart is true), for a device's snapshot.
+func (tx *Tx) RecentRecordIDs(ctx context.Context, patientID string, chart bool, limit int) ([]string, error) {
+	ids := []string{}
+	err := tx.sel(ctx, &ids, `SELECT id FROM record WHERE patient_id = ? AND (chart = FALSE OR ?) ORDER BY occurred_at DESC, id DESC LIMIT ?`, patientID, chart, limit)
+	return ids, err
+}
+
+// VisitIDs returns the ids of every visit (single or series) of a patient.
+func (tx *Tx) VisitIDs(ctx context.Context, patientID string) ([]string, error) {
+	ids := []string{}
+	err := tx.sel(ctx, &ids, `SELECT id FROM visit WHERE patient_id = ? ORDER BY starts_at, id`, patientID)
+	return ids, err
+}

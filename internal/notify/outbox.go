@@ -1,0 +1,163 @@
+package notify
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"sync"
+	"time"
+
+	"tsunagu/internal/store"
+)
+
+// Worker delivers the outbox: rows written in the transaction of the record
+// that caused them, so a push is never announced for unwritten data and
+// never lost by a crash. Rows are claimed for a while before sending (with
+// FOR UPDATE SKIP LOCKED on PostgreSQL), so several instances share the work
+// and a crashed worker's claims simply expire and are sent again.
+type Worker struct {
+	DB     *store.DB
+	Sender interface {
+		Send(ctx context.Context, m Message) (Outcome, time.Duration, error)
+	}
+	Log         *slog.Logger
+	Now         func() time.Time
+	Concurrency int           // parallel sends (default 8)
+	Batch       int           // rows claimed at once (default 64)
+	Poll        time.Duration // how often to look without a wake-up (default 2s)
+	Claim       time.Duration // how long a claim holds (default 1m)
+	GiveUpAfter time.Duration // drop rows older than this (default 24h, the TTL)
+
+	wake chan struct{}
+	once sync.Once
+}
+
+func (w *Worker) init() {
+	w.once.Do(func() {
+		w.wake = make(chan struct{}, 1)
+		if w.Concurrency <= 0 {
+			w.Concurrency = 8
+		}
+		if w.Batch <= 0 {
+			w.Batch = 64
+		}
+		if w.Poll <= 0 {
+			w.Poll = 2 * time.Second
+		}
+		if w.Claim <= 0 {
+			w.Claim = time.Minute
+		}
+		if w.GiveUpAfter <= 0 {
+			w.GiveUpAfter = DefaultTTL
+		}
+		if w.Now == nil {
+			w.Now = func() time.Time { return time.Now().UTC() }
+		}
+		if w.Log == nil {
+			w.Log = slog.Default()
+		}
+	})
+}
+
+// Wake tells the worker there is new work; it never blocks.
+func (w *Worker) Wake() {
+	w.init()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends.
+func (w *Worker) Run(ctx context.Context) error {
+	w.init()
+	t := time.NewTicker(w.Poll)
+	defer t.Stop()
+	for {
+		for {
+			n, err := w.RunOnce(ctx)
+			if err != nil && ctx.Err() == nil {
+				w.Log.Error("outbox delivery failed", "err", err)
+			}
+			if n < w.Batch || err != nil {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-w.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce claims one batch of due rows and sends it; it returns how many
+// rows it claimed.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	w.init()
+	now := w.Now()
+	var items []store.OutboxItem
+	err := w.DB.Write(ctx, func(tx *store.Tx) (err error) {
+		items, err = tx.ClaimPushes(ctx, now, now.Add(w.Claim), w.Batch)
+		return err
+	})
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	sem := make(chan struct{}, w.Concurrency)
+	var wg sync.WaitGroup
+	for _, it := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(it store.OutboxItem) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			w.deliver(ctx, it)
+		}(it)
+	}
+	wg.Wait()
+	return len(items), nil
+}
+
+func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) {
+	ttl := DefaultTTL - w.Now().Sub(it.CreatedAt)
+	if ttl < time.Minute {
+		ttl = time.Minute
+	}
+	outcome, after, err := w.Sender.Send(ctx, Message{Endpoint: it.Endpoint, P256dh: it.P256dh, Auth: it.Auth,
+		Payload: []byte(it.Payload), TTL: ttl, Topic: it.Topic, Urgency: it.Urgency})
+	now := w.Now()
+	werr := w.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		switch outcome {
+		case Delivered:
+			return tx.CompletePush(ctx, it.ID)
+		case Gone:
+			return tx.DeletePushSubscriptionByID(ctx, it.SubscriptionID)
+		case Rejected:
+			w.Log.Warn("push rejected", "outbox_id", it.ID, "err", err)
+			return tx.CompletePush(ctx, it.ID)
+		}
+		if now.Sub(it.CreatedAt) > w.GiveUpAfter {
+			w.Log.Warn("push given up", "outbox_id", it.ID, "attempts", it.Attempts)
+			return tx.CompletePush(ctx, it.ID)
+		}
+		return tx.RetryPush(ctx, it.ID, now.Add(backoff(it.Attempts, after)))
+	})
+	if werr != nil {
+		w.Log.Error("outbox update failed", "outbox_id", it.ID, "err", werr)
+	}
+}
+
+// backoff is exponential from 5 s, capped at 30 min, and never sooner than
+// the push service's Retry-After.
+func backoff(attempts int64, retryAfter time.Duration) time.Duration {
+	d := time.Duration(float64(5*time.Second) * math.Pow(2, float64(max(attempts-1, 0))))
+	if d > 30*time.Minute {
+		d = 30 * time.Minute
+	}
+	if retryAfter > d {
+		d = retryAfter
+	}
+	return d
+}
