@@ -1,0 +1,141 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"tsunagu/api"
+	"tsunagu/internal/notify"
+	"tsunagu/internal/notify/pushtest"
+	"tsunagu/internal/store"
+	"tsunagu/internal/store/storetest"
+)
+
+// TestRecordNotifiesTheTeam writes a record and follows it to the lock
+// screens of the rest of the team: the outbox row is written with the
+// record, the worker sends it, and a receiver decrypts exactly what a push
+// service would deliver. The author is not notified, the payload has no
+// patient details, and a subscription the push service calls gone is
+// removed.
+func TestRecordNotifiesTheTeam(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		rcv := pushtest.Start(t)
+		keys, err := notify.GenerateVAPIDKeys()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rcv.RequireServerKey(keys.PublicKey())
+		allow, err := notify.NewAllowList([]string{rcv.Host()}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := newHarnessDeps(t, engine, mustDisk(t), func(d *api.Deps) {
+			d.PushAllow, d.VAPIDPublicKey = allow, keys.PublicKey()
+		})
+		r := h.mustRegion()
+		sender, err := notify.NewSender(notify.SenderConfig{Keys: keys, Subject: "ops@tsunagu.example.jp", AllowedHosts: []string{rcv.Host()}, LoopbackHTTP: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker := &notify.Worker{DB: h.db, Sender: sender, Now: h.clock.Now}
+
+		var key struct {
+			PublicKey string `json:"public_key"`
+		}
+		r.doctorC.must(200, "GET", "/api/v1/push/key", nil).json(t, &key)
+		if key.PublicKey != keys.PublicKey() {
+			t.Fatal("push key differs from the server's VAPID key")
+		}
+		subscribe := func(c *client) pushtest.Subscription {
+			s := rcv.NewSubscription()
+			c.must(204, "POST", "/api/v1/push/subscriptions", map[string]any{"endpoint": s.Endpoint, "keys": map[string]any{"p256dh": s.P256dh, "auth": s.Auth}})
+			return s
+		}
+		doctorSub := subscribe(r.doctorC)
+		subscribe(r.doctorC) // a second device of the doctor
+		subscribe(r.nurseC)  // the author's own device
+		helperSub := subscribe(r.helperC)
+		rcv.Respond(helperSub, pushtest.Response{Status: 410})
+		// Only the configured push services are accepted.
+		r.doctorC.must(422, "POST", "/api/v1/push/subscriptions", map[string]any{"endpoint": "https://evil.example.com/push/x",
+			"keys": map[string]any{"p256dh": doctorSub.P256dh, "auth": doctorSub.Auth}})
+
+		recID := newID()
+		r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/records", map[string]any{"id": recID, "kind": "note", "occurred_at": "2026-11-20T09:00:00Z",
+			"text": canaryName + "さんの様子"})
+		var pending int
+		h.db.Read(t.Context(), func(tx *store.Tx) (err error) { pending, err = tx.PendingPushes(t.Context()); return err })
+		if pending != 3 { // two doctor devices + the helper; not the author
+			t.Fatalf("%d pushes queued, want 3", pending)
+		}
+		if _, err := worker.RunOnce(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+		defer cancel()
+		got, err := rcv.Wait(ctx, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range got {
+			if strings.Contains(string(d.Plaintext), "カナリア") || strings.Contains(string(d.Plaintext), "見本") {
+				t.Fatalf("payload carries patient details: %s", d.Plaintext)
+			}
+			var p struct {
+				PatientID string `json:"patient_id"`
+				RecordID  string `json:"record_id"`
+				Body      string `json:"body"`
+			}
+			if err := json.Unmarshal(d.Plaintext, &p); err != nil || p.PatientID != r.patientID || p.RecordID != recID || p.Body != "新しい記録があります" {
+				t.Fatalf("payload %s: %v", d.Plaintext, err)
+			}
+			if d.Topic != notify.TopicFor(r.patientID) || d.TTL < 23*3600 || d.TTL > 24*3600 {
+				t.Fatalf("topic %q ttl %d", d.Topic, d.TTL)
+			}
+		}
+		h.db.Read(t.Context(), func(tx *store.Tx) (err error) { pending, err = tx.PendingPushes(t.Context()); return err })
+		if pending != 0 {
+			t.Fatalf("%d pushes still queued", pending)
+		}
+		var helperSubs int
+		h.db.Read(t.Context(), func(tx *store.Tx) error {
+			return tx.Get(t.Context(), &helperSubs, `SELECT COUNT(*) FROM push_subscription WHERE user_id = ?`, r.helper.ID)
+		})
+		if helperSubs != 0 {
+			t.Fatal("a subscription answered 410 was kept")
+		}
+	})
+}
+
+// TestPushRetriesLater: 429 and 5xx keep the row for a later attempt, no
+// sooner than Retry-After; the next attempt delivers.
+func TestPushRetriesLater(t *testing.T) {
+	rcv := pushtest.Start(t)
+	keys, _ := notify.GenerateVAPIDKeys()
+	allow, _ := notify.NewAllowList([]string{rcv.Host()}, true)
+	h := newHarnessDeps(t, "sqlite", mustDisk(t), func(d *api.Deps) { d.PushAllow = allow })
+	r := h.mustRegion()
+	sender, _ := notify.NewSender(notify.SenderConfig{Keys: keys, Subject: "ops@tsunagu.example.jp", AllowedHosts: []string{rcv.Host()}, LoopbackHTTP: true})
+	worker := &notify.Worker{DB: h.db, Sender: sender, Now: h.clock.Now}
+	sub := rcv.NewSubscription()
+	r.doctorC.must(204, "POST", "/api/v1/push/subscriptions", map[string]any{"endpoint": sub.Endpoint, "keys": map[string]any{"p256dh": sub.P256dh, "auth": sub.Auth}})
+	rcv.Respond(sub, pushtest.Response{Status: 429, RetryAfter: "120"})
+	r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/records", map[string]any{"id": newID(), "kind": "note", "occurred_at": "2026-11-20T09:00:00Z", "text": "メモ"})
+	worker.RunOnce(t.Context())
+	if n, _ := worker.RunOnce(t.Context()); n != 0 {
+		t.Fatal("a throttled push was tried again at once")
+	}
+	rcv.Respond(sub, pushtest.Response{})
+	h.clock.Advance(2*time.Minute + time.Second)
+	if n, _ := worker.RunOnce(t.Context()); n != 1 {
+		t.Fatal("the push was not retried after Retry-After")
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if _, err := rcv.Wait(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+}
