@@ -37,56 +37,64 @@ func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal,
 	}
 	now := s.now()
 	h := hashToken(tok)
-	var p *Principal
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		sess, err := tx.Session(ctx, h)
-		if errors.Is(err, store.ErrNotFound) {
-			return care.ErrUnauthenticated
-		}
-		if err != nil {
+	var sess store.Session
+	var u store.User
+	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		if sess, err = tx.Session(ctx, h); err != nil {
 			return err
 		}
-		if now.Sub(sess.LastSeenAt) >= s.opt.SessionIdle || now.Sub(sess.CreatedAt) >= s.opt.SessionMax {
-			if err := tx.DeleteSession(ctx, h); err != nil {
-				return err
-			}
-			return &care.Error{Code: care.CodeSessionExpired}
-		}
-		u, err := tx.User(ctx, sess.UserID)
-		if err != nil {
-			return err
-		}
-		if u.Status != care.StatusActive {
-			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
-				return err
-			}
-			return care.ErrUnauthenticated
-		}
-		stage := sess.Stage
-		if stage == stageFull && s.opt.Password.Expired(u.PasswordChangedAt, now) {
-			stage = stagePassword
-			if err := tx.SetSessionStage(ctx, h, stage); err != nil {
-				return err
-			}
-		}
-		// Writing on every request would make every read a write; a minute
-		// of resolution is plenty for a 15-minute idle timeout.
-		if now.Sub(sess.LastSeenAt) >= time.Minute {
-			if err := tx.TouchSession(ctx, h, now); err != nil {
-				return err
-			}
-		}
-		if now.Sub(u.LastActiveAt) >= time.Hour {
-			if err := tx.TouchUser(ctx, u.ID, now); err != nil {
-				return err
-			}
-		}
-		p = &Principal{User: u, TokenHash: h, Stage: stage, Viewer: viewerOf(u)}
-		return nil
+		u, err = tx.User(ctx, sess.UserID)
+		return err
 	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, care.ErrUnauthenticated
+	}
 	if err != nil {
 		return nil, err
 	}
+	// Most requests change nothing: the writes below happen only when a
+	// session ends, narrows, or its idle clock is a minute behind (a minute
+	// of resolution is plenty for a 15-minute idle timeout, and keeps reads
+	// from being writes).
+	var refuse error
+	var writes []func(*store.Tx) error
+	stage := sess.Stage
+	switch {
+	case now.Sub(sess.LastSeenAt) >= s.opt.SessionIdle || now.Sub(sess.CreatedAt) >= s.opt.SessionMax:
+		refuse = &care.Error{Code: care.CodeSessionExpired}
+		writes = append(writes, func(tx *store.Tx) error { return tx.DeleteSession(ctx, h) })
+	case u.Status != care.StatusActive:
+		refuse = care.ErrUnauthenticated
+		writes = append(writes, func(tx *store.Tx) error { return tx.DeleteUserSessions(ctx, u.ID) })
+	default:
+		if stage == stageFull && s.opt.Password.Expired(u.PasswordChangedAt, now) {
+			stage = stagePassword
+			writes = append(writes, func(tx *store.Tx) error { return tx.SetSessionStage(ctx, h, stagePassword) })
+		}
+		if now.Sub(sess.LastSeenAt) >= time.Minute {
+			writes = append(writes, func(tx *store.Tx) error { return tx.TouchSession(ctx, h, now) })
+		}
+		if now.Sub(u.LastActiveAt) >= time.Hour {
+			writes = append(writes, func(tx *store.Tx) error { return tx.TouchUser(ctx, u.ID, now) })
+		}
+	}
+	if len(writes) > 0 {
+		err := s.db.Write(ctx, func(tx *store.Tx) error {
+			for _, w := range writes {
+				if err := w(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if refuse != nil {
+		return nil, refuse
+	}
+	p := &Principal{User: u, TokenHash: h, Stage: stage, Viewer: viewerOf(u)}
 	if p.Stage != stageFull {
 		ok := false
 		for _, a := range allow {

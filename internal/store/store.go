@@ -7,6 +7,7 @@ package store
 
 import (
 	"context"
+	"sync"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -36,10 +37,26 @@ const (
 )
 
 // DB is an open database with its schema migrated.
+//
+// On SQLite, writes go through one connection owned by a committer
+// goroutine that groups the Write calls waiting at that moment into one
+// transaction, each in its own savepoint, and answers each after the one
+// commit: with synchronous=FULL every commit is an fsync, so grouping is
+// what lets many writers share it. Reads use a separate pool of
+// connections that never take the write lock.
 type DB struct {
-	x      *sqlx.DB
+	x      *sqlx.DB // PostgreSQL: the pool; SQLite: the one writer connection
+	r      *sqlx.DB // SQLite: readers (nil on PostgreSQL)
 	Engine string
+
+	jobs     chan *writeJob
+	stopped  chan struct{}
+	closeMu  sync.Mutex
+	isClosed bool
 }
+
+// maxGroup bounds how many writes share one SQLite transaction.
+const maxGroup = 128
 
 // Open connects to databaseURL — a postgres:// URL, or a SQLite file path
 // (optionally prefixed with sqlite: or file:) — and applies the migrations.
@@ -79,9 +96,18 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		x.SetMaxOpenConns(8)
-		x.SetMaxIdleConns(8)
-		db = &DB{x: x, Engine: SQLite}
+		x.SetMaxOpenConns(1)
+		x.SetMaxIdleConns(1)
+		x.SetConnMaxIdleTime(0)
+		q.Set("_txlock", "deferred")
+		q.Add("_pragma", "query_only(1)")
+		r, err := sqlx.Open("sqlite", "file:"+path+"?"+q.Encode())
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		r.SetMaxOpenConns(8)
+		r.SetMaxIdleConns(8)
+		db = &DB{x: x, r: r, Engine: SQLite}
 	}
 	if err := db.x.PingContext(ctx); err != nil {
 		db.x.Close()
@@ -91,11 +117,29 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		db.x.Close()
 		return nil, err
 	}
+	if db.Engine == SQLite {
+		db.jobs = make(chan *writeJob, maxGroup)
+		db.stopped = make(chan struct{})
+		go db.committer()
+	}
 	return db, nil
 }
 
-// Close closes the connection pool.
-func (db *DB) Close() error { return db.x.Close() }
+// Close stops the committer and closes the connection pools.
+func (db *DB) Close() error {
+	db.closeMu.Lock()
+	if !db.isClosed && db.jobs != nil {
+		db.isClosed = true
+		close(db.jobs)
+		<-db.stopped
+	}
+	db.isClosed = true
+	db.closeMu.Unlock()
+	if db.r != nil {
+		db.r.Close()
+	}
+	return db.x.Close()
+}
 
 // SQL returns the underlying pool, for tests and tools.
 func (db *DB) SQL() *sqlx.DB { return db.x }
@@ -182,11 +226,17 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
 		return fn(tx)
 	}
+	pool := db.x
 	var opts *sql.TxOptions
-	if readOnly && db.Engine == Postgres {
+	switch {
+	case readOnly && db.Engine == Postgres:
 		opts = &sql.TxOptions{ReadOnly: true}
+	case readOnly:
+		pool = db.r
+	case db.Engine == SQLite:
+		return db.submit(ctx, fn)
 	}
-	x, err := db.x.BeginTxx(ctx, opts)
+	x, err := pool.BeginTxx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -1,0 +1,462 @@
+// Command bench is Tsunagu's load generator: it builds and starts a real
+// server (SQLite by default, or PostgreSQL with -db), fills it through the
+// API, and measures the figures of DESIGN.md's performance budgets from a
+// client on the same machine. Run it with `make bench`.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"tsunagu/internal/notify/pushtest"
+)
+
+var (
+	dbURL    = flag.String("db", "", "PostgreSQL URL (a fresh schema is made in it); empty = SQLite file")
+	duration = flag.Duration("d", 5*time.Second, "duration of each throughput run")
+	bigLog   = flag.Int("biglog", 1_000_000, "change-log rows for the incremental-pull comparison")
+)
+
+func main() {
+	flag.Parse()
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type server struct {
+	base string
+	cmd  *exec.Cmd
+	db   *sql.DB
+	eng  string
+}
+
+func run() error {
+	tmp, err := os.MkdirTemp("", "tsunagu-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "tsunagu")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return fmt.Errorf("build: %w", err)
+	}
+	rcv := pushtest.NewReceiver()
+	defer rcv.Close()
+	srv, err := start(bin, tmp, rcv.Host())
+	if err != nil {
+		return err
+	}
+	defer srv.cmd.Process.Kill()
+
+	doctor := srv.signIn("demo.doctor")
+	nurseID := srv.userID("demo.nurse")
+	fmt.Fprintln(os.Stderr, "filling: 50 patients × 200 records …")
+	patients := make([]string, 50)
+	for i := range patients {
+		var p struct{ ID string }
+		doctor.mustJSON("POST", "/api/v1/patients", map[string]any{"name": fmt.Sprintf("負荷 試験%d", i), "name_kana": "フカ シケン", "birth_date": "1940-01-01",
+			"sex": "unknown", "address": "架空", "phone": ""}, &p)
+		doctor.mustJSON("POST", "/api/v1/patients/"+p.ID+"/consents", map[string]any{"obtained_on": "2026-11-01", "scope": "full"}, nil)
+		doctor.mustJSON("POST", "/api/v1/patients/"+p.ID+"/team", map[string]any{"user_id": nurseID, "role": "visiting_nurse"}, nil)
+		patients[i] = p.ID
+	}
+	seed := srv.signIn("demo.nurse")
+	dev, seq := uuid.NewString(), int64(0)
+	for i, pid := range patients {
+		ms := make([]map[string]any, 0, 200)
+		for j := 0; j < 200; j++ {
+			seq++
+			ms = append(ms, recordMutation(seq, pid))
+		}
+		seed.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": dev, "mutations": ms}, nil)
+		if i%10 == 9 {
+			fmt.Fprintf(os.Stderr, "  %d patients filled\n", i+1)
+		}
+	}
+
+	rows := [][]string{}
+	add := func(what, got, budget string) { rows = append(rows, []string{what, got, budget}) }
+
+	for _, c := range []int{1, 8, 64} {
+		n, lat := srv.load(c, "demo.nurse", func(cl *client, w *worker) error {
+			w.seq++
+			return cl.pushOne(w.device, recordMutation(w.seq, patients[w.n%len(patients)]))
+		})
+		budget := ""
+		if c == 8 {
+			budget = "≥ 1,800/s"
+		}
+		add(fmt.Sprintf("record writes via /sync/push, %d clients", c), fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), budget)
+	}
+	n, lat := srv.load(8, "demo.nurse", func(cl *client, w *worker) error {
+		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
+	})
+	add("timeline, newest 100 of a patient, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 670/s")
+	n, lat = srv.load(8, "demo.nurse", func(cl *client, w *worker) error { return cl.get("/api/v1/sync/pull?limit=500") })
+	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 440/s, p50 < 20 ms")
+
+	fresh := srv.signIn("demo.nurse")
+	t0 := time.Now()
+	changes := fresh.pullAll("")
+	add("caseload pull from empty (50 patients × 200 records)", fmt.Sprintf("%s for %d changes", time.Since(t0).Round(time.Millisecond), changes), "")
+
+	small := srv.incremental(seed, patients[0], &dev, &seq)
+	if err := srv.growLog(*bigLog); err != nil {
+		return err
+	}
+	big := srv.incremental(seed, patients[0], &dev, &seq)
+	add(fmt.Sprintf("incremental pull of 10 changes, log %s → %s rows", "~10k", humanInt(*bigLog)), fmt.Sprintf("%.2f ms → %.2f ms (ratio %.2f)", small, big, big/small), "ratio ≤ 1.3")
+
+	p50, p99 := srv.pushLatency(rcv, patients[1])
+	add("record written → notification decrypted at a local receiver", fmt.Sprintf("p50 %.0f ms, p99 %.0f ms", p50, p99), "p50 ≤ 200 ms, p99 ≤ 1 s")
+
+	fmt.Printf("\nTsunagu benchmark — %s, %d cores\n\n", srv.eng, runtimeCPUs())
+	fmt.Printf("| %-62s | %-34s | %-20s |\n|%s|%s|%s|\n", "what", "measured (median)", "budget", strings.Repeat("-", 64), strings.Repeat("-", 36), strings.Repeat("-", 22))
+	for _, r := range rows {
+		fmt.Printf("| %-62s | %-34s | %-20s |\n", r[0], r[1], r[2])
+	}
+	return nil
+}
+
+func recordMutation(seq int64, patientID string) map[string]any {
+	return map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "seq": seq, "type": "record.create", "args": map[string]any{
+		"patient_id": patientID, "id": uuid.Must(uuid.NewV7()).String(), "kind": "nursing_visit", "occurred_at": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339),
+		"text": "バイタル安定。食事摂取良好。", "vitals": map[string]any{"temperature_c": 36.6, "bp_systolic": 128, "bp_diastolic": 76, "pulse": 72, "spo2": 97}}}
+}
+
+func start(bin, dir, receiverHost string) (*server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	s := &server{base: "http://" + addr, eng: "SQLite (synchronous=FULL)"}
+	env := append(os.Environ(), "TSUNAGU_ADDR="+addr, "TSUNAGU_DATA_DIR="+dir, "TSUNAGU_DEMO=1", "TSUNAGU_REQUIRE_TOTP=0",
+		"TSUNAGU_PUSH_ALLOWED_HOSTS="+receiverHost, "TSUNAGU_SESSION_IDLE=1h", "TSUNAGU_LOG_FORMAT=json")
+	if *dbURL != "" {
+		admin, err := sql.Open("pgx", *dbURL)
+		if err != nil {
+			return nil, err
+		}
+		schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
+		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+			return nil, err
+		}
+		sep := "?"
+		if strings.Contains(*dbURL, "?") {
+			sep = "&"
+		}
+		url := *dbURL + sep + "search_path=" + schema
+		env = append(env, "TSUNAGU_DATABASE_URL="+url)
+		s.db, err = sql.Open("pgx", url)
+		if err != nil {
+			return nil, err
+		}
+		s.eng = "PostgreSQL"
+	}
+	s.cmd = exec.Command(bin, "serve")
+	s.cmd.Env = env
+	s.cmd.Stdout = io.Discard
+	logf, _ := os.Create(filepath.Join(dir, "server.log"))
+	s.cmd.Stderr = logf
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	for i := 0; i < 200; i++ {
+		if res, err := http.Get(s.base + "/healthz"); err == nil && res.StatusCode == 200 {
+			res.Body.Close()
+			if s.db == nil {
+				s.db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, "tsunagu.db")+"?_pragma=busy_timeout(30000)")
+				if err != nil {
+					return nil, err
+				}
+			}
+			return s, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("server did not start; see %s", filepath.Join(dir, "server.log"))
+}
+
+type client struct {
+	base string
+	c    *http.Client
+}
+
+func (s *server) signIn(login string) *client {
+	jar, _ := cookiejar.New(nil)
+	c := &client{base: s.base, c: &http.Client{Jar: jar, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+	c.mustJSON("POST", "/api/v1/session", map[string]any{"login_id": login, "password": "tsunagu-demo-2026"}, nil)
+	return c
+}
+
+func (s *server) userID(login string) string {
+	c := s.signIn("demo.admin")
+	var us struct {
+		Users []struct {
+			ID      string `json:"id"`
+			LoginID string `json:"login_id"`
+		} `json:"users"`
+	}
+	c.mustJSON("GET", "/api/v1/users", nil, &us)
+	for _, u := range us.Users {
+		if u.LoginID == login {
+			return u.ID
+		}
+	}
+	panic("no user " + login)
+}
+
+func (c *client) do(method, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := c.c.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
+}
+
+func (c *client) mustJSON(method, path string, body, out any) {
+	st, b, err := c.do(method, path, body)
+	if err != nil || st >= 300 {
+		panic(fmt.Sprintf("%s %s: %d %v %s", method, path, st, err, b))
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			panic(err)
+		}
+	}
+}
+
+func (c *client) get(path string) error {
+	st, b, err := c.do("GET", path, nil)
+	if err == nil && st != 200 {
+		err = fmt.Errorf("GET %s: %d %s", path, st, b)
+	}
+	return err
+}
+
+func (c *client) pushOne(device string, m map[string]any) error {
+	st, b, err := c.do("POST", "/api/v1/sync/push", map[string]any{"device_id": device, "mutations": []any{m}})
+	if err == nil && (st != 200 || !bytes.Contains(b, []byte(`"applied"`))) {
+		err = fmt.Errorf("push: %d %s", st, b)
+	}
+	return err
+}
+
+func (c *client) pullAll(cursor string) int {
+	n := 0
+	for {
+		var a struct {
+			Changes []json.RawMessage `json:"changes"`
+			Cursor  string            `json:"cursor"`
+			HasMore bool              `json:"has_more"`
+		}
+		c.mustJSON("GET", "/api/v1/sync/pull?limit=500&cursor="+cursor, nil, &a)
+		n += len(a.Changes)
+		cursor = a.Cursor
+		if !a.HasMore {
+			return n
+		}
+	}
+}
+
+func (c *client) cursor() string {
+	cur := ""
+	for {
+		var a struct {
+			Cursor  string `json:"cursor"`
+			HasMore bool   `json:"has_more"`
+		}
+		c.mustJSON("GET", "/api/v1/sync/pull?limit=1000&cursor="+cur, nil, &a)
+		cur = a.Cursor
+		if !a.HasMore {
+			return cur
+		}
+	}
+}
+
+type worker struct {
+	n      int
+	device string
+	seq    int64
+}
+
+// load runs op from c clients for the configured duration and returns the
+// rate per second and the median latency in milliseconds.
+func (s *server) load(c int, login string, op func(*client, *worker) error) (float64, float64) {
+	clients := make([]*client, c)
+	for i := range clients {
+		clients[i] = s.signIn(login)
+	}
+	var done atomic.Int64
+	var mu sync.Mutex
+	var lats []float64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(*duration)
+	start := time.Now()
+	for i := 0; i < c; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			w := &worker{n: i, device: uuid.NewString()}
+			local := []float64{}
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if err := op(clients[i], w); err != nil {
+					fmt.Fprintln(os.Stderr, "bench:", err)
+					return
+				}
+				local = append(local, float64(time.Since(t).Microseconds())/1000)
+				w.n += c
+				done.Add(1)
+			}
+			mu.Lock()
+			lats = append(lats, local...)
+			mu.Unlock()
+		}(i)
+	}
+	wg.Wait()
+	return float64(done.Load()) / time.Since(start).Seconds(), percentile(lats, 0.5)
+}
+
+// incremental measures the median time of a pull that returns 10 new changes.
+func (s *server) incremental(writer *client, patientID string, dev *string, seq *int64) float64 {
+	reader := s.signIn("demo.nurse")
+	cur := reader.cursor()
+	ms := []any{}
+	for i := 0; i < 10; i++ {
+		*seq++
+		ms = append(ms, recordMutation(*seq, patientID))
+	}
+	writer.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": *dev, "mutations": ms}, nil)
+	lats := []float64{}
+	for i := 0; i < 60; i++ {
+		t := time.Now()
+		var a struct{ Changes []json.RawMessage }
+		reader.mustJSON("GET", "/api/v1/sync/pull?limit=500&cursor="+cur, nil, &a)
+		lats = append(lats, float64(time.Since(t).Microseconds())/1000)
+		if len(a.Changes) != 10 {
+			panic(fmt.Sprintf("incremental pull returned %d changes", len(a.Changes)))
+		}
+	}
+	return percentile(lats, 0.5)
+}
+
+// growLog adds change-log rows of a patient nobody in the bench reaches,
+// until the log holds n rows, the way years of regional use would.
+func (s *server) growLog(n int) error {
+	var have int
+	if err := s.db.QueryRow(`SELECT COUNT(*) FROM change_log`).Scan(&have); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "growing the change log from %d to %d rows …\n", have, n)
+	other := uuid.NewString()
+	for have < n {
+		batch := min(10000, n-have)
+		tx, err := s.db.Begin()
+		if err != nil {
+			return err
+		}
+		var seq int64
+		if _, err := tx.Exec(`UPDATE change_counter SET seq = seq + ` + fmt.Sprint(batch) + ` WHERE id = 1`); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(`SELECT seq FROM change_counter WHERE id = 1`).Scan(&seq); err != nil {
+			return err
+		}
+		var b strings.Builder
+		b.WriteString(`INSERT INTO change_log (seq, patient_id, entity, entity_id, op, chart, subject_id, at) VALUES `)
+		now := time.Now().UTC().Format("2006-01-02 15:04:05")
+		for i := 0; i < batch; i++ {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "(%d,'%s','record','%s','upsert',TRUE,'','%s')", seq-int64(batch)+int64(i)+1, other, uuid.NewString(), now)
+		}
+		if _, err := tx.Exec(b.String()); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		have += batch
+	}
+	return nil
+}
+
+// pushLatency writes records as the nurse and times each until the
+// doctor's receiver has decrypted its notification.
+func (s *server) pushLatency(rcv *pushtest.Receiver, patientID string) (float64, float64) {
+	doctor := s.signIn("demo.doctor")
+	sub := rcv.NewSubscription()
+	doctor.mustJSON("POST", "/api/v1/push/subscriptions", map[string]any{"endpoint": sub.Endpoint, "keys": map[string]any{"p256dh": sub.P256dh, "auth": sub.Auth}}, nil)
+	nurse := s.signIn("demo.nurse")
+	lats := []float64{}
+	for i := 0; i < 100; i++ {
+		before := len(rcv.Deliveries())
+		t := time.Now()
+		nurse.mustJSON("POST", "/api/v1/patients/"+patientID+"/records", map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "kind": "note",
+			"occurred_at": time.Now().UTC().Add(-time.Minute).Format(time.RFC3339), "text": "連絡メモ"}, nil)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if _, err := rcv.Wait(ctx, before+1); err != nil {
+			panic(err)
+		}
+		cancel()
+		lats = append(lats, float64(time.Since(t).Microseconds())/1000)
+	}
+	return percentile(lats, 0.5), percentile(lats, 0.99)
+}
+
+func percentile(xs []float64, p float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	sort.Float64s(xs)
+	return xs[min(len(xs)-1, int(float64(len(xs))*p))]
+}
+
+func humanInt(n int) string {
+	if n >= 1_000_000 {
+		return fmt.Sprintf("%dM", n/1_000_000)
+	}
+	return fmt.Sprintf("%dk", n/1000)
+}
+
+func runtimeCPUs() int { return numCPU() }
