@@ -44,20 +44,19 @@ func (s *Server) entityKinds() {
 		snapshot: func(ctx context.Context, tx *store.Tx, _ *Principal, sc patientScope, patientID string) ([]string, error) {
 			return tx.RecentRecordIDs(ctx, patientID, sc.Level == care.Chart, snapshotRecords)
 		},
+		// The current version and read state; the history of versions and
+		// the readers' names are read online (GET /records/{id}).
 		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, ids []string) (map[string]any, error) {
-			out := map[string]any{}
-			for _, id := range ids {
-				d, err := s.recordDetail(ctx, tx, p, id)
-				if errors.Is(err, store.ErrNotFound) {
+			items, err := tx.RecordsByIDs(ctx, p.User.ID, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[string]any, len(items))
+			for _, it := range items {
+				if it.Chart && sc.Level != care.Chart {
 					continue
 				}
-				if err != nil {
-					return nil, err
-				}
-				if care.RecordLevel(d.Kind) == care.Chart && sc.Level != care.Chart {
-					continue
-				}
-				out[id] = d
+				out[it.ID] = recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe)
 			}
 			return out, nil
 		},

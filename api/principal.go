@@ -194,3 +194,29 @@ func (s *Server) withPatient(ctx context.Context, p *Principal, action, patientI
 }
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+
+// readPatient is withPatient for reads: the access decision and fn run on
+// the reader pool (a large read never holds up writers), and the audit
+// event of the view is appended once fn succeeded. Data leaves only if its
+// view was recorded.
+func (s *Server) readPatient(ctx context.Context, p *Principal, action, patientID, resourceType, resourceID string, need care.Level,
+	fn func(tx *store.Tx, sc patientScope) error) error {
+	var refused error
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		sc, err := s.access(ctx, tx, p, patientID, need, false)
+		if err != nil {
+			refused = err
+			return err
+		}
+		return fn(tx, sc)
+	})
+	if refused != nil {
+		return s.denied(ctx, p, action, patientID, resourceType, resourceID, refused)
+	}
+	if err != nil {
+		return err
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error {
+		return audit.Append(ctx, tx, s.event(ctx, p, action, patientID, resourceType, resourceID))
+	})
+}

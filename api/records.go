@@ -444,7 +444,7 @@ func (s *Server) listRecords(ctx context.Context, in *ListRecordsInput) (*Timeli
 	}
 	out := &TimelineOutput{}
 	out.Body.Records = []RecordOut{}
-	err = s.withPatient(ctx, pr, "record.list", in.ID, "record", "", care.Shared, false, func(tx *store.Tx, sc patientScope) error {
+	err = s.readPatient(ctx, pr, "record.list", in.ID, "record", "", care.Shared, func(tx *store.Tx, sc patientScope) error {
 		q.SharedOnly = sc.Level != care.Chart
 		items, err := tx.Timeline(ctx, q)
 		if err != nil {
@@ -458,7 +458,7 @@ func (s *Server) listRecords(ctx context.Context, in *ListRecordsInput) (*Timeli
 		for _, it := range items {
 			out.Body.Records = append(out.Body.Records, recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe))
 		}
-		return audit.Append(ctx, tx, s.event(ctx, pr, "record.list", in.ID, "record", ""))
+		return nil
 	})
 	return out, err
 }

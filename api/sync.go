@@ -118,7 +118,7 @@ func (s *Server) decodeCursor(userID, raw string, last int64) (cursor, error) {
 }
 
 type PullInput struct {
-	Cursor    string `query:"cursor" maxLength:"200" doc:"opaque cursor of the previous answer; empty for a first pull"`
+	Cursor    string `query:"cursor" maxLength:"200" doc:"opaque cursor of the previous answer; empty for a first pull, which answers a snapshot reset per patient and the cursor to follow from"`
 	Limit     int    `query:"limit" minimum:"1" maximum:"1000" default:"500"`
 	PatientID string `query:"patient_id" format:"uuid" doc:"snapshot: every current entity of one patient (after a reset with action snapshot); the cursor is returned unchanged"`
 }
@@ -167,7 +167,7 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 	if in.PatientID != "" {
 		return out, s.snapshot(ctx, p, in, out)
 	}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		last, err := tx.LastChangeSeq(ctx)
 		if err != nil {
 			return err
@@ -179,6 +179,20 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 		scopes, err := s.reachable(ctx, tx, p)
 		if err != nil {
 			return err
+		}
+		if in.Cursor == "" {
+			// A new device starts from the present, not from the log's
+			// beginning: one snapshot per patient it reaches, then changes.
+			ids := make([]string, 0, len(scopes))
+			for pid := range scopes {
+				ids = append(ids, pid)
+			}
+			sort.Strings(ids)
+			for _, pid := range ids {
+				out.Body.Resets = append(out.Body.Resets, Reset{PatientID: pid, Action: "snapshot"})
+			}
+			out.Body.Cursor = s.encodeCursor(p.User.ID, cursor{Seq: last})
+			return nil
 		}
 		if cur.Seq > 0 {
 			touched, err := tx.AccessChangesSince(ctx, p.User.ID, cur.Seq)
@@ -218,9 +232,14 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 			return err
 		}
 		out.Body.Cursor = s.encodeCursor(p.User.ID, cursor{Seq: next})
-		return s.auditPatients(ctx, tx, p, "sync.pull", out.Body.Changes)
+		return nil
 	})
 	if err != nil {
+		return nil, err
+	}
+	// The pull read on the reader pool; its views are recorded before the
+	// data leaves.
+	if err := s.db.Write(ctx, func(tx *store.Tx) error { return s.auditPatients(ctx, tx, p, "sync.pull", out.Body.Changes) }); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -295,7 +314,7 @@ func (s *Server) materialise(ctx context.Context, tx *store.Tx, p *Principal, sc
 // snapshot answers a pull with patient_id: every current entity of that
 // patient, for a device that just gained it (or lost its copy).
 func (s *Server) snapshot(ctx context.Context, p *Principal, in *PullInput, out *PullOutput) error {
-	return s.withPatient(ctx, p, "sync.snapshot", in.PatientID, "patient", in.PatientID, care.Registration, false, func(tx *store.Tx, sc patientScope) error {
+	return s.readPatient(ctx, p, "sync.snapshot", in.PatientID, "patient", in.PatientID, care.Registration, func(tx *store.Tx, sc patientScope) error {
 		last, err := tx.LastChangeSeq(ctx)
 		if err != nil {
 			return err
@@ -322,7 +341,7 @@ func (s *Server) snapshot(ctx context.Context, p *Principal, in *PullInput, out 
 			cur.Seq = last
 		}
 		out.Body.Cursor = s.encodeCursor(p.User.ID, cur)
-		return audit.Append(ctx, tx, s.event(ctx, p, "sync.snapshot", in.PatientID, "patient", in.PatientID))
+		return nil
 	})
 }
 

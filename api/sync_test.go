@@ -64,6 +64,26 @@ func (c *client) pull(cursor string, limit int) pullAnswer {
 	return a
 }
 
+// syncFromEmpty is a new device's first sync: the first pull names the
+// patients to snapshot, each snapshot is pulled, and the cursor follows.
+func (c *client) syncFromEmpty() (pullAnswer, string) {
+	c.h.t.Helper()
+	first := c.pull("", 500)
+	all := pullAnswer{}
+	for _, r := range first.Resets {
+		if r.Action != "snapshot" {
+			c.h.t.Fatalf("first pull reset %+v", r)
+		}
+		var snap pullAnswer
+		c.must(200, "GET", "/api/v1/sync/pull?patient_id="+r.PatientID+"&cursor="+first.Cursor, nil).json(c.h.t, &snap)
+		all.Changes = append(all.Changes, snap.Changes...)
+	}
+	if len(first.Changes) != 0 || first.HasMore {
+		c.h.t.Fatalf("first pull carries changes: %+v", first)
+	}
+	return all, first.Cursor
+}
+
 // pullAll pulls until has_more is false and returns every change and the
 // final cursor.
 func (c *client) pullAll(cursor string, limit int) (pullAnswer, string) {
@@ -204,7 +224,7 @@ func TestPullChangesResetsAndCursor(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		h := newHarness(t, engine)
 		r := h.mustRegion()
-		first, cur := r.nurseC.pullAll("", 500)
+		first, cur := r.nurseC.syncFromEmpty()
 		seen := map[string]bool{}
 		for _, c := range first.Changes {
 			seen[c.Entity+":"+c.ID] = true
@@ -213,7 +233,7 @@ func TestPullChangesResetsAndCursor(t *testing.T) {
 			t.Fatalf("first pull misses entities: %v", seen)
 		}
 		// The helper (non-clinical) never pulls the chart record.
-		hp, hcur := r.helperC.pullAll("", 500)
+		hp, hcur := r.helperC.syncFromEmpty()
 		for _, c := range hp.Changes {
 			if c.Entity == "record" {
 				t.Fatalf("non-clinical pull carries a chart record: %+v", c)
@@ -230,9 +250,11 @@ func TestPullChangesResetsAndCursor(t *testing.T) {
 			t.Fatalf("incremental pull: %+v", inc.Changes)
 		}
 		// Paging: limit 1 walks the same changes without gaps.
-		paged, _ := r.nurseC.pullAll("", 1)
-		if len(paged.Changes) < len(first.Changes) {
-			t.Fatalf("paged pull has %d changes, full pull %d", len(paged.Changes), len(first.Changes))
+		more := r.doctorC.push(newID(), []mutation{recordMutation(1, r.patientID), recordMutation(2, r.patientID), recordMutation(3, r.patientID)})
+		paged, _ := r.nurseC.pullAll(cur2, 1)
+		whole, _ := r.nurseC.pullAll(cur2, 500)
+		if len(paged.Changes) != 3 || len(whole.Changes) != 3 || len(more.Results) != 3 {
+			t.Fatalf("paged pull has %d changes, whole pull %d", len(paged.Changes), len(whole.Changes))
 		}
 		// Cursors are bound to the user and cannot be forged.
 		if res := r.helperC.do("GET", "/api/v1/sync/pull?cursor="+cur2, nil); res.status != 410 || res.code() != care.CodeCursorExpired {
@@ -282,6 +304,8 @@ func TestPullNeverSkipsUnderConcurrentWriters(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		h := newHarness(t, engine)
 		r := h.mustRegion()
+		reader := h.signIn(r.doctor)
+		_, cursor := reader.syncFromEmpty()
 		writers := []*client{r.doctorC, r.nurseC, h.signIn(r.doctor), h.signIn(r.nurse)}
 		const perWriter = 60
 		created := make(chan string, len(writers)*perWriter)
@@ -301,9 +325,7 @@ func TestPullNeverSkipsUnderConcurrentWriters(t *testing.T) {
 				}
 			}(w)
 		}
-		reader := h.signIn(r.doctor)
 		seen := map[string]bool{}
-		cursor := ""
 		done := make(chan struct{})
 		go func() { wg.Wait(); close(done) }()
 		for finished := false; !finished; {
@@ -392,7 +414,7 @@ func TestPullNeverLeaksDeniedPatients(t *testing.T) {
 		}
 		pol := care.Policy{ClinicalProfessions: care.DefaultClinicalProfessions}
 		for _, q := range people {
-			got, _ := q.c.pullAll("", 50)
+			got, _ := q.c.syncFromEmpty()
 			v := care.Viewer{UserID: q.u.ID, FacilityID: q.u.FacilityID.String, Profession: q.u.Profession}
 			for _, c := range got.Changes {
 				var pt pat

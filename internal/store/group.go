@@ -75,7 +75,7 @@ func (db *DB) runGroup(batch []*writeJob) {
 		answer(errs)
 		return
 	}
-	tx := &Tx{x: x, engine: db.Engine}
+	tx := &Tx{x: x, db: db, pool: db.x, engine: db.Engine}
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			errs[i] = err

@@ -111,7 +111,7 @@ func (tx *Tx) ClaimPushes(ctx context.Context, now, claimUntil time.Time, limit 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := tx.exec(ctx, q2, args...); err != nil {
+	if _, err := tx.x.ExecContext(ctx, tx.x.Rebind(q2), args...); err != nil {
 		return nil, err
 	}
 	out := []OutboxItem{}

@@ -364,3 +364,34 @@ func (tx *Tx) UnreadCounts(ctx context.Context, userID string, chartPatients, sh
 	}
 	return out, nil
 }
+
+// RecordsByIDs returns the given records with their current versions and
+// read state for viewerID, in one query (the pull sends many at once).
+func (tx *Tx) RecordsByIDs(ctx context.Context, viewerID string, ids []string) ([]TimelineItem, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	query := `SELECT ` + recordColumns + `, ` + versionColumns + `,
+		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
+		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me
+		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
+		WHERE r.id IN (?)`
+	var rows []struct {
+		Record
+		versionRow
+		ReadCount int `db:"read_count"`
+		ReadByMe  int `db:"read_by_me"`
+	}
+	if err := tx.in(ctx, &rows, query, viewerID, ids); err != nil {
+		return nil, fmt.Errorf("records by ids: %w", err)
+	}
+	out := make([]TimelineItem, 0, len(rows))
+	for _, r := range rows {
+		v, err := r.versionRow.version()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, TimelineItem{Record: r.Record, Current: v, ReadCount: r.ReadCount, ReadByMe: r.ReadByMe > 0})
+	}
+	return out, nil
+}
