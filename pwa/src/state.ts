@@ -165,12 +165,18 @@ function startEngine() {
     navigator,
     eventSource: typeof EventSource === 'undefined' ? undefined : (u) => new EventSource(u),
   });
+  let lastSync: number | null = null;
   engine.status.subscribe((s) => {
     status.value = s;
+    // Every finished sync (launch, SSE hint, reconnect, notification tap) refreshes the badges.
+    if (s.lastSyncAt !== lastSync) {
+      lastSync = s.lastSyncAt;
+      void refreshUnread();
+    }
     if (s.error === 'account_revoked' || s.error === 'account_dormant') void wipe();
     else if (!vault.unlocked) lock(); // the device secret expired while the app was open
   });
-  void engine.start().then(refreshUnread);
+  void engine.start();
 }
 
 export function lock(): void {
@@ -190,7 +196,7 @@ export function toSignIn(): void {
 }
 
 export function syncNow(): void {
-  void engine?.sync('manual').then(refreshUnread);
+  void engine?.sync('manual');
 }
 
 async function refreshUnread(): Promise<void> {
