@@ -27,3 +27,15 @@ if ! command -v versitygw >/dev/null 2>&1 && [ ! -x "$gobin/versitygw" ]; then
   go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 fi
 echo "ci-setup: versitygw ready"
+
+# Chromium and Japanese fonts for the end-to-end tests (scripts/e2e.sh).
+if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "ci-setup: installing chromium and fonts-noto-cjk"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  else
+    echo "ci-setup: chromium or fonts-noto-cjk missing and not root; the end-to-end tests will skip" >&2
+  fi
+fi
+if [ -x /usr/bin/chromium ]; then echo "ci-setup: chromium ready"; elif [ "${CI:-}" = "true" ]; then exit 1; fi

@@ -23,4 +23,9 @@ fi
 echo "== go test (SQLite and PostgreSQL)"
 go test -count=1 -timeout 30m ./...
 
+if [ -f pwa/package.json ]; then
+  echo "== end-to-end: the web app in Chromium against the real server"
+  bash scripts/e2e.sh
+fi
+
 echo "make test finished in $(( $(date +%s) - start ))s"

@@ -1,7 +1,7 @@
 // The one fetch wrapper of the app. Every call to the server goes through here so
 // that cookies, problem+json errors and "no network" are handled the same way.
 
-import type { Problem } from './api-types';
+import type { Problem } from './schemas';
 
 export const API_BASE = '/api/v1';
 

@@ -2,7 +2,7 @@
 // on every launch, because iOS may replace a subscription without telling the app.
 
 import type { Api } from './api';
-import type { PushKey, PushSubscriptionIn } from './api-types';
+import type { PushKey, PushSubscriptionIn } from './schemas';
 import { fromBase64 } from './sync/crypto';
 
 export function pushSupported(): boolean {

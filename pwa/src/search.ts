@@ -1,4 +1,4 @@
-import type { Patient } from './api-types';
+import type { Patient } from './schemas';
 import { toHiragana } from './i18n';
 
 /** Does the patient match a kana query? Script (hiragana/katakana), width and spaces are ignored. */

@@ -3,7 +3,8 @@
 
 import { signal } from '@preact/signals';
 import { ApiError, NetworkError, createApi } from './api';
-import type { CareRecord, DeviceSecret, Me, MutationType, Patient, TeamMember, Unread, Visit } from './api-types';
+import type { DeviceSecret, MeBody, MutationType, Patient, RecordDetail, Team, TeamMember, TOTPStart, Unread, User, VisitDetail } from './schemas';
+import { occurrences } from './recurrence';
 import { getLang, setLang, type Lang, type MessageKey } from './i18n';
 import { LockedError, Vault, wipeDevice } from './sync/crypto';
 import { getMeta, openDatabase, setMeta, type DB } from './sync/db';
@@ -15,12 +16,14 @@ import { uuidv7 } from './sync/uuid';
 import { ensurePushSubscription, dropPushSubscription } from './push';
 
 export type Phase = 'boot' | 'signin' | 'pin' | 'ready';
-export type SignInStep = 'password' | 'totp' | 'change';
+export type SignInStep = 'password' | 'totp' | 'change' | 'enrol';
 
 export const api = createApi();
 export const phase = signal<Phase>('boot');
 export const signInStep = signal<SignInStep>('password');
-export const me = signal<Me | null>(null);
+export const me = signal<User | null>(null);
+/** TOTP enrolment in progress: the secret to type into an authenticator app. */
+export const enrolment = signal<TOTPStart | null>(null);
 export const lang = signal<Lang>(getLang());
 export const notice = signal<MessageKey | null>(null);
 export const status = signal<SyncStatus | null>(null);
@@ -62,33 +65,60 @@ export function switchLang(l: Lang): void {
   lang.value = l;
 }
 
-/** Step 1 (and 2 with a TOTP code): sign in, then fetch the user and the device secret. */
+/** Step 1 (and 2 with a TOTP code): sign in; the answer's stage says what comes next. */
 export async function signIn(login_id: string, password: string, totp_code?: string): Promise<void> {
+  let body: MeBody;
   try {
-    await api.request('POST', '/session', { body: totp_code ? { login_id, password, totp_code } : { login_id, password } });
+    body = await api.request<MeBody>('POST', '/session', { body: totp_code ? { login_id, password, totp_code } : { login_id, password } });
   } catch (e) {
     if (e instanceof ApiError && e.code === 'totp_required') {
       signInStep.value = 'totp';
       return;
     }
-    if (e instanceof ApiError && e.code === 'password_expired') {
+    if (e instanceof ApiError && (e.code === 'password_expired' || e.code === 'password_change_required')) {
+      // The cookie now holds a restricted session that may only change the password.
       signInStep.value = 'change';
       return;
     }
     throw e;
   }
-  await afterSession();
+  await continueSession(body);
 }
 
-/** Expired password: the server's restricted session allows only this change. */
+/** Runs the one step the session still needs (password change, TOTP enrolment), or finishes. */
+async function continueSession(body: MeBody): Promise<void> {
+  if (body.stage === 'password_change') {
+    signInStep.value = 'change';
+    return;
+  }
+  if (body.stage === 'totp_enrolment') {
+    enrolment.value = await api.request<TOTPStart>('POST', '/me/totp');
+    signInStep.value = 'enrol';
+    return;
+  }
+  enrolment.value = null;
+  await afterSession(body.user);
+}
+
+/** Expired or initial password: the server's restricted session allows only this change. */
 export async function changePassword(login_id: string, current_password: string, new_password: string, totp_code?: string): Promise<void> {
   await api.request('PUT', '/me/password', { body: { current_password, new_password } });
-  signInStep.value = 'password';
-  await signIn(login_id, new_password, totp_code);
+  try {
+    await continueSession(await api.request<MeBody>('GET', '/me'));
+  } catch (e) {
+    if (!(e instanceof ApiError && e.status === 401)) throw e;
+    signInStep.value = 'password';
+    await signIn(login_id, new_password, totp_code);
+  }
 }
 
-async function afterSession(): Promise<void> {
-  const user = await api.request<Me>('GET', '/me');
+/** Finishes TOTP enrolment with the first code the authenticator shows. */
+export async function confirmTotp(code: string): Promise<void> {
+  await api.request('POST', '/me/totp/confirm', { body: { code } });
+  await continueSession(await api.request<MeBody>('GET', '/me'));
+}
+
+async function afterSession(user: User): Promise<void> {
   const previous = await getMeta<string>(db, 'user_id');
   if (previous && previous !== user.id) {
     // Another person's data must never be readable by this user.
@@ -119,7 +149,7 @@ export async function unlock(pin: string): Promise<void> {
   }
   pending = undefined;
   if (me.value) await entities.put('me', { ...me.value });
-  else me.value = (await entities.get<Me>('me', (await getMeta<string>(db, 'user_id')) ?? '')) ?? null;
+  else me.value = (await entities.get<User>('me', (await getMeta<string>(db, 'user_id')) ?? '')) ?? null;
   startEngine();
   phase.value = 'ready';
   if (!location.hash || location.hash === '#/') location.hash = '#/today';
@@ -135,12 +165,18 @@ function startEngine() {
     navigator,
     eventSource: typeof EventSource === 'undefined' ? undefined : (u) => new EventSource(u),
   });
+  let lastSync: number | null = null;
   engine.status.subscribe((s) => {
     status.value = s;
+    // Every finished sync (launch, SSE hint, reconnect, notification tap) refreshes the badges.
+    if (s.lastSyncAt !== lastSync) {
+      lastSync = s.lastSyncAt;
+      void refreshUnread();
+    }
     if (s.error === 'account_revoked' || s.error === 'account_dormant') void wipe();
     else if (!vault.unlocked) lock(); // the device secret expired while the app was open
   });
-  void engine.start().then(refreshUnread);
+  void engine.start();
 }
 
 export function lock(): void {
@@ -160,13 +196,13 @@ export function toSignIn(): void {
 }
 
 export function syncNow(): void {
-  void engine?.sync('manual').then(refreshUnread);
+  void engine?.sync('manual');
 }
 
 async function refreshUnread(): Promise<void> {
   try {
     const u = await api.request<Unread>('GET', '/me/unread');
-    unread.value = Object.fromEntries(u.patients.map((p) => [p.patient_id, p.count]));
+    unread.value = Object.fromEntries((u.patients ?? []).map((p) => [p.patient_id, p.unread]));
   } catch {
     /* offline: keep the last badges */
   }
@@ -192,11 +228,17 @@ export async function wipe(): Promise<void> {
 
 // --- reads for the screens (they re-run when status.revision changes) ---
 
+export type LocalRecord = RecordDetail & { pending?: boolean };
+
 export const listPatients = () => entities.list<Patient>('patient');
 export const getPatient = (id: string) => entities.get<Patient>('patient', id);
-export const listRecords = (patientId: string) => entities.list<CareRecord & { pending?: boolean }>('record', patientId);
-export const listVisits = (patientId?: string) => entities.list<Visit>('visit', patientId);
-export const listTeam = (patientId: string) => entities.list<TeamMember>('team_member', patientId);
+export const listRecords = (patientId: string) => entities.list<LocalRecord>('record', patientId);
+/** Visits starting on Tokyo days from..to (YYYY-MM-DD), series expanded on the device. */
+export async function listVisits(from: string, to: string, patientId?: string): Promise<VisitDetail[]> {
+  const vs = await entities.list<VisitDetail>('visit', patientId);
+  return vs.flatMap((v) => occurrences(v, from, to)).sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+}
+export const listTeam = async (patientId: string): Promise<TeamMember[]> => (await entities.get<Team>('team', patientId))?.members ?? [];
 export const failedConflicts = (): Promise<Conflict[]> => outbox.conflicts();
 export async function deviceCounts() {
   const [patients, records, waiting, blobs] = await Promise.all([
@@ -210,7 +252,7 @@ export async function deviceCounts() {
 
 // --- writes: queued locally, shown at once, sent by the engine ---
 
-async function mutate(type: MutationType, args: Record<string, unknown>, baseVersion?: number, local?: [string, EntityData]) {
+async function mutate(type: MutationType, args: Record<string, unknown>, baseVersion?: number, local?: [string, Record<string, unknown>]) {
   await outbox.enqueue(type, args, baseVersion);
   if (local) await entities.put(local[0], local[1]);
   await engine?.changed();
@@ -218,30 +260,41 @@ async function mutate(type: MutationType, args: Record<string, unknown>, baseVer
 
 export interface NewRecord {
   patient_id: string;
-  kind: CareRecord['kind'];
+  kind: RecordDetail['kind'];
   occurred_at: string;
   text: string;
-  vitals: CareRecord['vitals'];
+  vitals: RecordDetail['vitals'];
   visit_id?: string;
   next_visit_on?: string;
   plan_changed: boolean;
   photos: Uint8Array[];
 }
 
+/** Queues record.create (args = the REST body + patient_id; args.id = the record's UUIDv7). */
 export async function createRecord(r: NewRecord): Promise<void> {
   const attachment_ids: string[] = [];
-  for (const p of r.photos) attachment_ids.push(await outbox.addBlob(p, 'image/jpeg'));
+  for (const p of r.photos) attachment_ids.push(await outbox.addBlob(p, 'image/jpeg', r.patient_id));
   const { photos: _photos, ...rest } = r;
   const args = { ...rest, id: uuidv7(), attachment_ids };
-  await mutate('record.create', args, undefined, ['record', { ...args, author_id: me.value?.id, author_name: me.value?.name, pending: true }]);
+  const local: Partial<LocalRecord> = { ...args, author_id: me.value?.id, read_by_me: true, status: 'final', pending: true };
+  await mutate('record.create', args, undefined, ['record', local]);
 }
 
-export async function markRead(rec: CareRecord): Promise<void> {
-  await mutate('record.read', { record_id: rec.id, patient_id: rec.patient_id }, undefined, ['record', { ...rec, read_at: new Date().toISOString() }]);
+export async function markRead(rec: LocalRecord): Promise<void> {
+  await mutate('record.read', { record_id: rec.id }, undefined, ['record', { ...rec, read_by_me: true }]);
 }
 
-export async function setVisitStatus(v: Visit, s: Visit['status']): Promise<void> {
-  await mutate('visit.update', { visit_id: v.id, patient_id: v.patient_id, status: s }, v.version, ['visit', { ...v, status: s }]);
+/** Sets the status of a visit, or of one occurrence of a series (by occurrence_start). */
+export async function setVisitStatus(v: VisitDetail, s: VisitDetail['status']): Promise<void> {
+  const stored = (await entities.get<VisitDetail>('visit', v.id)) ?? v;
+  const args: Record<string, unknown> = { visit_id: v.id, status: s };
+  let local: VisitDetail;
+  if (v.occurrence_start && stored.recurrence) {
+    args.occurrence_start = v.occurrence_start;
+    const others = (stored.exceptions ?? []).filter((e) => Date.parse(e.occurrence_start) !== Date.parse(v.occurrence_start!));
+    local = { ...stored, exceptions: [...others, { occurrence_start: v.occurrence_start, status: s, updated_at: new Date().toISOString(), updated_by: me.value?.id ?? '' }] };
+  } else local = { ...stored, status: s };
+  await mutate('visit.update', args, v.version, ['visit', local]);
 }
 
 export async function dismissProblem(id: string): Promise<void> {

@@ -1,9 +1,10 @@
 // Vital signs: input limits (what can be typed at all) and the usual adult range used
 // for hints and "out of range" flags. The flags help, they do not diagnose.
 
-import type { Profession, RecordKind, Vitals } from './api-types';
+import type { Profession, RecordKind, Vitals } from './schemas';
 
-export type VitalKey = keyof Vitals;
+/** The numeric vitals (consciousness is a text field the app does not take yet). */
+export type VitalKey = Exclude<keyof Vitals, 'consciousness'>;
 
 export interface VitalSpec { key: VitalKey; min: number; max: number; step: number; normal: [number, number] }
 
@@ -30,14 +31,14 @@ export function abnormal(v: Vitals | undefined): VitalKey[] {
 const CLINICAL: Profession[] = ['doctor', 'dentist', 'pharmacist', 'nurse', 'msw'];
 
 /** The record kinds a profession may write, the template's default first. */
-export function kindsFor(p: Profession | undefined): RecordKind[] {
+export function kindsFor(p: Profession | string | undefined): RecordKind[] {
   switch (p) {
     case 'nurse': return ['nursing_visit', 'note', 'document'];
     case 'doctor':
     case 'dentist': return ['doctor_note', 'note', 'document'];
     case 'pharmacist': return ['medication', 'note', 'document'];
     case 'msw': return ['care_note', 'note', 'document'];
-    default: return p && CLINICAL.includes(p) ? ['note', 'document'] : ['care_note', 'note', 'document'];
+    default: return p && CLINICAL.includes(p as Profession) ? ['note', 'document'] : ['care_note', 'note', 'document'];
   }
 }
 

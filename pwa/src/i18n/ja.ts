@@ -180,6 +180,17 @@ export const ja = {
   'error.rate_limited': '試行回数が多すぎます。しばらく待ってからお試しください。',
   'error.password_too_weak': 'パスワードが短すぎるか、推測されやすいです。より長いパスワードにしてください。',
   'error.network': 'ネットワークに接続できません。接続を確認してください。',
+  'signin.enrol_title': '2段階認証の設定',
+  'signin.enrol_hint': '認証アプリ（Google Authenticator など）に次のキーを追加し、表示された6桁のコードを入力してください。',
+  'signin.enrol_secret': '設定キー',
+  'error.too_many_attempts': '試行回数が多すぎます。15分ほど待ってからお試しください。',
+  'error.password_change_required': '初期パスワードのままです。新しいパスワードを設定してください。',
+  'error.password_policy': 'パスワードが短すぎるか、推測されやすいです。より長いパスワードにしてください。',
+  'error.totp_replayed': 'このコードは使用済みです。次のコードが表示されるまで待ってから入力してください。',
+  'error.sync_reset_required': 'データを最初から取り直しています。',
+  'error.chart_forbidden': 'この記録を閲覧する権限がありません。',
+  'sync.visit_at': '日時',
+  'sync.visit_status': '状態',
   'error.unknown': '問題が発生しました。時間をおいてもう一度お試しください。',
 } as const;
 

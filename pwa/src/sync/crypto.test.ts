@@ -103,7 +103,7 @@ describe('Vault', () => {
     await new Entities(db, v).put('patient', { id: 'p1', name: CANARY, name_kana: 'やまだはなこ' });
     await new Entities(db, v).put('record', { id: 'r1', patient_id: 'p1', text: CANARY });
     await outbox.enqueue('record.create', { patient_id: 'p1', text: CANARY });
-    await outbox.addBlob(new TextEncoder().encode(`JPEG ${CANARY}`), 'image/jpeg');
+    await outbox.addBlob(new TextEncoder().encode(`JPEG ${CANARY}`), 'image/jpeg', 'p1');
     const text = await rawText(db);
     expect(text.length).toBeGreaterThan(0);
     expect(text).not.toContain(CANARY);

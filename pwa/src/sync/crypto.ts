@@ -10,7 +10,7 @@
 // nothing written offline is lost). Ten wrong PINs in a row wipe the device.
 
 import { deleteDatabase, getMeta, setMeta, type DB, type Sealed } from './db';
-import type { DeviceSecret } from '../api-types';
+import type { DeviceSecret } from '../schemas';
 
 export type { DeviceSecret };
 

@@ -3,7 +3,7 @@
 // plaintext, because the stores must be indexed by them.
 
 import { openDB, deleteDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { MutationType, Problem } from '../api-types';
+import type { MutationType, Problem } from '../schemas';
 
 export const DB_NAME = 'tsunagu';
 const DB_VERSION = 1;
@@ -30,7 +30,8 @@ export interface OutboxRow {
 
 export interface ConflictRow { id: string; seq: number; type: MutationType; sealed: Sealed /* {local, server, problem?} */ }
 
-export interface BlobRow { id: string; type: string; sealed: Sealed }
+/** A photo waiting for upload: id = the attachment's client UUIDv7. */
+export interface BlobRow { id: string; type: string; patient_id: string; sealed: Sealed }
 
 export interface Schema extends DBSchema {
   meta: { key: string; value: unknown };

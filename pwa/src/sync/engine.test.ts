@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PullResponse, PushRequest } from '../api-types';
+import type { PullResponse, PushRequest } from '../schemas';
 import { SyncEngine, EVENTS_URL, type EngineEnv } from './engine';
 import { Outbox } from './outbox';
 import { Puller } from './pull';
@@ -27,6 +27,7 @@ const emptyPull: PullResponse = { changes: [], cursor: 'c', has_more: false, res
 async function setup(handler: Handler) {
   const db = await mustOpenDB();
   const vault = await mustVault(db);
+  await db.put('meta', 'c0', 'cursor'); // a device that has synced before
   const srv = fakeServer(handler);
   const outbox = new Outbox(db, vault, srv.api, async () => 'd1');
   const ev = env();
@@ -35,7 +36,7 @@ async function setup(handler: Handler) {
 }
 
 const ok: Handler = (c: Call) =>
-  c.path.endsWith('/push') ? json({ results: (c.body as PushRequest).mutations.map((m) => ({ id: m.id, status: 'applied' })) }) : json(emptyPull);
+  c.path.endsWith('/push') ? json({ results: ((c.body as PushRequest).mutations ?? []).map((m) => ({ id: m.id, status: 'applied' })) }) : json(emptyPull);
 
 const pulls = (calls: Call[]) => calls.filter((c) => c.path === '/api/v1/sync/pull').length;
 const tick = () => new Promise((r) => setTimeout(r, 20));
@@ -90,7 +91,7 @@ describe('SyncEngine', () => {
     const { engine, outbox } = await setup((c) => {
       if (!signedIn) return problem(401, 'unauthenticated');
       if (c.path.endsWith('/push')) {
-        return json({ results: (c.body as PushRequest).mutations.map((m) => ({ id: m.id, status: 'rejected', problem: { type: 'x', title: 't', status: 403, code: 'forbidden', detail: 'not on team' } })) });
+        return json({ results: ((c.body as PushRequest).mutations ?? []).map((m) => ({ id: m.id, status: 'rejected', problem: { type: 'x', title: 't', status: 403, code: 'forbidden', detail: 'not on team' } })) });
       }
       return json(emptyPull);
     });

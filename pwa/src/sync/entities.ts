@@ -1,26 +1,29 @@
-// Reading and writing the local copy of server entities (patients, records, visits,
-// team members …), sealed at rest.
+// Reading and writing the local copy of server entities (patients, teams, records,
+// visits), sealed at rest. Rows are keyed by the pull change's entity and id; the
+// plaintext patient_id lets a purge find every row of a patient.
 
 import { entityKey, type DB, type EntityRow } from './db';
 import type { Vault } from './crypto';
 
-export type EntityData = { id: string; patient_id?: string } & Record<string, unknown>;
+export type EntityData = Record<string, unknown>;
 
 /** The patient a row belongs to: itself for a patient, else its patient_id ('' if none). */
-export function patientOf(entity: string, data: EntityData): string {
-  if (entity === 'patient') return data.id;
+export function patientOf(entity: string, id: string, data: EntityData): string {
+  if (entity === 'patient') return id;
   return typeof data.patient_id === 'string' ? data.patient_id : '';
 }
 
-export async function sealEntity(vault: Vault, entity: string, data: EntityData): Promise<EntityRow> {
-  return { key: entityKey(entity, data.id), entity, id: data.id, patient_id: patientOf(entity, data), sealed: await vault.seal(data) };
+export async function sealEntity(vault: Vault, entity: string, data: EntityData, id?: string, patientId?: string): Promise<EntityRow> {
+  const key = id ?? String(data.id ?? '');
+  return { key: entityKey(entity, key), entity, id: key, patient_id: patientId ?? patientOf(entity, key, data), sealed: await vault.seal(data) };
 }
 
 export class Entities {
   constructor(private db: DB, private vault: Vault) {}
 
-  async put(entity: string, data: EntityData): Promise<void> {
-    await this.db.put('entities', await sealEntity(this.vault, entity, data));
+  /** Stores a local copy; `data.id` names it unless `id` is given. */
+  async put(entity: string, data: EntityData, id?: string): Promise<void> {
+    await this.db.put('entities', await sealEntity(this.vault, entity, data, id));
   }
 
   async get<T>(entity: string, id: string): Promise<T | undefined> {

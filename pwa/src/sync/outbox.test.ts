@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { PushRequest, PushResult } from '../api-types';
-import { Outbox, sha256Hex } from './outbox';
+import type { PushRequest, PushResult } from '../schemas';
+import { Outbox } from './outbox';
 import { fakeServer, json, mustOpenDB, mustVault, offline, problem, type Call, type Handler } from './testing';
 
 async function setup(handler: Handler) {
@@ -12,14 +12,16 @@ async function setup(handler: Handler) {
 }
 
 /** A push handler answering each mutation with `decide(mutation)`. */
-function pushWith(decide: (m: PushRequest['mutations'][number]) => Omit<PushResult, 'id'>): Handler {
+type Wire = NonNullable<PushRequest['mutations']>[number];
+
+function pushWith(decide: (m: Wire) => Omit<PushResult, 'id'>): Handler {
   return (c: Call) => {
     const req = c.body as PushRequest;
-    return json({ results: req.mutations.map((m) => ({ id: m.id, ...decide(m) })) });
+    return json({ results: (req.mutations ?? []).map((m) => ({ id: m.id, ...decide(m) })) });
   };
 }
 
-const pushes = (calls: Call[]) => calls.filter((c) => c.path === '/api/v1/sync/push').map((c) => c.body as PushRequest);
+const pushes = (calls: Call[]) => calls.filter((c) => c.path === '/api/v1/sync/push').map((c) => c.body as PushRequest & { mutations: Wire[] });
 
 describe('Outbox', () => {
   it('sends in seq order with the device id and removes applied and duplicate', async () => {
@@ -106,7 +108,7 @@ describe('Outbox', () => {
     let loseAnswer = true;
     const { outbox, calls } = await setup((c) => {
       const req = c.body as PushRequest;
-      const results = req.mutations.map((m) => {
+      const results = (req.mutations ?? []).map((m) => {
         const seen = ledger.has(m.id);
         ledger.set(m.id, (ledger.get(m.id) ?? 0) + (seen ? 0 : 1));
         return { id: m.id, status: seen ? 'duplicate' : 'applied' };
@@ -129,12 +131,15 @@ describe('Outbox', () => {
 
   it('uploads a queued photo before the mutation that cites it', async () => {
     const photo = new Uint8Array([0xff, 0xd8, 0xff, 1, 2, 3]);
-    const { outbox, calls, db } = await setup((c) => (c.method === 'PUT' ? new Response(null, { status: 204 }) : pushWith(() => ({ status: 'applied' }))(c)));
-    const id = await outbox.addBlob(photo, 'image/jpeg');
-    expect(id).toBe(await sha256Hex(photo));
+    const { outbox, calls, db } = await setup((c) =>
+      c.method === 'PUT' ? json({ id: c.path.split('/').pop(), sha256: 'ab' }, 201) : pushWith(() => ({ status: 'applied' }))(c));
+    const id = await outbox.addBlob(photo, 'image/jpeg', 'p1');
+    // The attachment id is a client UUIDv7 (the server's sha256 is of its sanitized copy).
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     await outbox.enqueue('record.create', { patient_id: 'p1', attachment_ids: [id] });
     await outbox.flush();
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([`PUT /api/v1/attachments/${id}`, 'POST /api/v1/sync/push']);
+    expect(calls[0]!.query.get('patient_id')).toBe('p1');
     expect(Array.from(calls[0]!.raw!)).toEqual(Array.from(photo));
     expect(calls[0]!.contentType).toBe('image/jpeg');
     expect(await db.count('blobs')).toBe(0);
@@ -143,7 +148,7 @@ describe('Outbox', () => {
   it('does not send a mutation whose photo could not be uploaded, nor later ones', async () => {
     const { outbox, calls } = await setup((c) => (c.method === 'PUT' ? offline() : pushWith(() => ({ status: 'applied' }))(c)));
     await outbox.enqueue('record.read', { record_id: 'r0' });
-    const id = await outbox.addBlob(new Uint8Array([1]), 'image/jpeg');
+    const id = await outbox.addBlob(new Uint8Array([1]), 'image/jpeg', 'p1');
     await outbox.enqueue('record.create', { patient_id: 'p1', attachment_ids: [id] });
     await outbox.enqueue('record.read', { record_id: 'r1' });
     const r = await outbox.flush();

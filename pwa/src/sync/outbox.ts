@@ -4,7 +4,7 @@
 // mutation ledger makes the effect exactly-once.
 
 import { ApiError, NetworkError, type Api } from '../api';
-import type { MutationIn, MutationType, Problem, PushResponse } from '../api-types';
+import type { MutationIn, MutationType, Problem, PushResponse } from '../schemas';
 import { getMeta, type DB, type OutboxRow } from './db';
 import type { Vault } from './crypto';
 import { uuidv7 } from './uuid';
@@ -37,11 +37,6 @@ export interface OutboxOptions {
   newId?: () => string;
 }
 
-export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
-  const d = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
-  return Array.from(new Uint8Array(d), (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
 export class Outbox {
   readonly #batch: number;
   readonly #newId: () => string;
@@ -71,10 +66,13 @@ export class Outbox {
     return { id, seq, type, ...payload };
   }
 
-  /** Stores a photo to upload before the mutation that cites it; returns its id (sha256 hex). */
-  async addBlob(bytes: ArrayBuffer | Uint8Array, type: string): Promise<string> {
-    const id = await sha256Hex(bytes);
-    await this.db.put('blobs', { id, type, sealed: await this.vault.sealBytes(bytes) });
+  /**
+   * Stores a photo to upload before the mutation that cites it; returns its id, a
+   * client UUIDv7 fixed now, so a re-sent upload names the same attachment.
+   */
+  async addBlob(bytes: ArrayBuffer | Uint8Array, type: string, patientId: string): Promise<string> {
+    const id = this.#newId();
+    await this.db.put('blobs', { id, type, patient_id: patientId, sealed: await this.vault.sealBytes(bytes) });
     return id;
   }
 
@@ -170,7 +168,7 @@ export class Outbox {
           return report;
         }
         report.sent += batch.length;
-        const byId = new Map(res.results.map((x) => [x.id, x]));
+        const byId = new Map((res.results ?? []).map((x) => [x.id, x]));
         for (const m of batch) {
           const r = byId.get(m.id);
           if (!r || r.status === 'retry') {
@@ -224,7 +222,11 @@ export class Outbox {
       if (!b) continue; // already uploaded (or taken on another device)
       try {
         const bytes = await this.vault.openBytes(b.sealed);
-        await this.api.request('PUT', `/attachments/${encodeURIComponent(id)}`, { body: bytes, contentType: b.type });
+        await this.api.request('PUT', `/attachments/${encodeURIComponent(id)}`, {
+          query: { patient_id: b.patient_id },
+          body: bytes,
+          contentType: b.type,
+        });
       } catch (e) {
         return e;
       }

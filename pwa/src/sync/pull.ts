@@ -1,9 +1,15 @@
 // Pull: fetch the server's changes since our cursor and apply them locally, page by
 // page. Each page's changes and its cursor are written in one transaction, so a crash
 // never skips or half-applies a page.
+//
+// A device without a cursor (first sign-in, or after 410 sync_reset_required) starts
+// from the current state instead of the change log: it lists the caseload and takes a
+// snapshot of each patient (`GET /sync/pull?patient_id=`), then follows the log from
+// the cursor the first snapshot answered. Replaying the log from zero would miss rows
+// that were never written through it (such as imported or seeded data).
 
 import { ApiError, type Api } from '../api';
-import type { PullResponse, Reset } from '../api-types';
+import type { Change, Patient, PullResponse, Reset } from '../schemas';
 import type { IDBPObjectStore } from 'idb';
 import { getMeta, type DB, type EntityRow, type Schema } from './db';
 import type { Vault } from './crypto';
@@ -33,6 +39,7 @@ export class Puller {
   async pull(): Promise<PullReport> {
     const report: PullReport = { pages: 0, changes: 0, purged: [], restarted: false };
     let cursor = await this.cursor();
+    if (!cursor) cursor = await this.#fresh(report);
     while (report.pages < this.#maxPages) {
       let page: PullResponse;
       try {
@@ -40,20 +47,51 @@ export class Puller {
       } catch (e) {
         if (e instanceof ApiError && e.status === 410 && !report.restarted) {
           report.restarted = true;
-          cursor = undefined;
           await this.#startFresh();
+          cursor = await this.#fresh(report);
           continue;
         }
         throw e;
       }
       report.pages++;
-      await this.#apply(page);
-      report.changes += page.changes.length;
-      report.purged.push(...(page.resets ?? []).map((r) => r.patient_id));
+      const resets = page.resets ?? [];
+      // A patient gained (or to be re-read) comes as a snapshot of its own.
+      const snapshots: Change[] = [];
+      for (const r of resets) if (r.action === 'snapshot') snapshots.push(...(await this.#snapshot(r.patient_id, page.cursor)).changes);
+      await this.#apply(page.changes ?? [], resets, page.cursor, snapshots);
+      report.changes += (page.changes ?? []).length + snapshots.length;
+      report.purged.push(...resets.filter((r) => r.action === 'purge').map((r) => r.patient_id));
       cursor = page.cursor;
       if (!page.has_more) break;
     }
     return report;
+  }
+
+  async #snapshot(patientId: string, cursor?: string): Promise<{ changes: Change[]; cursor: string }> {
+    const s = await this.api.request<PullResponse>('GET', '/sync/pull', { query: { patient_id: patientId, cursor } });
+    return { changes: s.changes ?? [], cursor: s.cursor };
+  }
+
+  /** Current state of every patient in the caseload; returns the cursor to follow from. */
+  async #fresh(report: PullReport): Promise<string> {
+    const { patients } = await this.api.request<{ patients: Patient[] | null }>('GET', '/patients');
+    let cursor: string | undefined;
+    const changes: Change[] = [];
+    for (const p of patients ?? []) {
+      const s = await this.#snapshot(p.id, cursor);
+      cursor ??= s.cursor;
+      changes.push(...s.changes);
+    }
+    if (!cursor) {
+      // No patients yet: the log from now on is all there is.
+      const page = await this.api.request<PullResponse>('GET', '/sync/pull', { query: { limit: this.#limit } });
+      changes.push(...(page.changes ?? []));
+      cursor = page.has_more ? '' : page.cursor;
+    }
+    if (cursor) await this.#apply(changes, [], cursor, []);
+    report.changes += changes.length;
+    report.pages++;
+    return cursor;
   }
 
   async #startFresh(): Promise<void> {
@@ -63,23 +101,29 @@ export class Puller {
     await tx.done;
   }
 
-  async #apply(page: PullResponse): Promise<void> {
+  async #apply(changes: Change[], resets: Reset[], cursor: string, snapshots: Change[]): Promise<void> {
     // Seal first: awaiting crypto inside an IndexedDB transaction would end it.
-    const puts: EntityRow[] = [];
-    const dels: string[] = [];
-    for (const c of page.changes) {
-      const data = c.data as EntityData;
-      if (!data || typeof data.id !== 'string') continue;
-      if (c.op === 'delete') dels.push(`${c.entity}/${data.id}`);
-      else puts.push(await sealEntity(this.vault, c.entity, data));
-    }
+    const seal = async (list: Change[]) => {
+      const puts: EntityRow[] = [];
+      const dels: string[] = [];
+      for (const c of list) {
+        if (typeof c.id !== 'string' || !c.id) continue;
+        if (c.op === 'delete' || c.data == null) dels.push(`${c.entity}/${c.id}`);
+        else puts.push(await sealEntity(this.vault, c.entity, c.data as EntityData, c.id, c.patient_id));
+      }
+      return { puts, dels };
+    };
+    const page = await seal(changes);
+    const snap = await seal(snapshots);
     const tx = this.db.transaction(['entities', 'meta'], 'readwrite');
     const ents = tx.objectStore('entities');
-    // Resets first: a snapshot's fresh rows may arrive in this same page.
-    for (const r of page.resets ?? []) await purge(ents, r);
-    for (const k of dels) await ents.delete(k);
-    for (const row of puts) await ents.put(row);
-    await tx.objectStore('meta').put(page.cursor, 'cursor');
+    for (const k of page.dels) await ents.delete(k);
+    for (const row of page.puts) await ents.put(row);
+    // purge: the user lost the patient; snapshot: stale local rows give way to the
+    // complete set just fetched. Either way, drop what we hold of them first.
+    for (const r of resets) await purge(ents, r);
+    for (const row of snap.puts) await ents.put(row);
+    await tx.objectStore('meta').put(cursor, 'cursor');
     await tx.done;
   }
 }
@@ -87,7 +131,5 @@ export class Puller {
 type EntityStore = IDBPObjectStore<Schema, ('entities' | 'meta')[], 'entities', 'readwrite'>;
 
 async function purge(ents: EntityStore, r: Reset): Promise<void> {
-  // purge: the user lost the patient; snapshot: stale local rows give way to the
-  // complete set the server sends next. Either way, drop what we hold of them.
   for (const k of await ents.index('patient_id').getAllKeys(r.patient_id)) await ents.delete(k);
 }

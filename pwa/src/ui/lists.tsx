@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { Visit } from '../api-types';
+import type { VisitDetail } from '../schemas';
 import { formatEraDate, formatTime, t, toHiragana, tokyoDay, age, type MessageKey } from '../i18n';
 import { matchesKana } from '../search';
 import { listPatients, listVisits, me, setVisitStatus, unread } from '../state';
@@ -9,11 +9,9 @@ export function Today() {
   const myId = me.value?.id ?? '';
   const today = tokyoDay();
   const data = useData(async () => {
-    const [visits, patients] = await Promise.all([listVisits(), listPatients()]);
+    const [visits, patients] = await Promise.all([listVisits(today, today), listPatients()]);
     const byId = new Map(patients.map((p) => [p.id, p]));
-    const mine = visits
-      .filter((v) => v.assignee_ids?.includes(myId) && tokyoDay(v.starts_at) === today && v.status !== 'cancelled')
-      .sort((a, b) => a.starts_at.localeCompare(b.starts_at));
+    const mine = visits.filter((v) => v.assignee_ids?.includes(myId) && v.status !== 'cancelled');
     return mine.map((v) => ({ v, p: byId.get(v.patient_id) }));
   }, [myId, today]);
   return (
@@ -22,7 +20,7 @@ export function Today() {
       {data && data.length === 0 && <p class="empty">{t('today.none')}</p>}
       <ul class="list">
         {data?.map(({ v, p }) => (
-          <li key={v.id} class="row">
+          <li key={`${v.id}/${v.occurrence_start ?? ''}`} class="row">
             <a class="grow" href={`#/patients/${v.patient_id}`}>
               <strong class="time">{formatTime(v.starts_at)}–{formatTime(v.ends_at)}</strong>
               <span>{p?.name ?? '—'}</span>
@@ -63,6 +61,6 @@ export function Patients() {
   );
 }
 
-export function visitLabel(v: Visit): string {
+export function visitLabel(v: VisitDetail): string {
   return `${t(`visit.${v.kind}` as MessageKey)} · ${t(`visit.status.${v.status}` as MessageKey)}`;
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { CareRecord, Visit } from '../api-types';
+import type { TeamMember } from '../schemas';
 import { age, formatDate, formatDateTime, formatEraDate, formatTime, t, tokyoDay, type MessageKey } from '../i18n';
-import { getPatient, listRecords, listTeam, listVisits, markRead, me } from '../state';
+import { getPatient, listRecords, listTeam, listVisits, markRead, me, type LocalRecord } from '../state';
 import { VITALS, abnormal } from '../vitals';
 import { useData } from './hooks';
 import { visitLabel } from './lists';
@@ -36,25 +36,26 @@ export function PatientView({ id }: { id: string }) {
   );
 }
 
-type LocalRecord = CareRecord & { pending?: boolean; read_at?: string | null };
-
 function Timeline({ id }: { id: string }) {
   const recs = useData(() => listRecords(id).then((rs) => rs.sort((a, b) => b.occurred_at.localeCompare(a.occurred_at))), [id]);
+  const team = useData(() => listTeam(id), [id]);
+  const names = new Map((team ?? []).map((m: TeamMember) => [m.user_id, m.name]));
   const myId = me.value?.id;
   useEffect(() => {
     // Opening the timeline is reading it: send read receipts (既読) for what others wrote.
-    for (const r of (recs ?? []) as LocalRecord[]) if (!r.read_at && !r.pending && r.author_id !== myId) void markRead(r);
+    for (const r of recs ?? []) if (!r.read_by_me && !r.pending && r.author_id !== myId) void markRead(r);
   }, [recs, myId]);
   if (recs && recs.length === 0) return <p class="empty">{t('patient.no_records')}</p>;
   return (
     <ol class="timeline">
       {(recs as LocalRecord[] | undefined)?.map((r) => {
+        const author = names.get(r.author_id);
         const flags = abnormal(r.vitals);
         return (
           <li key={r.id} class="card">
             <p class="meta">
               <strong>{t(`kind.${r.kind}` as MessageKey)}</strong> · <time dateTime={r.occurred_at}>{formatDateTime(r.occurred_at)}</time>
-              {r.author_name && ` · ${r.author_name}`}
+              {author && ` · ${author}`}
               {r.pending && <span class="tag warn">{t('patient.pending')}</span>}
             </p>
             {r.vitals && (
@@ -74,7 +75,7 @@ function Timeline({ id }: { id: string }) {
               <div class="photos">
                 {r.pending
                   ? t('patient.photos', { n: r.attachment_ids.length })
-                  : r.attachment_ids.map((a) => <img key={a} loading="lazy" alt={t('record.photos')} src={`/api/v1/attachments/${a}/thumbnail`} />)}
+                  : r.attachment_ids.map((a: string) => <img key={a} loading="lazy" alt={t('record.photos')} src={`/api/v1/attachments/${a}/thumbnail?redirect=1`} />)}
               </div>
             )}
           </li>
@@ -97,10 +98,10 @@ function Calendar({ id }: { id: string }) {
     return addDays(today, -((dow + 6) % 7)); // weeks start on Monday
   });
   const days = Array.from({ length: 7 }, (_, i) => addDays(start, i));
-  const visits = useData(() => listVisits(id), [id]);
+  const visits = useData(() => listVisits(days[0]!, days[6]!, id), [id, start]);
   const recs = useData(() => listRecords(id), [id]);
   const byDay = (d: string) => ({
-    v: (visits ?? []).filter((x: Visit) => tokyoDay(x.starts_at) === d).sort((a, b) => a.starts_at.localeCompare(b.starts_at)),
+    v: (visits ?? []).filter((x) => tokyoDay(x.starts_at) === d),
     r: (recs ?? []).filter((x) => tokyoDay(x.occurred_at) === d),
   });
   return (
@@ -118,7 +119,7 @@ function Calendar({ id }: { id: string }) {
               <h3>{formatDate(d)}</h3>
               {v.length === 0 && r.length === 0 && <span class="muted">—</span>}
               <ul>
-                {v.map((x) => <li key={x.id}>{formatTime(x.starts_at)} {visitLabel(x)}</li>)}
+                {v.map((x) => <li key={`${x.id}/${x.occurrence_start ?? ''}`}>{formatTime(x.starts_at)} {visitLabel(x)}</li>)}
                 {r.map((x) => <li key={x.id}><span aria-hidden="true">📝 </span>{t(`kind.${x.kind}` as MessageKey)}</li>)}
               </ul>
             </li>
@@ -135,7 +136,7 @@ function Team({ id }: { id: string }) {
   return (
     <ul class="list">
       {team?.map((m) => (
-        <li key={m.id} class="row"><span class="grow">{m.name ?? m.user_id}</span><span>{t(`role.${m.role}` as MessageKey)}</span></li>
+        <li key={m.user_id} class="row"><span class="grow">{m.name ?? m.user_id}</span><span>{t(`role.${m.role}` as MessageKey)}</span></li>
       ))}
     </ul>
   );

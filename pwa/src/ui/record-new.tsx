@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { RecordKind, Vitals } from '../api-types';
+import type { RecordKind, Vitals } from '../schemas';
 import { errorMessage, t, tokyoDay, type MessageKey } from '../i18n';
 import { downscale } from '../photo';
 import { createRecord, describeError, me } from '../state';

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { errorMessage, formatDateTime, t, type Lang, type MessageKey } from '../i18n';
+import { errorMessage, formatDateTime, formatTime, t, type Lang, type MessageKey } from '../i18n';
 import { enableNotifications, pushSupported } from '../push';
 import { api, deviceCounts, dismissProblem, failedConflicts, lang, lock, me, signOut, status, switchLang, syncNow, wipe } from '../state';
 import { useData } from './hooks';
@@ -74,9 +74,9 @@ function SyncProblems() {
           <ul class="list">
             {conflicts.map((c) => (
               <li key={c.mutation.id} class="card">
-                <div class="grid2">
-                  <div><h4>{t('sync.yours')}</h4><pre>{JSON.stringify(c.mutation.args, null, 1)}</pre></div>
-                  <div><h4>{t('sync.server')}</h4><pre>{JSON.stringify(c.server, null, 1)}</pre></div>
+                <div class="grid2 conflict">
+                  <div class="yours"><h4>{t('sync.yours')}</h4><Version v={c.mutation.args} /></div>
+                  <div class="server"><h4>{t('sync.server')}</h4><Version v={c.server} /></div>
                 </div>
                 <button onClick={() => dismissProblem(c.mutation.id)}>{t('sync.dismiss')}</button>
               </li>
@@ -85,6 +85,21 @@ function SyncProblems() {
         </>
       )}
     </>
+  );
+}
+
+/** One side of a conflict: a visit's time and status, or the raw fields. */
+function Version({ v }: { v: unknown }) {
+  const x = (v ?? {}) as Record<string, unknown>;
+  const str = (k: string) => (typeof x[k] === 'string' ? (x[k] as string) : undefined);
+  const at = str('starts_at');
+  const st = str('status');
+  if (!at && !st) return <pre>{JSON.stringify(v, null, 1)}</pre>;
+  return (
+    <dl>
+      {at && <><dt>{t('sync.visit_at')}</dt><dd>{formatDateTime(at)}{str('ends_at') && `–${formatTime(str('ends_at')!)}`}</dd></>}
+      {st && <><dt>{t('sync.visit_status')}</dt><dd>{t(`visit.status.${st}` as MessageKey)}</dd></>}
+    </dl>
   );
 }
 

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { t, errorMessage } from '../i18n';
-import { changePassword, describeError, notice, pinIsNew, signIn, signInStep, toSignIn, unlock } from '../state';
+import { changePassword, confirmTotp, describeError, enrolment, notice, pinIsNew, signIn, signInStep, toSignIn, unlock } from '../state';
 
 function useSubmit(run: () => Promise<void>) {
   const [busy, setBusy] = useState(false);
@@ -34,12 +34,15 @@ export function SignIn() {
       if (np !== np2) return setErr(t('signin.mismatch'));
       await changePassword(id, pw, np, code || undefined);
       setPw(np); // a TOTP step that follows signs in with the new password
+    } else if (step === 'enrol') {
+      await confirmTotp(code);
+      setCode('');
     } else await signIn(id, pw, step === 'totp' ? code : undefined);
   });
   return (
     <main class="card narrow">
       <h1>{t('app.name')}</h1>
-      <h2>{step === 'totp' ? t('signin.totp_title') : step === 'change' ? t('signin.change_title') : t('signin.title')}</h2>
+      <h2>{step === 'totp' ? t('signin.totp_title') : step === 'change' ? t('signin.change_title') : step === 'enrol' ? t('signin.enrol_title') : t('signin.title')}</h2>
       {notice.value && <p class="notice" role="status">{t(notice.value)}</p>}
       <form onSubmit={submit}>
         {step === 'password' && (
@@ -54,6 +57,13 @@ export function SignIn() {
             <label>{t('signin.totp_code')}<input name="totp_code" inputMode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxLength={6} required value={code} onInput={(e) => setCode(e.currentTarget.value)} /></label>
           </>
         )}
+        {step === 'enrol' && enrolment.value && (
+          <>
+            <p>{t('signin.enrol_hint')}</p>
+            <p>{t('signin.enrol_secret')}: <code class="secret" data-secret={enrolment.value.secret}>{enrolment.value.secret.replace(/(.{4})/g, '$1 ').trim()}</code></p>
+            <label>{t('signin.totp_code')}<input name="totp_code" inputMode="numeric" autocomplete="one-time-code" pattern="[0-9]{6}" maxLength={6} required value={code} onInput={(e) => setCode(e.currentTarget.value)} /></label>
+          </>
+        )}
         {step === 'change' && (
           <>
             <p>{t('signin.change_hint')}</p>
@@ -62,7 +72,7 @@ export function SignIn() {
           </>
         )}
         {err && <p class="error" role="alert">{err}</p>}
-        <button class="primary" disabled={busy}>{step === 'totp' ? t('signin.verify') : step === 'change' ? t('signin.change_submit') : t('signin.submit')}</button>
+        <button class="primary" disabled={busy}>{step === 'totp' || step === 'enrol' ? t('signin.verify') : step === 'change' ? t('signin.change_submit') : t('signin.submit')}</button>
       </form>
     </main>
   );

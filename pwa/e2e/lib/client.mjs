@@ -1,0 +1,61 @@
+// A signed-in API session from Node (the "other user" of the scenarios): cookie
+// jar, TOTP enrolment on first sign-in, and codes that never repeat (the server
+// refuses a replayed code).
+import { totp } from './totp.mjs';
+
+/** TOTP secrets by login id, shared by the API sessions and the browser flows. */
+export const secrets = new Map();
+const lastStep = new Map();
+
+/** A fresh code for `login`: never the step used before, waiting if need be. */
+export async function nextCode(login) {
+  for (;;) {
+    const now = Math.floor(Date.now() / 30000);
+    const step = Math.max(now, (lastStep.get(login) ?? -1) + 1);
+    if (step <= now + 1) {
+      lastStep.set(login, step);
+      return totp(secrets.get(login), step * 30000);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export class Client {
+  constructor(base) {
+    this.base = base;
+    this.cookie = '';
+  }
+
+  async req(method, path, body, { raw = false, expect } = {}) {
+    const headers = { Accept: 'application/json' };
+    if (this.cookie) headers.Cookie = this.cookie;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const res = await fetch(this.base + '/api/v1' + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+    const set = res.headers.getSetCookie?.() ?? [];
+    for (const c of set) {
+      const kv = c.split(';')[0];
+      const [k] = kv.split('=');
+      this.cookie = [...this.cookie.split('; ').filter((x) => x && !x.startsWith(k + '=')), kv].join('; ');
+    }
+    const text = await res.text();
+    const json = text && (res.headers.get('content-type') ?? '').includes('json') ? JSON.parse(text) : text;
+    if (expect !== undefined && res.status !== expect) throw new Error(`${method} ${path}: HTTP ${res.status} (want ${expect}): ${text.slice(0, 300)}`);
+    return raw ? { status: res.status, body: json } : json;
+  }
+
+  /** Signs in, enrolling TOTP when the server asks for it. */
+  async signIn(login, password) {
+    let r = await this.req('POST', '/session', { login_id: login, password }, { raw: true });
+    if (r.status === 401 && r.body.code === 'totp_required') {
+      r = await this.req('POST', '/session', { login_id: login, password, totp_code: await nextCode(login) }, { raw: true });
+    }
+    if (r.status !== 200) throw new Error(`sign-in ${login}: ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.body.stage === 'totp_enrolment') {
+      const { secret } = await this.req('POST', '/me/totp', undefined, { expect: 200 });
+      secrets.set(login, secret);
+      await this.req('POST', '/me/totp/confirm', { code: await nextCode(login) }, { expect: 200 });
+    }
+    this.me = (await this.req('GET', '/me', undefined, { expect: 200 })).user;
+    return this;
+  }
+}

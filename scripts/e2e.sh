@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# End-to-end tests: the built web app in Debian's Chromium against the real server
+# (SQLite in a temp dir, the demo region, TOTP required) and a local Web Push
+# receiver (npm web-push-testing). Screenshots go to test-artifacts/screenshots/.
+# Under CI=true a missing Chromium fails the run; elsewhere it is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+chromium=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$chromium" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "e2e: installing chromium and fonts-noto-cjk"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+fi
+if [ ! -x "$chromium" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "e2e: no Chromium at $chromium" >&2
+    exit 1
+  fi
+  echo "e2e: skipped: no Chromium at $chromium (apt-get install chromium fonts-noto-cjk)"
+  exit 0
+fi
+
+bash scripts/web.sh
+tmp=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+echo "e2e: building the server"
+go build -o "$tmp/tsunagu" .
+
+free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+push_port=$(free_port)
+(cd "$tmp" && exec node "$root/pwa/node_modules/web-push-testing/src/bin/server.js" "$push_port") >"$tmp/push.log" 2>&1 &
+pids+=($!)
+
+port=$(free_port)
+TSUNAGU_ADDR=127.0.0.1:$port TSUNAGU_DATA_DIR="$tmp/data" TSUNAGU_DEMO=1 TSUNAGU_REQUIRE_TOTP=1 \
+  TSUNAGU_PUSH_ALLOWED_HOSTS=127.0.0.1:$push_port TSUNAGU_PUSH_SUBJECT=e2e@tsunagu.example \
+  "$tmp/tsunagu" serve >"$tmp/server.log" 2>&1 &
+pids+=($!)
+
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && curl -fsS -X POST "http://127.0.0.1:$push_port/status" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+if ! curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null; then
+  echo "e2e: the server did not start" >&2
+  cat "$tmp/server.log" >&2
+  exit 1
+fi
+
+echo "e2e: server on 127.0.0.1:$port, push receiver on 127.0.0.1:$push_port"
+status=0
+E2E_BASE_URL="http://127.0.0.1:$port" E2E_PUSH_URL="http://127.0.0.1:$push_port" CHROMIUM="$chromium" \
+  E2E_ARTIFACTS="$root/test-artifacts" node pwa/e2e/run.mjs || status=$?
+if [ "$status" != 0 ]; then
+  echo "e2e: FAILED; server log tail:" >&2
+  tail -n 40 "$tmp/server.log" >&2
+fi
+exit "$status"
