@@ -5298,7 +5298,7 @@ export interface operations {
     syncPull: {
         parameters: {
             query?: {
-                /** @description opaque cursor of the previous answer; empty for a first pull */
+                /** @description opaque cursor of the previous answer; empty for a first pull, which answers a snapshot reset per patient and the cursor to follow from */
                 cursor?: string;
                 limit?: number;
                 /** @description snapshot: every current entity of one patient (after a reset with action snapshot); the cursor is returned unchanged */
