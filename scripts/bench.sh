@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# Go benchmarks, 5 runs each so the median can be read (benchstat if present).
+# make bench: the load generator against a real server (SQLite, or
+# PostgreSQL with BENCH_DB=postgres://…), then the Go micro-benchmarks.
+# Figures are medians, to compare with DESIGN.md's performance budgets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ci-setup.sh
-out=$(mktemp)
-go test -run '^$' -bench . -benchmem -count 5 ./... | tee "$out"
-if command -v benchstat >/dev/null 2>&1; then benchstat "$out"; fi
+args=(-d "${BENCH_DURATION:-5s}" -biglog "${BENCH_BIGLOG:-1000000}")
+[ -n "${BENCH_DB:-}" ] && args+=(-db "$BENCH_DB")
+go run ./scripts/bench "${args[@]}"
+echo
+echo "== Go benchmarks (photo sanitize of 12 MP, timeline page of 50 from 10,000 records, sync push)"
+go test -run '^$' -bench 'Sanitize12MP$|Timeline|SyncPushRecord' -benchtime 20x -count 3 ./internal/photo ./api
