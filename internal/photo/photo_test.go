@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"tsunagu/internal/photo"
+	"tsunagu/internal/photo/phototest"
 )
 
 var (
@@ -33,7 +34,7 @@ var halvesWebP = []byte{
 }
 
 // cameraMake is written into the test EXIF block; it must not survive.
-const cameraMake = "TsunaguTestCamera"
+const cameraMake = phototest.CameraMake
 
 // halves returns a w×h image whose left half is red and right half blue.
 func halves(w, h int) *image.NRGBA {
@@ -68,44 +69,6 @@ func mustPNG(tb testing.TB, img image.Image) []byte {
 	return buf.Bytes()
 }
 
-// exifTIFF builds a big-endian TIFF structure as cameras write it into APP1:
-// IFD0 with Make, Orientation and a GPS IFD pointer; the GPS IFD with
-// latitude N 35°41'22" (rationals stored after the IFDs).
-func exifTIFF(orientation uint16) []byte {
-	be := binary.BigEndian
-	var b []byte
-	u16 := func(v uint16) { b = be.AppendUint16(b, v) }
-	u32 := func(v uint32) { b = be.AppendUint32(b, v) }
-	entry := func(tag, typ uint16, count, value uint32) { u16(tag); u16(typ); u32(count); u32(value) }
-
-	const ifd0 = 8
-	const ifd0Len = 2 + 3*12 + 4
-	const gpsIFD = ifd0 + ifd0Len
-	const gpsLen = 2 + 2*12 + 4
-	const makeAt = gpsIFD + gpsLen
-	const latAt = makeAt + len(cameraMake) + 1
-
-	b = append(b, "MM"...)
-	u16(42)
-	u32(ifd0)
-	u16(3)
-	entry(0x010F, 2, uint32(len(cameraMake)+1), makeAt) // Make, ASCII
-	entry(0x0112, 3, 1, uint32(orientation)<<16)        // Orientation, SHORT, left-justified
-	entry(0x8825, 4, 1, gpsIFD)                         // GPSInfo IFD pointer
-	u32(0)
-	u16(2)
-	entry(0x0001, 2, 2, uint32('N')<<24) // GPSLatitudeRef "N\0"
-	entry(0x0002, 5, 3, uint32(latAt))   // GPSLatitude, 3 RATIONAL
-	u32(0)
-	b = append(b, cameraMake...)
-	b = append(b, 0)
-	for _, v := range []uint32{35, 1, 41, 1, 22, 1} {
-		u32(v)
-	}
-	return b
-}
-
-// withSegments inserts JPEG marker segments right after SOI.
 func withSegments(jpg []byte, segs ...[]byte) []byte {
 	out := append([]byte{}, jpg[:2]...)
 	for _, s := range segs {
@@ -121,7 +84,7 @@ func segment(marker byte, payload []byte) []byte {
 }
 
 func exifSegment(orientation uint16) []byte {
-	return segment(0xE1, append([]byte("Exif\x00\x00"), exifTIFF(orientation)...))
+	return segment(0xE1, append([]byte("Exif\x00\x00"), phototest.EXIFTIFF(orientation)...))
 }
 
 // jpegMarkers lists the markers before the first SOS of a JPEG.
@@ -318,7 +281,7 @@ func TestSanitizePNG(t *testing.T) {
 	t.Run("eXIf orientation", func(t *testing.T) {
 		p := mustPNG(t, halves(40, 20))
 		// Insert eXIf after IHDR (8-byte signature + 25-byte IHDR chunk).
-		src := append(append(append([]byte{}, p[:33]...), pngChunk("eXIf", exifTIFF(8))...), p[33:]...)
+		src := append(append(append([]byte{}, p[:33]...), pngChunk("eXIf", phototest.EXIFTIFF(8))...), p[33:]...)
 		res, err := photo.Sanitize(bytes.NewReader(src), photo.Limits{})
 		if err != nil {
 			t.Fatal(err)

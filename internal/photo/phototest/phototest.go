@@ -68,6 +68,10 @@ func segment(marker byte, payload []byte) []byte {
 	return append(s, payload...)
 }
 
+// EXIFTIFF is the TIFF structure of the EXIF block WithEXIF inserts, for
+// tests that embed it elsewhere (PNG eXIf, WebP EXIF chunks).
+func EXIFTIFF(orientation uint16) []byte { return exifTIFF(orientation) }
+
 func exifTIFF(orientation uint16) []byte {
 	be := binary.BigEndian
 	var b []byte
