@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -203,6 +204,9 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 			}
 			out.Status = 200
 		case errors.Is(err, store.ErrNotFound):
+			if err := citedAttachments(ctx, tx, in.ID, c.AttachmentIDs); err != nil {
+				return err
+			}
 			r := store.Record{ID: b.RecordID, PatientID: in.ID, Kind: b.Kind, Chart: care.RecordLevel(b.Kind) == care.Chart, AuthorID: pr.User.ID,
 				AuthorFacilityID: pr.Viewer.FacilityID, AuthorProfession: pr.User.Profession, VisitID: nullString(b.VisitID),
 				OccurredAt: occurred, CreatedAt: now, RequestHash: hash}
@@ -337,6 +341,9 @@ func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*Record
 		}
 		c.Normalize(r.Kind)
 		if err := care.ValidateRecord(r.Kind, c); err != nil {
+			return err
+		}
+		if err := citedAttachments(ctx, tx, r.PatientID, c.AttachmentIDs); err != nil {
 			return err
 		}
 		status := base.Status
@@ -539,4 +546,20 @@ func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error)
 		return audit.Append(ctx, tx, events...)
 	})
 	return out, err
+}
+
+// citedAttachments checks that every attachment a record cites was uploaded
+// for the same patient (the app uploads photos before the record citing
+// them, so a missing one is a client error, not a race).
+func citedAttachments(ctx context.Context, tx *store.Tx, patientID string, ids []string) error {
+	for i, id := range ids {
+		a, err := tx.Attachment(ctx, id)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && a.PatientID != patientID) {
+			return care.Invalid(fmt.Sprintf("attachment_ids[%d]", i), "no uploaded attachment of this patient has this id")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

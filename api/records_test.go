@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tsunagu/internal/care"
+	"tsunagu/internal/photo/phototest"
 	"tsunagu/internal/store"
 	"tsunagu/internal/store/storetest"
 )
@@ -153,7 +154,11 @@ func TestRecordValidation(t *testing.T) {
 		h := newHarness(t, engine)
 		r := h.mustRegion()
 		path := "/api/v1/patients/" + r.patientID + "/records"
-		page := newID()
+		page := h.mustAttachment(r.doctorC, r.patientID, phototest.JPEG(phototest.Halves(40, 20)))
+		page2 := h.mustAttachment(r.doctorC, r.patientID, phototest.JPEG(phototest.Halves(20, 40)))
+		var other struct{ ID string }
+		r.doctorC.must(201, "POST", "/api/v1/patients", map[string]any{"name": "別 患者", "name_kana": "ベツ カンジャ", "birth_date": "1950-01-01", "sex": "male", "address": "", "phone": ""}).json(t, &other)
+		otherPage := h.mustAttachment(r.doctorC, other.ID, phototest.JPEG(phototest.Halves(40, 20)))
 		cases := []struct {
 			name  string
 			body  map[string]any
@@ -175,7 +180,9 @@ func TestRecordValidation(t *testing.T) {
 			{"care note with vitals", map[string]any{"kind": "care_note", "text": "x", "vitals": map[string]any{"pulse": 80}}, "body.vitals"},
 			{"note", map[string]any{"kind": "note", "text": "鍵はポスト"}, ""},
 			{"note without text", map[string]any{"kind": "note"}, "body.text"},
-			{"document", map[string]any{"kind": "document", "fields": map[string]any{"title": "訪問看護指示書"}, "attachment_ids": []string{page, newID()}}, ""},
+			{"document", map[string]any{"kind": "document", "fields": map[string]any{"title": "訪問看護指示書"}, "attachment_ids": []string{page, page2}}, ""},
+			{"document page never uploaded", map[string]any{"kind": "document", "fields": map[string]any{"title": "指示書"}, "attachment_ids": []string{page, newID()}}, "body.attachment_ids[1]"},
+			{"document page of another patient", map[string]any{"kind": "document", "fields": map[string]any{"title": "指示書"}, "attachment_ids": []string{otherPage}}, "body.attachment_ids[0]"},
 			{"document without pages", map[string]any{"kind": "document", "fields": map[string]any{"title": "指示書"}}, "body.attachment_ids"},
 			{"document page not a uuid", map[string]any{"kind": "document", "fields": map[string]any{"title": "指示書"}, "attachment_ids": []string{"p1"}}, "body.attachment_ids[0]"},
 			{"unknown field", map[string]any{"kind": "note", "text": "x", "fields": map[string]any{"colour": "red"}}, "body.fields.colour"},
