@@ -492,6 +492,15 @@ func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, 
 		} else {
 			res.Problem = newProblem(ctx, care.CodeValidation)
 		}
+		// A refusal's own audit event went with the savepoint; keep one.
+		if errors.Is(err, care.ErrNotFound) || errors.Is(err, care.ErrForbidden) || errors.Is(err, care.ErrChartForbidden) {
+			pid, _ := idArg(m, "patient_id")
+			e := s.event(ctx, p, "sync."+m.Type, pid, "mutation", m.ID)
+			e.Result = audit.ResultDenied
+			if aerr := audit.Append(ctx, tx, e); aerr != nil {
+				return MutationResult{ID: m.ID, Status: "retry"}, true
+			}
+		}
 	default:
 		s.log.ErrorContext(ctx, "mutation failed", "request_id", requestID(ctx), "type", m.Type, "err", err)
 		return MutationResult{ID: m.ID, Status: "retry"}, true

@@ -170,6 +170,13 @@ func TestPushSequenceRejectAndConflict(t *testing.T) {
 		if a.Results[1].Status != "applied" || a.Results[2].Status != "rejected" || a.Results[2].Problem.Code != care.CodeNotFound {
 			t.Fatalf("answers: %+v", a.Results)
 		}
+		var denied int
+		h.db.Read(t.Context(), func(tx *store.Tx) error {
+			return tx.Get(t.Context(), &denied, `SELECT COUNT(*) FROM audit_event WHERE resource_id = ? AND result = 'denied'`, offTeam.ID)
+		})
+		if denied != 1 {
+			t.Fatalf("the refused mutation left %d denied audit events, want 1", denied)
+		}
 		// A non-clinical member cannot write chart content offline either.
 		hd := newID()
 		if a := r.helperC.push(hd, []mutation{recordMutation(1, r.patientID)}); a.Results[0].Status != "rejected" || a.Results[0].Problem.Code != care.CodeChartForbidden {
