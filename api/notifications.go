@@ -28,17 +28,7 @@ func (s *Server) hint(users []string, seq int64) {
 // except the author, in the transaction of the record itself. The payload
 // carries opaque ids and generic text only.
 func (s *Server) notifyTeam(ctx context.Context, tx *store.Tx, patientID, recordID, authorID string) error {
-	team, err := tx.TeamUserIDs(ctx, patientID)
-	if err != nil {
-		return err
-	}
-	others := team[:0:0]
-	for _, u := range team {
-		if u != authorID {
-			others = append(others, u)
-		}
-	}
-	subs, err := tx.PushSubscriptionsOf(ctx, others)
+	subs, err := tx.TeamPushSubscriptions(ctx, patientID, authorID)
 	if err != nil || len(subs) == 0 {
 		return err
 	}

@@ -31,6 +31,11 @@ type Principal struct {
 // Idle and absolute timeouts, account status, dormancy and password expiry
 // are checked on every request, so a suspended account loses access at once.
 func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal, error) {
+	if p, ok := ctx.Value(principalKey{}).(*Principal); ok {
+		// A sync mutation runs a REST handler inside the push request, whose
+		// session was checked a moment ago.
+		return p, p.stageAllowed(allow)
+	}
 	tok := token(ctx)
 	if tok == "" {
 		return nil, care.ErrUnauthenticated
@@ -95,22 +100,37 @@ func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal,
 		return nil, refuse
 	}
 	p := &Principal{User: u, TokenHash: h, Stage: stage, Viewer: viewerOf(u)}
-	if p.Stage != stageFull {
-		ok := false
-		for _, a := range allow {
-			ok = ok || a == p.Stage
-		}
-		if !ok {
-			if p.Stage == stageTOTP {
-				return nil, &care.Error{Code: care.CodeTOTPEnrolment}
-			}
-			if p.User.MustChangePassword {
-				return nil, &care.Error{Code: care.CodePasswordChange}
-			}
-			return nil, &care.Error{Code: care.CodePasswordExpired}
-		}
+	if err := p.stageAllowed(allow); err != nil {
+		return nil, err
 	}
 	return p, nil
+}
+
+// stageAllowed refuses a session whose stage is not among allow.
+func (p *Principal) stageAllowed(allow []string) error {
+	if p.Stage == stageFull {
+		return nil
+	}
+	for _, a := range allow {
+		if a == p.Stage {
+			return nil
+		}
+	}
+	if p.Stage == stageTOTP {
+		return &care.Error{Code: care.CodeTOTPEnrolment}
+	}
+	if p.User.MustChangePassword {
+		return &care.Error{Code: care.CodePasswordChange}
+	}
+	return &care.Error{Code: care.CodePasswordExpired}
+}
+
+type principalKey struct{}
+
+// withPrincipal carries an authenticated principal to the handlers a
+// request runs on its behalf (the sync mutations).
+func withPrincipal(ctx context.Context, p *Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
 }
 
 func viewerOf(u store.User) care.Viewer {

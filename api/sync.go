@@ -44,16 +44,13 @@ func (s *Server) changed(ctx context.Context, tx *store.Tx, c store.Change, extr
 	if c.Op == "" {
 		c.Op = opUpsert
 	}
-	seq, err := tx.AppendChange(ctx, c)
-	if err != nil {
-		return err
-	}
+	row := tx.AppendChange(ctx, c)
 	team, err := tx.TeamUserIDs(ctx, c.PatientID)
 	if err != nil {
 		return err
 	}
 	users := append(team, extra...)
-	tx.AfterCommit(func() { s.hint(users, seq) })
+	tx.AfterCommit(func() { s.hint(users, row.Seq) })
 	return nil
 }
 
@@ -409,6 +406,7 @@ func (s *Server) syncPush(ctx context.Context, in *PushInput) (*PushOutput, erro
 	if err != nil {
 		return nil, err
 	}
+	ctx = withPrincipal(ctx, p)
 	muts := append([]MutationIn(nil), in.Body.Mutations...)
 	sort.SliceStable(muts, func(i, j int) bool { return muts[i].Seq < muts[j].Seq })
 	results := map[string]MutationResult{}

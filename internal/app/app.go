@@ -162,6 +162,14 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 		}
 	}()
 
+	if cfg.DebugAddr != "" {
+		dbg, err := serveDebug(cfg.DebugAddr, log)
+		if err != nil {
+			return err
+		}
+		defer dbg.Close()
+	}
+
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info("tsunagu listening", "addr", ln.Addr().String(), "database", db.Engine)

@@ -38,7 +38,9 @@ type Config struct {
 	PushAllowedHosts []string // TSUNAGU_PUSH_ALLOWED_HOSTS: push services subscriptions may use
 	PushTitle        string   // TSUNAGU_PUSH_TITLE
 	PushBody         string   // TSUNAGU_PUSH_BODY
-
+	// DebugAddr serves Go's profiler (net/http/pprof) for the engineer who
+	// runs the server; empty (the default) serves nothing. Loopback only.
+	DebugAddr string // TSUNAGU_DEBUG_ADDR
 }
 
 // LoadConfig reads the configuration from getenv and validates it. Errors
@@ -92,6 +94,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.PushAllowedHosts = r.list("TSUNAGU_PUSH_ALLOWED_HOSTS", nil)
 	if _, err := notify.NewAllowList(c.PushAllowedHosts, true); err != nil {
 		r.fail("TSUNAGU_PUSH_ALLOWED_HOSTS", "%v", err)
+	}
+	c.DebugAddr = r.str("TSUNAGU_DEBUG_ADDR", "")
+	if c.DebugAddr != "" {
+		if host, _, err := net.SplitHostPort(c.DebugAddr); err != nil || !(host == "localhost" || net.ParseIP(host).IsLoopback()) {
+			r.fail("TSUNAGU_DEBUG_ADDR", "%q must be a loopback host:port such as 127.0.0.1:6060 (the profiler must not be reachable from the network)", c.DebugAddr)
+		}
 	}
 	c.PushTitle = r.str("TSUNAGU_PUSH_TITLE", notify.DefaultTexts.Title)
 	c.PushBody = r.str("TSUNAGU_PUSH_BODY", notify.DefaultTexts.Body)

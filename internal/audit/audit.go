@@ -46,27 +46,38 @@ type Event struct {
 
 const columns = `seq, at, actor_id, actor_facility, action, patient_id, resource_type, resource_id, result, address, request_id, prev_hash, hash`
 
-// Append adds events to the log inside tx, chaining each to the last. The
-// head row is updated first, which takes its lock on PostgreSQL (SQLite
-// already serialises writers), so concurrent transactions cannot fork the
-// chain. It sets Seq, PrevHash and Hash on the events.
+// Append adds events to the log as part of tx. They are chained and
+// written when tx commits (store.Deferred), in the order appended: the
+// head's row lock (on PostgreSQL; SQLite already serialises writers) is
+// held only for that moment, and concurrent transactions cannot fork the
+// chain. Seq, PrevHash and Hash are set on the events then.
 func Append(ctx context.Context, tx *store.Tx, events ...*Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_head SET seq = seq + ? WHERE id = 1`, len(events)); err != nil {
-		return fmt.Errorf("lock audit head: %w", err)
+	buf := tx.Defer(pendingKey{}, func() store.Deferred { return &pending{} }).(*pending)
+	buf.events = append(buf.events, events...)
+	return nil
+}
+
+type pendingKey struct{}
+
+// pending holds a transaction's events until it commits.
+type pending struct{ events []*Event }
+
+func (p *pending) Len() int       { return len(p.events) }
+func (p *pending) Truncate(n int) { p.events = p.events[:n] }
+
+func (p *pending) Flush(ctx context.Context, tx *store.Tx) error {
+	if len(p.events) == 0 {
+		return nil
 	}
-	var head struct {
-		Seq  int64  `db:"seq"`
-		Hash string `db:"hash"`
+	head, err := tx.AuditHead(ctx)
+	if err != nil {
+		return fmt.Errorf("audit head: %w", err)
 	}
-	if err := tx.Get(ctx, &head, `SELECT seq, hash FROM audit_head WHERE id = 1`); err != nil {
-		return fmt.Errorf("read audit head: %w", err)
-	}
-	seq := head.Seq - int64(len(events))
-	prev := head.Hash
-	for _, e := range events {
+	seq, prev := head.Seq, head.Hash
+	for _, e := range p.events {
 		seq++
 		e.Seq = seq
 		e.At = store.UTC(e.At)
@@ -78,9 +89,8 @@ func Append(ctx context.Context, tx *store.Tx, events ...*Event) error {
 			return fmt.Errorf("insert audit event: %w", err)
 		}
 	}
-	if _, err := tx.Exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, prev); err != nil {
-		return fmt.Errorf("advance audit head: %w", err)
-	}
+	tx.SetAuditHead(store.Head{Seq: seq, Hash: prev})
+	p.events = p.events[:0]
 	return nil
 }
 

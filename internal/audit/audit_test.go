@@ -2,8 +2,10 @@ package audit_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -132,6 +134,77 @@ func TestQueryFilters(t *testing.T) {
 		}
 		if len(got) != 2 || got[0].Seq != 8 || got[1].Seq != 5 {
 			t.Fatalf("got %+v", got)
+		}
+	})
+}
+
+// TestRolledBackAppendsLeaveNoTrace: the change log and the audit chain are
+// written when a transaction commits; what a savepoint that rolled back had
+// appended is dropped, and concurrent writers (a SQLite group commit, or
+// PostgreSQL transactions in parallel) still leave one gapless chain and a
+// change log in commit order.
+func TestRolledBackAppendsLeaveNoTrace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		db := storetest.MustOpen(t, engine)
+		ctx := context.Background()
+		boom := errors.New("refused")
+		var wg sync.WaitGroup
+		rows := make(chan *store.Change, 400)
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := 0; i < 25; i++ {
+					err := db.Write(ctx, func(tx *store.Tx) error {
+						serr := tx.Savepoint(ctx, func() error {
+							tx.AppendChange(ctx, store.Change{PatientID: "p", Entity: "record", EntityID: "dropped", Op: "upsert", At: time.Now()})
+							if err := audit.Append(ctx, tx, &audit.Event{At: time.Now(), Action: "dropped", Result: audit.ResultOK}); err != nil {
+								return err
+							}
+							return boom
+						})
+						if !errors.Is(serr, boom) {
+							return fmt.Errorf("savepoint: %v", serr)
+						}
+						c := tx.AppendChange(ctx, store.Change{PatientID: "p", Entity: "record", EntityID: fmt.Sprintf("%d-%d", w, i), Op: "upsert", At: time.Now()})
+						tx.AfterCommit(func() { rows <- c })
+						return audit.Append(ctx, tx, &audit.Event{At: time.Now(), ActorID: fmt.Sprint(w), Action: "kept", Result: audit.ResultOK})
+					})
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}(w)
+		}
+		wg.Wait()
+		close(rows)
+		n, brk, err := audit.Verify(ctx, db)
+		if err != nil || brk != nil || n != 200 {
+			t.Fatalf("audit: checked %d, break %v, err %v", n, brk, err)
+		}
+		seen := map[int64]bool{}
+		for c := range rows {
+			if c.Seq < 1 || c.Seq > 200 || seen[c.Seq] {
+				t.Fatalf("change %s got seq %d", c.EntityID, c.Seq)
+			}
+			seen[c.Seq] = true
+		}
+		var got []store.Change
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			got, err = tx.ChangesSince(ctx, 0, []string{"p"}, []string{"p"}, 1000)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 200 || len(seen) != 200 {
+			t.Fatalf("change log holds %d rows, %d committed", len(got), len(seen))
+		}
+		for i, c := range got {
+			if c.Seq != int64(i+1) || c.EntityID == "dropped" {
+				t.Fatalf("row %d: seq %d entity %s", i, c.Seq, c.EntityID)
+			}
 		}
 	})
 }

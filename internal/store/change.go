@@ -18,27 +18,51 @@ type Change struct {
 	At        time.Time `db:"at"`
 }
 
-// AppendChange adds c to the change log with the next sequence number and
-// returns it. The counter row is updated first, inside the transaction, so
-// concurrent writers take numbers in commit order.
-func (tx *Tx) AppendChange(ctx context.Context, c Change) (int64, error) {
-	if _, err := tx.exec(ctx, `UPDATE change_counter SET seq = seq + 1 WHERE id = 1`); err != nil {
-		return 0, fmt.Errorf("lock change counter: %w", err)
+// AppendChange adds c to the change log. Its sequence number is handed
+// out when the transaction commits (see Deferred): the returned Change has
+// Seq set from then on. The counter row is locked only for that moment, so
+// concurrent writers take numbers in commit order and a reader never sees
+// a number after one that is not yet visible.
+func (tx *Tx) AppendChange(ctx context.Context, c Change) *Change {
+	buf := tx.Defer(changeBufferKey{}, func() Deferred { return &changeBuffer{} }).(*changeBuffer)
+	p := &c
+	buf.items = append(buf.items, p)
+	return p
+}
+
+type changeBufferKey struct{}
+
+type changeBuffer struct{ items []*Change }
+
+func (b *changeBuffer) Len() int       { return len(b.items) }
+func (b *changeBuffer) Truncate(n int) { b.items = b.items[:n] }
+
+func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
+	if len(b.items) == 0 {
+		return nil
 	}
-	var seq int64
-	if err := tx.get(ctx, &seq, `SELECT seq FROM change_counter WHERE id = 1`); err != nil {
-		return 0, err
-	}
-	_, err := tx.exec(ctx, `INSERT INTO change_log (seq, patient_id, entity, entity_id, op, chart, subject_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		seq, c.PatientID, c.Entity, c.EntityID, c.Op, c.Chart, c.SubjectID, UTC(c.At))
+	h, err := tx.head(ctx, changeHead)
 	if err != nil {
-		return 0, fmt.Errorf("insert change: %w", err)
+		return fmt.Errorf("change counter: %w", err)
 	}
-	return seq, nil
+	for _, c := range b.items {
+		h.cur.Seq++
+		c.Seq = h.cur.Seq
+		_, err = tx.exec(ctx, `INSERT INTO change_log (seq, patient_id, entity, entity_id, op, chart, subject_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.Seq, c.PatientID, c.Entity, c.EntityID, c.Op, c.Chart, c.SubjectID, UTC(c.At))
+		if err != nil {
+			return fmt.Errorf("insert change: %w", err)
+		}
+	}
+	b.items = b.items[:0]
+	return nil
 }
 
 // LastChangeSeq returns the newest sequence number handed out.
 func (tx *Tx) LastChangeSeq(ctx context.Context) (int64, error) {
+	if h := tx.heads[changeHead]; h.loaded {
+		return h.cur.Seq, nil
+	}
 	var seq int64
 	err := tx.get(ctx, &seq, `SELECT seq FROM change_counter WHERE id = 1`)
 	return seq, err

@@ -92,7 +92,13 @@ func (db *DB) runGroup(batch []*writeJob) {
 		answer(errs)
 		return
 	}
-	if err := x.Commit(); err != nil {
+	err = tx.finish(context.Background())
+	if err == nil {
+		err = x.Commit()
+	} else {
+		_ = x.Rollback()
+	}
+	if err != nil {
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = fmt.Errorf("commit: %w", err)

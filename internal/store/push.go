@@ -68,6 +68,17 @@ func (tx *Tx) PushSubscriptionsOf(ctx context.Context, userIDs []string) ([]Push
 	return out, err
 }
 
+// TeamPushSubscriptions returns the subscriptions of the members of a
+// patient's team other than except (the author of what is announced). One
+// prepared query: it runs inside every record write.
+func (tx *Tx) TeamPushSubscriptions(ctx context.Context, patientID, except string) ([]PushSubscription, error) {
+	out := []PushSubscription{}
+	err := tx.sel(ctx, &out, `SELECT s.id, s.user_id, s.endpoint, s.p256dh, s.auth, s.created_at, s.updated_at
+		FROM team_member t JOIN push_subscription s ON s.user_id = t.user_id
+		WHERE t.patient_id = ? AND t.removed_at IS NULL AND t.user_id <> ? ORDER BY s.id`, patientID, except)
+	return out, err
+}
+
 // OutboxItem is one pending push to one subscription.
 type OutboxItem struct {
 	ID             string       `db:"id"`

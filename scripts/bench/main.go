@@ -35,6 +35,8 @@ var (
 	dbURL    = flag.String("db", "", "PostgreSQL URL (a fresh schema is made in it); empty = SQLite file")
 	duration = flag.Duration("d", 5*time.Second, "duration of each throughput run")
 	bigLog   = flag.Int("biglog", 1_000_000, "change-log rows for the incremental-pull comparison")
+	profile  = flag.String("cpuprofile", "", "save the server's CPU profile of each throughput run to <prefix>-<run>.pprof")
+	only     = flag.String("only", "", "run only the throughput runs whose name contains this (writes, timeline, pull)")
 )
 
 func main() {
@@ -46,10 +48,11 @@ func main() {
 }
 
 type server struct {
-	base string
-	cmd  *exec.Cmd
-	db   *sql.DB
-	eng  string
+	base  string
+	debug string // the server's profiler address (with -cpuprofile)
+	cmd   *exec.Cmd
+	db    *sql.DB
+	eng   string
 }
 
 func run() error {
@@ -102,10 +105,14 @@ func run() error {
 	}
 
 	rows := [][]string{}
-	add := func(what, got, budget string) { rows = append(rows, []string{what, got, budget}) }
+	add := func(what, got, budget string) {
+		if !strings.HasPrefix(got, "0/s") { // a run left out with -only
+			rows = append(rows, []string{what, got, budget})
+		}
+	}
 
 	for _, c := range []int{1, 8, 64} {
-		n, lat := srv.load(c, "demo.nurse", func(cl *client, w *worker) error {
+		n, lat := srv.load(fmt.Sprintf("writes-%d", c), c, "demo.nurse", func(cl *client, w *worker) error {
 			w.seq++
 			return cl.pushOne(w.device, recordMutation(w.seq, patients[w.n%len(patients)]))
 		})
@@ -115,13 +122,17 @@ func run() error {
 		}
 		add(fmt.Sprintf("record writes via /sync/push, %d clients", c), fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), budget)
 	}
-	n, lat := srv.load(8, "demo.nurse", func(cl *client, w *worker) error {
+	n, lat := srv.load("timeline", 8, "demo.nurse", func(cl *client, w *worker) error {
 		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
 	})
 	add("timeline, newest 100 of a patient, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 670/s")
-	n, lat = srv.load(8, "demo.nurse", func(cl *client, w *worker) error { return cl.get("/api/v1/sync/pull?limit=500&cursor=" + first.Cursor) })
+	n, lat = srv.load("pull", 8, "demo.nurse", func(cl *client, w *worker) error { return cl.get("/api/v1/sync/pull?limit=500&cursor=" + first.Cursor) })
 	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 440/s, p50 < 20 ms")
 
+	if *only != "" {
+		printTable(srv.eng, rows)
+		return nil
+	}
 	fresh := srv.signIn("demo.nurse")
 	t0 := time.Now()
 	changes := fresh.syncFromEmpty()
@@ -137,12 +148,16 @@ func run() error {
 	p50, p99 := srv.pushLatency(rcv, patients[1])
 	add("record written → notification decrypted at a local receiver", fmt.Sprintf("p50 %.0f ms, p99 %.0f ms", p50, p99), "p50 ≤ 200 ms, p99 ≤ 1 s")
 
-	fmt.Printf("\nTsunagu benchmark — %s, %d cores\n\n", srv.eng, runtimeCPUs())
+	printTable(srv.eng, rows)
+	return nil
+}
+
+func printTable(eng string, rows [][]string) {
+	fmt.Printf("\nTsunagu benchmark — %s, %d cores\n\n", eng, runtimeCPUs())
 	fmt.Printf("| %-62s | %-34s | %-20s |\n|%s|%s|%s|\n", "what", "measured (median)", "budget", strings.Repeat("-", 64), strings.Repeat("-", 36), strings.Repeat("-", 22))
 	for _, r := range rows {
 		fmt.Printf("| %-62s | %-34s | %-20s |\n", r[0], r[1], r[2])
 	}
-	return nil
 }
 
 func recordMutation(seq int64, patientID string) map[string]any {
@@ -161,6 +176,15 @@ func start(bin, dir, receiverHost string) (*server, error) {
 	s := &server{base: "http://" + addr, eng: "SQLite (synchronous=FULL)"}
 	env := append(os.Environ(), "TSUNAGU_ADDR="+addr, "TSUNAGU_DATA_DIR="+dir, "TSUNAGU_DEMO=1", "TSUNAGU_REQUIRE_TOTP=0",
 		"TSUNAGU_PUSH_ALLOWED_HOSTS="+receiverHost, "TSUNAGU_SESSION_IDLE=1h", "TSUNAGU_LOG_FORMAT=json")
+	if *profile != "" {
+		dl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		s.debug = dl.Addr().String()
+		dl.Close()
+		env = append(env, "TSUNAGU_DEBUG_ADDR="+s.debug)
+	}
 	if *dbURL != "" {
 		admin, err := sql.Open("pgx", *dbURL)
 		if err != nil {
@@ -341,7 +365,14 @@ type worker struct {
 
 // load runs op from c clients for the configured duration and returns the
 // rate per second and the median latency in milliseconds.
-func (s *server) load(c int, login string, op func(*client, *worker) error) (float64, float64) {
+func (s *server) load(name string, c int, login string, op func(*client, *worker) error) (float64, float64) {
+	if *only != "" && !strings.Contains(name, *only) {
+		return 0, 0
+	}
+	if s.debug != "" {
+		done := s.cpuProfile(name)
+		defer done()
+	}
 	clients := make([]*client, c)
 	for i := range clients {
 		clients[i] = s.signIn(login)
@@ -375,6 +406,37 @@ func (s *server) load(c int, login string, op func(*client, *worker) error) (flo
 	}
 	wg.Wait()
 	return float64(done.Load()) / time.Since(start).Seconds(), percentile(lats, 0.5)
+}
+
+// cpuProfile starts the server's CPU profile for the length of one run and
+// returns the function that waits for it and saves it.
+func (s *server) cpuProfile(name string) func() {
+	secs := int(duration.Seconds())
+	if secs < 1 {
+		secs = 1
+	}
+	ch := make(chan error, 1)
+	go func() {
+		res, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", s.debug, secs))
+		if err != nil {
+			ch <- err
+			return
+		}
+		defer res.Body.Close()
+		f, err := os.Create(fmt.Sprintf("%s-%s.pprof", *profile, name))
+		if err != nil {
+			ch <- err
+			return
+		}
+		_, err = io.Copy(f, res.Body)
+		f.Close()
+		ch <- err
+	}()
+	return func() {
+		if err := <-ch; err != nil {
+			fmt.Fprintln(os.Stderr, "bench: profile:", err)
+		}
+	}
 }
 
 // incremental measures the median time of a pull that returns 10 new changes.
