@@ -55,7 +55,7 @@ func Append(ctx context.Context, tx *store.Tx, events ...*Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	buf := tx.Defer(pendingKey{}, func() store.Deferred { return &pending{} }).(*pending)
+	buf := tx.Defer(pendingKey{}, store.RankAudit, func() store.Deferred { return &pending{} }).(*pending)
 	buf.events = append(buf.events, events...)
 	return nil
 }
@@ -72,24 +72,27 @@ func (p *pending) Flush(ctx context.Context, tx *store.Tx) error {
 	if len(p.events) == 0 {
 		return nil
 	}
-	head, err := tx.AuditHead(ctx)
+	head, err := tx.AdvanceAuditHead(ctx, len(p.events))
 	if err != nil {
-		return fmt.Errorf("audit head: %w", err)
+		return err
 	}
 	seq, prev := head.Seq, head.Hash
-	for _, e := range p.events {
+	rows := make([][]any, len(p.events))
+	for i, e := range p.events {
 		seq++
 		e.Seq = seq
 		e.At = store.UTC(e.At)
 		e.PrevHash = prev
 		e.Hash = e.computeHash()
 		prev = e.Hash
-		if _, err := tx.Exec(ctx, `INSERT INTO audit_event (`+columns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Seq, e.At, e.ActorID, e.ActorFacility, e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID, e.PrevHash, e.Hash); err != nil {
-			return fmt.Errorf("insert audit event: %w", err)
-		}
+		rows[i] = []any{e.Seq, e.At, e.ActorID, e.ActorFacility, e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID, e.PrevHash, e.Hash}
 	}
-	tx.SetAuditHead(store.Head{Seq: seq, Hash: prev})
+	if err := tx.InsertRows(ctx, "audit_event", columns, 13, rows); err != nil {
+		return fmt.Errorf("insert audit event: %w", err)
+	}
+	if err := tx.SetAuditHash(ctx, prev); err != nil {
+		return fmt.Errorf("advance audit head: %w", err)
+	}
 	p.events = p.events[:0]
 	return nil
 }

@@ -24,7 +24,7 @@ type Change struct {
 // concurrent writers take numbers in commit order and a reader never sees
 // a number after one that is not yet visible.
 func (tx *Tx) AppendChange(ctx context.Context, c Change) *Change {
-	buf := tx.Defer(changeBufferKey{}, func() Deferred { return &changeBuffer{} }).(*changeBuffer)
+	buf := tx.Defer(changeBufferKey{}, RankChanges, func() Deferred { return &changeBuffer{} }).(*changeBuffer)
 	p := &c
 	buf.items = append(buf.items, p)
 	return p
@@ -41,18 +41,18 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 	if len(b.items) == 0 {
 		return nil
 	}
-	h, err := tx.head(ctx, changeHead)
+	seq, err := tx.advanceChangeHead(ctx, len(b.items))
 	if err != nil {
-		return fmt.Errorf("change counter: %w", err)
+		return err
 	}
-	for _, c := range b.items {
-		h.cur.Seq++
-		c.Seq = h.cur.Seq
-		_, err = tx.exec(ctx, `INSERT INTO change_log (seq, patient_id, entity, entity_id, op, chart, subject_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			c.Seq, c.PatientID, c.Entity, c.EntityID, c.Op, c.Chart, c.SubjectID, UTC(c.At))
-		if err != nil {
-			return fmt.Errorf("insert change: %w", err)
-		}
+	rows := make([][]any, len(b.items))
+	for i, c := range b.items {
+		seq++
+		c.Seq = seq
+		rows[i] = []any{c.Seq, c.PatientID, c.Entity, c.EntityID, c.Op, c.Chart, c.SubjectID, UTC(c.At)}
+	}
+	if err := tx.insertRows(ctx, "change_log", "seq, patient_id, entity, entity_id, op, chart, subject_id, at", 8, rows); err != nil {
+		return fmt.Errorf("insert change: %w", err)
 	}
 	b.items = b.items[:0]
 	return nil
@@ -60,9 +60,6 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 
 // LastChangeSeq returns the newest sequence number handed out.
 func (tx *Tx) LastChangeSeq(ctx context.Context) (int64, error) {
-	if h := tx.heads[changeHead]; h.loaded {
-		return h.cur.Seq, nil
-	}
 	var seq int64
 	err := tx.get(ctx, &seq, `SELECT seq FROM change_counter WHERE id = 1`)
 	return seq, err

@@ -3,15 +3,15 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // Heads are the one-row counters every write advances: the change log's
 // sequence (change_counter) and the audit chain's last event (audit_head).
-// A transaction reads each once — taking its row lock on PostgreSQL, which
-// orders concurrent writers — advances it in memory, and writes it back
-// once just before it commits. A group of writes sharing one transaction
-// (see committer) thus touches each head row twice, not three times per
-// write; a savepoint that rolls back restores the heads it had advanced.
+// A transaction advances each once, when it commits (see Deferred), by the
+// number of rows it appends, in one statement that also takes the row's
+// lock on PostgreSQL: concurrent writers are ordered only for the moment of
+// their commit, and a SQLite group of writes touches each head row once.
 
 // Head is the value of one head row.
 type Head struct {
@@ -19,81 +19,34 @@ type Head struct {
 	Hash string // audit_head only
 }
 
-type headKind int
-
-const (
-	changeHead headKind = iota
-	auditHead
-	nHeads
-)
-
-var headSQL = [nHeads]struct{ lock, read, write string }{
-	changeHead: {`UPDATE change_counter SET seq = seq WHERE id = 1`, `SELECT seq, '' AS hash FROM change_counter WHERE id = 1`,
-		`UPDATE change_counter SET seq = ? WHERE id = 1`},
-	auditHead: {`UPDATE audit_head SET seq = seq WHERE id = 1`, `SELECT seq, hash FROM audit_head WHERE id = 1`,
-		`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`},
+// AdvanceChangeHead adds n to the change counter and returns the value it
+// had: this transaction's rows are numbered from that value + 1.
+func (tx *Tx) advanceChangeHead(ctx context.Context, n int) (int64, error) {
+	var seq int64
+	if err := tx.get(ctx, &seq, `UPDATE change_counter SET seq = seq + ? WHERE id = 1 RETURNING seq`, n); err != nil {
+		return 0, fmt.Errorf("advance change counter: %w", err)
+	}
+	return seq - int64(n), nil
 }
 
-type headState struct {
-	loaded      bool
-	cur, stored Head
-}
-
-func (tx *Tx) head(ctx context.Context, k headKind) (*headState, error) {
-	h := &tx.heads[k]
-	if h.loaded {
-		return h, nil
-	}
-	if tx.engine == Postgres {
-		// The row lock, held to commit, is what orders the writers.
-		if _, err := tx.exec(ctx, headSQL[k].lock); err != nil {
-			return nil, fmt.Errorf("lock head: %w", err)
-		}
-	}
+// AdvanceAuditHead adds n to the audit head's sequence and returns the
+// head as it was: the chain continues from its Seq and Hash. The caller
+// sets the new hash with SetAuditHash before the transaction commits.
+func (tx *Tx) AdvanceAuditHead(ctx context.Context, n int) (Head, error) {
 	var row struct {
 		Seq  int64  `db:"seq"`
 		Hash string `db:"hash"`
 	}
-	if err := tx.get(ctx, &row, headSQL[k].read); err != nil {
-		return nil, fmt.Errorf("read head: %w", err)
+	if err := tx.get(ctx, &row, `UPDATE audit_head SET seq = seq + ? WHERE id = 1 RETURNING seq, hash`, n); err != nil {
+		return Head{}, fmt.Errorf("advance audit head: %w", err)
 	}
-	h.loaded, h.cur, h.stored = true, Head{Seq: row.Seq, Hash: row.Hash}, Head{Seq: row.Seq, Hash: row.Hash}
-	return h, nil
+	return Head{Seq: row.Seq - int64(n), Hash: row.Hash}, nil
 }
 
-// AuditHead returns the audit chain's head as this transaction sees it.
-func (tx *Tx) AuditHead(ctx context.Context) (Head, error) {
-	h, err := tx.head(ctx, auditHead)
-	if err != nil {
-		return Head{}, err
-	}
-	return h.cur, nil
-}
-
-// SetAuditHead advances the audit chain's head; it is written at commit.
-func (tx *Tx) SetAuditHead(h Head) {
-	tx.heads[auditHead].cur = h
-}
-
-// flushHeads writes the heads this transaction advanced.
-func (tx *Tx) flushHeads(ctx context.Context) error {
-	for k := range tx.heads {
-		h := &tx.heads[k]
-		if !h.loaded || h.cur == h.stored {
-			continue
-		}
-		var err error
-		if headKind(k) == auditHead {
-			_, err = tx.exec(ctx, headSQL[k].write, h.cur.Seq, h.cur.Hash)
-		} else {
-			_, err = tx.exec(ctx, headSQL[k].write, h.cur.Seq)
-		}
-		if err != nil {
-			return fmt.Errorf("write head: %w", err)
-		}
-		h.stored = h.cur
-	}
-	return nil
+// SetAuditHash records the hash of the chain's last event.
+func (tx *Tx) SetAuditHash(ctx context.Context, hash string) error {
+	_, err := tx.exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, hash)
+	return err
 }
 
 // Deferred is work gathered during a transaction and done just before it
@@ -111,47 +64,91 @@ type Deferred interface {
 }
 
 type deferredSlot struct {
-	key any
-	d   Deferred
+	key  any
+	rank int
+	d    Deferred
 }
 
-// Defer returns the transaction's Deferred for key, made by mk on first use.
-func (tx *Tx) Defer(key any, mk func() Deferred) Deferred {
+// Ranks order the flushes, and so the head locks they take: every
+// transaction takes them in the same order, so none waits on another in a
+// cycle.
+const (
+	RankChanges = iota
+	RankAudit
+)
+
+// Defer returns the transaction's Deferred for key, made by mk on first
+// use; it is flushed after those of lower rank.
+func (tx *Tx) Defer(key any, rank int, mk func() Deferred) Deferred {
 	for _, s := range tx.deferred {
 		if s.key == key {
 			return s.d
 		}
 	}
 	d := mk()
-	tx.deferred = append(tx.deferred, deferredSlot{key, d})
+	i := len(tx.deferred)
+	for i > 0 && tx.deferred[i-1].rank > rank {
+		i--
+	}
+	tx.deferred = append(tx.deferred, deferredSlot{})
+	copy(tx.deferred[i+1:], tx.deferred[i:])
+	tx.deferred[i] = deferredSlot{key, rank, d}
 	return d
 }
 
 // deferredMarks remembers how much each Deferred held, for a savepoint.
-func (tx *Tx) deferredMarks() []int {
-	marks := make([]int, len(tx.deferred))
-	for i, s := range tx.deferred {
-		marks[i] = s.d.Len()
+func (tx *Tx) deferredMarks() map[any]int {
+	marks := make(map[any]int, len(tx.deferred))
+	for _, s := range tx.deferred {
+		marks[s.key] = s.d.Len()
 	}
 	return marks
 }
 
-func (tx *Tx) truncateDeferred(marks []int) {
-	for i, s := range tx.deferred {
-		if i < len(marks) {
-			s.d.Truncate(marks[i])
-		} else {
-			s.d.Truncate(0)
-		}
+// truncateDeferred drops what was gathered after marks were taken (all of
+// it for a Deferred made since).
+func (tx *Tx) truncateDeferred(marks map[any]int) {
+	for _, s := range tx.deferred {
+		s.d.Truncate(marks[s.key])
 	}
 }
 
-// finish does the deferred work and writes the heads, before the commit.
+// finish does the deferred work, just before the commit.
 func (tx *Tx) finish(ctx context.Context) error {
 	for _, s := range tx.deferred {
 		if err := s.d.Flush(ctx, tx); err != nil {
 			return err
 		}
 	}
-	return tx.flushHeads(ctx)
+	return nil
+}
+
+// insertRows runs an INSERT of rows (each with len(cols) values) in
+// statements of up to 64 rows: one round trip for a transaction's appends
+// on PostgreSQL. A single row uses the cached statement.
+func (tx *Tx) insertRows(ctx context.Context, table, cols string, ncols int, rows [][]any) error {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
+	for len(rows) > 0 {
+		n := min(len(rows), 64)
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
+		args := make([]any, 0, n*ncols)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, r...)
+		}
+		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// InsertRows is insertRows for the packages that own their tables (audit).
+func (tx *Tx) InsertRows(ctx context.Context, table, cols string, ncols int, rows [][]any) error {
+	return tx.insertRows(ctx, table, cols, ncols, rows)
 }

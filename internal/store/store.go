@@ -180,7 +180,6 @@ type Tx struct {
 	engine      string
 	afterCommit []func()
 	depth       int // savepoints open now
-	heads       [nHeads]headState
 	deferred    []deferredSlot
 }
 
@@ -206,7 +205,7 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	tx.depth++
 	defer func() { tx.depth-- }()
 	name := savepointNames[min(tx.depth, len(savepointNames)-1)]
-	hooks, heads, marks := len(tx.afterCommit), tx.heads, tx.deferredMarks()
+	hooks, marks := len(tx.afterCommit), tx.deferredMarks()
 	if _, err := tx.exec(ctx, "SAVEPOINT "+name); err != nil {
 		return fmt.Errorf("savepoint: %w", err)
 	}
@@ -220,9 +219,6 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 			return fmt.Errorf("release savepoint: %w (after %v)", rerr, err)
 		}
 		tx.afterCommit = tx.afterCommit[:hooks]
-		// The rows went back to what they were at the savepoint; so do the
-		// heads read before it (a head first read inside it is re-read).
-		tx.heads = heads
 		tx.truncateDeferred(marks)
 		return err
 	}
