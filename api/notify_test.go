@@ -141,11 +141,15 @@ func TestPushRetriesLater(t *testing.T) {
 }
 
 // blockingSender holds every send until its context ends, like a push
-// service that never answers.
-type blockingSender struct{ calls chan struct{} }
+// service that never answers, and reports how long the send was given.
+type blockingSender struct{ given chan time.Duration }
 
 func (b blockingSender) Send(ctx context.Context, _ notify.Message) (notify.Outcome, time.Duration, error) {
-	b.calls <- struct{}{}
+	given := time.Duration(-1)
+	if dl, ok := ctx.Deadline(); ok {
+		given = time.Until(dl)
+	}
+	b.given <- given
 	<-ctx.Done()
 	return notify.Retry, 0, ctx.Err()
 }
@@ -208,13 +212,13 @@ func TestPushLeaseExpires(t *testing.T) {
 		// A push service that never answers: the send is cut off before
 		// the lease ends, so no other worker can send it meanwhile.
 		r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/records", map[string]any{"id": newID(), "kind": "note", "occurred_at": "2026-11-20T09:00:00Z", "text": "メモ"})
-		slow := &notify.Worker{DB: h.db, Sender: blockingSender{calls: make(chan struct{}, 1)}, Now: h.clock.Now, Claim: lease}
-		began := time.Now()
+		sender := blockingSender{given: make(chan time.Duration, 1)}
+		slow := &notify.Worker{DB: h.db, Sender: sender, Now: h.clock.Now, Claim: lease}
 		if n, _ := slow.RunOnce(ctx); n != 1 {
 			t.Fatal("the row was not claimed")
 		}
-		if d := time.Since(began); d >= lease {
-			t.Fatalf("a send ran %v, past its %v lease", d, lease)
+		if given := <-sender.given; given <= 0 || given > lease-lease/10 {
+			t.Fatalf("a send was given %v under a %v lease", given, lease)
 		}
 		var retry store.OutboxItem
 		h.db.Read(ctx, func(tx *store.Tx) error {

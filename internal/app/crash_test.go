@@ -162,7 +162,12 @@ func TestKillDuringBurstLosesNothing(t *testing.T) {
 		// What the push service had when the process died (a push it was
 		// holding when the sender vanished still counts), and which outbox
 		// rows the dead process held.
-		time.Sleep(200 * time.Millisecond)
+		for settle := time.Now().Add(10 * time.Second); rcv.Requests() != len(rcv.Deliveries())+len(rcv.Rejections()); {
+			if time.Now().After(settle) {
+				t.Fatal("the push service never finished the pushes it was sent")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 		deliveredBefore := map[pair]bool{}
 		for _, d := range rcv.Deliveries() {
 			deliveredBefore[pair{recordOf(t, d), d.Endpoint}] = true
