@@ -2,8 +2,11 @@ package api
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,10 +32,50 @@ func (s *Server) hint(users []string, seq int64) {
 // carries opaque ids and generic text only.
 func (s *Server) notifyTeam(ctx context.Context, tx *store.Tx, patientID, recordID, authorID string) error {
 	subs, err := tx.TeamPushSubscriptions(ctx, patientID, authorID)
-	if err != nil || len(subs) == 0 {
+	if err != nil {
 		return err
 	}
-	payload, err := notify.NewRecordPayload(patientID, recordID, s.pushTexts).Encode()
+	return s.enqueueTo(ctx, tx, patientID, subs, notify.NewRecordPayload(patientID, recordID, s.pushTexts))
+}
+
+// notifyVisit queues a Web Push about a visit for users (the assignees
+// before and after the change) in the transaction of the change, leaving
+// out the author and anyone no longer on the patient's team: they cannot
+// open the patient, so a push would only leak that something happened.
+// created picks the "new visit" text over the "changed" one.
+func (s *Server) notifyVisit(ctx context.Context, tx *store.Tx, patientID, visitID, authorID string, created bool, users []string) error {
+	if len(users) == 0 {
+		return nil
+	}
+	team, err := tx.TeamUserIDs(ctx, patientID)
+	if err != nil {
+		return err
+	}
+	var to []string
+	for _, u := range users {
+		if u != authorID && slices.Contains(team, u) && !slices.Contains(to, u) {
+			to = append(to, u)
+		}
+	}
+	return s.enqueuePush(ctx, tx, patientID, to, notify.NewVisitPayload(patientID, visitID, created, s.pushTexts))
+}
+
+// enqueuePush writes one outbox row per push subscription of users, with
+// the patient's topic, and wakes the worker after the commit.
+func (s *Server) enqueuePush(ctx context.Context, tx *store.Tx, patientID string, users []string, p notify.Payload) error {
+	subs, err := tx.PushSubscriptionsOf(ctx, users)
+	if err != nil {
+		return err
+	}
+	return s.enqueueTo(ctx, tx, patientID, subs, p)
+}
+
+// enqueueTo writes one outbox row per subscription.
+func (s *Server) enqueueTo(ctx context.Context, tx *store.Tx, patientID string, subs []store.PushSubscription, p notify.Payload) error {
+	if len(subs) == 0 {
+		return nil
+	}
+	payload, err := p.Encode()
 	if err != nil {
 		return err
 	}
@@ -45,6 +88,48 @@ func (s *Server) notifyTeam(ctx context.Context, tx *store.Tx, patientID, record
 	}
 	tx.AfterCommit(s.wakePush)
 	return nil
+}
+
+// visitChangeNotifies reports whether the change from before to after is
+// one the assignees must hear of on their lock screens: the visit (or one
+// occurrence of a series) moved, was cancelled or restored, or changed
+// hands. A note, a kind, a linked record or "done" is news for the next
+// pull, not for a push.
+func visitChangeNotifies(before, after store.Visit) bool {
+	if !sameIDs(before.AssigneeIDs, after.AssigneeIDs) ||
+		!before.StartsAt.Equal(after.StartsAt) || !before.EndsAt.Equal(after.EndsAt) || before.AllDay != after.AllDay ||
+		!reflect.DeepEqual(before.Recurrence, after.Recurrence) ||
+		(before.Status == care.VisitCancelled) != (after.Status == care.VisitCancelled) {
+		return true
+	}
+	for _, a := range after.Exceptions {
+		b, _ := before.Exception(a.OccurrenceStart)
+		if !sameNullTime(a.StartsAt, b.StartsAt) || !sameNullTime(a.EndsAt, b.EndsAt) ||
+			occurrenceCancelled(after, a) != occurrenceCancelled(before, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// occurrenceCancelled reports whether the occurrence with exception e (a
+// zero e for one without) of series v is cancelled.
+func occurrenceCancelled(v store.Visit, e store.VisitException) bool {
+	if e.Status.Valid {
+		return e.Status.String == care.VisitCancelled
+	}
+	return v.Status == care.VisitCancelled
+}
+
+func sameNullTime(a, b sql.NullTime) bool {
+	return a.Valid == b.Valid && (!a.Valid || a.Time.Equal(b.Time))
+}
+
+func sameIDs(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }
 
 type PushKeyOutput struct {

@@ -139,3 +139,93 @@ func TestPushRetriesLater(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// blockingSender holds every send until its context ends, like a push
+// service that never answers, and reports how long the send was given.
+type blockingSender struct{ given chan time.Duration }
+
+func (b blockingSender) Send(ctx context.Context, _ notify.Message) (notify.Outcome, time.Duration, error) {
+	given := time.Duration(-1)
+	if dl, ok := ctx.Deadline(); ok {
+		given = time.Until(dl)
+	}
+	b.given <- given
+	<-ctx.Done()
+	return notify.Retry, 0, ctx.Err()
+}
+
+// TestPushLeaseExpires: rows claimed by a worker that died are sent once
+// its lease runs out, and not before; a worker whose lease ran out cannot
+// release a row another worker has claimed since; and a send never runs
+// past its lease.
+func TestPushLeaseExpires(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		p := newPushRig(t, engine)
+		r, h, ctx := p.r, p.h, t.Context()
+		p.subscribe("doctor", r.doctorC)
+		lease := 2 * time.Second
+		p.worker.Claim = lease
+		claim := func() []store.OutboxItem {
+			t.Helper()
+			var items []store.OutboxItem
+			now := h.clock.Now()
+			if err := h.db.Write(ctx, func(tx *store.Tx) (err error) { items, err = tx.ClaimPushes(ctx, now, now.Add(lease), 10); return err }); err != nil {
+				t.Fatal(err)
+			}
+			return items
+		}
+		r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/records", map[string]any{"id": newID(), "kind": "note", "occurred_at": "2026-11-20T09:00:00Z", "text": "メモ"})
+
+		// A worker claims the row and dies.
+		dead := claim()
+		if len(dead) != 1 || !dead[0].ClaimedUntil.Valid {
+			t.Fatalf("claimed %+v", dead)
+		}
+		if n, _ := p.worker.RunOnce(ctx); n != 0 {
+			t.Fatal("a row under a live lease was claimed again")
+		}
+		h.clock.Advance(lease + time.Millisecond)
+		// Another worker claims it, and the dead one's late release must
+		// not hand it to a third.
+		second := claim()
+		if len(second) != 1 {
+			t.Fatalf("an expired claim was not claimable: %+v", second)
+		}
+		if err := h.db.Write(ctx, func(tx *store.Tx) error {
+			return tx.RetryPush(ctx, dead[0].ID, dead[0].ClaimedUntil.Time, h.clock.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := p.worker.RunOnce(ctx); n != 0 {
+			t.Fatal("a stale worker released a row another worker holds")
+		}
+		h.clock.Advance(lease + time.Millisecond)
+		if n, err := p.worker.RunOnce(ctx); n != 1 || err != nil {
+			t.Fatalf("after the second lease ran out: claimed %d, %v", n, err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if got, err := p.rcv.Wait(wctx, 1); err != nil || len(got) != 1 {
+			t.Fatalf("delivered %d: %v", len(got), err)
+		}
+
+		// A push service that never answers: the send is cut off before
+		// the lease ends, so no other worker can send it meanwhile.
+		r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/records", map[string]any{"id": newID(), "kind": "note", "occurred_at": "2026-11-20T09:00:00Z", "text": "メモ"})
+		sender := blockingSender{given: make(chan time.Duration, 1)}
+		slow := &notify.Worker{DB: h.db, Sender: sender, Now: h.clock.Now, Claim: lease}
+		if n, _ := slow.RunOnce(ctx); n != 1 {
+			t.Fatal("the row was not claimed")
+		}
+		if given := <-sender.given; given <= 0 || given > lease-lease/10 {
+			t.Fatalf("a send was given %v under a %v lease", given, lease)
+		}
+		var retry store.OutboxItem
+		h.db.Read(ctx, func(tx *store.Tx) error {
+			return tx.Get(ctx, &retry, `SELECT id, not_before, claimed_until FROM outbox`)
+		})
+		if retry.ClaimedUntil.Valid || !retry.NotBefore.After(h.clock.Now()) {
+			t.Fatalf("the cut-off send was not released for a later retry: %+v", retry)
+		}
+	})
+}

@@ -502,7 +502,7 @@ type UnreadOutput struct {
 
 type UnreadOut struct {
 	PatientID string `json:"patient_id" format:"uuid"`
-	Unread    int    `json:"unread" doc:"records by others the caller has not marked read"`
+	Unread    int    `json:"unread" doc:"records by others, written since the caller joined the team, that the caller has not marked read"`
 }
 
 // unread counts, for every patient the caller reaches, the records by

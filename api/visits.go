@@ -300,6 +300,13 @@ func (s *Server) createVisit(ctx context.Context, in *CreateVisitInput) (*VisitO
 		if err := s.changed(ctx, tx, store.Change{PatientID: in.ID, Entity: "visit", EntityID: v.ID}); err != nil {
 			return err
 		}
+		// The assignees hear of a visit planned for them; an entry made
+		// for the record (done, missed, cancelled) asks nothing of them.
+		if v.Status == care.VisitPlanned {
+			if err := s.notifyVisit(ctx, tx, in.ID, v.ID, pr.User.ID, true, v.AssigneeIDs); err != nil {
+				return err
+			}
+		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "visit.create", in.ID, "visit", v.ID))
 	})
 	return out, err
@@ -433,6 +440,7 @@ func (s *Server) updateVisit(ctx context.Context, in *UpdateVisitInput) (*VisitO
 			stale = true
 			return &conflictWith{err: care.Errorf(care.CodeConflict, "visit version %d, change based on %d", v.Version, b.BaseVersion), current: visitDetail(v)}
 		}
+		before := v
 		if b.OccurrenceStart != nil {
 			if err := s.changeOccurrence(ctx, tx, pr, &v, in); err != nil {
 				return err
@@ -454,6 +462,13 @@ func (s *Server) updateVisit(ctx context.Context, in *UpdateVisitInput) (*VisitO
 		out.Body = visitDetail(saved)
 		if err := s.changed(ctx, tx, store.Change{PatientID: patientID, Entity: "visit", EntityID: in.ID}); err != nil {
 			return err
+		}
+		// Everyone it concerns hears of a move, a cancellation or a new
+		// assignee: those who had it, and those who have it now.
+		if visitChangeNotifies(before, saved) {
+			if err := s.notifyVisit(ctx, tx, patientID, v.ID, pr.User.ID, false, append(slices.Clone(before.AssigneeIDs), saved.AssigneeIDs...)); err != nil {
+				return err
+			}
 		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "visit.update", patientID, "visit", in.ID))
 	})

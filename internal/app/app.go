@@ -142,7 +142,7 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	}
 	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist),
 		Blobs: blobs, Signer: signer, CursorKey: push.cursorKey, Hub: push.hub, Hints: push.hints, VAPIDPublicKey: push.keys.PublicKey(),
-		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody}, WakePush: push.worker.Wake})
+		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody, VisitNew: cfg.PushVisitBody, VisitChanged: cfg.PushVisitChanged}, WakePush: push.worker.Wake})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -412,7 +412,7 @@ func openPush(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) (
 	if strings.HasSuffix(cfg.PushSubject, ".invalid") {
 		log.Warn("TSUNAGU_PUSH_SUBJECT is not set: Apple's push service refuses pushes without a contact address on a real domain")
 	}
-	p.worker = &notify.Worker{DB: db, Sender: sender, Log: log}
+	p.worker = &notify.Worker{DB: db, Sender: sender, Log: log, Claim: cfg.PushLease}
 	if db.Engine == store.Postgres {
 		p.hints, err = notify.NewPGBroadcaster(notify.PGBroadcasterConfig{ConnString: cfg.DatabaseURL, DB: db.SQL(), Logger: log})
 		if err != nil {

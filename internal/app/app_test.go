@@ -99,6 +99,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"TSUNAGU_REQUIRE_TOTP":          "maybe",
 		"TSUNAGU_CLINICAL_PROFESSIONS":  "doctor,wizard",
 		"TSUNAGU_ADDR":                  "8080",
+		"TSUNAGU_PUSH_LEASE":            "1s",
 	}
 	for name, value := range cases {
 		_, err := app.LoadConfig(env(map[string]string{name: value}))

@@ -37,7 +37,13 @@ type Config struct {
 	PushSubject      string   // TSUNAGU_PUSH_SUBJECT: contact in the VAPID JWT (an address on a real domain)
 	PushAllowedHosts []string // TSUNAGU_PUSH_ALLOWED_HOSTS: push services subscriptions may use
 	PushTitle        string   // TSUNAGU_PUSH_TITLE
-	PushBody         string   // TSUNAGU_PUSH_BODY
+	PushBody         string   // TSUNAGU_PUSH_BODY: a new record
+	PushVisitBody    string   // TSUNAGU_PUSH_VISIT_BODY: a visit assigned to the recipient
+	PushVisitChanged string   // TSUNAGU_PUSH_VISIT_CHANGED_BODY: a visit of the recipient moved, cancelled or reassigned
+	// PushLease is how long an outbox worker holds the pushes it claimed
+	// (TSUNAGU_PUSH_LEASE). A push is never started after its lease ends;
+	// after a crash the rows it held are sent again once it has run out.
+	PushLease time.Duration
 	// DebugAddr serves Go's profiler (net/http/pprof) for the engineer who
 	// runs the server; empty (the default) serves nothing. Loopback only.
 	DebugAddr string // TSUNAGU_DEBUG_ADDR
@@ -103,6 +109,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.PushTitle = r.str("TSUNAGU_PUSH_TITLE", notify.DefaultTexts.Title)
 	c.PushBody = r.str("TSUNAGU_PUSH_BODY", notify.DefaultTexts.Body)
+	c.PushVisitBody = r.str("TSUNAGU_PUSH_VISIT_BODY", notify.DefaultTexts.VisitNew)
+	c.PushVisitChanged = r.str("TSUNAGU_PUSH_VISIT_CHANGED_BODY", notify.DefaultTexts.VisitChanged)
+	c.PushLease = r.duration("TSUNAGU_PUSH_LEASE", notify.DefaultLease)
+	if c.PushLease < notify.MinLease || c.PushLease > time.Hour {
+		r.fail("TSUNAGU_PUSH_LEASE", "must be between %s and 1h", notify.MinLease)
+	}
 	if r.err != nil {
 		return Config{}, r.err
 	}

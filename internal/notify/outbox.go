@@ -10,11 +10,24 @@ import (
 	"tsunagu/internal/store"
 )
 
+// DefaultLease is how long a worker holds the rows it claimed unless
+// Worker.Claim says otherwise; MinLease is the shortest lease allowed.
+const (
+	DefaultLease = time.Minute
+	MinLease     = 2 * time.Second
+)
+
 // Worker delivers the outbox: rows written in the transaction of the record
 // that caused them, so a push is never announced for unwritten data and
-// never lost by a crash. Rows are claimed for a while before sending (with
+// never lost by a crash. Rows are claimed for a lease before sending (with
 // FOR UPDATE SKIP LOCKED on PostgreSQL), so several instances share the work
 // and a crashed worker's claims simply expire and are sent again.
+//
+// A push is sent at most once while nothing crashes: a send is never
+// started, and never allowed to run, past its row's lease (less a tenth of
+// the lease as a margin), and a worker whose lease ran out meanwhile does
+// not release the row another worker may hold by then. A row whose send was
+// in flight when its process died is the one case of a second delivery.
 type Worker struct {
 	DB     *store.DB
 	Sender interface {
@@ -25,7 +38,7 @@ type Worker struct {
 	Concurrency int           // parallel sends (default 8)
 	Batch       int           // rows claimed at once (default 64)
 	Poll        time.Duration // how often to look without a wake-up (default 2s)
-	Claim       time.Duration // how long a claim holds (default 1m)
+	Claim       time.Duration // how long a claim holds (default DefaultLease)
 	GiveUpAfter time.Duration // drop rows older than this (default 24h, the TTL)
 
 	wake chan struct{}
@@ -45,7 +58,7 @@ func (w *Worker) init() {
 			w.Poll = 2 * time.Second
 		}
 		if w.Claim <= 0 {
-			w.Claim = time.Minute
+			w.Claim = DefaultLease
 		}
 		if w.GiveUpAfter <= 0 {
 			w.GiveUpAfter = DefaultTTL
@@ -121,11 +134,28 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 }
 
 func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) {
+	claim := it.ClaimedUntil.Time
+	// The send must end before the lease does, or another worker could
+	// claim the row and send it too. The clock may be injected, so the
+	// deadline is a duration from now rather than an instant.
+	margin := w.Claim / 10
+	left := claim.Sub(w.Now()) - margin
+	if left < margin {
+		// The batch took too long to reach this row: hand it back untouched.
+		if err := w.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+			return tx.RetryPush(ctx, it.ID, claim, w.Now())
+		}); err != nil {
+			w.Log.Error("outbox update failed", "outbox_id", it.ID, "err", err)
+		}
+		return
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, left)
+	defer cancel()
 	ttl := DefaultTTL - w.Now().Sub(it.CreatedAt)
 	if ttl < time.Minute {
 		ttl = time.Minute
 	}
-	outcome, after, err := w.Sender.Send(ctx, Message{Endpoint: it.Endpoint, P256dh: it.P256dh, Auth: it.Auth,
+	outcome, after, err := w.Sender.Send(sendCtx, Message{Endpoint: it.Endpoint, P256dh: it.P256dh, Auth: it.Auth,
 		Payload: []byte(it.Payload), TTL: ttl, Topic: it.Topic, Urgency: it.Urgency})
 	now := w.Now()
 	werr := w.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
@@ -142,7 +172,7 @@ func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) {
 			w.Log.Warn("push given up", "outbox_id", it.ID, "attempts", it.Attempts)
 			return tx.CompletePush(ctx, it.ID)
 		}
-		return tx.RetryPush(ctx, it.ID, now.Add(backoff(it.Attempts, after)))
+		return tx.RetryPush(ctx, it.ID, claim, now.Add(backoff(it.Attempts, after)))
 	})
 	if werr != nil {
 		w.Log.Error("outbox update failed", "outbox_id", it.ID, "err", werr)

@@ -16,18 +16,44 @@ const MaxPayloadBytes = 1024
 // plaintext is over MaxPayloadBytes.
 var ErrPayloadTooLarge = errors.New("notify: push payload too large")
 
-// PayloadTypeRecord marks a push about a new or amended record.
-const PayloadTypeRecord = "record"
+// Payload types: what a push is about.
+const (
+	// PayloadTypeRecord marks a push about a new record.
+	PayloadTypeRecord = "record"
+	// PayloadTypeVisit marks a push about a visit assigned to the
+	// recipient, or one of theirs that moved, was cancelled or changed
+	// hands.
+	PayloadTypeVisit = "visit"
+)
 
 // Texts is the generic notification text. It must never name a patient or
-// say anything about a chart: lock screens are public.
+// say anything about a chart or a visit: lock screens are public.
 type Texts struct {
-	Title string
-	Body  string
+	Title        string
+	Body         string // a new record
+	VisitNew     string // a visit assigned to the recipient
+	VisitChanged string // a visit of the recipient moved, cancelled or reassigned
 }
 
 // DefaultTexts is the Japanese text shown when the server configures none.
-var DefaultTexts = Texts{Title: "つなぐ", Body: "新しい記録があります"}
+var DefaultTexts = Texts{Title: "つなぐ", Body: "新しい記録があります", VisitNew: "新しい訪問予定があります", VisitChanged: "訪問予定が変更されました"}
+
+// withDefaults fills the empty fields of t from DefaultTexts.
+func (t Texts) withDefaults() Texts {
+	if t.Title == "" {
+		t.Title = DefaultTexts.Title
+	}
+	if t.Body == "" {
+		t.Body = DefaultTexts.Body
+	}
+	if t.VisitNew == "" {
+		t.VisitNew = DefaultTexts.VisitNew
+	}
+	if t.VisitChanged == "" {
+		t.VisitChanged = DefaultTexts.VisitChanged
+	}
+	return t
+}
 
 // Payload is the plaintext of a push message, read by the service worker.
 // It holds opaque ids and generic text only; the app fetches what changed
@@ -36,6 +62,7 @@ type Payload struct {
 	Type      string `json:"type"`
 	PatientID string `json:"patient_id,omitempty"`
 	RecordID  string `json:"record_id,omitempty"`
+	VisitID   string `json:"visit_id,omitempty"`
 	Title     string `json:"title"`
 	Body      string `json:"body"`
 	URL       string `json:"url,omitempty"`
@@ -45,18 +72,32 @@ type Payload struct {
 // of t are filled from DefaultTexts. URL is left for the caller: the service
 // worker opens the patient from the ids when it is empty.
 func NewRecordPayload(patientID, recordID string, t Texts) Payload {
-	if t.Title == "" {
-		t.Title = DefaultTexts.Title
-	}
-	if t.Body == "" {
-		t.Body = DefaultTexts.Body
-	}
+	t = t.withDefaults()
 	return Payload{
 		Type:      PayloadTypeRecord,
 		PatientID: patientID,
 		RecordID:  recordID,
 		Title:     t.Title,
 		Body:      t.Body,
+	}
+}
+
+// NewVisitPayload is the push for a visit of a patient: created (the
+// VisitNew text) or changed (VisitChanged). Like NewRecordPayload it holds
+// opaque ids and generic text only; the note, the kind and the time stay
+// on the server.
+func NewVisitPayload(patientID, visitID string, created bool, t Texts) Payload {
+	t = t.withDefaults()
+	body := t.VisitChanged
+	if created {
+		body = t.VisitNew
+	}
+	return Payload{
+		Type:      PayloadTypeVisit,
+		PatientID: patientID,
+		VisitID:   visitID,
+		Title:     t.Title,
+		Body:      body,
 	}
 }
 

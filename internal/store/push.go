@@ -105,7 +105,10 @@ func (tx *Tx) EnqueuePush(ctx context.Context, it OutboxItem) error {
 
 // ClaimPushes claims up to limit due outbox rows until claimUntil, so that
 // several workers (several instances) never send one row at the same time.
-// On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED.
+// On PostgreSQL the candidates are locked with FOR UPDATE SKIP LOCKED. Rows
+// whose claim has run out (their worker died or overran) are due again.
+// Each returned item's ClaimedUntil is claimUntil: the claim's token for
+// RetryPush.
 func (tx *Tx) ClaimPushes(ctx context.Context, now, claimUntil time.Time, limit int) ([]OutboxItem, error) {
 	ids := []string{}
 	q := `SELECT id FROM outbox WHERE not_before <= ? AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY not_before, id LIMIT ?`
@@ -128,6 +131,9 @@ func (tx *Tx) ClaimPushes(ctx context.Context, now, claimUntil time.Time, limit 
 	out := []OutboxItem{}
 	err = tx.in(ctx, &out, `SELECT o.id, o.subscription_id, o.payload, o.topic, o.urgency, o.created_at, o.not_before, o.attempts, o.claimed_until,
 		s.endpoint, s.p256dh, s.auth FROM outbox o JOIN push_subscription s ON s.id = o.subscription_id WHERE o.id IN (?) ORDER BY o.not_before, o.id`, ids)
+	for i := range out {
+		out[i].ClaimedUntil = sql.NullTime{Time: UTC(claimUntil), Valid: true}
+	}
 	return out, err
 }
 
@@ -137,9 +143,12 @@ func (tx *Tx) CompletePush(ctx context.Context, id string) error {
 	return err
 }
 
-// RetryPush releases an outbox row to be tried again at notBefore.
-func (tx *Tx) RetryPush(ctx context.Context, id string, notBefore time.Time) error {
-	_, err := tx.exec(ctx, `UPDATE outbox SET not_before = ?, claimed_until = NULL WHERE id = ?`, UTC(notBefore), id)
+// RetryPush releases an outbox row claimed until claimedUntil, to be tried
+// again at notBefore. A row claimed anew since (the first claim ran out and
+// another worker holds it now) is left alone.
+func (tx *Tx) RetryPush(ctx context.Context, id string, claimedUntil, notBefore time.Time) error {
+	_, err := tx.exec(ctx, `UPDATE outbox SET not_before = ?, claimed_until = NULL WHERE id = ? AND claimed_until = ?`,
+		UTC(notBefore), id, UTC(claimedUntil))
 	return err
 }
 

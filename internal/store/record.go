@@ -331,7 +331,10 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 
 // UnreadCounts counts, per patient, the records by others that userID has
 // not read: every kind on chartPatients, shared kinds only on
-// sharedPatients. Patients with nothing unread are left out.
+// sharedPatients. Only records written since userID's current membership
+// of the patient's team began count: what came before is the history a
+// new member reads, not news (they were never notified of it). Patients
+// with nothing unread are left out.
 func (tx *Tx) UnreadCounts(ctx context.Context, userID string, chartPatients, sharedPatients []string) (map[string]int, error) {
 	out := map[string]int{}
 	for _, g := range []struct {
@@ -342,8 +345,9 @@ func (tx *Tx) UnreadCounts(ctx context.Context, userID string, chartPatients, sh
 			continue
 		}
 		q := `SELECT r.patient_id, COUNT(*) AS unread FROM record r
-			WHERE r.patient_id IN (?) AND r.author_id <> ?`
-		args := []any{g.ids, userID}
+			JOIN team_member tm ON tm.patient_id = r.patient_id AND tm.user_id = ? AND tm.removed_at IS NULL
+			WHERE r.patient_id IN (?) AND r.author_id <> ? AND r.created_at >= tm.added_at`
+		args := []any{userID, g.ids, userID}
 		if g.sharedOnly {
 			q += ` AND r.chart = ?`
 			args = append(args, false)

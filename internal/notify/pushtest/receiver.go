@@ -82,6 +82,7 @@ type Receiver struct {
 	requests   int
 	changed    chan struct{} // closed and replaced on every delivery
 	serverKey  string
+	delay      time.Duration
 	now        func() time.Time
 }
 
@@ -132,6 +133,15 @@ func (r *Receiver) RequireServerKey(key string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.serverKey = key
+}
+
+// SetDelay makes the receiver take d over every push before it answers (and
+// before it records a delivery), like a distant push service; a test uses
+// it to catch a sender with pushes in flight.
+func (r *Receiver) SetDelay(d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.delay = d
 }
 
 // NewSubscription makes a subscription with a fresh P-256 key pair and a
@@ -244,13 +254,14 @@ func (r *Receiver) handlePush(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.requests++
 	s := r.subs[req.PathValue("id")]
-	serverKey := r.serverKey
+	serverKey, delay := r.serverKey, r.delay
 	var canned *Response
 	if s != nil && s.canned != nil {
 		c := *s.canned
 		canned = &c
 	}
 	r.mu.Unlock()
+	time.Sleep(delay)
 
 	endpoint := r.srv.URL + req.URL.Path
 	if s == nil {
