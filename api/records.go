@@ -181,6 +181,7 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 	}
 	b := in.Body
 	now := s.now()
+	b.OccurredAt = deviceTime(ctx, b.OccurredAt)
 	if u, err := uuid.Parse(b.RecordID); err != nil || u.Version() != 7 {
 		return nil, care.Invalid("id", "must be a UUIDv7")
 	}

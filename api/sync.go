@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -376,8 +377,9 @@ type MutationIn struct {
 
 type PushInput struct {
 	Body struct {
-		DeviceID  string       `json:"device_id" format:"uuid"`
-		Mutations []MutationIn `json:"mutations" maxItems:"500"`
+		DeviceID   string       `json:"device_id" format:"uuid"`
+		DeviceTime *time.Time   `json:"device_time,omitempty" doc:"the device's clock when it sent this push. The server's clock is authoritative: when the two differ by more than a minute, the times the app took from its own clock (a record's occurred_at) are moved by the difference"`
+		Mutations  []MutationIn `json:"mutations" maxItems:"500"`
 	}
 }
 
@@ -394,6 +396,23 @@ type PushOutput struct {
 	}
 }
 
+// maxClockSkew is how far a device's clock may be off before the times it
+// took from that clock are corrected: beyond network delays, well within
+// what a wrong time zone or a flat clock battery does.
+const maxClockSkew = time.Minute
+
+type clockSkewKey struct{}
+
+// deviceTime converts a time the app read from its own clock to server
+// time, for a mutation of a push whose device clock was off (see
+// PushInput's device_time). REST calls are made online and are not moved.
+func deviceTime(ctx context.Context, t time.Time) time.Time {
+	if skew, ok := ctx.Value(clockSkewKey{}).(time.Duration); ok {
+		return t.Add(skew)
+	}
+	return t
+}
+
 // mutation applies one mutation type; ctx carries the transaction.
 type mutation func(ctx context.Context, m MutationIn) (any, error)
 
@@ -407,6 +426,11 @@ func (s *Server) syncPush(ctx context.Context, in *PushInput) (*PushOutput, erro
 		return nil, err
 	}
 	ctx = withPrincipal(ctx, p)
+	if in.Body.DeviceTime != nil {
+		if skew := s.now().Sub(*in.Body.DeviceTime); skew > maxClockSkew || skew < -maxClockSkew {
+			ctx = context.WithValue(ctx, clockSkewKey{}, skew)
+		}
+	}
 	muts := append([]MutationIn(nil), in.Body.Mutations...)
 	sort.SliceStable(muts, func(i, j int) bool { return muts[i].Seq < muts[j].Seq })
 	results := map[string]MutationResult{}

@@ -447,3 +447,40 @@ func sameJSON(a, b json.RawMessage) bool {
 	var x, y any
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
 }
+
+// TestDeviceClockOffByADayChangesNothing: an iPad whose clock is a day
+// behind (or ahead) records a visit "ten minutes ago" by its clock; the
+// server's clock is authoritative, so the record lands ten minutes before
+// the server's now, is not refused as being in the future, and sorts where
+// the team expects it. A clock within a minute is left alone.
+func TestDeviceClockOffByADayChangesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		now := h.clock.Now()
+		device := newID()
+		for i, off := range []time.Duration{-24 * time.Hour, 24 * time.Hour, 30 * time.Second} {
+			deviceNow := now.Add(off)
+			m := recordMutation(int64(i+1), r.patientID)
+			m.Args["occurred_at"] = deviceNow.Add(-10 * time.Minute).Format(time.RFC3339)
+			var a pushAnswer
+			r.nurseC.must(200, "POST", "/api/v1/sync/push", map[string]any{"device_id": device, "device_time": deviceNow.Format(time.RFC3339), "mutations": []mutation{m}}).json(t, &a)
+			if a.Results[0].Status != "applied" {
+				t.Fatalf("clock off by %s: %+v", off, a.Results[0])
+			}
+			var rec struct {
+				OccurredAt time.Time `json:"occurred_at"`
+			}
+			if err := json.Unmarshal(a.Results[0].Entity, &rec); err != nil {
+				t.Fatal(err)
+			}
+			want := now.Add(-10 * time.Minute)
+			if off == 30*time.Second {
+				want = deviceNow.Add(-10 * time.Minute) // within a minute: as the device said
+			}
+			if !rec.OccurredAt.Equal(want) {
+				t.Fatalf("clock off by %s: occurred_at %s, want %s", off, rec.OccurredAt, want)
+			}
+		}
+	})
+}
