@@ -41,21 +41,20 @@ func (s *Server) entityKinds() {
 		},
 	})
 	s.registerEntity("record", entityKind{
-		snapshot: func(ctx context.Context, tx *store.Tx, _ *Principal, sc patientScope, patientID string) ([]string, error) {
-			return tx.RecentRecordIDs(ctx, patientID, sc.Level == care.Chart, snapshotRecords)
+		snapshot: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string) ([]string, error) {
+			return tx.RecentRecordIDs(ctx, patientID, care.RecordScopeFor(p.Viewer, sc.Level), snapshotRecords)
 		},
 		// The current version and read state; the history of versions and
-		// the readers' names are read online (GET /records/{id}).
+		// the readers' names are read online (GET /records/{id}). Records
+		// the caller does not read (chart kinds, facility disclosure) are
+		// left out in SQL.
 		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, ids []string) (map[string]any, error) {
-			items, err := tx.RecordsByIDs(ctx, p.User.ID, ids)
+			items, err := tx.RecordsByIDs(ctx, care.RecordScopeFor(p.Viewer, sc.Level), ids)
 			if err != nil {
 				return nil, err
 			}
 			out := make(map[string]any, len(items))
 			for _, it := range items {
-				if it.Chart && sc.Level != care.Chart {
-					continue
-				}
 				out[it.ID] = recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe)
 			}
 			return out, nil

@@ -129,9 +129,12 @@ func (s *Server) recordDetail(ctx context.Context, tx *store.Tx, pr *Principal, 
 }
 
 // withRecord runs fn for record id after the access decision on its
-// patient at the level its kind needs. The record's patient and kind never
+// patient at the level its kind needs, and on the record itself
+// (care.RecordScope: a chart record that its author's facility does not
+// disclose to the caller). The record's patient, kind and author never
 // change, so looking them up first is safe. An unknown record is refused
-// exactly like a record of a patient the caller cannot reach.
+// exactly like a record the caller cannot reach, and every refusal is
+// audited.
 func (s *Server) withRecord(ctx context.Context, pr *Principal, action, id string, fn func(tx *store.Tx, sc patientScope, r store.Record) error) error {
 	var r store.Record
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
@@ -150,9 +153,37 @@ func (s *Server) withRecord(ctx context.Context, pr *Principal, action, id strin
 		need = care.RecordLevel(r.Kind)
 	}
 	// An unknown record has no patient: the access decision on "" is None.
-	return s.withPatient(ctx, pr, action, r.PatientID, "record", id, need, false, func(tx *store.Tx, sc patientScope) error {
+	hidden := false
+	err = s.withPatient(ctx, pr, action, r.PatientID, "record", id, need, false, func(tx *store.Tx, sc patientScope) error {
+		facts, err := recordFacts(ctx, tx, r, sc.Level)
+		if err != nil {
+			return err
+		}
+		if !care.RecordScopeFor(pr.Viewer, sc.Level).Reads(facts) {
+			hidden = true
+			return care.ErrNotFound
+		}
 		return fn(tx, sc, r)
 	})
+	if hidden {
+		return s.denied(ctx, pr, action, r.PatientID, "record", id, err)
+	}
+	return err
+}
+
+// recordFacts are what care.RecordScope needs to know of record r. The
+// disclosure of the author's facility matters only to a reader at the
+// Chart level of a chart record, so it is looked up only then.
+func recordFacts(ctx context.Context, tx *store.Tx, r store.Record, lvl care.Level) (care.RecordFacts, error) {
+	f := care.RecordFacts{Chart: r.Chart, AuthorID: r.AuthorID, AuthorFacilityID: r.AuthorFacilityID}
+	if r.Chart && lvl == care.Chart {
+		fac, err := tx.Facility(ctx, r.AuthorFacilityID)
+		if err != nil {
+			return f, fmt.Errorf("author's facility: %w", err)
+		}
+		f.AuthorDisclosure = fac.Disclosure
+	}
+	return f, nil
 }
 
 type CreateRecordInput struct {
@@ -424,13 +455,15 @@ type TimelineOutput struct {
 }
 
 // listRecords is a patient's timeline, newest first, in keyset pages.
-// Chart kinds are left out in SQL for callers without chart access.
+// Records the caller does not read (chart kinds without chart access,
+// chart records a facility does not disclose to the caller) are left out
+// in SQL.
 func (s *Server) listRecords(ctx context.Context, in *ListRecordsInput) (*TimelineOutput, error) {
 	pr, err := s.authenticate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	q := store.TimelineQuery{PatientID: in.ID, ViewerID: pr.User.ID, Profession: in.Profession, From: in.From, To: in.To, Limit: in.Limit + 1}
+	q := store.TimelineQuery{PatientID: in.ID, Profession: in.Profession, From: in.From, To: in.To, Limit: in.Limit + 1}
 	for _, k := range in.Kind {
 		for _, k := range strings.Split(k, ",") {
 			if !care.Valid(care.RecordKinds, k) {
@@ -452,7 +485,7 @@ func (s *Server) listRecords(ctx context.Context, in *ListRecordsInput) (*Timeli
 	out := &TimelineOutput{}
 	out.Body.Records = []RecordOut{}
 	err = s.readPatient(ctx, pr, "record.list", in.ID, "record", "", care.Shared, func(tx *store.Tx, sc patientScope) error {
-		q.SharedOnly = sc.Level != care.Chart
+		q.Scope = care.RecordScopeFor(pr.Viewer, sc.Level)
 		items, err := tx.Timeline(ctx, q)
 		if err != nil {
 			return err
@@ -534,7 +567,7 @@ func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error)
 			}
 			order = append(order, e.ID)
 		}
-		counts, err := tx.UnreadCounts(ctx, pr.User.ID, chart, shared)
+		counts, err := tx.UnreadCounts(ctx, pr.Viewer, chart, shared)
 		if err != nil {
 			return err
 		}

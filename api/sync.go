@@ -215,7 +215,7 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 			}
 		}
 		sort.Strings(all)
-		changes, err := tx.ChangesSince(ctx, cur.Seq, all, chart, in.Limit+1)
+		changes, err := tx.ChangesSince(ctx, cur.Seq, all, chart, p.Viewer, in.Limit+1)
 		if err != nil {
 			return err
 		}

@@ -181,6 +181,23 @@ func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
 	return nil
 }
 
+// readsSQL is care.RecordScope.Reads in SQL, for the record row aliased r:
+// the one translation of that rule, which every query listing records
+// applies. Chart kinds need the Chart level; a chart record of an author
+// whose facility discloses shared_only is read only by that facility's
+// staff and by its author.
+func readsSQL(s care.RecordScope) (string, []any) {
+	switch {
+	case s.Level < care.Shared:
+		return "1 = 0", nil
+	case s.Level < care.Chart:
+		return "r.chart = ?", []any{false}
+	}
+	return `(r.chart = ? OR r.author_id = ? OR r.author_facility_id = ?
+		OR r.author_facility_id NOT IN (SELECT f.id FROM facility f WHERE f.disclosure = ?))`,
+		[]any{false, s.ViewerID, s.ViewerFacilityID, care.DisclosureSharedOnly}
+}
+
 // Record returns the head of record id, or ErrNotFound. It does not check
 // access: callers decide on r.PatientID first.
 func (tx *Tx) Record(ctx context.Context, id string) (Record, error) {
@@ -248,13 +265,13 @@ type TimelineKey struct {
 	ID         string
 }
 
-// TimelineQuery selects a page of a patient's timeline. Kinds empty means
-// every kind; SharedOnly leaves chart kinds out (in SQL, for viewers
-// without chart access). From is inclusive, To exclusive.
+// TimelineQuery selects a page of a patient's timeline. Scope is what the
+// viewer reads (chart kinds, facility disclosure), applied in SQL; its
+// ViewerID also gives ReadByMe. Kinds empty means every kind. From is
+// inclusive, To exclusive.
 type TimelineQuery struct {
 	PatientID  string
-	ViewerID   string // for ReadByMe
-	SharedOnly bool
+	Scope      care.RecordScope
 	Kinds      []string
 	Profession string
 	From, To   time.Time
@@ -272,12 +289,9 @@ type TimelineItem struct {
 
 // Timeline returns up to q.Limit records of a patient, newest first.
 func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, error) {
-	where := []string{"r.patient_id = ?"}
-	args := []any{q.ViewerID, q.PatientID}
-	if q.SharedOnly {
-		where = append(where, "r.chart = ?")
-		args = append(args, false)
-	}
+	reads, readsArgs := readsSQL(q.Scope)
+	where := []string{"r.patient_id = ?", reads}
+	args := append([]any{q.Scope.ViewerID, q.PatientID}, readsArgs...)
 	if len(q.Kinds) > 0 {
 		where = append(where, "r.kind IN (?)")
 		args = append(args, q.Kinds)
@@ -329,25 +343,24 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 	return out, nil
 }
 
-// UnreadCounts counts, per patient, the records by others that userID has
-// not read: every kind on chartPatients, shared kinds only on
-// sharedPatients. Patients with nothing unread are left out.
-func (tx *Tx) UnreadCounts(ctx context.Context, userID string, chartPatients, sharedPatients []string) (map[string]int, error) {
+// UnreadCounts counts, per patient, the records by others that viewer v has
+// not read, of those v reads: at the Chart level on chartPatients, at the
+// Shared level on sharedPatients (care.RecordScope). Patients with nothing
+// unread are left out.
+func (tx *Tx) UnreadCounts(ctx context.Context, v care.Viewer, chartPatients, sharedPatients []string) (map[string]int, error) {
 	out := map[string]int{}
+	userID := v.UserID
 	for _, g := range []struct {
-		ids        []string
-		sharedOnly bool
-	}{{chartPatients, false}, {sharedPatients, true}} {
+		ids   []string
+		level care.Level
+	}{{chartPatients, care.Chart}, {sharedPatients, care.Shared}} {
 		if len(g.ids) == 0 {
 			continue
 		}
+		reads, readsArgs := readsSQL(care.RecordScopeFor(v, g.level))
 		q := `SELECT r.patient_id, COUNT(*) AS unread FROM record r
-			WHERE r.patient_id IN (?) AND r.author_id <> ?`
-		args := []any{g.ids, userID}
-		if g.sharedOnly {
-			q += ` AND r.chart = ?`
-			args = append(args, false)
-		}
+			WHERE r.patient_id IN (?) AND r.author_id <> ? AND ` + reads
+		args := append([]any{g.ids, userID}, readsArgs...)
 		q += ` AND NOT EXISTS (SELECT 1 FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?)
 			GROUP BY r.patient_id`
 		args = append(args, userID)
@@ -365,24 +378,26 @@ func (tx *Tx) UnreadCounts(ctx context.Context, userID string, chartPatients, sh
 	return out, nil
 }
 
-// RecordsByIDs returns the given records with their current versions and
-// read state for viewerID, in one query (the pull sends many at once).
-func (tx *Tx) RecordsByIDs(ctx context.Context, viewerID string, ids []string) ([]TimelineItem, error) {
+// RecordsByIDs returns those of the given records that scope reads, with
+// their current versions and read state for scope.ViewerID, in one query
+// (the pull sends many at once). Ids it leaves out are gone or hidden.
+func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []string) ([]TimelineItem, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	reads, readsArgs := readsSQL(scope)
 	query := `SELECT ` + recordColumns + `, ` + versionColumns + `,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me
 		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
-		WHERE r.id IN (?)`
+		WHERE r.id IN (?) AND ` + reads
 	var rows []struct {
 		Record
 		versionRow
 		ReadCount int `db:"read_count"`
 		ReadByMe  int `db:"read_by_me"`
 	}
-	if err := tx.in(ctx, &rows, query, viewerID, ids); err != nil {
+	if err := tx.in(ctx, &rows, query, append([]any{scope.ViewerID, ids}, readsArgs...)...); err != nil {
 		return nil, fmt.Errorf("records by ids: %w", err)
 	}
 	out := make([]TimelineItem, 0, len(rows))
