@@ -53,6 +53,7 @@ func TestFacilityDisclosureSharedOnly(t *testing.T) {
 					{"GET", "/api/v1/records/" + id, nil},
 					{"POST", "/api/v1/records/" + id + "/amendments", map[string]any{"reason": "x", "base_version": 1, "text": "y"}},
 					{"POST", "/api/v1/records/" + id + "/read", nil},
+					{"POST", "/api/v1/records/" + id + "/confirm", map[string]any{"version": 1}},
 				} {
 					res := r.doctorC.must(404, call.method, call.path, call.body)
 					if stripRequestID(res.body) != stripRequestID(unknown.body) {

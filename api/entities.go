@@ -44,10 +44,10 @@ func (s *Server) entityKinds() {
 		snapshot: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string) ([]string, error) {
 			return tx.RecentRecordIDs(ctx, patientID, care.RecordScopeFor(p.Viewer, sc.Level), snapshotRecords)
 		},
-		// The current version and read state; the history of versions and
-		// the readers' names are read online (GET /records/{id}). Records
-		// the caller does not read (chart kinds, facility disclosure) are
-		// left out in SQL.
+		// The current version (who entered and confirmed it included) and
+		// the read state; the history of versions and the readers' names
+		// are read online (GET /records/{id}). Records the caller does not
+		// read (chart kinds, facility disclosure) are left out in SQL.
 		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, ids []string) (map[string]any, error) {
 			items, err := tx.RecordsByIDs(ctx, care.RecordScopeFor(p.Viewer, sc.Level), ids)
 			if err != nil {
@@ -94,6 +94,10 @@ func (s *Server) entityKinds() {
 		in.ID, err = idArg(m, "record_id")
 		return err
 	}, func(o *MarkReadOutput) any { return o.Body })
+	s.mutations["record.confirm"] = mutationFor(s.confirmRecord, func(m MutationIn, in *ConfirmRecordInput) (err error) {
+		in.ID, err = idArg(m, "record_id")
+		return err
+	}, func(o *RecordOutput) any { return o.Body })
 	s.mutations["visit.create"] = mutationFor(s.createVisit, func(m MutationIn, in *CreateVisitInput) (err error) {
 		in.ID, err = idArg(m, "patient_id")
 		return err

@@ -38,7 +38,8 @@ type RecordVersion struct {
 	Reason        string
 	Content       care.RecordContent
 	EnteredBy     string
-	ConfirmedBy   string
+	ConfirmedBy   string    // "" while unconfirmed
+	ConfirmedAt   time.Time // zero while unconfirmed
 	CreatedAt     time.Time
 	// Filled when read: who entered and confirmed it.
 	EnteredByName, EnteredByProfession string
@@ -59,6 +60,7 @@ type versionRow struct {
 	AttachmentIDs       string         `db:"attachment_ids"`
 	EnteredBy           string         `db:"entered_by"`
 	ConfirmedBy         sql.NullString `db:"confirmed_by"`
+	ConfirmedAt         sql.NullTime   `db:"confirmed_at"`
 	CreatedAt           time.Time      `db:"version_created_at"`
 	EnteredByName       string         `db:"entered_by_name"`
 	EnteredByProfession string         `db:"entered_by_profession"`
@@ -95,6 +97,7 @@ func toRow(v RecordVersion) (versionRow, error) {
 	}
 	if v.ConfirmedBy != "" {
 		r.ConfirmedBy = sql.NullString{String: v.ConfirmedBy, Valid: true}
+		r.ConfirmedAt = sql.NullTime{Time: UTC(v.ConfirmedAt), Valid: true}
 	}
 	if c.Vitals != nil {
 		vit, err := json.Marshal(c.Vitals)
@@ -108,7 +111,7 @@ func toRow(v RecordVersion) (versionRow, error) {
 
 func (r versionRow) version() (RecordVersion, error) {
 	v := RecordVersion{RecordID: r.RecordID, Version: r.Version, ParentVersion: r.ParentVersion.Int64, StaleParent: r.StaleParent,
-		Status: r.Status, Reason: r.Reason, EnteredBy: r.EnteredBy, ConfirmedBy: r.ConfirmedBy.String, CreatedAt: r.CreatedAt,
+		Status: r.Status, Reason: r.Reason, EnteredBy: r.EnteredBy, ConfirmedBy: r.ConfirmedBy.String, ConfirmedAt: r.ConfirmedAt.Time, CreatedAt: r.CreatedAt,
 		EnteredByName: r.EnteredByName, EnteredByProfession: r.EnteredByProfession, ConfirmedByName: r.ConfirmedByName}
 	var b recordBody
 	if err := json.Unmarshal([]byte(r.Body), &b); err != nil {
@@ -129,7 +132,7 @@ func (r versionRow) version() (RecordVersion, error) {
 
 const recordColumns = `r.id, r.patient_id, r.kind, r.chart, r.author_id, r.author_facility_id, r.author_profession, r.visit_id, r.occurred_at, r.created_at, r.current_version, r.request_hash`
 
-const versionColumns = `v.record_id, v.version, v.parent_version, v.stale_parent, v.status, v.reason, v.body, v.vitals, v.attachment_ids, v.entered_by, v.confirmed_by, v.created_at AS version_created_at`
+const versionColumns = `v.record_id, v.version, v.parent_version, v.stale_parent, v.status, v.reason, v.body, v.vitals, v.attachment_ids, v.entered_by, v.confirmed_by, v.confirmed_at, v.created_at AS version_created_at`
 
 // CreateRecord inserts record r with its first version v. The caller checks
 // first that the id is free (Record); a concurrent insert of the same id
@@ -152,9 +155,9 @@ func (tx *Tx) insertVersion(ctx context.Context, v RecordVersion) error {
 	if err != nil {
 		return fmt.Errorf("encode record version: %w", err)
 	}
-	_, err = tx.exec(ctx, `INSERT INTO record_version (record_id, version, parent_version, stale_parent, status, reason, body, vitals, attachment_ids, entered_by, confirmed_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.RecordID, row.Version, row.ParentVersion, row.StaleParent, row.Status, row.Reason, row.Body, row.Vitals, row.AttachmentIDs, row.EnteredBy, row.ConfirmedBy, row.CreatedAt)
+	_, err = tx.exec(ctx, `INSERT INTO record_version (record_id, version, parent_version, stale_parent, status, reason, body, vitals, attachment_ids, entered_by, confirmed_by, confirmed_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		row.RecordID, row.Version, row.ParentVersion, row.StaleParent, row.Status, row.Reason, row.Body, row.Vitals, row.AttachmentIDs, row.EnteredBy, row.ConfirmedBy, row.ConfirmedAt, row.CreatedAt)
 	if isUniqueViolation(err) {
 		return care.ErrConflict
 	}
@@ -174,6 +177,31 @@ func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
 	n, err := tx.exec(ctx, `UPDATE record SET current_version = ? WHERE id = ? AND current_version = ?`, v.Version, v.RecordID, v.Version-1)
 	if err != nil {
 		return fmt.Errorf("advance record version: %w", err)
+	}
+	if n != 1 {
+		return care.ErrConflict
+	}
+	return nil
+}
+
+// ConfirmRecordVersion stamps version of record recordID confirmed by by at
+// at. The stamp is written once, from NULL, and only while version is the
+// record's current version: the head row is touched first, which on
+// PostgreSQL holds an amendment's pointer update until this commits (SQLite
+// already serialises writers). A version that is no longer current, or one
+// already confirmed, gives care.ErrConflict and changes nothing.
+func (tx *Tx) ConfirmRecordVersion(ctx context.Context, recordID string, version int64, by string, at time.Time) error {
+	n, err := tx.exec(ctx, `UPDATE record SET current_version = current_version WHERE id = ? AND current_version = ?`, recordID, version)
+	if err != nil {
+		return fmt.Errorf("lock record head: %w", err)
+	}
+	if n != 1 {
+		return care.ErrConflict
+	}
+	n, err = tx.exec(ctx, `UPDATE record_version SET confirmed_by = ?, confirmed_at = ? WHERE record_id = ? AND version = ? AND confirmed_by IS NULL`,
+		by, UTC(at), recordID, version)
+	if err != nil {
+		return fmt.Errorf("confirm record version: %w", err)
 	}
 	if n != 1 {
 		return care.ErrConflict
