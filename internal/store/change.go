@@ -59,11 +59,16 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	if len(chartPatients) == 0 {
 		chartPatients = []string{""}
 	}
-	reads, readsArgs := readsSQL(care.RecordScopeFor(v, care.Chart))
-	args := append([]any{after, patients, chartPatients}, readsArgs...)
+	// The record of each chart change is looked up only when some facility
+	// narrows its disclosure for v: a pull page stays one index range scan
+	// otherwise.
+	scope := care.RecordScopeFor(v, care.Chart)
+	narrows, narrowsArgs := disclosureNarrowsSQL(scope)
+	reads, readsArgs := readsSQL(scope)
+	args := append(append([]any{after, patients, chartPatients}, narrowsArgs...), readsArgs...)
 	err := tx.in(ctx, &out, `SELECT seq, patient_id, entity, entity_id, op, chart, subject_id, at FROM change_log
 		WHERE seq > ? AND patient_id IN (?) AND entity <> 'access' AND (chart = FALSE OR patient_id IN (?))
-		  AND (chart = FALSE OR entity <> 'record'
+		  AND (chart = FALSE OR entity <> 'record' OR NOT `+narrows+`
 		       OR NOT EXISTS (SELECT 1 FROM record r WHERE r.id = change_log.entity_id AND NOT `+reads+`))
 		ORDER BY seq LIMIT ?`, append(args, limit)...)
 	if err != nil {

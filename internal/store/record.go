@@ -226,6 +226,15 @@ func readsSQL(s care.RecordScope) (string, []any) {
 		[]any{false, s.ViewerID, s.ViewerFacilityID, care.DisclosureSharedOnly}
 }
 
+// disclosureNarrowsSQL is true when a facility other than the viewer's
+// discloses shared_only, i.e. when readsSQL at the Chart level could hide
+// anything from them. It is uncorrelated, so the database evaluates it once
+// per query: where it is false (no facility narrows its disclosure, the
+// common case) a per-row check can be skipped.
+func disclosureNarrowsSQL(s care.RecordScope) (string, []any) {
+	return `EXISTS (SELECT 1 FROM facility f WHERE f.disclosure = ? AND f.id <> ?)`, []any{care.DisclosureSharedOnly, s.ViewerFacilityID}
+}
+
 // Record returns the head of record id, or ErrNotFound. It does not check
 // access: callers decide on r.PatientID first.
 func (tx *Tx) Record(ctx context.Context, id string) (Record, error) {
