@@ -113,6 +113,10 @@ var accessCases = map[string]accessCase{
 	}},
 	"markRecordRead": {kind: kChart},
 	"getUnread":      {kind: kDirectory},
+
+	// Only the author confirms: the region's record is the nurse's own (the
+	// nurse would get 409 confirmation_not_required; TestConfirmRecord).
+	"confirmRecord": {kind: kChart, body: func(*region) any { return map[string]any{"version": 1} }},
 }
 
 // accessPhoto is the image of the region's attachment in the access test.

@@ -41,21 +41,20 @@ func (s *Server) entityKinds() {
 		},
 	})
 	s.registerEntity("record", entityKind{
-		snapshot: func(ctx context.Context, tx *store.Tx, _ *Principal, sc patientScope, patientID string) ([]string, error) {
-			return tx.RecentRecordIDs(ctx, patientID, sc.Level == care.Chart, snapshotRecords)
+		snapshot: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string) ([]string, error) {
+			return tx.RecentRecordIDs(ctx, patientID, care.RecordScopeFor(p.Viewer, sc.Level), snapshotRecords)
 		},
-		// The current version and read state; the history of versions and
-		// the readers' names are read online (GET /records/{id}).
+		// The current version (who entered and confirmed it included) and
+		// the read state; the history of versions and the readers' names
+		// are read online (GET /records/{id}). Records the caller does not
+		// read (chart kinds, facility disclosure) are left out in SQL.
 		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, ids []string) (map[string]any, error) {
-			items, err := tx.RecordsByIDs(ctx, p.User.ID, ids)
+			items, err := tx.RecordsByIDs(ctx, care.RecordScopeFor(p.Viewer, sc.Level), ids)
 			if err != nil {
 				return nil, err
 			}
 			out := make(map[string]any, len(items))
 			for _, it := range items {
-				if it.Chart && sc.Level != care.Chart {
-					continue
-				}
 				out[it.ID] = recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe)
 			}
 			return out, nil
@@ -95,6 +94,10 @@ func (s *Server) entityKinds() {
 		in.ID, err = idArg(m, "record_id")
 		return err
 	}, func(o *MarkReadOutput) any { return o.Body })
+	s.mutations["record.confirm"] = mutationFor(s.confirmRecord, func(m MutationIn, in *ConfirmRecordInput) (err error) {
+		in.ID, err = idArg(m, "record_id")
+		return err
+	}, func(o *RecordOutput) any { return o.Body })
 	s.mutations["visit.create"] = mutationFor(s.createVisit, func(m MutationIn, in *CreateVisitInput) (err error) {
 		in.ID, err = idArg(m, "patient_id")
 		return err

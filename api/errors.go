@@ -26,9 +26,9 @@ type Problem struct {
 	RequestID string              `json:"request_id,omitempty"`
 	Errors    []*huma.ErrorDetail `json:"errors,omitempty"`
 	// Current is set on a 409 conflict of a versioned change: the entity as
-	// it is now (for PATCH /visits/{id} a VisitDetail), so that the app can
-	// show both versions.
-	Current any `json:"current,omitempty" doc:"on conflict: the current state of the entity (PATCH /visits/{id}: the visit with its exceptions)"`
+	// it is now (for PATCH /visits/{id} a VisitDetail, for a stale record
+	// confirmation a RecordDetail), so that the app can show both versions.
+	Current any `json:"current,omitempty" doc:"on conflict: the current state of the entity (PATCH /visits/{id}: the visit with its exceptions; POST /records/{id}/confirm: the record with its versions)"`
 }
 
 func (p *Problem) Error() string  { return p.Code + ": " + p.Detail }
@@ -89,6 +89,12 @@ var messages = map[string]message{
 	"too_large":                {413, "データが大きすぎます。", "The request is too large."},
 	"method_not_allowed":       {405, "この操作はできません。", "Method not allowed."},
 	codeInternal:               {500, "サーバーで問題が起きました。時間をおいてもう一度お試しください。", "Something went wrong on the server; please try again."},
+
+	// who entered and who confirmed a record (代行入力と確定)
+	care.CodeOnBehalfNotAllowed: {422, "この人の代わりには入力できません。代行入力できるのは、同じ施設のケアチームメンバーで、この種類の記録を書ける人の分だけです。",
+		"You cannot enter this record for that person: proxy entry is only for care-team members of your own facility who may write this kind of record."},
+	care.CodeConfirmNotAllowed:  {403, "記録の確定は、記録の責任者（代行入力を依頼した本人）だけが行えます。", "Only the record's author (the person it was entered for) can confirm it."},
+	care.CodeConfirmNotRequired: {409, "この版は責任者本人が入力したため、確定は不要です。", "The author entered this version themselves; it needs no confirmation."},
 }
 
 func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) *Problem {

@@ -22,19 +22,24 @@ import (
 // RecordOut is a record as it stands now: its current version's content,
 // the flags of its vitals and the read state.
 type RecordOut struct {
-	ID               string    `json:"id" format:"uuid"`
-	PatientID        string    `json:"patient_id" format:"uuid"`
-	Kind             string    `json:"kind" enum:"nursing_visit,doctor_note,medication,care_note,note,document"`
-	OccurredAt       time.Time `json:"occurred_at"`
-	VisitID          string    `json:"visit_id,omitempty" format:"uuid"`
-	AuthorID         string    `json:"author_id" format:"uuid"`
-	AuthorFacilityID string    `json:"author_facility_id" format:"uuid"`
-	AuthorProfession string    `json:"author_profession" doc:"the author's profession when writing"`
-	CreatedAt        time.Time `json:"created_at"`
-	Version          int64     `json:"version" doc:"the current version; base amendments on it"`
-	Status           string    `json:"status" enum:"final,entered_in_error"`
-	StaleParent      bool      `json:"stale_parent" doc:"the current version amended a version that was no longer current; reconcile"`
-	UpdatedAt        time.Time `json:"updated_at" doc:"when the current version was written"`
+	ID               string     `json:"id" format:"uuid"`
+	PatientID        string     `json:"patient_id" format:"uuid"`
+	Kind             string     `json:"kind" enum:"nursing_visit,doctor_note,medication,care_note,note,document"`
+	OccurredAt       time.Time  `json:"occurred_at"`
+	VisitID          string     `json:"visit_id,omitempty" format:"uuid"`
+	AuthorID         string     `json:"author_id" format:"uuid"`
+	AuthorFacilityID string     `json:"author_facility_id" format:"uuid"`
+	AuthorProfession string     `json:"author_profession" doc:"the author's profession when writing"`
+	CreatedAt        time.Time  `json:"created_at"`
+	Version          int64      `json:"version" doc:"the current version; base amendments on it"`
+	Status           string     `json:"status" enum:"final,entered_in_error"`
+	StaleParent      bool       `json:"stale_parent" doc:"the current version amended a version that was no longer current; reconcile"`
+	UpdatedAt        time.Time  `json:"updated_at" doc:"when the current version was written"`
+	EnteredBy        string     `json:"entered_by" format:"uuid" doc:"who entered the current version: the author, or someone who entered it on the author's behalf (代行入力) or amended the author's record"`
+	ConfirmedBy      string     `json:"confirmed_by,omitempty" format:"uuid" doc:"the author, once they confirmed the current version (確定)"`
+	ConfirmedAt      *time.Time `json:"confirmed_at,omitempty" doc:"when the author confirmed the current version"`
+	// AwaitingConfirmation is what the author's app lists as "to confirm".
+	AwaitingConfirmation bool `json:"awaiting_confirmation" doc:"someone other than the author entered the current version and the author has not confirmed it yet (POST /records/{id}/confirm)"`
 	care.RecordContent
 	Flags     []care.Flag `json:"flags" doc:"abnormal but possible vitals"`
 	ReadCount int         `json:"read_count" doc:"how many team members marked it read"`
@@ -43,17 +48,19 @@ type RecordOut struct {
 
 // VersionOut is one version in a record's history.
 type VersionOut struct {
-	Version             int64     `json:"version"`
-	ParentVersion       int64     `json:"parent_version,omitempty" doc:"the version this amendment was based on"`
-	StaleParent         bool      `json:"stale_parent"`
-	Status              string    `json:"status" enum:"final,entered_in_error"`
-	Reason              string    `json:"reason,omitempty" doc:"why it was amended"`
-	EnteredBy           string    `json:"entered_by" format:"uuid"`
-	EnteredByName       string    `json:"entered_by_name"`
-	EnteredByProfession string    `json:"entered_by_profession"`
-	ConfirmedBy         string    `json:"confirmed_by,omitempty" format:"uuid"`
-	ConfirmedByName     string    `json:"confirmed_by_name,omitempty"`
-	CreatedAt           time.Time `json:"created_at"`
+	Version             int64      `json:"version"`
+	ParentVersion       int64      `json:"parent_version,omitempty" doc:"the version this amendment was based on"`
+	StaleParent         bool       `json:"stale_parent"`
+	Status              string     `json:"status" enum:"final,entered_in_error"`
+	Reason              string     `json:"reason,omitempty" doc:"why it was amended"`
+	EnteredBy           string     `json:"entered_by" format:"uuid"`
+	EnteredByName       string     `json:"entered_by_name"`
+	EnteredByProfession string     `json:"entered_by_profession"`
+	ConfirmedBy         string     `json:"confirmed_by,omitempty" format:"uuid" doc:"the author who confirmed this version (確定者); absent while unconfirmed"`
+	ConfirmedByName     string     `json:"confirmed_by_name,omitempty"`
+	ConfirmedAt         *time.Time `json:"confirmed_at,omitempty" doc:"when the author confirmed this version"`
+	NeedsConfirmation   bool       `json:"needs_confirmation" doc:"someone other than the author entered this version, so it needs the author's confirmation; confirmed_by tells whether it has it"`
+	CreatedAt           time.Time  `json:"created_at"`
 	care.RecordContent
 	Flags []care.Flag `json:"flags"`
 }
@@ -90,8 +97,17 @@ func outContent(c care.RecordContent) care.RecordContent {
 func recordOut(r store.Record, cur store.RecordVersion, readCount int, readByMe bool) RecordOut {
 	return RecordOut{ID: r.ID, PatientID: r.PatientID, Kind: r.Kind, OccurredAt: r.OccurredAt, VisitID: r.VisitID.String, AuthorID: r.AuthorID,
 		AuthorFacilityID: r.AuthorFacilityID, AuthorProfession: r.AuthorProfession, CreatedAt: r.CreatedAt, Version: cur.Version,
-		Status: cur.Status, StaleParent: cur.StaleParent, UpdatedAt: cur.CreatedAt, RecordContent: outContent(cur.Content),
-		Flags: flagsOf(cur.Content), ReadCount: readCount, ReadByMe: readByMe}
+		Status: cur.Status, StaleParent: cur.StaleParent, UpdatedAt: cur.CreatedAt, EnteredBy: cur.EnteredBy,
+		ConfirmedBy: cur.ConfirmedBy, ConfirmedAt: timeOrNil(cur.ConfirmedAt),
+		AwaitingConfirmation: care.NeedsConfirmation(r.AuthorID, cur.EnteredBy) && cur.ConfirmedBy == "",
+		RecordContent:        outContent(cur.Content), Flags: flagsOf(cur.Content), ReadCount: readCount, ReadByMe: readByMe}
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 // recordDetail reads record id with its history and readers inside tx.
@@ -121,7 +137,8 @@ func (s *Server) recordDetail(ctx context.Context, tx *store.Tx, pr *Principal, 
 		}
 		d.Versions = append(d.Versions, VersionOut{Version: v.Version, ParentVersion: v.ParentVersion, StaleParent: v.StaleParent, Status: v.Status,
 			Reason: v.Reason, EnteredBy: v.EnteredBy, EnteredByName: v.EnteredByName, EnteredByProfession: v.EnteredByProfession,
-			ConfirmedBy: v.ConfirmedBy, ConfirmedByName: v.ConfirmedByName, CreatedAt: v.CreatedAt,
+			ConfirmedBy: v.ConfirmedBy, ConfirmedByName: v.ConfirmedByName, ConfirmedAt: timeOrNil(v.ConfirmedAt),
+			NeedsConfirmation: care.NeedsConfirmation(r.AuthorID, v.EnteredBy), CreatedAt: v.CreatedAt,
 			RecordContent: outContent(v.Content), Flags: flagsOf(v.Content)})
 	}
 	d.RecordOut = recordOut(r, cur, len(readers), mine)
@@ -129,9 +146,12 @@ func (s *Server) recordDetail(ctx context.Context, tx *store.Tx, pr *Principal, 
 }
 
 // withRecord runs fn for record id after the access decision on its
-// patient at the level its kind needs. The record's patient and kind never
+// patient at the level its kind needs, and on the record itself
+// (care.RecordScope: a chart record that its author's facility does not
+// disclose to the caller). The record's patient, kind and author never
 // change, so looking them up first is safe. An unknown record is refused
-// exactly like a record of a patient the caller cannot reach.
+// exactly like a record the caller cannot reach, and every refusal is
+// audited.
 func (s *Server) withRecord(ctx context.Context, pr *Principal, action, id string, fn func(tx *store.Tx, sc patientScope, r store.Record) error) error {
 	var r store.Record
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
@@ -150,9 +170,37 @@ func (s *Server) withRecord(ctx context.Context, pr *Principal, action, id strin
 		need = care.RecordLevel(r.Kind)
 	}
 	// An unknown record has no patient: the access decision on "" is None.
-	return s.withPatient(ctx, pr, action, r.PatientID, "record", id, need, false, func(tx *store.Tx, sc patientScope) error {
+	hidden := false
+	err = s.withPatient(ctx, pr, action, r.PatientID, "record", id, need, false, func(tx *store.Tx, sc patientScope) error {
+		facts, err := recordFacts(ctx, tx, r, sc.Level)
+		if err != nil {
+			return err
+		}
+		if !care.RecordScopeFor(pr.Viewer, sc.Level).Reads(facts) {
+			hidden = true
+			return care.ErrNotFound
+		}
 		return fn(tx, sc, r)
 	})
+	if hidden {
+		return s.denied(ctx, pr, action, r.PatientID, "record", id, err)
+	}
+	return err
+}
+
+// recordFacts are what care.RecordScope needs to know of record r. The
+// disclosure of the author's facility matters only to a reader at the
+// Chart level of a chart record, so it is looked up only then.
+func recordFacts(ctx context.Context, tx *store.Tx, r store.Record, lvl care.Level) (care.RecordFacts, error) {
+	f := care.RecordFacts{Chart: r.Chart, AuthorID: r.AuthorID, AuthorFacilityID: r.AuthorFacilityID}
+	if r.Chart && lvl == care.Chart {
+		fac, err := tx.Facility(ctx, r.AuthorFacilityID)
+		if err != nil {
+			return f, fmt.Errorf("author's facility: %w", err)
+		}
+		f.AuthorDisclosure = fac.Disclosure
+	}
+	return f, nil
 }
 
 type CreateRecordInput struct {
@@ -162,6 +210,7 @@ type CreateRecordInput struct {
 		Kind       string    `json:"kind" enum:"nursing_visit,doctor_note,medication,care_note,note,document" doc:"the first three are chart content (clinical professions only)"`
 		OccurredAt time.Time `json:"occurred_at" doc:"when the care happened"`
 		VisitID    string    `json:"visit_id,omitempty" format:"uuid" doc:"the calendar visit this record belongs to"`
+		OnBehalfOf string    `json:"on_behalf_of,omitempty" format:"uuid" doc:"代行入力: the team member this record is entered for. They become its author and confirm it (POST /records/{id}/confirm). They must work at the caller's facility, have an active account and reach the patient at the level the kind needs; the caller needs that level too"`
 		care.RecordContent
 	}
 }
@@ -194,22 +243,36 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 		return nil, err
 	}
 	occurred := store.UTC(b.OccurredAt)
-	hash := requestHash(in.ID, b.Kind, occurred, b.VisitID, c)
+	onBehalf := b.OnBehalfOf
+	if onBehalf == pr.User.ID {
+		onBehalf = "" // entering for oneself is plain entering
+	}
+	authorID := pr.User.ID
+	if onBehalf != "" {
+		authorID = onBehalf
+	}
+	hash := requestHash(in.ID, b.Kind, occurred, b.VisitID, c, onBehalf, pr.User.ID)
 	out := &RecordCreatedOutput{Status: 201}
 	err = s.withPatient(ctx, pr, "record.create", in.ID, "record", b.RecordID, care.RecordLevel(b.Kind), false, func(tx *store.Tx, _ patientScope) error {
 		old, err := tx.Record(ctx, b.RecordID)
 		switch {
 		case err == nil:
-			if old.RequestHash != hash || old.AuthorID != pr.User.ID || old.PatientID != in.ID {
+			if old.RequestHash != hash || old.AuthorID != authorID || old.PatientID != in.ID {
 				return care.Errorf(care.CodeConflict, "record %s exists with another body", b.RecordID)
 			}
 			out.Status = 200
 		case errors.Is(err, store.ErrNotFound):
+			author := pr.Viewer
+			if onBehalf != "" {
+				if author, err = s.proxyAuthor(ctx, tx, pr, in.ID, b.Kind, onBehalf); err != nil {
+					return err
+				}
+			}
 			if err := citedAttachments(ctx, tx, in.ID, c.AttachmentIDs); err != nil {
 				return err
 			}
-			r := store.Record{ID: b.RecordID, PatientID: in.ID, Kind: b.Kind, Chart: care.RecordLevel(b.Kind) == care.Chart, AuthorID: pr.User.ID,
-				AuthorFacilityID: pr.Viewer.FacilityID, AuthorProfession: pr.User.Profession, VisitID: nullString(b.VisitID),
+			r := store.Record{ID: b.RecordID, PatientID: in.ID, Kind: b.Kind, Chart: care.RecordLevel(b.Kind) == care.Chart, AuthorID: author.UserID,
+				AuthorFacilityID: author.FacilityID, AuthorProfession: author.Profession, VisitID: nullString(b.VisitID),
 				OccurredAt: occurred, CreatedAt: now, RequestHash: hash}
 			v := store.RecordVersion{RecordID: r.ID, Version: 1, Status: care.RecordFinal, Content: c, EnteredBy: pr.User.ID, CreatedAt: now}
 			if err := tx.CreateRecord(ctx, r, v); err != nil {
@@ -236,14 +299,38 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 	return out, nil
 }
 
-// requestHash identifies a create request by everything it says.
-func requestHash(patientID, kind string, occurred time.Time, visitID string, c care.RecordContent) string {
+// requestHash identifies a create request by everything it says. An entry
+// on someone's behalf also binds the author and the one entering (the hash
+// of a plain entry is the same as before 代行入力 existed).
+func requestHash(patientID, kind string, occurred time.Time, visitID string, c care.RecordContent, onBehalf, enteredBy string) string {
 	b, _ := json.Marshal(struct {
 		PatientID, Kind, OccurredAt, VisitID string
 		Content                              care.RecordContent
 	}{patientID, kind, occurred.Format(time.RFC3339Nano), visitID, c})
+	if onBehalf != "" {
+		b = append(b, "\x00on_behalf_of="+onBehalf+"\x00entered_by="+enteredBy...)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// proxyAuthor is the author a record is entered for (代行入力), after
+// care.CanEnterOnBehalf: a user of the caller's facility, active, who
+// reaches the patient at the level the kind needs.
+func (s *Server) proxyAuthor(ctx context.Context, tx *store.Tx, pr *Principal, patientID, kind, authorID string) (care.Viewer, error) {
+	u, err := tx.User(ctx, authorID)
+	if errors.Is(err, store.ErrNotFound) {
+		return care.Viewer{}, care.CanEnterOnBehalf(pr.Viewer, care.Viewer{}, false, care.None, kind)
+	}
+	if err != nil {
+		return care.Viewer{}, err
+	}
+	facts, err := tx.PatientFacts(ctx, patientID, u.ID)
+	if err != nil {
+		return care.Viewer{}, err
+	}
+	a := viewerOf(u)
+	return a, care.CanEnterOnBehalf(pr.Viewer, a, u.Status == care.StatusActive, care.PatientAccess(s.opt.Care, a, facts), kind)
 }
 
 type RecordIDInput struct {
@@ -407,6 +494,71 @@ func (s *Server) markRecordRead(ctx context.Context, in *RecordIDInput) (*MarkRe
 	return out, err
 }
 
+type ConfirmRecordInput struct {
+	ID   string `path:"id" format:"uuid"`
+	Body struct {
+		Version int64 `json:"version" minimum:"1" doc:"the version being confirmed; it must still be the current version, or the answer is 409 conflict with the current record in the problem's current field"`
+	}
+}
+
+// confirmRecord is the author's confirmation (確定) of a version someone
+// else entered: on their behalf (代行入力), or as an amendment of their
+// record. Only the author confirms (care.Confirm), and only the current
+// version: a version replaced since the author looked is a 409 conflict
+// carrying the current record. Confirming a confirmed version again
+// answers the record unchanged. The stamp, its change row and its audit
+// event commit together.
+func (s *Server) confirmRecord(ctx context.Context, in *ConfirmRecordInput) (*RecordOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	out := &RecordOutput{}
+	err = s.withRecord(ctx, pr, "record.confirm", in.ID, func(tx *store.Tx, _ patientScope, r store.Record) error {
+		// The current version as of this transaction.
+		r, err := tx.Record(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		vs, err := tx.RecordVersions(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		var v care.VersionFacts
+		if in.Body.Version <= int64(len(vs)) {
+			got := vs[in.Body.Version-1]
+			v = care.VersionFacts{Version: got.Version, EnteredBy: got.EnteredBy, ConfirmedBy: got.ConfirmedBy}
+		} else if pr.User.ID == r.AuthorID {
+			return care.Invalid("version", "record has %d versions", len(vs))
+		}
+		stamp, err := care.Confirm(pr.User.ID, care.RecordFacts{Chart: r.Chart, AuthorID: r.AuthorID, AuthorFacilityID: r.AuthorFacilityID}, r.CurrentVersion, v)
+		if stamp {
+			err = tx.ConfirmRecordVersion(ctx, r.ID, v.Version, pr.User.ID, now)
+		}
+		if errors.Is(err, care.ErrConflict) {
+			cur, derr := s.recordDetail(ctx, tx, pr, r.ID)
+			if derr != nil {
+				return derr
+			}
+			return &conflictWith{err: care.Errorf(care.CodeConflict, "confirm version %d of %d: %v", in.Body.Version, r.CurrentVersion, err), current: cur}
+		}
+		if err != nil {
+			return err
+		}
+		if stamp {
+			if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+				return err
+			}
+		}
+		if out.Body, err = s.recordDetail(ctx, tx, pr, r.ID); err != nil {
+			return err
+		}
+		return audit.Append(ctx, tx, s.event(ctx, pr, "record.confirm", r.PatientID, "record", r.ID))
+	})
+	return out, err
+}
+
 type ListRecordsInput struct {
 	ID         string    `path:"id" format:"uuid"`
 	Kind       []string  `query:"kind" doc:"only these kinds (comma separated)"`
@@ -425,13 +577,15 @@ type TimelineOutput struct {
 }
 
 // listRecords is a patient's timeline, newest first, in keyset pages.
-// Chart kinds are left out in SQL for callers without chart access.
+// Records the caller does not read (chart kinds without chart access,
+// chart records a facility does not disclose to the caller) are left out
+// in SQL.
 func (s *Server) listRecords(ctx context.Context, in *ListRecordsInput) (*TimelineOutput, error) {
 	pr, err := s.authenticate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	q := store.TimelineQuery{PatientID: in.ID, ViewerID: pr.User.ID, Profession: in.Profession, From: in.From, To: in.To, Limit: in.Limit + 1}
+	q := store.TimelineQuery{PatientID: in.ID, Profession: in.Profession, From: in.From, To: in.To, Limit: in.Limit + 1}
 	for _, k := range in.Kind {
 		for _, k := range strings.Split(k, ",") {
 			if !care.Valid(care.RecordKinds, k) {
@@ -453,7 +607,7 @@ func (s *Server) listRecords(ctx context.Context, in *ListRecordsInput) (*Timeli
 	out := &TimelineOutput{}
 	out.Body.Records = []RecordOut{}
 	err = s.readPatient(ctx, pr, "record.list", in.ID, "record", "", care.Shared, func(tx *store.Tx, sc patientScope) error {
-		q.SharedOnly = sc.Level != care.Chart
+		q.Scope = care.RecordScopeFor(pr.Viewer, sc.Level)
 		items, err := tx.Timeline(ctx, q)
 		if err != nil {
 			return err
@@ -535,7 +689,7 @@ func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error)
 			}
 			order = append(order, e.ID)
 		}
-		counts, err := tx.UnreadCounts(ctx, pr.User.ID, chart, shared)
+		counts, err := tx.UnreadCounts(ctx, pr.Viewer, chart, shared)
 		if err != nil {
 			return err
 		}

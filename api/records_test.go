@@ -22,8 +22,14 @@ type recordJSON struct {
 	StaleParent      bool      `json:"stale_parent"`
 	Text             string    `json:"text"`
 	OccurredAt       time.Time `json:"occurred_at"`
+	AuthorID         string    `json:"author_id"`
 	AuthorProfession string    `json:"author_profession"`
-	Fields           struct {
+	// who entered and who confirmed the current version
+	EnteredBy            string     `json:"entered_by"`
+	ConfirmedBy          string     `json:"confirmed_by"`
+	ConfirmedAt          *time.Time `json:"confirmed_at"`
+	AwaitingConfirmation bool       `json:"awaiting_confirmation"`
+	Fields               struct {
 		Adherence string `json:"adherence"`
 		Title     string `json:"title"`
 	} `json:"fields"`
@@ -34,14 +40,18 @@ type recordJSON struct {
 	ReadCount int  `json:"read_count"`
 	ReadByMe  bool `json:"read_by_me"`
 	Versions  []struct {
-		Version       int64  `json:"version"`
-		ParentVersion int64  `json:"parent_version"`
-		StaleParent   bool   `json:"stale_parent"`
-		Status        string `json:"status"`
-		Reason        string `json:"reason"`
-		Text          string `json:"text"`
-		EnteredBy     string `json:"entered_by"`
-		EnteredByName string `json:"entered_by_name"`
+		Version           int64      `json:"version"`
+		ParentVersion     int64      `json:"parent_version"`
+		StaleParent       bool       `json:"stale_parent"`
+		Status            string     `json:"status"`
+		Reason            string     `json:"reason"`
+		Text              string     `json:"text"`
+		EnteredBy         string     `json:"entered_by"`
+		EnteredByName     string     `json:"entered_by_name"`
+		NeedsConfirmation bool       `json:"needs_confirmation"`
+		ConfirmedBy       string     `json:"confirmed_by"`
+		ConfirmedByName   string     `json:"confirmed_by_name"`
+		ConfirmedAt       *time.Time `json:"confirmed_at"`
 	} `json:"versions"`
 	ReadBy []struct {
 		UserID string    `json:"user_id"`

@@ -88,6 +88,7 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("getRecord", http.MethodGet, v1+"/records/{id}", "records", "A record with every version and its readers", session), s.getRecord)
 	register(s, api, op("amendRecord", http.MethodPost, v1+"/records/{id}/amendments", "records", "Amend a record (a new version)", session, 201), s.amendRecord)
 	register(s, api, op("markRecordRead", http.MethodPost, v1+"/records/{id}/read", "records", "Mark a record read (既読)", session), s.markRecordRead)
+	register(s, api, op("confirmRecord", http.MethodPost, v1+"/records/{id}/confirm", "records", "Confirm a version entered by someone else (代行入力の確定; the author only)", session), s.confirmRecord)
 	register(s, api, op("getUnread", http.MethodGet, v1+"/me/unread", "records", "Unread records per patient", session), s.unread)
 
 	s.entityKinds()

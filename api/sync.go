@@ -213,7 +213,7 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 			}
 		}
 		sort.Strings(all)
-		changes, err := tx.ChangesSince(ctx, cur.Seq, all, chart, in.Limit+1)
+		changes, err := tx.ChangesSince(ctx, cur.Seq, all, chart, p.Viewer, in.Limit+1)
 		if err != nil {
 			return err
 		}
@@ -370,7 +370,7 @@ func (s *Server) registerEntity(name string, k entityKind) {
 type MutationIn struct {
 	ID          string          `json:"id" format:"uuid" doc:"client UUIDv7 of the mutation; resending it returns the stored answer"`
 	Seq         int64           `json:"seq" minimum:"1" doc:"per-device sequence number, without gaps"`
-	Type        string          `json:"type" enum:"record.create,record.amend,record.read,visit.create,visit.update"`
+	Type        string          `json:"type" enum:"record.create,record.amend,record.read,record.confirm,visit.create,visit.update"`
 	Args        json.RawMessage `json:"args" doc:"the REST body plus patient_id / record_id / visit_id"`
 	BaseVersion *int64          `json:"base_version,omitempty"`
 }

@@ -663,7 +663,7 @@ func (s *Server) listPatientVisits(ctx context.Context, in *PatientVisitsInput) 
 			all = append(all, occurrences(v, from, to)...)
 		}
 		sortVisits(all)
-		recs, err := tx.CalendarRecords(ctx, in.ID, from, to, sc.Level == care.Chart)
+		recs, err := tx.CalendarRecords(ctx, in.ID, from, to, care.RecordScopeFor(pr.Viewer, sc.Level))
 		if err != nil {
 			return err
 		}

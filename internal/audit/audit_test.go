@@ -192,9 +192,7 @@ func TestRolledBackAppendsLeaveNoTrace(t *testing.T) {
 		}
 		var got []store.Change
 		if err := db.Read(ctx, func(tx *store.Tx) error {
-			var err error
-			got, err = tx.ChangesSince(ctx, 0, []string{"p"}, []string{"p"}, 1000)
-			return err
+			return tx.Select(ctx, &got, `SELECT seq, patient_id, entity, entity_id, op, chart, subject_id, at FROM change_log ORDER BY seq`)
 		}); err != nil {
 			t.Fatal(err)
 		}

@@ -73,6 +73,10 @@ const (
 	CodeImageCorrupt      = "image_corrupt"         // cannot be decoded (e.g. a truncated upload)
 	CodeAttachmentIDTaken = "attachment_id_taken"   // the id holds a different image
 	CodeLinkExpired       = "link_expired"          // a signed download URL past its expiry
+	// 代行入力と確定 (authorship.go)
+	CodeOnBehalfNotAllowed = "on_behalf_not_allowed"     // on_behalf_of names no one this record may be entered for
+	CodeConfirmNotAllowed  = "confirmation_not_allowed"  // only the record's author confirms
+	CodeConfirmNotRequired = "confirmation_not_required" // the author entered this version themselves
 )
 
 // Sentinels for errors.Is.

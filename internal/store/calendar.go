@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"tsunagu/internal/care"
 )
 
 // CalendarRecord is a record shown on a day of the patient calendar.
@@ -16,14 +18,15 @@ type CalendarRecord struct {
 }
 
 // CalendarRecords returns the records the patient calendar shows on its
-// days: those of patient patientID that occurred in [from, to), oldest
-// first, chart kinds only when chart is true (the caller's access level is
-// care.Chart).
-func (tx *Tx) CalendarRecords(ctx context.Context, patientID string, from, to time.Time, chart bool) ([]CalendarRecord, error) {
+// days: those of patient patientID that occurred in [from, to) and that
+// scope reads (chart kinds, facility disclosure), oldest first.
+func (tx *Tx) CalendarRecords(ctx context.Context, patientID string, from, to time.Time, scope care.RecordScope) ([]CalendarRecord, error) {
 	out := []CalendarRecord{}
-	err := tx.sel(ctx, &out, `SELECT id, kind, occurred_at, COALESCE(visit_id, '') AS visit_id, author_id FROM record
-		WHERE patient_id = ? AND occurred_at >= ? AND occurred_at < ? AND (chart = FALSE OR ?)
-		ORDER BY occurred_at, id`, patientID, UTC(from), UTC(to), chart)
+	reads, readsArgs := readsSQL(scope)
+	args := append([]any{patientID, UTC(from), UTC(to)}, readsArgs...)
+	err := tx.sel(ctx, &out, `SELECT r.id, r.kind, r.occurred_at, COALESCE(r.visit_id, '') AS visit_id, r.author_id FROM record r
+		WHERE r.patient_id = ? AND r.occurred_at >= ? AND r.occurred_at < ? AND `+reads+`
+		ORDER BY r.occurred_at, r.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("calendar records: %w", err)
 	}

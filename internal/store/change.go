@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"tsunagu/internal/care"
 )
 
 // Change is one row of the change log.
@@ -66,8 +68,11 @@ func (tx *Tx) LastChangeSeq(ctx context.Context) (int64, error) {
 }
 
 // ChangesSince returns up to limit changes after seq of the given patients,
-// oldest first; chart changes only of the patients in chartPatients.
-func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPatients []string, limit int) ([]Change, error) {
+// oldest first, as viewer v may see them: chart changes only of the
+// patients in chartPatients, and no change of a chart record that v does
+// not read there (facility disclosure, care.RecordScope), so that its id
+// never reaches v's device.
+func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPatients []string, v care.Viewer, limit int) ([]Change, error) {
 	out := []Change{}
 	if len(patients) == 0 {
 		return out, nil
@@ -75,9 +80,18 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	if len(chartPatients) == 0 {
 		chartPatients = []string{""}
 	}
+	// The record of each chart change is looked up only when some facility
+	// narrows its disclosure for v: a pull page stays one index range scan
+	// otherwise.
+	scope := care.RecordScopeFor(v, care.Chart)
+	narrows, narrowsArgs := disclosureNarrowsSQL(scope)
+	reads, readsArgs := readsSQL(scope)
+	args := append(append([]any{after, patients, chartPatients}, narrowsArgs...), readsArgs...)
 	err := tx.in(ctx, &out, `SELECT seq, patient_id, entity, entity_id, op, chart, subject_id, at FROM change_log
 		WHERE seq > ? AND patient_id IN (?) AND entity <> 'access' AND (chart = FALSE OR patient_id IN (?))
-		ORDER BY seq LIMIT ?`, after, patients, chartPatients, limit)
+		  AND (chart = FALSE OR entity <> 'record' OR NOT `+narrows+`
+		       OR NOT EXISTS (SELECT 1 FROM record r WHERE r.id = change_log.entity_id AND NOT `+reads+`))
+		ORDER BY seq LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("changes since: %w", err)
 	}
@@ -97,10 +111,12 @@ func (tx *Tx) AccessChangesSince(ctx context.Context, userID string, after int64
 }
 
 // RecentRecordIDs returns the ids of the newest limit records of a patient
-// (chart kinds only when chart is true), for a device's snapshot.
-func (tx *Tx) RecentRecordIDs(ctx context.Context, patientID string, chart bool, limit int) ([]string, error) {
+// that scope reads, for a device's snapshot.
+func (tx *Tx) RecentRecordIDs(ctx context.Context, patientID string, scope care.RecordScope, limit int) ([]string, error) {
 	ids := []string{}
-	err := tx.sel(ctx, &ids, `SELECT id FROM record WHERE patient_id = ? AND (chart = FALSE OR ?) ORDER BY occurred_at DESC, id DESC LIMIT ?`, patientID, chart, limit)
+	reads, readsArgs := readsSQL(scope)
+	args := append(append([]any{patientID}, readsArgs...), limit)
+	err := tx.sel(ctx, &ids, `SELECT r.id FROM record r WHERE r.patient_id = ? AND `+reads+` ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?`, args...)
 	return ids, err
 }
 

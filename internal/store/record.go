@@ -38,7 +38,8 @@ type RecordVersion struct {
 	Reason        string
 	Content       care.RecordContent
 	EnteredBy     string
-	ConfirmedBy   string
+	ConfirmedBy   string    // "" while unconfirmed
+	ConfirmedAt   time.Time // zero while unconfirmed
 	CreatedAt     time.Time
 	// Filled when read: who entered and confirmed it.
 	EnteredByName, EnteredByProfession string
@@ -59,6 +60,7 @@ type versionRow struct {
 	AttachmentIDs       string         `db:"attachment_ids"`
 	EnteredBy           string         `db:"entered_by"`
 	ConfirmedBy         sql.NullString `db:"confirmed_by"`
+	ConfirmedAt         sql.NullTime   `db:"confirmed_at"`
 	CreatedAt           time.Time      `db:"version_created_at"`
 	EnteredByName       string         `db:"entered_by_name"`
 	EnteredByProfession string         `db:"entered_by_profession"`
@@ -95,6 +97,7 @@ func toRow(v RecordVersion) (versionRow, error) {
 	}
 	if v.ConfirmedBy != "" {
 		r.ConfirmedBy = sql.NullString{String: v.ConfirmedBy, Valid: true}
+		r.ConfirmedAt = sql.NullTime{Time: UTC(v.ConfirmedAt), Valid: true}
 	}
 	if c.Vitals != nil {
 		vit, err := json.Marshal(c.Vitals)
@@ -108,7 +111,7 @@ func toRow(v RecordVersion) (versionRow, error) {
 
 func (r versionRow) version() (RecordVersion, error) {
 	v := RecordVersion{RecordID: r.RecordID, Version: r.Version, ParentVersion: r.ParentVersion.Int64, StaleParent: r.StaleParent,
-		Status: r.Status, Reason: r.Reason, EnteredBy: r.EnteredBy, ConfirmedBy: r.ConfirmedBy.String, CreatedAt: r.CreatedAt,
+		Status: r.Status, Reason: r.Reason, EnteredBy: r.EnteredBy, ConfirmedBy: r.ConfirmedBy.String, ConfirmedAt: r.ConfirmedAt.Time, CreatedAt: r.CreatedAt,
 		EnteredByName: r.EnteredByName, EnteredByProfession: r.EnteredByProfession, ConfirmedByName: r.ConfirmedByName}
 	var b recordBody
 	if err := json.Unmarshal([]byte(r.Body), &b); err != nil {
@@ -129,7 +132,7 @@ func (r versionRow) version() (RecordVersion, error) {
 
 const recordColumns = `r.id, r.patient_id, r.kind, r.chart, r.author_id, r.author_facility_id, r.author_profession, r.visit_id, r.occurred_at, r.created_at, r.current_version, r.request_hash`
 
-const versionColumns = `v.record_id, v.version, v.parent_version, v.stale_parent, v.status, v.reason, v.body, v.vitals, v.attachment_ids, v.entered_by, v.confirmed_by, v.created_at AS version_created_at`
+const versionColumns = `v.record_id, v.version, v.parent_version, v.stale_parent, v.status, v.reason, v.body, v.vitals, v.attachment_ids, v.entered_by, v.confirmed_by, v.confirmed_at, v.created_at AS version_created_at`
 
 // CreateRecord inserts record r with its first version v. The caller checks
 // first that the id is free (Record); a concurrent insert of the same id
@@ -152,9 +155,9 @@ func (tx *Tx) insertVersion(ctx context.Context, v RecordVersion) error {
 	if err != nil {
 		return fmt.Errorf("encode record version: %w", err)
 	}
-	_, err = tx.exec(ctx, `INSERT INTO record_version (record_id, version, parent_version, stale_parent, status, reason, body, vitals, attachment_ids, entered_by, confirmed_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		row.RecordID, row.Version, row.ParentVersion, row.StaleParent, row.Status, row.Reason, row.Body, row.Vitals, row.AttachmentIDs, row.EnteredBy, row.ConfirmedBy, row.CreatedAt)
+	_, err = tx.exec(ctx, `INSERT INTO record_version (record_id, version, parent_version, stale_parent, status, reason, body, vitals, attachment_ids, entered_by, confirmed_by, confirmed_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		row.RecordID, row.Version, row.ParentVersion, row.StaleParent, row.Status, row.Reason, row.Body, row.Vitals, row.AttachmentIDs, row.EnteredBy, row.ConfirmedBy, row.ConfirmedAt, row.CreatedAt)
 	if isUniqueViolation(err) {
 		return care.ErrConflict
 	}
@@ -179,6 +182,57 @@ func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
 		return care.ErrConflict
 	}
 	return nil
+}
+
+// ConfirmRecordVersion stamps version of record recordID confirmed by by at
+// at. The stamp is written once, from NULL, and only while version is the
+// record's current version: the head row is touched first, which on
+// PostgreSQL holds an amendment's pointer update until this commits (SQLite
+// already serialises writers). A version that is no longer current, or one
+// already confirmed, gives care.ErrConflict and changes nothing.
+func (tx *Tx) ConfirmRecordVersion(ctx context.Context, recordID string, version int64, by string, at time.Time) error {
+	n, err := tx.exec(ctx, `UPDATE record SET current_version = current_version WHERE id = ? AND current_version = ?`, recordID, version)
+	if err != nil {
+		return fmt.Errorf("lock record head: %w", err)
+	}
+	if n != 1 {
+		return care.ErrConflict
+	}
+	n, err = tx.exec(ctx, `UPDATE record_version SET confirmed_by = ?, confirmed_at = ? WHERE record_id = ? AND version = ? AND confirmed_by IS NULL`,
+		by, UTC(at), recordID, version)
+	if err != nil {
+		return fmt.Errorf("confirm record version: %w", err)
+	}
+	if n != 1 {
+		return care.ErrConflict
+	}
+	return nil
+}
+
+// readsSQL is care.RecordScope.Reads in SQL, for the record row aliased r:
+// the one translation of that rule, which every query listing records
+// applies. Chart kinds need the Chart level; a chart record of an author
+// whose facility discloses shared_only is read only by that facility's
+// staff and by its author.
+func readsSQL(s care.RecordScope) (string, []any) {
+	switch {
+	case s.Level < care.Shared:
+		return "1 = 0", nil
+	case s.Level < care.Chart:
+		return "r.chart = ?", []any{false}
+	}
+	return `(r.chart = ? OR r.author_id = ? OR r.author_facility_id = ?
+		OR r.author_facility_id NOT IN (SELECT f.id FROM facility f WHERE f.disclosure = ?))`,
+		[]any{false, s.ViewerID, s.ViewerFacilityID, care.DisclosureSharedOnly}
+}
+
+// disclosureNarrowsSQL is true when a facility other than the viewer's
+// discloses shared_only, i.e. when readsSQL at the Chart level could hide
+// anything from them. It is uncorrelated, so the database evaluates it once
+// per query: where it is false (no facility narrows its disclosure, the
+// common case) a per-row check can be skipped.
+func disclosureNarrowsSQL(s care.RecordScope) (string, []any) {
+	return `EXISTS (SELECT 1 FROM facility f WHERE f.disclosure = ? AND f.id <> ?)`, []any{care.DisclosureSharedOnly, s.ViewerFacilityID}
 }
 
 // Record returns the head of record id, or ErrNotFound. It does not check
@@ -248,13 +302,13 @@ type TimelineKey struct {
 	ID         string
 }
 
-// TimelineQuery selects a page of a patient's timeline. Kinds empty means
-// every kind; SharedOnly leaves chart kinds out (in SQL, for viewers
-// without chart access). From is inclusive, To exclusive.
+// TimelineQuery selects a page of a patient's timeline. Scope is what the
+// viewer reads (chart kinds, facility disclosure), applied in SQL; its
+// ViewerID also gives ReadByMe. Kinds empty means every kind. From is
+// inclusive, To exclusive.
 type TimelineQuery struct {
 	PatientID  string
-	ViewerID   string // for ReadByMe
-	SharedOnly bool
+	Scope      care.RecordScope
 	Kinds      []string
 	Profession string
 	From, To   time.Time
@@ -272,12 +326,9 @@ type TimelineItem struct {
 
 // Timeline returns up to q.Limit records of a patient, newest first.
 func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, error) {
-	where := []string{"r.patient_id = ?"}
-	args := []any{q.ViewerID, q.PatientID}
-	if q.SharedOnly {
-		where = append(where, "r.chart = ?")
-		args = append(args, false)
-	}
+	reads, readsArgs := readsSQL(q.Scope)
+	where := []string{"r.patient_id = ?", reads}
+	args := append([]any{q.Scope.ViewerID, q.PatientID}, readsArgs...)
 	if len(q.Kinds) > 0 {
 		where = append(where, "r.kind IN (?)")
 		args = append(args, q.Kinds)
@@ -329,29 +380,27 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 	return out, nil
 }
 
-// UnreadCounts counts, per patient, the records by others that userID has
-// not read: every kind on chartPatients, shared kinds only on
-// sharedPatients. Only records written since userID's current membership
-// of the patient's team began count: what came before is the history a
-// new member reads, not news (they were never notified of it). Patients
-// with nothing unread are left out.
-func (tx *Tx) UnreadCounts(ctx context.Context, userID string, chartPatients, sharedPatients []string) (map[string]int, error) {
+// UnreadCounts counts, per patient, the records by others that viewer v has
+// not read, of those v reads: at the Chart level on chartPatients, at the
+// Shared level on sharedPatients (care.RecordScope). Only records written
+// since v's current membership of the patient's team began count: what
+// came before is the history a new member reads, not news (they were never
+// notified of it). Patients with nothing unread are left out.
+func (tx *Tx) UnreadCounts(ctx context.Context, v care.Viewer, chartPatients, sharedPatients []string) (map[string]int, error) {
 	out := map[string]int{}
+	userID := v.UserID
 	for _, g := range []struct {
-		ids        []string
-		sharedOnly bool
-	}{{chartPatients, false}, {sharedPatients, true}} {
+		ids   []string
+		level care.Level
+	}{{chartPatients, care.Chart}, {sharedPatients, care.Shared}} {
 		if len(g.ids) == 0 {
 			continue
 		}
+		reads, readsArgs := readsSQL(care.RecordScopeFor(v, g.level))
 		q := `SELECT r.patient_id, COUNT(*) AS unread FROM record r
 			JOIN team_member tm ON tm.patient_id = r.patient_id AND tm.user_id = ? AND tm.removed_at IS NULL
-			WHERE r.patient_id IN (?) AND r.author_id <> ? AND r.created_at >= tm.added_at`
-		args := []any{userID, g.ids, userID}
-		if g.sharedOnly {
-			q += ` AND r.chart = ?`
-			args = append(args, false)
-		}
+			WHERE r.patient_id IN (?) AND r.author_id <> ? AND r.created_at >= tm.added_at AND ` + reads
+		args := append([]any{userID, g.ids, userID}, readsArgs...)
 		q += ` AND NOT EXISTS (SELECT 1 FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?)
 			GROUP BY r.patient_id`
 		args = append(args, userID)
@@ -369,24 +418,26 @@ func (tx *Tx) UnreadCounts(ctx context.Context, userID string, chartPatients, sh
 	return out, nil
 }
 
-// RecordsByIDs returns the given records with their current versions and
-// read state for viewerID, in one query (the pull sends many at once).
-func (tx *Tx) RecordsByIDs(ctx context.Context, viewerID string, ids []string) ([]TimelineItem, error) {
+// RecordsByIDs returns those of the given records that scope reads, with
+// their current versions and read state for scope.ViewerID, in one query
+// (the pull sends many at once). Ids it leaves out are gone or hidden.
+func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []string) ([]TimelineItem, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	reads, readsArgs := readsSQL(scope)
 	query := `SELECT ` + recordColumns + `, ` + versionColumns + `,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me
 		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
-		WHERE r.id IN (?)`
+		WHERE r.id IN (?) AND ` + reads
 	var rows []struct {
 		Record
 		versionRow
 		ReadCount int `db:"read_count"`
 		ReadByMe  int `db:"read_by_me"`
 	}
-	if err := tx.in(ctx, &rows, query, viewerID, ids); err != nil {
+	if err := tx.in(ctx, &rows, query, append([]any{scope.ViewerID, ids}, readsArgs...)...); err != nil {
 		return nil, fmt.Errorf("records by ids: %w", err)
 	}
 	out := make([]TimelineItem, 0, len(rows))

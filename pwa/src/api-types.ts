@@ -447,6 +447,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/records/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm a version entered by someone else (代行入力の確定; the author only) */
+        post: operations["confirmRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/records/{id}/read": {
         parameters: {
             query?: never;
@@ -714,6 +731,13 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        ConfirmRecordInputBody: {
+            /**
+             * Format: int64
+             * @description the version being confirmed; it must still be the current version, or the answer is 409 conflict with the current record in the problem's current field
+             */
+            version: number;
+        };
         ConsentOut: {
             active: boolean;
             /** @description the scanned, signed form */
@@ -815,6 +839,11 @@ export interface components {
              * @description when the care happened
              */
             occurred_at: string;
+            /**
+             * Format: uuid
+             * @description 代行入力: the team member this record is entered for. They become its author and confirm it (POST /records/{id}/confirm). They must work at the caller's facility, have an active account and reach the patient at the level the kind needs; the caller needs that level too
+             */
+            on_behalf_of?: string;
             /** @description the care plan changed (在宅医療情報連携加算) */
             plan_changed?: boolean;
             /** @description general text (at most 4000 characters) */
@@ -986,7 +1015,7 @@ export interface components {
              */
             seq: number;
             /** @enum {string} */
-            type: "record.create" | "record.amend" | "record.read" | "visit.create" | "visit.update";
+            type: "record.create" | "record.amend" | "record.read" | "record.confirm" | "visit.create" | "visit.update";
         };
         MutationResult: {
             /** @description the entity after the mutation, or the current one on conflict */
@@ -1121,7 +1150,7 @@ export interface components {
         Problem: {
             /** @description Stable machine-readable error code */
             code: string;
-            /** @description on conflict: the current state of the entity (PATCH /visits/{id}: the visit with its exceptions) */
+            /** @description on conflict: the current state of the entity (PATCH /visits/{id}: the visit with its exceptions; POST /records/{id}/confirm: the record with its versions) */
             current?: unknown;
             detail?: string;
             errors?: components["schemas"]["ErrorDetail"][] | null;
@@ -1166,10 +1195,27 @@ export interface components {
             author_id: string;
             /** @description the author's profession when writing */
             author_profession: string;
+            /** @description someone other than the author entered the current version and the author has not confirmed it yet (POST /records/{id}/confirm) */
+            awaiting_confirmation: boolean;
             /** @description points of care for the team (在宅医療情報連携加算) */
             care_notes?: string;
+            /**
+             * Format: date-time
+             * @description when the author confirmed the current version
+             */
+            confirmed_at?: string;
+            /**
+             * Format: uuid
+             * @description the author, once they confirmed the current version (確定)
+             */
+            confirmed_by?: string;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: uuid
+             * @description who entered the current version: the author, or someone who entered it on the author's behalf (代行入力) or amended the author's record
+             */
+            entered_by: string;
             fields?: components["schemas"]["RecordFields"];
             /** @description abnormal but possible vitals */
             flags: components["schemas"]["Flag"][] | null;
@@ -1252,10 +1298,27 @@ export interface components {
             author_id: string;
             /** @description the author's profession when writing */
             author_profession: string;
+            /** @description someone other than the author entered the current version and the author has not confirmed it yet (POST /records/{id}/confirm) */
+            awaiting_confirmation: boolean;
             /** @description points of care for the team (在宅医療情報連携加算) */
             care_notes?: string;
+            /**
+             * Format: date-time
+             * @description when the author confirmed the current version
+             */
+            confirmed_at?: string;
+            /**
+             * Format: uuid
+             * @description the author, once they confirmed the current version (確定)
+             */
+            confirmed_by?: string;
             /** Format: date-time */
             created_at: string;
+            /**
+             * Format: uuid
+             * @description who entered the current version: the author, or someone who entered it on the author's behalf (代行入力) or amended the author's record
+             */
+            entered_by: string;
             fields?: components["schemas"]["RecordFields"];
             /** @description abnormal but possible vitals */
             flags: components["schemas"]["Flag"][] | null;
@@ -1477,7 +1540,15 @@ export interface components {
             attachment_ids?: string[] | null;
             /** @description points of care for the team (在宅医療情報連携加算) */
             care_notes?: string;
-            /** Format: uuid */
+            /**
+             * Format: date-time
+             * @description when the author confirmed this version
+             */
+            confirmed_at?: string;
+            /**
+             * Format: uuid
+             * @description the author who confirmed this version (確定者); absent while unconfirmed
+             */
             confirmed_by?: string;
             confirmed_by_name?: string;
             /** Format: date-time */
@@ -1488,6 +1559,8 @@ export interface components {
             entered_by_profession: string;
             fields?: components["schemas"]["RecordFields"];
             flags: components["schemas"]["Flag"][] | null;
+            /** @description someone other than the author entered this version, so it needs the author's confirmation; confirmed_by tells whether it has it */
+            needs_confirmation: boolean;
             /** @description next visit date, YYYY-MM-DD (在宅医療情報連携加算) */
             next_visit_on?: string;
             /**
@@ -4932,6 +5005,104 @@ export interface operations {
         responses: {
             /** @description Created */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConfirmRecordInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
