@@ -53,6 +53,15 @@ describe('what changed since my last visit', () => {
     expect(s.visits.map((c) => [c.visit.id, c.by, c.occurrence?.starts_at])).toEqual([['d', 'doctor', undefined], ['s', 'cm', '2026-11-17T05:00:00Z']]);
   });
 
+  it('does not count a record I write during the visit as my last contact', () => {
+    const during = rec('mine-now', ME, '2026-11-09T01:20:00Z'); // 10:20, during the 10:00 visit
+    const s = sinceLastVisit({
+      userId: ME, now: '2026-11-09T02:00:00Z', before: '2026-11-09T01:00:00Z', visits: [], records: [during, rec('doc', 'doctor', '2026-11-08T00:00:00Z')],
+    });
+    expect(s.basis).toBe('window');
+    expect(s.records.map((r) => r.id)).toEqual(['doc']);
+  });
+
   it('looks back two weeks when I have no visit or record there yet', () => {
     const s = sinceLastVisit({ userId: ME, now: NOW, visits: [], records: [rec('old', 'doctor', '2026-10-20T00:00:00Z'), rec('new', 'doctor', '2026-11-01T00:00:00Z')] });
     expect(s.basis).toBe('window');

@@ -37,25 +37,29 @@ const later = (a: string | undefined, b: string | undefined) => (!a ? b : !b ? a
 const touched = (r: Rec) => r.updated_at || r.created_at || r.occurred_at;
 
 /**
- * The changes for one patient since my last contact before `now`. `records` and
- * `visits` are the patient's local copies (series unexpanded). `excludeVisit`
- * names the visit being prepared for, which is not "the last" one.
+ * The changes for one patient, up to `now`, since my last contact before the visit
+ * being prepared for (`exclude`, which starts at `before`): a record I write
+ * during that visit does not hide what others wrote before it. `records` and
+ * `visits` are the patient's local copies (series unexpanded).
  */
-export function sinceLastVisit(o: { userId: string; records: Rec[]; visits: VisitDetail[]; now: string; exclude?: { id: string; occurrence_start?: string } }): SinceLast {
+export function sinceLastVisit(o: {
+  userId: string; records: Rec[]; visits: VisitDetail[]; now: string; before?: string; exclude?: { id: string; occurrence_start?: string };
+}): SinceLast {
   const now = Date.parse(o.now);
+  const cutoff = Math.min(now, o.before ? Date.parse(o.before) : now);
   const today = tokyoDate(o.now);
   let lastVisit: string | undefined;
   for (const v of o.visits) {
     if (!(v.assignee_ids ?? []).includes(o.userId)) continue;
     for (const x of occurrences(v, addDays(today, -SEARCH_DAYS), today)) {
-      if (x.status !== 'done' || Date.parse(x.starts_at) > now) continue;
+      if (x.status !== 'done' || Date.parse(x.starts_at) >= cutoff) continue;
       if (o.exclude && x.id === o.exclude.id && (x.occurrence_start ?? '') === (o.exclude.occurrence_start ?? '')) continue;
       const end = Date.parse(x.ends_at) < now ? x.ends_at : o.now;
       lastVisit = later(lastVisit, end);
     }
   }
   let lastRecord: string | undefined;
-  for (const r of o.records) if (r.author_id === o.userId && Date.parse(r.occurred_at) <= now) lastRecord = later(lastRecord, r.occurred_at);
+  for (const r of o.records) if (r.author_id === o.userId && Date.parse(r.occurred_at) < cutoff) lastRecord = later(lastRecord, r.occurred_at);
 
   const last = later(lastVisit, lastRecord);
   const basis: SinceLast['basis'] = !last ? 'window' : last === lastVisit ? 'visit' : 'record';

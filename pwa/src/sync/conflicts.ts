@@ -49,7 +49,10 @@ export function planResolution(c: Conflict, choice: Choice, o: PlanOptions): Pla
 
 function planVisit(c: Conflict, choice: Choice, o: PlanOptions): Plan {
   const server = c.server as VisitDetail | null;
-  if (!server) throw new ResolutionError('the conflict has no server side');
+  if (!server) {
+    if (choice === 'server') return {}; // nothing to show but the dismissal
+    throw new ResolutionError('the conflict has no server side');
+  }
   const base = newest(o.current as VisitDetail | undefined, server);
   if (choice === 'server') return { local: { entity: 'visit', data: base as unknown as Record<string, unknown> } };
   if (choice !== 'mine') throw new ResolutionError('a visit conflict is resolved by choosing a side');
