@@ -296,10 +296,13 @@ export async function markRead(rec: LocalRecord): Promise<void> {
   await mutate('record.read', { record_id: rec.id }, undefined, ['record', { ...rec, read_by_me: true }]);
 }
 
-/** Queues visit.update on the version the device holds; the change shows at once, one version on. */
-async function updateVisitWith(stored: VisitDetail, args: Record<string, unknown>): Promise<void> {
-  const local = applyUpdate(stored, args, me.value?.id ?? '', new Date().toISOString());
-  await mutate('visit.update', args, stored.version, ['visit', local as unknown as Record<string, unknown>]);
+/**
+ * Queues visit.update based on version `base` (what the user saw); the change
+ * shows at once on the copy the device holds now, one version on.
+ */
+async function updateVisitWith(base: number, args: Record<string, unknown>, current: VisitDetail): Promise<void> {
+  const local = applyUpdate(current, args, me.value?.id ?? '', new Date().toISOString());
+  await mutate('visit.update', args, base, ['visit', local as unknown as Record<string, unknown>]);
 }
 
 /** Sets the status of a visit, or of one occurrence of a series (by occurrence_start). */
@@ -307,7 +310,7 @@ export async function setVisitStatus(v: VisitDetail, s: VisitDetail['status']): 
   const stored = (await entities.get<VisitDetail>('visit', v.id)) ?? v;
   const args: Record<string, unknown> = { visit_id: v.id, status: s };
   if (v.occurrence_start && stored.recurrence) args.occurrence_start = v.occurrence_start;
-  await updateVisitWith(stored, args);
+  await updateVisitWith(stored.version, args, stored);
 }
 
 /** Queues visit.create (a single visit or a weekly series); returns the new visit's id. */
@@ -319,14 +322,16 @@ export async function createVisit(patientId: string, f: VisitForm): Promise<stri
 }
 
 /**
- * Queues the edit of `occ` (a visit, or an occurrence of a series) for `scope`;
- * false when nothing changed.
+ * Queues the edit of `occ` (a visit, or an occurrence of `series`) for `scope`,
+ * both as the editor opened them: the change is what differs from that, on that
+ * version, so a change someone made meanwhile comes back as a conflict instead
+ * of being quietly reverted. False when nothing changed.
  */
-export async function editVisit(occ: VisitDetail, f: VisitForm, scope: Scope): Promise<boolean> {
-  const stored = (await entities.get<VisitDetail>('visit', occ.id)) ?? occ;
-  const args = updateArgs(occ, stored, f, scope);
+export async function editVisit(occ: VisitDetail, series: VisitDetail, f: VisitForm, scope: Scope): Promise<boolean> {
+  const args = updateArgs(occ, series, f, scope);
   if (!args) return false;
-  await updateVisitWith(stored, args);
+  const current = (await entities.get<VisitDetail>('visit', series.id)) ?? series;
+  await updateVisitWith(series.version, args, current);
   return true;
 }
 

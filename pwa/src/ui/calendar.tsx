@@ -227,7 +227,10 @@ export function VisitEditor({ patientId, visitId, occurrence, day }: { patientId
   return <EditorForm key={`${visitId}/${occurrence}`} patientId={patientId} team={data.team} series={data.series} occ={data.occ} day={day ?? tokyoDay()} />;
 }
 
-function EditorForm({ patientId, team, series, occ, day }: { patientId: string; team: TeamMember[]; series?: VisitDetail; occ?: VisitDetail; day: string }) {
+function EditorForm(props: { patientId: string; team: TeamMember[]; series?: VisitDetail; occ?: VisitDetail; day: string }) {
+  const { patientId, team, day } = props;
+  // The visit as the editor opened it: a sync meanwhile must not become part of this change.
+  const [{ series, occ }] = useState(() => ({ series: props.series, occ: props.occ }));
   const creating = !series;
   const isOcc = !!series?.recurrence && !!occ?.occurrence_start;
   const myId = me.value?.id ?? '';
@@ -247,7 +250,7 @@ function EditorForm({ patientId, team, series, occ, day }: { patientId: string; 
     setBusy(true);
     try {
       if (creating) await createVisit(patientId, f);
-      else if (!(await editVisit(occ!, f, scope))) return setErr(t('visit.unchanged'));
+      else if (!(await editVisit(occ!, series!, f, scope))) return setErr(t('visit.unchanged'));
       if (!creating || !f.repeat) cursor.value = f.day;
       location.hash = back;
     } catch (x) {
