@@ -163,8 +163,8 @@ function WeekList({ days, visits, records, who, addFor, patients }: {
         const v = visits.filter((x) => tokyoDate(x.starts_at) === d);
         const r = records.filter((x) => tokyoDate(x.occurred_at) === d);
         return (
-          <li key={d} class={d === today ? 'today' : ''} aria-label={`${formatDate(d)}${d === today ? ` ${t('cal.is_today')}` : ''}`}>
-            <h3 aria-hidden="true">{dayLabel(d)}</h3>
+          <li key={d} class={d === today ? 'today' : ''}>
+            <h3><span aria-hidden="true">{dayLabel(d)}</span><span class="sr">{formatDate(d)}{d === today ? ` ${t('cal.is_today')}` : ''}</span></h3>
             {v.length === 0 && r.length === 0 && <span class="muted">—</span>}
             <ul>
               {v.map((x) => <li key={key(x)}><VisitLink v={x} who={who} patient={patients?.get(x.patient_id)} /></li>)}

@@ -58,8 +58,9 @@ function Timeline({ id }: { id: string }) {
     // Opening the timeline is reading it: send read receipts (既読) for what others wrote.
     // A receipt is queued once, even when the list reloads before the first one is stored.
     for (const r of recs ?? []) {
-      if (r.read_by_me || r.pending || r.author_id === myId || receipts.has(r.id)) continue;
-      receipts.add(r.id);
+      const k = `${myId}/${r.id}`;
+      if (r.read_by_me || r.pending || r.author_id === myId || receipts.has(k)) continue;
+      receipts.add(k);
       void markRead(r);
     }
   }, [recs, myId]);
