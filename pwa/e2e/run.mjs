@@ -5,15 +5,22 @@
 //   c. a team member's push reaches the receiver, the service worker shows it, and
 //      the unread badge appears
 //   d. a visit moved by the care manager while the nurse changed it offline shows
-//      the conflict view with both versions
+//      the conflict view with both versions; choosing "mine" resolves it on the server
+//   j. an amendment made offline on a record the doctor amended meanwhile comes back
+//      stale; the conflict view shows both versions and a reconciling amendment fixes it
+//   h. today shows what changed since the nurse's last visit; the vitals chart draws
+//      the patient's records
+//   i. the care manager, in the app, creates a weekly series and moves one occurrence,
+//      and the server has both; the month view renders
 //   e. sign-out leaves no patient data in IndexedDB, Cache Storage or Web Storage
 //   f. screenshots of the main screens (landscape and portrait) and axe-core checks
+//      on each of them and on the sign-in screen
 //   g. offline start time and JS size
 // Env: E2E_BASE_URL, E2E_PUSH_URL, E2E_ARTIFACTS, CHROMIUM.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { Client } from './lib/client.mjs';
+import { Client, uuidv7 } from './lib/client.mjs';
 import { enterPin, launch, settled, signInUI } from './lib/browser.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
@@ -35,6 +42,11 @@ async function step(name, f) {
     return v;
   } catch (e) {
     console.log(`FAIL ${name}\n${e.stack ?? e}`);
+    // What each open app showed when the step failed.
+    for (const [i, o] of open.entries()) {
+      await o.page.screenshot({ path: join(SHOTS, `failed-${i}.png`) }).catch(() => undefined);
+      console.log(`  [app ${i}] ${await o.page.evaluate(() => `${location.hash} | ${document.querySelector('main, .card')?.innerText.slice(0, 600)}`).catch(() => '?')}`);
+    }
     throw e;
   }
 }
@@ -51,6 +63,13 @@ const until = async (f, what, ms = 20000) => {
   }
 };
 const tokyoDay = (d = new Date()) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(d);
+const addDays = (day, n) => tokyoDay(new Date(Date.parse(`${day}T12:00:00+09:00`) + n * 86400000));
+const weekdayCode = (day) => ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'][new Date(`${day}T12:00:00+09:00`).getUTCDay()];
+/** Monday of the week of `day` (the app's weeks start on Monday). */
+const weekStart = (day) => addDays(day, -((new Date(`${day}T12:00:00+09:00`).getUTCDay() + 6) % 7));
+const LANDSCAPE = { width: 1180, height: 820 };
+const PORTRAIT = { width: 820, height: 1180 };
+const axeProblems = [];
 
 await mkdir(SHOTS, { recursive: true });
 const open = [];
@@ -68,6 +87,11 @@ try {
     await np.goto('/');
     await np.waitForSelector('input[name=login_id]');
     await shoot(np, 'signin');
+    axeProblems.push(...(await axe(np, 'signin-landscape')));
+    await np.setViewportSize(PORTRAIT);
+    await shoot(np, 'signin-portrait');
+    axeProblems.push(...(await axe(np, 'signin-portrait')));
+    await np.setViewportSize(LANDSCAPE);
     await signInUI(np, 'demo.nurse', PASSWORD, PIN);
     await controlled(np);
   });
@@ -84,8 +108,23 @@ try {
     throw new Error('no patient with nurse, doctor and care manager on the team');
   });
 
-  // A visit for today, planned by the care manager, assigned to the nurse.
+  // The doctor's recent records with vitals (one out of range), for the trend and "since".
   const today = tokyoDay();
+  const seeded = [
+    [-9, { temperature_c: 36.5, bp_systolic: 128, bp_diastolic: 76, pulse: 72, spo2: 97 }],
+    [-6, { temperature_c: 36.9, bp_systolic: 134, bp_diastolic: 82, pulse: 80, spo2: 96 }],
+    [-3, { temperature_c: 38.2, bp_systolic: 146, bp_diastolic: 88, pulse: 104, spo2: 92 }],
+    [-1, { temperature_c: 37.1, bp_systolic: 130, bp_diastolic: 80, pulse: 84, spo2: 95 }],
+  ];
+  await step('the doctor records vitals on four earlier days (API)', async () => {
+    for (const [d, vitals] of seeded) {
+      await doc.req('POST', `/patients/${patient.id}/records`, {
+        id: uuidv7(), kind: 'doctor_note', occurred_at: `${addDays(today, d)}T10:30:00+09:00`, text: `E2E診療 ${d}`, vitals,
+      }, { expect: 201 });
+    }
+  });
+
+  // A visit for today, planned by the care manager, assigned to the nurse.
   const visit = await step('care manager plans a visit for today (API)', () =>
     cm.req('POST', `/patients/${patient.id}/visits`, {
       kind: 'nurse_visit', assignee_ids: [nurseMe.id], status: 'planned',
@@ -97,6 +136,19 @@ try {
     await np.waitForSelector('ul.list a.row', { timeout: 30000 });
     await np.evaluate(() => { location.hash = '#/today'; });
     await np.waitForSelector(`a[href="#/patients/${patient.id}"]`, { timeout: 30000 });
+  });
+
+  await step('h. today: what changed since the nurse\'s last visit (the doctor\'s four records, one out of range)', async () => {
+    const since = np.locator('li.visit', { has: np.locator(`a[href="#/patients/${patient.id}"]`) }).locator('.since summary');
+    await since.waitFor({ timeout: 20000 });
+    const text = await until(async () => {
+      const x = await since.textContent();
+      return /記録 4件/.test(x) ? x : null;
+    }, 'the doctor\'s records in "since my last visit"').catch(async () => since.textContent());
+    check(/記録 4件/.test(text) && /基準範囲外あり 1件/.test(text), `since-last-visit summary: ${text}`);
+    await since.click();
+    await np.waitForSelector('details.since[open] li');
+    await shoot(np, 'today-since');
   });
 
   // c (set-up). The doctor's app, with a push subscription at the local receiver.
@@ -133,7 +185,7 @@ try {
   });
   await writeFile(photo, Buffer.from(jpeg, 'base64'));
 
-  await step('b. offline: write a nursing record with vitals and a photo', async () => {
+  const queued = await step('b. offline: write a nursing record with vitals and a photo', async () => {
     await nurse.context.setOffline(true);
     await np.evaluate(() => window.dispatchEvent(new Event('offline')));
     await np.evaluate((id) => { location.hash = `#/patients/${id}/new`; }, patient.id);
@@ -147,13 +199,16 @@ try {
     await shoot(np, 'record-new');
     await np.click('form.record button.primary');
     await np.waitForSelector('.timeline .tag.warn', { timeout: 10000 });
+    // Opening the timeline also queued read receipts for the doctor's records.
+    await np.waitForTimeout(500);
+    return Number(/未送信 (\d+)件/.exec(await np.textContent('.syncbar'))?.[1]);
   });
 
   await step('d. offline: the nurse marks the visit done', async () => {
     await np.evaluate(() => { location.hash = '#/today'; });
-    const row = np.locator('ul.list li.row', { hasText: '' }).filter({ has: np.locator(`a[href="#/patients/${patient.id}"]`) }).first();
-    await row.locator('button').click();
-    await np.waitForFunction(() => /未送信 2件/.test(document.querySelector('.syncbar')?.textContent ?? ''), null, { timeout: 10000 });
+    const row = np.locator('li.visit').filter({ has: np.locator(`a[href="#/patients/${patient.id}"]`) }).first();
+    await row.locator('button.done').click();
+    await np.waitForFunction((n) => (document.querySelector('.syncbar')?.textContent ?? '').includes(`未送信 ${n}件`), queued + 1, { timeout: 10000 });
   });
 
   const offlineStart = await step('b. reload offline: the shell opens from the service worker, the record is still queued', async () => {
@@ -166,20 +221,21 @@ try {
     await np.waitForSelector('ul.list a.row', { timeout: 15000 });
     const listShown = await np.evaluate(() => performance.now());
     const bar = await np.textContent('.syncbar');
-    check(/未送信 2件/.test(bar), `sync bar after the offline reload: ${bar}`);
+    check(bar.includes(`未送信 ${queued + 1}件`), `sync bar after the offline reload: ${bar}`);
     await np.evaluate((id) => { location.hash = `#/patients/${id}`; }, patient.id);
     await np.waitForSelector(`.timeline li:has-text("${marker}") .tag.warn`, { timeout: 10000 });
     return { pinShown, listShown };
   });
 
-  await step('d. meanwhile the care manager moves the visit (PATCH, API)', async () => {
-    const moved = await cm.req('PATCH', `/visits/${visit.id}`, {
+  const moved = await step('d. meanwhile the care manager moves the visit (PATCH, API)', async () => {
+    const m = await cm.req('PATCH', `/visits/${visit.id}`, {
       base_version: visit.version, starts_at: `${today}T16:00:00+09:00`, ends_at: `${today}T17:00:00+09:00`,
     }, { expect: 200 });
-    check(moved.version > visit.version, 'PATCH did not bump the version');
+    check(m.version > visit.version, 'PATCH did not bump the version');
+    return m;
   });
 
-  await step('b. online again: the record reaches the server exactly once, with vitals and photo', async () => {
+  const serverRecord = await step('b. online again: the record reaches the server exactly once, with vitals and photo', async () => {
     await nurse.context.setOffline(false);
     await np.evaluate(() => window.dispatchEvent(new Event('online')));
     await until(async () => {
@@ -200,14 +256,68 @@ try {
     return r;
   });
 
-  await step('d. the nurse\'s app shows the conflict with both versions', async () => {
-    await np.evaluate(() => { location.hash = '#/settings'; });
-    await np.waitForSelector('.conflict .yours', { timeout: 20000 });
-    const server = await np.textContent('.conflict .server');
-    const yours = await np.textContent('.conflict .yours');
-    check(/16:00/.test(server), `server side of the conflict: ${server}`);
+  await step('d. the nurse\'s app shows the conflict with both versions side by side', async () => {
+    await np.waitForSelector('.syncbar a.conflicts', { timeout: 20000 });
+    await np.click('.syncbar a.conflicts');
+    await np.waitForSelector('li.conflict td.yours', { timeout: 20000 });
+    const server = (await np.locator('li.conflict td.server').allTextContents()).join(' ');
+    const yours = (await np.locator('li.conflict td.yours').allTextContents()).join(' ');
+    check(/16:00/.test(server) && /予定/.test(server), `server side of the conflict: ${server}`);
     check(/完了/.test(yours), `the nurse's side of the conflict: ${yours}`);
-    await shoot(np, 'settings-conflict');
+    for (const [vp, tag] of [[LANDSCAPE, 'landscape'], [PORTRAIT, 'portrait']]) {
+      await np.setViewportSize(vp);
+      await shoot(np, `conflicts-${tag}`);
+      axeProblems.push(...(await axe(np, `conflicts-${tag}`)));
+    }
+    await np.setViewportSize(LANDSCAPE);
+  });
+
+  await step('d. choosing "mine" resolves the conflict on the server (done, at the care manager\'s new time)', async () => {
+    await np.click('li.conflict button.choose-mine');
+    await np.waitForSelector('p.empty[role=status]', { timeout: 10000 });
+    const v = await until(async () => {
+      const x = await cm.req('GET', `/visits/${visit.id}`, undefined, { expect: 200 });
+      return x.status === 'done' ? x : null;
+    }, 'the nurse\'s choice on the server');
+    check(v.version === moved.version + 1, `version ${v.version} after ${moved.version}`);
+    check(Date.parse(v.starts_at) === Date.parse(`${today}T16:00:00+09:00`), `the care manager's move was lost: ${v.starts_at}`);
+    await settled(np);
+    check(!/競合/.test(await np.textContent('.syncbar')), 'the sync bar still shows a conflict');
+  });
+
+  await step('j. a stale amendment: the nurse amends offline, the doctor amends first; she reconciles both', async () => {
+    await nurse.context.setOffline(true);
+    await np.evaluate(() => window.dispatchEvent(new Event('offline')));
+    await np.evaluate((id) => { location.hash = `#/patients/${id}`; }, patient.id);
+    await np.click(`a.amend[href$="/records/${serverRecord.id}/amend"]`);
+    await np.waitForSelector('form.record input[name=reason]');
+    await np.fill('form.record textarea', `${marker} 夕方に再訪問`);
+    await np.fill('form.record input[name=reason]', '追記');
+    await np.click('form.record button.primary');
+    await np.waitForSelector(`.timeline li:has-text("夕方に再訪問") .tag.warn`, { timeout: 10000 });
+    await doc.req('POST', `/records/${serverRecord.id}/amendments`, { reason: '医師の追記', base_version: serverRecord.version, text: `${marker} 解熱剤を処方` }, { expect: 201 });
+    await nurse.context.setOffline(false);
+    await np.evaluate(() => window.dispatchEvent(new Event('online')));
+    await np.waitForSelector('.syncbar a.conflicts', { timeout: 20000 });
+    await np.click('.syncbar a.conflicts');
+    await np.waitForSelector('li.conflict td.server', { timeout: 10000 });
+    const yours = (await np.locator('li.conflict td.yours').allTextContents()).join(' ');
+    const server = (await np.locator('li.conflict td.server').allTextContents()).join(' ');
+    check(/夕方に再訪問/.test(yours) && /解熱剤を処方/.test(server), `record conflict: mine ${yours} / theirs ${server}`);
+    await shoot(np, 'conflicts-record');
+    axeProblems.push(...(await axe(np, 'conflicts-record')));
+    await np.click('li.conflict button[aria-expanded]');
+    const merged = `${marker} 解熱剤を処方。夕方に再訪問`;
+    await np.fill('form.reconcile textarea', merged);
+    await np.fill('form.reconcile input', '医師の追記と統合');
+    await np.click('form.reconcile button.primary');
+    await np.waitForSelector('p.empty[role=status]', { timeout: 10000 });
+    const r = await until(async () => {
+      const x = await doc.req('GET', `/records/${serverRecord.id}`, undefined, { expect: 200 });
+      return x.version === 4 ? x : null;
+    }, 'the reconciling amendment on the server');
+    check(r.text === merged && !r.stale_parent && r.versions.length === 4 && r.versions[2].stale_parent, `record after reconciling: v${r.version} ${r.text} stale=${r.stale_parent}`);
+    await settled(np);
   });
 
   await step('c. the push reaches the receiver; the service worker shows it; the badge appears', async () => {
@@ -233,28 +343,118 @@ try {
     return shown;
   });
 
-  await step('f. screenshots and axe-core on the main screens', async () => {
+  await step('h. the vitals chart draws the five measured records, the out-of-range ones marked', async () => {
+    await np.evaluate((id) => { location.hash = `#/patients/${id}/vitals`; }, patient.id);
+    await np.waitForSelector('.trend svg', { timeout: 10000 });
+    const chart = await np.evaluate(() => ({
+      panels: document.querySelectorAll('.trend svg[role=img]').length,
+      temps: document.querySelectorAll('.trend:first-child .line .mark').length,
+      bad: document.querySelectorAll('.trend .mark.bad').length,
+      line: document.querySelector('.trend:first-child polyline')?.getAttribute('points') ?? '',
+      desc: document.querySelector('.trend:first-child desc')?.textContent ?? '',
+      rows: document.querySelectorAll('table.data tbody tr').length,
+    }));
+    check(chart.panels === 4, `vitals panels: ${chart.panels}`);
+    check(chart.temps === 5 && chart.line.split(' ').length === 5, `temperature points: ${JSON.stringify(chart)}`);
+    // Out of range: the doctor's 38.2 °C, 146 mmHg, pulse 104, SpO2 92 and the nurse's 37.8 °C.
+    check(chart.bad === 5, `out-of-range markers: ${chart.bad}`);
+    check(/最新 37.8/.test(chart.desc) && /範囲外 2件/.test(chart.desc), `spoken summary: ${chart.desc}`);
+    check(chart.rows === 5, `table rows: ${chart.rows}`);
+  });
+
+  // i. The care manager plans a weekly series in the app and moves one visit of it.
+  const cmApp = await launch({ base: BASE });
+  open.push(cmApp);
+  const cp = cmApp.page;
+  const first = addDays(today, 1);
+  const second = addDays(today, 3);
+  const moveDay = addDays(first, 7);
+  const series = await step('i. care manager (app): the month view renders; a weekly series, twice a week, 4 times', async () => {
+    await signInUI(cp, 'demo.caremanager', PASSWORD, PIN);
+    await cp.evaluate((id) => { location.hash = `#/patients/${id}/calendar`; }, patient.id);
+    await cp.waitForSelector('table.month tbody td button.day', { timeout: 20000 });
+    const cells = await cp.locator('table.month tbody td').count();
+    check(cells >= 28 && cells % 7 === 0, `month cells: ${cells}`);
+    check(await cp.locator('table.month td.today').count() === 1, 'today is not marked in the month view');
+    await shoot(cp, 'calendar-month-cm');
+    await cp.click(`a.button.primary[href^="#/patients/${patient.id}/visits/new/"]`);
+    await cp.waitForSelector('form.visit-edit');
+    await cp.selectOption('select[name=kind]', 'nurse_visit');
+    await cp.uncheck(`input[name=assignee][value="${cm.me.id}"]`);
+    await cp.check(`input[name=assignee][value="${nurseMe.id}"]`);
+    await cp.fill('input[name=day]', first);
+    await cp.fill('input[name=start]', '10:00');
+    await cp.fill('input[name=end]', '11:00');
+    await cp.check('input[name=repeat]');
+    await cp.check(`input[name=by_day][value=${weekdayCode(second)}]`);
+    await cp.fill('input[name=count]', '4');
+    const preview = await cp.textContent('form.visit-edit p[role=status]');
+    check(/全4回/.test(preview), `series preview: ${preview}`);
+    await shoot(cp, 'visit-new-series');
+    await cp.click('form.visit-edit button.primary');
+    await cp.waitForSelector('.calendar', { timeout: 10000 });
+    return until(async () => {
+      const cal = await cm.req('GET', `/patients/${patient.id}/visits?from=${first}&to=${addDays(first, 13)}`, undefined, { expect: 200 });
+      const os = cal.days.flatMap((d) => d.visits).filter((v) => v.recurrence?.count === 4);
+      return os.length === 4 ? { id: os[0].id, occurrences: os, rule: os[0].recurrence } : null;
+    }, 'the series on the server');
+  });
+  check(series.rule.interval === 1 && [...series.rule.by_day].sort().join() === [weekdayCode(first), weekdayCode(second)].sort().join(), `rule: ${JSON.stringify(series.rule)}`);
+
+  await step('i. care manager (app): moves one occurrence (this one only) to 15:00; the server has the exception', async () => {
+    const occ = series.occurrences.find((o) => tokyoDay(new Date(o.starts_at)) === moveDay);
+    check(occ, `no occurrence on ${moveDay}`);
+    const occStart = new Date(occ.occurrence_start).toISOString();
+    await cp.click('[role=radiogroup] [role=radio]:nth-child(2)'); // week view
+    const weeks = Math.round((Date.parse(weekStart(moveDay)) - Date.parse(weekStart(today))) / (7 * 86400000));
+    for (let i = 0; i < weeks; i++) await cp.click('.cal-nav button:nth-of-type(2)');
+    await cp.click(`a.visit-chip[href$="/${encodeURIComponent(occStart)}"]`);
+    await cp.waitForSelector('form.visit-edit input[name=scope][value=occurrence]:checked');
+    await cp.fill('input[name=start]', '15:00');
+    await cp.fill('input[name=end]', '16:00');
+    await shoot(cp, 'visit-edit-occurrence');
+    await cp.click('form.visit-edit button.primary');
+    await cp.waitForSelector('.calendar', { timeout: 10000 });
+    const v = await until(async () => {
+      const x = await cm.req('GET', `/visits/${series.id}`, undefined, { expect: 200 });
+      return x.exceptions.length ? x : null;
+    }, 'the moved occurrence on the server');
+    const e = v.exceptions[0];
+    check(v.exceptions.length === 1 && Date.parse(e.occurrence_start) === Date.parse(occStart), `exceptions: ${JSON.stringify(v.exceptions)}`);
+    check(Date.parse(e.starts_at) === Date.parse(`${moveDay}T15:00:00+09:00`) && Date.parse(e.ends_at) === Date.parse(`${moveDay}T16:00:00+09:00`), `moved to ${e.starts_at}–${e.ends_at}`);
+    check(v.recurrence.count === 4 && v.version === 2, `the series itself changed: ${JSON.stringify(v.recurrence)} v${v.version}`);
+    // The week view shows it at its new time.
+    await until(() => cp.locator(`a.visit-chip[href$="/${encodeURIComponent(occStart)}"]`).textContent().then((x) => /15:00/.test(x)), 'the moved visit in the week view', 10000);
+    await shoot(cp, 'calendar-week-cm');
+  });
+  await cmApp.close();
+  open.splice(open.indexOf(cmApp), 1);
+
+  await step('f. screenshots and axe-core on every main screen, landscape and portrait', async () => {
+    await until(async () => {
+      await np.evaluate(() => window.dispatchEvent(new Event('online')));
+      await settled(np);
+      await np.evaluate(() => { location.hash = '#/calendar'; });
+      return np.locator(`a.visit-chip[href*="/visits/${series.id}/"]`).count().catch(() => 0);
+    }, 'the series on the nurse\'s device').catch(() => undefined);
+    const occ = new Date(series.occurrences[0].occurrence_start).toISOString();
     const screens = [['today', '#/today'], ['patients', '#/patients'], ['patient-timeline', `#/patients/${patient.id}`],
-      ['record-new', `#/patients/${patient.id}/new`], ['settings', '#/settings']];
-    const problems = [];
-    for (const [w, h, tag] of [[1180, 820, 'landscape'], [820, 1180, 'portrait']]) {
-      await np.setViewportSize({ width: w, height: h });
-      for (const [name, hash] of screens) {
+      ['patient-calendar-month', `#/patients/${patient.id}/calendar`, 1], ['patient-calendar-week', `#/patients/${patient.id}/calendar`, 2],
+      ['patient-vitals', `#/patients/${patient.id}/vitals`], ['patient-team', `#/patients/${patient.id}/team`],
+      ['my-week', '#/calendar'], ['visit-edit', `#/patients/${patient.id}/visits/${series.id}/${encodeURIComponent(occ)}`],
+      ['visit-new', `#/patients/${patient.id}/visits/new/${today}`], ['record-new', `#/patients/${patient.id}/new`], ['settings', '#/settings']];
+    for (const [vp, tag] of [[LANDSCAPE, 'landscape'], [PORTRAIT, 'portrait']]) {
+      await np.setViewportSize(vp);
+      for (const [name, hash, viewRadio] of screens) {
         await np.evaluate((x) => { location.hash = x; }, hash);
         await np.waitForSelector('main#main > *', { timeout: 10000 });
-        await np.waitForTimeout(300);
+        if (viewRadio) await np.click(`.calendar [role=radiogroup] [role=radio]:nth-child(${viewRadio})`);
+        await np.waitForTimeout(250);
         await shoot(np, `${name}-${tag}`);
-        if (tag === 'landscape') problems.push(...(await axe(np, name)));
-      }
-      for (const tab of ['calendar', 'team']) {
-        await np.evaluate((x) => { location.hash = x; }, `#/patients/${patient.id}`);
-        await np.click(`[role=tab]:nth-child(${tab === 'calendar' ? 2 : 3})`);
-        await np.waitForTimeout(300);
-        await shoot(np, `patient-${tab}-${tag}`);
-        if (tag === 'landscape') problems.push(...(await axe(np, `patient-${tab}`)));
+        axeProblems.push(...(await axe(np, `${name}-${tag}`)));
       }
     }
-    check(problems.length === 0, `axe found serious/critical violations:\n${problems.join('\n')}`);
+    check(axeProblems.length === 0, `axe found serious/critical violations:\n${axeProblems.join('\n')}`);
   });
 
   await step('e. sign-out leaves no patient data in IndexedDB, Cache Storage or Web Storage', async () => {

@@ -17,7 +17,7 @@ const day = (ms: number) => new Date(ms + JST).toISOString().slice(0, 10);
 
 /**
  * The visit's occurrences whose start falls on a Tokyo day in [from, to] (inclusive,
- * YYYY-MM-DD). A single visit is itself; an occurrence keeps the series `id` and
+ * YYYY-MM-DD), by start; one moved into the range from outside it is listed. A single visit is itself; an occurrence keeps the series `id` and
  * `version` and carries `occurrence_start` (its original start), which names it in
  * a PATCH.
  */
@@ -37,6 +37,9 @@ export function occurrences(v: VisitDetail, from: string, to: string): VisitDeta
     .map((d) => (d + 6) % 7) // Monday = 0
     .sort((a, b) => a - b);
   const exceptions = new Map((v.exceptions ?? []).map((e) => [Date.parse(e.occurrence_start), e]));
+  // An occurrence moved into the range from after it must still be reached.
+  let last = to;
+  for (const e of exceptions.keys()) if (day(e) > last) last = day(e);
   const interval = Math.max(1, r.interval || 1);
   const out: VisitDetail[] = [];
   let n = 0;
@@ -44,7 +47,7 @@ export function occurrences(v: VisitDetail, from: string, to: string): VisitDeta
     for (const d of days) {
       const t = monday + (week * 7 + d) * DAY;
       if (t < start) continue;
-      if ((r.until && day(t) > r.until) || (r.count && n >= r.count) || day(t) > to) return out;
+      if ((r.until && day(t) > r.until) || (r.count && n >= r.count) || day(t) > last) return byStart(out);
       n++;
       const e = exceptions.get(t);
       const s = e?.starts_at ?? new Date(t).toISOString();
@@ -62,5 +65,8 @@ export function occurrences(v: VisitDetail, from: string, to: string): VisitDeta
       if (od >= from && od <= to) out.push(o);
     }
   }
-  return out;
+  return byStart(out);
 }
+
+/** Moved occurrences can overtake others: list them by their (moved) start. */
+const byStart = (vs: VisitDetail[]) => vs.sort((a, b) => Date.parse(a.starts_at) - Date.parse(b.starts_at));

@@ -21,6 +21,9 @@ export interface Team { patient_id: string; members: TeamMember[] | null }
 export type RecordKind = S['CreateRecordInputBody']['kind'];
 export type Vitals = S['Vitals'];
 export type RecordDetail = S['RecordDetail'];
+export type RecordOut = S['RecordOut'];
+export type VersionOut = S['VersionOut'];
+export type AmendRecordBody = S['AmendRecordInputBody'];
 export type NewRecordBody = S['CreateRecordInputBody'];
 export type Recurrence = S['Recurrence'];
 export type VisitDetail = S['VisitDetail'];

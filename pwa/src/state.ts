@@ -3,8 +3,11 @@
 
 import { signal } from '@preact/signals';
 import { ApiError, NetworkError, createApi } from './api';
-import type { DeviceSecret, MeBody, MutationType, Patient, RecordDetail, Team, TeamMember, TOTPStart, Unread, User, VisitDetail } from './schemas';
+import type { DeviceSecret, MeBody, MutationType, Patient, RecordDetail, Team, TeamMember, TOTPStart, Unread, User, VisitDetail, Vitals } from './schemas';
 import { occurrences } from './recurrence';
+import { sinceLastVisit, type SinceLast } from './changes';
+import { applyUpdate, createArgs, createdVisit, updateArgs, type Scope, type VisitForm } from './visits';
+import { planResolution, type Choice } from './sync/conflicts';
 import { getLang, setLang, type Lang, type MessageKey } from './i18n';
 import { LockedError, Vault, wipeDevice } from './sync/crypto';
 import { getMeta, openDatabase, setMeta, type DB } from './sync/db';
@@ -44,7 +47,8 @@ async function open(): Promise<void> {
   db = await openDatabase();
   vault = new Vault(db);
   entities = new Entities(db, vault);
-  outbox = new Outbox(db, vault, api, () => deviceId(db));
+  // On a conflict the server's side replaces the optimistic local copy at once.
+  outbox = new Outbox(db, vault, api, () => deviceId(db), { adopt: (e, d) => entities.put(e, d) });
 }
 
 export async function boot(): Promise<void> {
@@ -238,8 +242,16 @@ export async function listVisits(from: string, to: string, patientId?: string): 
   const vs = await entities.list<VisitDetail>('visit', patientId);
   return vs.flatMap((v) => occurrences(v, from, to)).sort((a, b) => a.starts_at.localeCompare(b.starts_at));
 }
+export const getRecord = (id: string) => entities.get<LocalRecord>('record', id);
+export const getVisit = (id: string) => entities.get<VisitDetail>('visit', id);
 export const listTeam = async (patientId: string): Promise<TeamMember[]> => (await entities.get<Team>('team', patientId))?.members ?? [];
-export const failedConflicts = (): Promise<Conflict[]> => outbox.conflicts();
+export const listConflicts = (): Promise<Conflict[]> => outbox.conflicts();
+
+/** "What changed since my last visit" to the patient of visit `v`. */
+export async function changesBefore(v: VisitDetail, now = new Date().toISOString()): Promise<SinceLast> {
+  const [records, visits] = await Promise.all([listRecords(v.patient_id), entities.list<VisitDetail>('visit', v.patient_id)]);
+  return sinceLastVisit({ userId: me.value?.id ?? '', records, visits, now, before: v.starts_at, exclude: { id: v.id, occurrence_start: v.occurrence_start } });
+}
 export async function deviceCounts() {
   const [patients, records, waiting, blobs] = await Promise.all([
     db.countFromIndex('entities', 'entity', 'patient'),
@@ -284,17 +296,70 @@ export async function markRead(rec: LocalRecord): Promise<void> {
   await mutate('record.read', { record_id: rec.id }, undefined, ['record', { ...rec, read_by_me: true }]);
 }
 
+/**
+ * Queues visit.update based on version `base` (what the user saw); the change
+ * shows at once on the copy the device holds now, one version on.
+ */
+async function updateVisitWith(base: number, args: Record<string, unknown>, current: VisitDetail): Promise<void> {
+  const local = applyUpdate(current, args, me.value?.id ?? '', new Date().toISOString());
+  await mutate('visit.update', args, base, ['visit', local as unknown as Record<string, unknown>]);
+}
+
 /** Sets the status of a visit, or of one occurrence of a series (by occurrence_start). */
 export async function setVisitStatus(v: VisitDetail, s: VisitDetail['status']): Promise<void> {
   const stored = (await entities.get<VisitDetail>('visit', v.id)) ?? v;
   const args: Record<string, unknown> = { visit_id: v.id, status: s };
-  let local: VisitDetail;
-  if (v.occurrence_start && stored.recurrence) {
-    args.occurrence_start = v.occurrence_start;
-    const others = (stored.exceptions ?? []).filter((e) => Date.parse(e.occurrence_start) !== Date.parse(v.occurrence_start!));
-    local = { ...stored, exceptions: [...others, { occurrence_start: v.occurrence_start, status: s, updated_at: new Date().toISOString(), updated_by: me.value?.id ?? '' }] };
-  } else local = { ...stored, status: s };
-  await mutate('visit.update', args, v.version, ['visit', local]);
+  if (v.occurrence_start && stored.recurrence) args.occurrence_start = v.occurrence_start;
+  await updateVisitWith(stored.version, args, stored);
+}
+
+/** Queues visit.create (a single visit or a weekly series); returns the new visit's id. */
+export async function createVisit(patientId: string, f: VisitForm): Promise<string> {
+  const id = uuidv7();
+  const args = createArgs(patientId, id, f);
+  await mutate('visit.create', args, undefined, ['visit', createdVisit(args, me.value?.id ?? '', new Date().toISOString()) as unknown as Record<string, unknown>]);
+  return id;
+}
+
+/**
+ * Queues the edit of `occ` (a visit, or an occurrence of `series`) for `scope`,
+ * both as the editor opened them: the change is what differs from that, on that
+ * version, so a change someone made meanwhile comes back as a conflict instead
+ * of being quietly reverted. False when nothing changed.
+ */
+export async function editVisit(occ: VisitDetail, series: VisitDetail, f: VisitForm, scope: Scope): Promise<boolean> {
+  const args = updateArgs(occ, series, f, scope);
+  if (!args) return false;
+  const current = (await entities.get<VisitDetail>('visit', series.id)) ?? series;
+  await updateVisitWith(series.version, args, current);
+  return true;
+}
+
+export interface Amendment { reason: string; text: string; vitals?: Vitals; next_visit_on?: string; plan_changed?: boolean; entered_in_error: boolean }
+
+/** Queues record.amend on the version the device holds (a stale one comes back as a conflict). */
+export async function amendRecord(rec: LocalRecord, a: Amendment): Promise<void> {
+  const content: Record<string, unknown> = { text: a.text };
+  if (a.vitals) content.vitals = a.vitals;
+  if (a.next_visit_on !== undefined) content.next_visit_on = a.next_visit_on;
+  if (a.plan_changed !== undefined) content.plan_changed = a.plan_changed;
+  if (a.entered_in_error) content.status = 'entered_in_error';
+  const args = { record_id: rec.id, reason: a.reason, base_version: rec.version, ...content };
+  await mutate('record.amend', args, undefined, ['record', { ...rec, ...content, version: rec.version + 1, pending: true }]);
+}
+
+/** Settles a conflict by the user's choice (see sync/conflicts.ts). */
+export async function resolveConflict(id: string, choice: Choice, extra: { reason?: string; text?: string; vitals?: Vitals } = {}): Promise<void> {
+  const c = await outbox.conflict(id);
+  if (!c) return;
+  const server = c.server as { id?: string } | null;
+  const entity = c.mutation.type === 'visit.update' ? 'visit' : 'record';
+  const current = server?.id ? await entities.get(entity, server.id) : undefined;
+  const plan = planResolution(c, choice, { current, userId: me.value?.id ?? '', now: new Date().toISOString(), ...extra });
+  if (plan.next) await outbox.resolve(id, plan.next);
+  else await outbox.resolve(id);
+  if (plan.local) await entities.put(plan.local.entity, plan.local.data);
+  await engine?.changed();
 }
 
 export async function dismissProblem(id: string): Promise<void> {

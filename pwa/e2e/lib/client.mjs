@@ -59,3 +59,15 @@ export class Client {
     return this;
   }
 }
+
+/** A UUIDv7 (the server wants client ids of version 7). */
+export function uuidv7(ms = Date.now()) {
+  const b = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(b);
+  let t = BigInt(ms);
+  for (let i = 5; i >= 0; i--) { b[i] = Number(t & 0xffn); t >>= 8n; }
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

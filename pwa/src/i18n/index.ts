@@ -60,6 +60,21 @@ export function formatDateTime(d: Date | string): string {
   return fmt({ month: 'short', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit' }).format(toDate(d));
 }
 
+/** 11/21 — a short day for chart axes. */
+export function formatShortDate(d: Date | string): string {
+  return fmt({ month: 'numeric', day: 'numeric' }).format(toDate(d));
+}
+
+/** 2025年11月 */
+export function formatMonth(d: Date | string): string {
+  return fmt({ year: 'numeric', month: 'long' }).format(toDate(d));
+}
+
+/** 月, 火 … (ja) / Mon, Tue … (en) */
+export function formatWeekday(d: Date | string): string {
+  return fmt({ weekday: 'short' }).format(toDate(d));
+}
+
 export function formatTime(d: Date | string): string {
   return fmt({ hour: '2-digit', minute: '2-digit' }).format(toDate(d));
 }

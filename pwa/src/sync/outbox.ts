@@ -18,7 +18,33 @@ export interface Mutation {
 }
 
 export interface FailedMutation { mutation: Mutation; problem: Problem }
-export interface Conflict { mutation: Mutation; server: unknown; problem?: Problem }
+/**
+ * A mutation the server did not take as it was meant, kept with the server's side
+ * until the user decides (see conflicts.ts):
+ * - a visit change on a stale base_version (`conflict`), and every later change of
+ *   the same visit made on top of it on this device;
+ * - a record amendment that the server kept but flagged `stale_parent` (`stale`):
+ *   someone else amended the record first.
+ */
+export interface Conflict { mutation: Mutation; server: unknown; problem?: Problem; stale?: boolean }
+
+/** Takes the server's entity as the local copy (the optimistic one is dropped). */
+export type Adopt = (entity: string, data: Record<string, unknown>) => Promise<void>;
+
+/**
+ * The entity a mutation changes on top of a version it saw, or undefined. Two such
+ * mutations of one entity never go in one push: the second waits for the first's
+ * answer, so a conflict cannot be followed by a change applied on the wrong base.
+ */
+export function versionedEntity(m: Pick<Mutation, 'type' | 'args'>): string | undefined {
+  const id = (k: string) => (typeof m.args[k] === 'string' ? (m.args[k] as string) : undefined);
+  switch (m.type) {
+    case 'visit.create': return id('id') && `visit/${id('id')}`;
+    case 'visit.update': return id('visit_id') && `visit/${id('visit_id')}`;
+    case 'record.amend': return id('record_id') && `record/${id('record_id')}`;
+    default: return undefined;
+  }
+}
 
 export interface FlushReport {
   sent: number;
@@ -35,11 +61,14 @@ interface Payload { args: Record<string, unknown>; base_version?: number }
 export interface OutboxOptions {
   batchSize?: number;
   newId?: () => string;
+  /** Where the server's side of a conflict goes, so the device shows what is true. */
+  adopt?: Adopt;
 }
 
 export class Outbox {
   readonly #batch: number;
   readonly #newId: () => string;
+  readonly #adopt: Adopt;
 
   constructor(
     private db: DB,
@@ -50,20 +79,35 @@ export class Outbox {
   ) {
     this.#batch = opts.batchSize ?? 50;
     this.#newId = opts.newId ?? (() => uuidv7());
+    this.#adopt = opts.adopt ?? (async () => undefined);
   }
 
   /** Queues a mutation; its id and per-device seq are persisted with it. */
   async enqueue(type: MutationType, args: Record<string, unknown>, baseVersion?: number): Promise<Mutation> {
+    return this.resolve(undefined, { type, args, base_version: baseVersion });
+  }
+
+  /**
+   * Settles conflict `conflictId` (if given) and queues `next` (if given) in one
+   * transaction: a resolution is never lost halfway, nor applied twice.
+   */
+  async resolve(conflictId: string | undefined, next: { type: MutationType; args: Record<string, unknown>; base_version?: number }): Promise<Mutation>;
+  async resolve(conflictId: string, next?: undefined): Promise<undefined>;
+  async resolve(conflictId: string | undefined, next?: { type: MutationType; args: Record<string, unknown>; base_version?: number }): Promise<Mutation | undefined> {
     const id = this.#newId();
-    const payload: Payload = baseVersion === undefined ? { args } : { args, base_version: baseVersion };
-    const sealed = await this.vault.seal(payload);
-    const tx = this.db.transaction(['meta', 'outbox'], 'readwrite');
-    const meta = tx.objectStore('meta');
-    const seq = (((await meta.get('seq')) as number | undefined) ?? 0) + 1;
-    await meta.put(seq, 'seq');
-    await tx.objectStore('outbox').add({ id, seq, type, state: 'pending', sealed });
+    const payload: Payload | undefined = next && (next.base_version === undefined ? { args: next.args } : { args: next.args, base_version: next.base_version });
+    const sealed = payload && (await this.vault.seal(payload)); // before the transaction: awaiting crypto would end it
+    const tx = this.db.transaction(['meta', 'outbox', 'conflicts'], 'readwrite');
+    if (conflictId) await tx.objectStore('conflicts').delete(conflictId);
+    let seq = 0;
+    if (next && sealed) {
+      const meta = tx.objectStore('meta');
+      seq = (((await meta.get('seq')) as number | undefined) ?? 0) + 1;
+      await meta.put(seq, 'seq');
+      await tx.objectStore('outbox').add({ id, seq, type: next.type, state: 'pending', sealed });
+    }
     await tx.done;
-    return { id, seq, type, ...payload };
+    return next && payload ? { id, seq, type: next.type, ...payload } : undefined;
   }
 
   /**
@@ -112,6 +156,11 @@ export class Outbox {
     return Promise.all(rows.map((r) => this.vault.open<Conflict>(r.sealed)));
   }
 
+  async conflict(id: string): Promise<Conflict | undefined> {
+    const r = await this.db.get('conflicts', id);
+    return r && this.vault.open<Conflict>(r.sealed);
+  }
+
   async conflictCount(): Promise<number> {
     return this.db.count('conflicts');
   }
@@ -139,9 +188,13 @@ export class Outbox {
       const rows = (await this.#rows()).filter((r) => r.state === 'pending').slice(0, this.#batch);
       if (rows.length === 0) return report;
       const batch: Mutation[] = [];
+      const inBatch = new Set<string>();
       let stop: FlushReport['stopped'];
       for (const r of rows) {
         const m = await this.#mutation(r);
+        const key = versionedEntity(m);
+        if (key && inBatch.has(key)) break; // waits for the answer to the one before it
+        if (key) inBatch.add(key);
         const up = await this.#uploadBlobs(m);
         if (up === 'ok') {
           batch.push(m);
@@ -178,16 +231,20 @@ export class Outbox {
           switch (r.status) {
             case 'applied':
             case 'duplicate':
+              if (m.type === 'record.amend' && isStale(r.entity)) {
+                // Kept by the server, but on top of a version someone else replaced.
+                await this.#setAside(m, { mutation: m, server: r.entity, stale: true });
+                await this.#adopt('record', r.entity as Record<string, unknown>);
+                report.conflicts++;
+                break;
+              }
               await this.db.delete('outbox', m.id);
               report.applied++;
               break;
             case 'conflict': {
-              const sealed = await this.vault.seal({ mutation: m, server: r.entity ?? null, problem: r.problem } satisfies Conflict);
-              const tx = this.db.transaction(['outbox', 'conflicts'], 'readwrite');
-              await tx.objectStore('conflicts').put({ id: m.id, seq: m.seq, type: m.type, sealed });
-              await tx.objectStore('outbox').delete(m.id);
-              await tx.done;
-              report.conflicts++;
+              await this.#setAside(m, { mutation: m, server: r.entity ?? null, problem: r.problem });
+              if (r.entity && typeof r.entity === 'object') await this.#adopt('visit', r.entity as Record<string, unknown>);
+              report.conflicts += 1 + (await this.#setAsideLater(m, r.entity ?? null, r.problem));
               break;
             }
             case 'rejected': {
@@ -207,6 +264,32 @@ export class Outbox {
         return report;
       }
     }
+  }
+
+  async #setAside(m: Mutation, c: Conflict): Promise<void> {
+    const sealed = await this.vault.seal(c);
+    const tx = this.db.transaction(['outbox', 'conflicts'], 'readwrite');
+    await tx.objectStore('conflicts').put({ id: m.id, seq: m.seq, type: m.type, sealed });
+    await tx.objectStore('outbox').delete(m.id);
+    await tx.done;
+  }
+
+  /**
+   * Later changes of the entity of conflicted `m` were made on top of it: they go
+   * aside with it (same server side) rather than be applied on the wrong base.
+   */
+  async #setAsideLater(m: Mutation, server: unknown, problem?: Problem): Promise<number> {
+    const key = versionedEntity(m);
+    if (!key) return 0;
+    let n = 0;
+    for (const r of await this.#rows()) {
+      if (r.state !== 'pending' || r.seq <= m.seq) continue;
+      const later = await this.#mutation(r);
+      if (versionedEntity(later) !== key) continue;
+      await this.#setAside(later, { mutation: later, server, problem });
+      n++;
+    }
+    return n;
   }
 
   async #fail(row: OutboxRow, problem: Problem): Promise<void> {
@@ -240,6 +323,10 @@ function toWire(m: Mutation): MutationIn {
   const w: MutationIn = { id: m.id, seq: m.seq, type: m.type, args: m.args };
   if (m.base_version !== undefined) w.base_version = m.base_version;
   return w;
+}
+
+function isStale(entity: unknown): boolean {
+  return !!entity && typeof entity === 'object' && (entity as { stale_parent?: unknown }).stale_parent === true;
 }
 
 function unknownProblem(): Problem {

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, formatTime, t } from '../i18n';
 import { lang, phase, status, toSignIn } from '../state';
+import { MyWeek, VisitEditor } from './calendar';
+import { Conflicts } from './conflicts';
 import { Patients, Today } from './lists';
-import { PatientView } from './patient';
+import { PatientView, TABS, type Tab } from './patient';
 import { NewRecord } from './record-new';
 import { Install, Settings, isStandalone } from './settings';
 import { Pin, SignIn } from './signin';
@@ -19,10 +21,15 @@ function useHash(): string {
 
 function route(hash: string) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  const [a, b, c] = parts;
+  const [a, b, c, d, e] = parts;
   if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
-  if (a === 'patients' && b) return <PatientView id={b} key={b} />;
+  if (a === 'patients' && b && c === 'records' && d && e === 'amend') return <NewRecord patientId={b} recordId={d} key={d} />;
+  if (a === 'patients' && b && c === 'visits' && d === 'new') return <VisitEditor patientId={b} day={e} key={`new/${e}`} />;
+  if (a === 'patients' && b && c === 'visits' && d) return <VisitEditor patientId={b} visitId={d} occurrence={e} key={`${d}/${e}`} />;
+  if (a === 'patients' && b) return <PatientView id={b} key={b} tab={TABS.includes(c as Tab) ? (c as Tab) : 'timeline'} />;
   if (a === 'patients') return <Patients />;
+  if (a === 'calendar') return <MyWeek />;
+  if (a === 'conflicts') return <Conflicts />;
   if (a === 'settings') return <Settings />;
   if (a === 'install') return <Install />;
   return <Today />;
@@ -35,11 +42,11 @@ function SyncBar() {
   if (s.syncing) parts.push(t('sync.syncing'));
   if (s.waiting) parts.push(t('sync.waiting', { n: s.waiting }));
   if (s.failed.length) parts.push(t('sync.failed', { n: s.failed.length }));
-  if (s.conflicts) parts.push(t('sync.conflicts', { n: s.conflicts }));
   if (s.lastSyncAt) parts.push(t('sync.last', { time: formatTime(new Date(s.lastSyncAt)) }));
   return (
     <div class={`syncbar ${s.online ? '' : 'off'}`} role="status" aria-live="polite">
       <a href="#/settings">{parts.join(' · ')}</a>
+      {s.conflicts > 0 && <a class="conflicts" href="#/conflicts">{t('sync.conflicts', { n: s.conflicts })}</a>}
       {s.needsSignIn && <button class="link" onClick={toSignIn}>{t('sync.needs_signin')}</button>}
       {s.error && s.error !== 'network' && !s.needsSignIn && <span class="error">{errorMessage(s.error)}</span>}
     </div>
@@ -60,6 +67,7 @@ export function App() {
       <nav class="tabbar" aria-label={t('nav.main')}>
         <a href="#/today" aria-current={tab === 'today' ? 'page' : undefined}>{t('nav.today')}</a>
         <a href="#/patients" aria-current={tab === 'patients' ? 'page' : undefined}>{t('nav.patients')}</a>
+        <a href="#/calendar" aria-current={tab === 'calendar' ? 'page' : undefined}>{t('nav.calendar')}</a>
         <a href="#/settings" aria-current={tab === 'settings' ? 'page' : undefined}>{t('nav.settings')}</a>
       </nav>
     </Shell>

@@ -1,8 +1,10 @@
 import { useState } from 'preact/hooks';
-import type { VisitDetail } from '../schemas';
-import { formatEraDate, formatTime, t, toHiragana, tokyoDay, age, type MessageKey } from '../i18n';
+import type { SinceLast } from '../changes';
+import { formatDate, formatDateTime, formatEraDate, formatTime, t, toHiragana, tokyoDay, age, type MessageKey } from '../i18n';
 import { matchesKana } from '../search';
-import { listPatients, listVisits, me, setVisitStatus, unread } from '../state';
+import { changesBefore, listPatients, listTeam, listVisits, me, setVisitStatus, status, unread } from '../state';
+import { abnormal } from '../vitals';
+import { editHref } from './calendar';
 import { useData } from './hooks';
 
 export function Today() {
@@ -12,25 +14,70 @@ export function Today() {
     const [visits, patients] = await Promise.all([listVisits(today, today), listPatients()]);
     const byId = new Map(patients.map((p) => [p.id, p]));
     const mine = visits.filter((v) => v.assignee_ids?.includes(myId) && v.status !== 'cancelled');
-    return mine.map((v) => ({ v, p: byId.get(v.patient_id) }));
+    return Promise.all(mine.map(async (v) => {
+      const team = await listTeam(v.patient_id);
+      return { v, p: byId.get(v.patient_id), since: await changesBefore(v), who: new Map(team.map((m) => [m.user_id, m.name])) };
+    }));
   }, [myId, today]);
+  const conflicts = status.value?.conflicts ?? 0;
   return (
     <section aria-labelledby="today-h">
       <h1 id="today-h">{t('today.title')}</h1>
+      {conflicts > 0 && <p class="notice"><a href="#/conflicts">{t('conflict.banner', { n: conflicts })}</a></p>}
       {data && data.length === 0 && <p class="empty">{t('today.none')}</p>}
       <ul class="list">
-        {data?.map(({ v, p }) => (
-          <li key={`${v.id}/${v.occurrence_start ?? ''}`} class="row">
-            <a class="grow" href={`#/patients/${v.patient_id}`}>
-              <strong class="time">{formatTime(v.starts_at)}–{formatTime(v.ends_at)}</strong>
-              <span>{p?.name ?? '—'}</span>
-              <small>{t(`visit.${v.kind}` as MessageKey)} · {t(`visit.status.${v.status}` as MessageKey)}</small>
-            </a>
-            {v.status === 'planned' && <button onClick={() => setVisitStatus(v, 'done')}>{t('today.done')}</button>}
+        {data?.map(({ v, p, since, who }) => (
+          <li key={`${v.id}/${v.occurrence_start ?? ''}`} class="visit">
+            <div class="row">
+              <a class="grow" href={`#/patients/${v.patient_id}`}>
+                <strong class="time">{formatTime(v.starts_at)}–{formatTime(v.ends_at)}</strong>
+                <span>{p?.name ?? '—'}</span>
+                <small>{t(`visit.${v.kind}` as MessageKey)} · {t(`visit.status.${v.status}` as MessageKey)}</small>
+              </a>
+              <a class="button" href={editHref(v)} aria-label={t('today.edit_visit', { name: p?.name ?? '' })}>{t('today.edit')}</a>
+              {v.status === 'planned' && <button class="done" onClick={() => setVisitStatus(v, 'done')} aria-label={t('today.done_label', { name: p?.name ?? '' })}>{t('today.done')}</button>}
+            </div>
+            <SinceLastVisit since={since} who={who} />
           </li>
         ))}
       </ul>
     </section>
+  );
+}
+
+/** "What changed since my last visit" under a visit of today. */
+function SinceLastVisit({ since, who }: { since: SinceLast; who: Map<string, string> }) {
+  const from = since.basis === 'window' ? t('since.window', { n: 14 }) : t(since.basis === 'visit' ? 'since.visit' : 'since.record', { date: formatDate(since.since) });
+  const n = since.records.length + since.visits.length;
+  if (n === 0) return <p class="since muted">{t('since.nothing', { from })}</p>;
+  const flagged = since.records.filter((r) => abnormal(r.vitals).length > 0).length;
+  const name = (id: string) => who.get(id) ?? t('conflict.someone');
+  return (
+    <details class="since">
+      <summary>
+        {t('since.summary', { from, r: since.records.length, v: since.visits.length })}
+        {flagged > 0 && <span class="tag warn">{t('since.abnormal', { n: flagged })}</span>}
+      </summary>
+      <ul>
+        {since.records.map((r) => (
+          <li key={r.id}>
+            <a href={`#/patients/${r.patient_id}`}>{t(`kind.${r.kind}` as MessageKey)}</a> · {name(r.author_id)} · <time dateTime={r.occurred_at}>{formatDateTime(r.occurred_at)}</time>
+            {r.version && r.version > 1 && <span class="tag">{t('patient.amended', { n: r.version })}</span>}
+            {abnormal(r.vitals).length > 0 && <span class="tag warn">{t('patient.abnormal')}</span>}
+            {r.text && <small class="text">{r.text.length > 80 ? `${r.text.slice(0, 80)}…` : r.text}</small>}
+          </li>
+        ))}
+        {since.visits.map((c) => {
+          const v = c.occurrence ?? c.visit;
+          return (
+            <li key={`${c.visit.id}/${c.at}`}>
+              {t('since.visit_changed', { kind: t(`visit.${v.kind}` as MessageKey), who: name(c.by), when: formatDateTime(c.at) })}
+              <small>{c.visit.recurrence && !c.occurrence ? t('since.series', { date: formatDateTime(v.starts_at) }) : `${formatDateTime(v.starts_at)}–${formatTime(v.ends_at)} · ${t(`visit.status.${v.status}` as MessageKey)}`}</small>
+            </li>
+          );
+        })}
+      </ul>
+    </details>
   );
 }
 
@@ -59,8 +106,4 @@ export function Patients() {
       </ul>
     </section>
   );
-}
-
-export function visitLabel(v: VisitDetail): string {
-  return `${t(`visit.${v.kind}` as MessageKey)} · ${t(`visit.status.${v.status}` as MessageKey)}`;
 }

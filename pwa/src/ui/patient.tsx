@@ -1,15 +1,27 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import type { TeamMember } from '../schemas';
-import { age, formatDate, formatDateTime, formatEraDate, formatTime, t, tokyoDay, type MessageKey } from '../i18n';
-import { getPatient, listRecords, listTeam, listVisits, markRead, me, type LocalRecord } from '../state';
+import { age, formatDate, formatDateTime, formatEraDate, t, type MessageKey } from '../i18n';
+import { getPatient, listRecords, listTeam, markRead, me, type LocalRecord } from '../state';
 import { VITALS, abnormal } from '../vitals';
+import { PatientCalendar } from './calendar';
 import { useData } from './hooks';
-import { visitLabel } from './lists';
+import { VitalsTrend } from './vitals-chart';
 
-type Tab = 'timeline' | 'calendar' | 'team';
+export type Tab = 'timeline' | 'calendar' | 'vitals' | 'team';
+export const TABS: Tab[] = ['timeline', 'calendar', 'vitals', 'team'];
 
-export function PatientView({ id }: { id: string }) {
-  const [tab, setTab] = useState<Tab>('timeline');
+const CHART_KINDS = ['nursing_visit', 'doctor_note', 'medication'];
+const CLINICAL = ['doctor', 'dentist', 'pharmacist', 'nurse', 'msw'];
+
+/** Who may amend: the author; for chart kinds also any clinical member (the server decides). */
+function mayAmend(r: LocalRecord): boolean {
+  const u = me.value;
+  return !r.pending && !!u && (r.author_id === u.id || (CHART_KINDS.includes(r.kind) && CLINICAL.includes(u.profession)));
+}
+
+const receipts = new Set<string>();
+
+export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab }) {
   const p = useData(() => getPatient(id).then((x) => x ?? null), [id]);
   if (p === undefined) return <p class="empty">{t('app.loading')}</p>;
   if (p === null) return <p class="empty">{t('patient.not_found')}</p>;
@@ -22,14 +34,15 @@ export function PatientView({ id }: { id: string }) {
         </div>
         <a class="button primary" href={`#/patients/${id}/new`}>{t('patient.new_record')}</a>
       </header>
-      <div role="tablist" class="tabs">
-        {(['timeline', 'calendar', 'team'] as Tab[]).map((k) => (
-          <button role="tab" aria-selected={tab === k} onClick={() => setTab(k)} key={k}>{t(`patient.${k}` as MessageKey)}</button>
+      <nav class="tabs" aria-label={t('patient.sections')}>
+        {TABS.map((k) => (
+          <a key={k} class="button" href={k === 'timeline' ? `#/patients/${id}` : `#/patients/${id}/${k}`} aria-current={tab === k ? 'page' : undefined}>{t(`patient.${k}` as MessageKey)}</a>
         ))}
-      </div>
-      <div role="tabpanel">
+      </nav>
+      <div>
         {tab === 'timeline' && <Timeline id={id} />}
-        {tab === 'calendar' && <Calendar id={id} />}
+        {tab === 'calendar' && <PatientCalendar id={id} />}
+        {tab === 'vitals' && <Vitals id={id} />}
         {tab === 'team' && <Team id={id} />}
       </div>
     </section>
@@ -43,7 +56,13 @@ function Timeline({ id }: { id: string }) {
   const myId = me.value?.id;
   useEffect(() => {
     // Opening the timeline is reading it: send read receipts (既読) for what others wrote.
-    for (const r of recs ?? []) if (!r.read_by_me && !r.pending && r.author_id !== myId) void markRead(r);
+    // A receipt is queued once, even when the list reloads before the first one is stored.
+    for (const r of recs ?? []) {
+      const k = `${myId}/${r.id}`;
+      if (r.read_by_me || r.pending || r.author_id === myId || receipts.has(k)) continue;
+      receipts.add(k);
+      void markRead(r);
+    }
   }, [recs, myId]);
   if (recs && recs.length === 0) return <p class="empty">{t('patient.no_records')}</p>;
   return (
@@ -57,6 +76,9 @@ function Timeline({ id }: { id: string }) {
               <strong>{t(`kind.${r.kind}` as MessageKey)}</strong> · <time dateTime={r.occurred_at}>{formatDateTime(r.occurred_at)}</time>
               {author && ` · ${author}`}
               {r.pending && <span class="tag warn">{t('patient.pending')}</span>}
+              {r.version > 1 && <span class="tag">{t('patient.amended', { n: r.version })}</span>}
+              {r.status === 'entered_in_error' && <span class="tag warn">{t('patient.entered_in_error')}</span>}
+              {r.stale_parent && <span class="tag warn">{t('patient.stale')}</span>}
             </p>
             {r.vitals && (
               <dl class="vitals">
@@ -78,6 +100,8 @@ function Timeline({ id }: { id: string }) {
                   : r.attachment_ids.map((a: string) => <img key={a} loading="lazy" alt={t('record.photos')} src={`/api/v1/attachments/${a}/thumbnail?redirect=1`} />)}
               </div>
             )}
+            {mayAmend(r) && <a class="button amend" href={`#/patients/${id}/records/${r.id}/amend`}
+              aria-label={t('patient.amend_label', { what: `${t(`kind.${r.kind}` as MessageKey)} ${formatDateTime(r.occurred_at)}` })}>{t('patient.amend')}</a>}
           </li>
         );
       })}
@@ -85,49 +109,9 @@ function Timeline({ id }: { id: string }) {
   );
 }
 
-function addDays(day: string, n: number): string {
-  const d = new Date(`${day}T12:00:00+09:00`);
-  d.setUTCDate(d.getUTCDate() + n);
-  return tokyoDay(d);
-}
-
-function Calendar({ id }: { id: string }) {
-  const [start, setStart] = useState(() => {
-    const today = tokyoDay();
-    const dow = new Date(`${today}T12:00:00+09:00`).getUTCDay(); // 0 = Sunday
-    return addDays(today, -((dow + 6) % 7)); // weeks start on Monday
-  });
-  const days = Array.from({ length: 7 }, (_, i) => addDays(start, i));
-  const visits = useData(() => listVisits(days[0]!, days[6]!, id), [id, start]);
+function Vitals({ id }: { id: string }) {
   const recs = useData(() => listRecords(id), [id]);
-  const byDay = (d: string) => ({
-    v: (visits ?? []).filter((x) => tokyoDay(x.starts_at) === d),
-    r: (recs ?? []).filter((x) => tokyoDay(x.occurred_at) === d),
-  });
-  return (
-    <div>
-      <div class="row">
-        <button onClick={() => setStart(addDays(start, -7))}>{t('patient.prev_week')}</button>
-        <span class="grow center">{formatDate(days[0]!)} – {formatDate(days[6]!)}</span>
-        <button onClick={() => setStart(addDays(start, 7))}>{t('patient.next_week')}</button>
-      </div>
-      <ol class="week">
-        {days.map((d) => {
-          const { v, r } = byDay(d);
-          return (
-            <li key={d} class={d === tokyoDay() ? 'today' : ''}>
-              <h3>{formatDate(d)}</h3>
-              {v.length === 0 && r.length === 0 && <span class="muted">—</span>}
-              <ul>
-                {v.map((x) => <li key={`${x.id}/${x.occurrence_start ?? ''}`}>{formatTime(x.starts_at)} {visitLabel(x)}</li>)}
-                {r.map((x) => <li key={x.id}><span aria-hidden="true">📝 </span>{t(`kind.${x.kind}` as MessageKey)}</li>)}
-              </ul>
-            </li>
-          );
-        })}
-      </ol>
-    </div>
-  );
+  return recs ? <VitalsTrend records={recs} /> : <p class="empty">{t('app.loading')}</p>;
 }
 
 function Team({ id }: { id: string }) {

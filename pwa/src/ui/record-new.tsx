@@ -2,7 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { RecordKind, Vitals } from '../schemas';
 import { errorMessage, t, tokyoDay, type MessageKey } from '../i18n';
 import { downscale } from '../photo';
-import { createRecord, describeError, me } from '../state';
+import { amendRecord, createRecord, describeError, getRecord, me, type LocalRecord } from '../state';
+import { useData } from './hooks';
 import { VITALS, kindHasPlan, kindHasVitals, kindsFor, outOfRange, type VitalKey } from '../vitals';
 
 interface Photo { blob: Blob; url: string }
@@ -14,14 +15,30 @@ function localNow(): string {
   return `${tokyoDay(d)}T${hm}`;
 }
 
-export function NewRecord({ patientId }: { patientId: string }) {
-  const kinds = kindsFor(me.value?.profession);
+function localTime(iso: string): string {
+  const hm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return `${tokyoDay(iso)}T${hm}`;
+}
+
+/** A new record, or with `recordId` an amendment (訂正) of that record. */
+export function NewRecord({ patientId, recordId }: { patientId: string; recordId?: string }) {
+  const rec = useData(() => (recordId ? getRecord(recordId).then((r) => r ?? null) : Promise.resolve(null)), [recordId]);
+  if (recordId && rec === undefined) return <p class="empty">{t('app.loading')}</p>;
+  if (recordId && !rec) return <p class="empty">{t('patient.not_found')}</p>;
+  return <RecordForm key={recordId ?? 'new'} patientId={patientId} rec={rec ?? undefined} />;
+}
+
+function RecordForm({ patientId, rec }: { patientId: string; rec?: LocalRecord }) {
+  const kinds = rec ? [rec.kind] : kindsFor(me.value?.profession);
   const [kind, setKind] = useState<RecordKind>(kinds[0]!);
-  const [when, setWhen] = useState(localNow);
-  const [text, setText] = useState('');
-  const [vitals, setVitals] = useState<Partial<Record<VitalKey, string>>>({});
-  const [next, setNext] = useState('');
-  const [plan, setPlan] = useState(false);
+  const [when, setWhen] = useState(() => (rec ? localTime(rec.occurred_at) : localNow()));
+  const [text, setText] = useState(rec?.text ?? '');
+  const [vitals, setVitals] = useState<Partial<Record<VitalKey, string>>>(() =>
+    Object.fromEntries(VITALS.filter((s) => typeof rec?.vitals?.[s.key] === 'number').map((s) => [s.key, String(rec!.vitals![s.key])])));
+  const [next, setNext] = useState(rec?.next_visit_on ?? '');
+  const [plan, setPlan] = useState(rec?.plan_changed ?? false);
+  const [reason, setReason] = useState('');
+  const [inError, setInError] = useState(false);
   const [photos, setPhotos] = useState<Photo[]>([]);
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
@@ -43,6 +60,22 @@ export function NewRecord({ patientId }: { patientId: string }) {
     e.preventDefault();
     const v: Vitals = {};
     if (kindHasVitals(kind)) for (const s of VITALS) if (vitals[s.key]) v[s.key] = Number(vitals[s.key]);
+    if (rec) {
+      if (!reason.trim()) return setErr(t('amend.reason_needed'));
+      setBusy(true);
+      try {
+        await amendRecord(rec, {
+          reason: reason.trim(), text: text.trim(), vitals: kindHasVitals(kind) ? v : undefined, entered_in_error: inError,
+          next_visit_on: kindHasPlan(kind) ? next : undefined, plan_changed: kindHasPlan(kind) ? plan : undefined,
+        });
+        location.hash = `#/patients/${patientId}`;
+      } catch (x) {
+        setErr(errorMessage(describeError(x)));
+      } finally {
+        setBusy(false);
+      }
+      return;
+    }
     if (!text.trim() && Object.keys(v).length === 0 && photos.length === 0) return setErr(t('record.empty'));
     setBusy(true);
     try {
@@ -66,14 +99,15 @@ export function NewRecord({ patientId }: { patientId: string }) {
 
   return (
     <form class="record" onSubmit={save} aria-labelledby="rec-h">
-      <h1 id="rec-h">{t('record.title')}</h1>
+      <h1 id="rec-h">{rec ? t('amend.title') : t('record.title')}</h1>
+      {rec && <p class="notice">{t('amend.hint', { version: rec.version })}</p>}
       <div class="grid2">
         <label>{t('record.kind')}
-          <select value={kind} onChange={(e) => setKind(e.currentTarget.value as RecordKind)}>
+          <select value={kind} disabled={!!rec} onChange={(e) => setKind(e.currentTarget.value as RecordKind)}>
             {kinds.map((k) => <option key={k} value={k}>{t(`kind.${k}` as MessageKey)}</option>)}
           </select>
         </label>
-        <label>{t('record.occurred_at')}<input type="datetime-local" required value={when} onInput={(e) => setWhen(e.currentTarget.value)} /></label>
+        <label>{t('record.occurred_at')}<input type="datetime-local" required disabled={!!rec} value={when} onInput={(e) => setWhen(e.currentTarget.value)} /></label>
       </div>
       {kindHasVitals(kind) && (
         <fieldset>
@@ -102,7 +136,13 @@ export function NewRecord({ patientId }: { patientId: string }) {
           <label class="check"><input type="checkbox" checked={plan} onChange={(e) => setPlan(e.currentTarget.checked)} />{t('record.plan_changed')}</label>
         </div>
       )}
-      <fieldset>
+      {rec && (
+        <>
+          <label>{t('amend.reason')}<input name="reason" required maxLength={1000} value={reason} onInput={(e) => setReason(e.currentTarget.value)} /></label>
+          <label class="check"><input type="checkbox" name="entered_in_error" checked={inError} onChange={(e) => setInError(e.currentTarget.checked)} />{t('amend.entered_in_error')}</label>
+        </>
+      )}
+      {!rec && <fieldset>
         <legend>{t('record.photos')}</legend>
         <label class="button">
           {t('record.add_photo')}
@@ -116,7 +156,7 @@ export function NewRecord({ patientId }: { patientId: string }) {
             </li>
           ))}
         </ul>
-      </fieldset>
+      </fieldset>}
       {err && <p class="error" role="alert">{err}</p>}
       <button class="primary" disabled={busy}>{t('record.save')}</button>
     </form>

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { errorMessage, formatDateTime, formatTime, t, type Lang, type MessageKey } from '../i18n';
 import { enableNotifications, pushSupported } from '../push';
-import { api, deviceCounts, dismissProblem, failedConflicts, lang, lock, me, signOut, status, switchLang, syncNow, wipe } from '../state';
+import { api, deviceCounts, dismissProblem, lang, lock, me, signOut, status, switchLang, syncNow, wipe } from '../state';
 import { useData } from './hooks';
 
 export function Settings() {
@@ -48,7 +48,6 @@ export function Settings() {
 
 function SyncProblems() {
   const s = status.value;
-  const conflicts = useData(failedConflicts);
   return (
     <>
       <h2>{t('sync.now')}</h2>
@@ -67,39 +66,14 @@ function SyncProblems() {
           </ul>
         </>
       )}
-      {!!conflicts?.length && (
+      {!!s?.conflicts && (
         <>
-          <h3>{t('sync.conflicts', { n: conflicts.length })}</h3>
+          <h3>{t('sync.conflicts', { n: s.conflicts })}</h3>
           <p>{t('sync.conflict_hint')}</p>
-          <ul class="list">
-            {conflicts.map((c) => (
-              <li key={c.mutation.id} class="card">
-                <div class="grid2 conflict">
-                  <div class="yours"><h4>{t('sync.yours')}</h4><Version v={c.mutation.args} /></div>
-                  <div class="server"><h4>{t('sync.server')}</h4><Version v={c.server} /></div>
-                </div>
-                <button onClick={() => dismissProblem(c.mutation.id)}>{t('sync.dismiss')}</button>
-              </li>
-            ))}
-          </ul>
+          <a class="button primary" href="#/conflicts">{t('conflict.open')}</a>
         </>
       )}
     </>
-  );
-}
-
-/** One side of a conflict: a visit's time and status, or the raw fields. */
-function Version({ v }: { v: unknown }) {
-  const x = (v ?? {}) as Record<string, unknown>;
-  const str = (k: string) => (typeof x[k] === 'string' ? (x[k] as string) : undefined);
-  const at = str('starts_at');
-  const st = str('status');
-  if (!at && !st) return <pre>{JSON.stringify(v, null, 1)}</pre>;
-  return (
-    <dl>
-      {at && <><dt>{t('sync.visit_at')}</dt><dd>{formatDateTime(at)}{str('ends_at') && `–${formatTime(str('ends_at')!)}`}</dd></>}
-      {st && <><dt>{t('sync.visit_status')}</dt><dd>{t(`visit.status.${st}` as MessageKey)}</dd></>}
-    </dl>
   );
 }
 
