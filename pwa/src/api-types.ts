@@ -1169,6 +1169,11 @@ export interface components {
         PushInputBody: {
             /** Format: uuid */
             device_id: string;
+            /**
+             * Format: date-time
+             * @description the device's clock when it sent this push. The server's clock is authoritative: when the two differ by more than a minute, the times the app took from its own clock (a record's occurred_at) are moved by the difference
+             */
+            device_time?: string;
             mutations: components["schemas"]["MutationIn"][] | null;
         };
         PushKeyOutputBody: {
@@ -1441,7 +1446,7 @@ export interface components {
             patient_id: string;
             /**
              * Format: int64
-             * @description records by others the caller has not marked read
+             * @description records by others, written since the caller joined the team, that the caller has not marked read
              */
             unread: number;
         };

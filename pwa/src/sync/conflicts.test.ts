@@ -154,12 +154,13 @@ describe('visit conflicts', () => {
 describe('stale record amendments', () => {
   const version = (v: number, by: string, text: string) => ({
     version: v, entered_by: by, entered_by_name: by, entered_by_profession: 'nurse', created_at: `2026-11-0${v}T00:00:00Z`,
-    status: 'final' as const, stale_parent: v === 3, flags: [], text, vitals: v === 2 ? { pulse: 72 } : { pulse: 90 },
+    status: 'final' as const, stale_parent: v === 3, needs_confirmation: false, flags: [], text, vitals: v === 2 ? { pulse: 72 } : { pulse: 90 },
   });
   // v1 by the nurse; v2 by the doctor while the nurse was offline; v3 = the nurse's amendment of v1.
   const stale: RecordDetail = {
     id: 'r1', patient_id: 'p1', kind: 'nursing_visit', occurred_at: '2026-11-01T01:00:00Z', author_id: 'nurse', author_facility_id: 'f',
     author_profession: 'nurse', created_at: '', updated_at: '', version: 3, status: 'final', stale_parent: true, flags: [],
+    entered_by: 'nurse', awaiting_confirmation: false,
     read_by: [], read_by_me: true, read_count: 1, text: '夕方に再訪問', vitals: { pulse: 90 },
     versions: [version(1, 'nurse', '初回'), version(2, 'doctor', '医師が追記'), version(3, 'nurse', '夕方に再訪問')],
   };

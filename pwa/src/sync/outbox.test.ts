@@ -36,6 +36,7 @@ describe('Outbox', () => {
     expect(r.stopped).toBeUndefined();
     const [req] = pushes(calls);
     expect(req!.device_id).toBe('device-1');
+    expect(Math.abs(Date.parse(req!.device_time!) - Date.now())).toBeLessThan(60_000);
     expect(req!.mutations).toEqual([
       { id: a.id, seq: 1, type: 'record.create', args: { patient_id: 'p1', text: 'a' } },
       { id: b.id, seq: 2, type: 'visit.update', args: { visit_id: 'v1', status: 'done' }, base_version: 3 },

@@ -213,7 +213,9 @@ export class Outbox {
         let res: PushResponse;
         try {
           res = await this.api.request<PushResponse>('POST', '/sync/push', {
-            body: { device_id: deviceId, mutations: batch.map(toWire) },
+            // The device's clock as the push leaves: the server moves times
+            // taken from a clock that is off (occurred_at) to server time.
+            body: { device_id: deviceId, device_time: new Date().toISOString(), mutations: batch.map(toWire) },
           });
         } catch (e) {
           report.stopped = e instanceof NetworkError ? 'network' : 'error';
