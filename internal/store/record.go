@@ -353,31 +353,16 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 	// The page is chosen first, on the timeline index alone, and only its
 	// rows are joined to their versions and receipts: the plan stays a
 	// short backward index scan whatever the planner knows of the tables.
-	query := `SELECT ` + recordColumns + `, ` + versionColumns + `,
-		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
-		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me
+	query := `SELECT ` + stubColumns + `
 		FROM (SELECT * FROM record r WHERE ` + strings.Join(where, " AND ") + `
 			ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?) r
 		JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		ORDER BY r.occurred_at DESC, r.id DESC`
-	var rows []struct {
-		Record
-		versionRow
-		ReadCount int `db:"read_count"`
-		ReadByMe  int `db:"read_by_me"`
-	}
-	if err := tx.in(ctx, &rows, query, args...); err != nil {
+	var stubs []recordStub
+	if err := tx.in(ctx, &stubs, query, args...); err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
-	out := make([]TimelineItem, 0, len(rows))
-	for _, r := range rows {
-		v, err := r.versionRow.version()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, TimelineItem{Record: r.Record, Current: v, ReadCount: r.ReadCount, ReadByMe: r.ReadByMe > 0})
-	}
-	return out, nil
+	return tx.resolveRecords(ctx, stubs)
 }
 
 // UnreadCounts counts, per patient, the records by others that viewer v has
@@ -426,27 +411,12 @@ func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []st
 		return nil, nil
 	}
 	reads, readsArgs := readsSQL(scope)
-	query := `SELECT ` + recordColumns + `, ` + versionColumns + `,
-		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
-		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me
+	query := `SELECT ` + stubColumns + `
 		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		WHERE r.id IN (?) AND ` + reads
-	var rows []struct {
-		Record
-		versionRow
-		ReadCount int `db:"read_count"`
-		ReadByMe  int `db:"read_by_me"`
-	}
-	if err := tx.in(ctx, &rows, query, append([]any{scope.ViewerID, ids}, readsArgs...)...); err != nil {
+	var stubs []recordStub
+	if err := tx.in(ctx, &stubs, query, append([]any{scope.ViewerID, ids}, readsArgs...)...); err != nil {
 		return nil, fmt.Errorf("records by ids: %w", err)
 	}
-	out := make([]TimelineItem, 0, len(rows))
-	for _, r := range rows {
-		v, err := r.versionRow.version()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, TimelineItem{Record: r.Record, Current: v, ReadCount: r.ReadCount, ReadByMe: r.ReadByMe > 0})
-	}
-	return out, nil
+	return tx.resolveRecords(ctx, stubs)
 }

@@ -50,11 +50,16 @@ type DB struct {
 	Engine string
 
 	stmts    sync.Map // query → *sqlx.Stmt on the SQLite writer (see Tx.stmt)
+	records  *recordCache
 	jobs     chan *writeJob
 	stopped  chan struct{}
 	closeMu  sync.Mutex
 	isClosed bool
 }
+
+// recordCacheSize is a generation of the record cache: 4,096 to 8,192
+// decoded records, a few MB, the caseloads of the nurses online at once.
+const recordCacheSize = 4096
 
 // maxGroup bounds how many writes share one SQLite transaction.
 const maxGroup = 128
@@ -114,6 +119,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		r.SetMaxIdleConns(8)
 		db = &DB{x: x, r: r, Engine: SQLite}
 	}
+	db.records = newRecordCache(recordCacheSize)
 	if err := db.x.PingContext(ctx); err != nil {
 		db.x.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.Engine, err)
