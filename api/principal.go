@@ -216,27 +216,38 @@ func (s *Server) withPatient(ctx context.Context, p *Principal, action, patientI
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
 // readPatient is withPatient for reads: the access decision and fn run on
-// the reader pool (a large read never holds up writers), and the audit
-// event of the view is appended once fn succeeded. Data leaves only if its
-// view was recorded.
+// the reader pool (a large read never holds up writers). The view's audit
+// event is committed while fn reads — the commit's flush overlaps the
+// query instead of following it — and data leaves only once the view was
+// recorded: if the audit write fails, the read fails. (A read that fails
+// after the access decision leaves an event for a view that returned an
+// error; the log errs on the side of recording.)
 func (s *Server) readPatient(ctx context.Context, p *Principal, action, patientID, resourceType, resourceID string, need care.Level,
 	fn func(tx *store.Tx, sc patientScope) error) error {
 	var refused error
+	var audited chan error
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		sc, err := s.access(ctx, tx, p, patientID, need, false)
 		if err != nil {
 			refused = err
 			return err
 		}
+		e := s.event(ctx, p, action, patientID, resourceType, resourceID)
+		audited = make(chan error, 1)
+		if store.Joined(ctx) { // inside a sync push's transaction: in turn
+			audited <- audit.Append(ctx, tx, e)
+		} else {
+			go func() { audited <- s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, e) }) }()
+		}
 		return fn(tx, sc)
 	})
 	if refused != nil {
 		return s.denied(ctx, p, action, patientID, resourceType, resourceID, refused)
 	}
-	if err != nil {
-		return err
+	if audited != nil {
+		if aerr := <-audited; aerr != nil {
+			return aerr
+		}
 	}
-	return s.db.Write(ctx, func(tx *store.Tx) error {
-		return audit.Append(ctx, tx, s.event(ctx, p, action, patientID, resourceType, resourceID))
-	})
+	return err
 }

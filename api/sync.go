@@ -165,6 +165,7 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 	if in.PatientID != "" {
 		return out, s.snapshot(ctx, p, in, out)
 	}
+	var audited chan error
 	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		last, err := tx.LastChangeSeq(ctx)
 		if err != nil {
@@ -225,6 +226,12 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 		} else if last > next {
 			next = last
 		}
+		// The view of each patient in the page is recorded while the page
+		// is read (its commit's flush overlaps the work); the data leaves
+		// only once it is.
+		events := s.pullEvents(ctx, p, changes)
+		audited = make(chan error, 1)
+		go func() { audited <- s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }) }()
 		out.Body.Changes, err = s.materialise(ctx, tx, p, scopes, changes)
 		if err != nil {
 			return err
@@ -232,15 +239,29 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 		out.Body.Cursor = s.encodeCursor(p.User.ID, cursor{Seq: next})
 		return nil
 	})
+	if audited != nil {
+		if aerr := <-audited; aerr != nil && err == nil {
+			err = aerr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	// The pull read on the reader pool; its views are recorded before the
-	// data leaves.
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return s.auditPatients(ctx, tx, p, "sync.pull", out.Body.Changes) }); err != nil {
-		return nil, err
-	}
 	return out, nil
+}
+
+// pullEvents makes one audit event per patient with a change in a pull's
+// page: the patients whose change stream the device read.
+func (s *Server) pullEvents(ctx context.Context, p *Principal, changes []store.Change) []*audit.Event {
+	seen := map[string]bool{}
+	var events []*audit.Event
+	for _, c := range changes {
+		if !seen[c.PatientID] {
+			seen[c.PatientID] = true
+			events = append(events, s.event(ctx, p, "sync.pull", c.PatientID, "patient", c.PatientID))
+		}
+	}
+	return events
 }
 
 // reachable returns every patient the user reaches now, with the scope.
@@ -341,19 +362,6 @@ func (s *Server) snapshot(ctx context.Context, p *Principal, in *PullInput, out 
 		out.Body.Cursor = s.encodeCursor(p.User.ID, cur)
 		return nil
 	})
-}
-
-// auditPatients writes one audit event per patient whose data a pull sent.
-func (s *Server) auditPatients(ctx context.Context, tx *store.Tx, p *Principal, action string, changes []ChangeOut) error {
-	seen := map[string]bool{}
-	var events []*audit.Event
-	for _, c := range changes {
-		if c.Op == opUpsert && !seen[c.PatientID] {
-			seen[c.PatientID] = true
-			events = append(events, s.event(ctx, p, action, c.PatientID, "patient", c.PatientID))
-		}
-	}
-	return audit.Append(ctx, tx, events...)
 }
 
 // registerEntity makes an entity kind pullable; order is the snapshot order.

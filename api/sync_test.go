@@ -484,3 +484,33 @@ func TestDeviceClockOffByADayChangesNothing(t *testing.T) {
 		}
 	})
 }
+
+// TestReadsAreAuditedBeforeTheAnswer: the view of a timeline and of a pull
+// page is committed to the audit log by the time the answer arrives (the
+// audit write runs alongside the read, not after it).
+func TestReadsAreAuditedBeforeTheAnswer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		start := r.nurseC.pull("", 500)
+		r.doctorC.push(newID(), []mutation{recordMutation(1, r.patientID)})
+		r.nurseC.pull(start.Cursor, 500)
+		r.nurseC.must(200, "GET", "/api/v1/patients/"+r.patientID+"/records", nil)
+		var log struct {
+			Events []struct {
+				ActorID string `json:"actor_id"`
+				Action  string `json:"action"`
+			}
+		}
+		r.doctorC.must(200, "GET", "/api/v1/patients/"+r.patientID+"/access-log", nil).json(t, &log)
+		seen := map[string]bool{}
+		for _, e := range log.Events {
+			if e.ActorID == r.nurse.ID {
+				seen[e.Action] = true
+			}
+		}
+		if !seen["sync.pull"] || !seen["record.list"] {
+			t.Fatalf("the nurse's pull and timeline are not both in the access log: %v", seen)
+		}
+	})
+}

@@ -95,7 +95,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		// transactions take the write lock up front instead of failing with
 		// SQLITE_BUSY; a fixed time format so that times compare as text.
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "temp_store(MEMORY)"} {
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "temp_store(MEMORY)", "mmap_size(1073741824)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")
@@ -196,6 +196,10 @@ type txKey struct{}
 // the same operations the REST API runs, several in one transaction, each
 // in its own savepoint.
 func WithTx(ctx context.Context, tx *Tx) context.Context { return context.WithValue(ctx, txKey{}, tx) }
+
+// Joined reports whether ctx carries a transaction (WithTx) that DB.Write
+// and DB.Read would join.
+func Joined(ctx context.Context) bool { _, ok := ctx.Value(txKey{}).(*Tx); return ok }
 
 // AfterCommit runs fn once the transaction has committed (never if it rolls
 // back): live hints and notifications must not announce unwritten data.

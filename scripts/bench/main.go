@@ -36,6 +36,7 @@ var (
 	duration = flag.Duration("d", 5*time.Second, "duration of each throughput run")
 	bigLog   = flag.Int("biglog", 1_000_000, "change-log rows for the incremental-pull comparison")
 	profile  = flag.String("cpuprofile", "", "save the server's CPU profile of each throughput run to <prefix>-<run>.pprof")
+	keep     = flag.Bool("keep", false, "keep the server's data directory (printed at the end) for looking into")
 	only     = flag.String("only", "", "run only the throughput runs whose name contains this (writes, timeline, pull)")
 )
 
@@ -60,7 +61,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
+	if *keep {
+		defer fmt.Fprintln(os.Stderr, "data kept in", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
 	bin := filepath.Join(tmp, "tsunagu")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -122,6 +127,10 @@ func run() error {
 		}
 		add(fmt.Sprintf("record writes via /sync/push, %d clients", c), fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), budget)
 	}
+	n1, lat1 := srv.load("timeline-1client", 1, "demo.nurse", func(cl *client, w *worker) error {
+		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
+	})
+	add("timeline, newest 100 of a patient, 1 client", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n1, lat1), "")
 	n, lat := srv.load("timeline", 8, "demo.nurse", func(cl *client, w *worker) error {
 		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
 	})
@@ -369,13 +378,13 @@ func (s *server) load(name string, c int, login string, op func(*client, *worker
 	if *only != "" && !strings.Contains(name, *only) {
 		return 0, 0
 	}
-	if s.debug != "" {
-		done := s.cpuProfile(name)
-		defer done()
-	}
 	clients := make([]*client, c)
 	for i := range clients {
 		clients[i] = s.signIn(login)
+	}
+	if s.debug != "" {
+		done := s.cpuProfile(name)
+		defer done()
 	}
 	var done atomic.Int64
 	var mu sync.Mutex
