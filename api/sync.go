@@ -231,7 +231,9 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 		// only once it is.
 		events := s.pullEvents(ctx, p, changes)
 		audited = make(chan error, 1)
-		go func() { audited <- s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }) }()
+		go func() {
+			audited <- s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) })
+		}()
 		out.Body.Changes, err = s.materialise(ctx, tx, p, scopes, changes)
 		if err != nil {
 			return err
