@@ -3,12 +3,13 @@
 
 import { signal } from '@preact/signals';
 import { ApiError, NetworkError, createApi } from './api';
+import { DayClock } from './clock';
 import type { DeviceSecret, MeBody, MutationType, Patient, RecordDetail, Team, TeamMember, TOTPStart, Unread, User, VisitDetail, Vitals } from './schemas';
 import { occurrences } from './recurrence';
 import { sinceLastVisit, type SinceLast } from './changes';
 import { applyUpdate, createArgs, createdVisit, updateArgs, type Scope, type VisitForm } from './visits';
 import { planResolution, type Choice } from './sync/conflicts';
-import { getLang, setLang, type Lang, type MessageKey } from './i18n';
+import { getLang, setLang, tokyoDay, type Lang, type MessageKey } from './i18n';
 import { LockedError, Vault, wipeDevice } from './sync/crypto';
 import { getMeta, openDatabase, setMeta, type DB } from './sync/db';
 import { SyncEngine, type SyncStatus } from './sync/engine';
@@ -33,6 +34,12 @@ export const status = signal<SyncStatus | null>(null);
 export const unread = signal<Record<string, number>>({});
 /** Needs a new vault (first sign-in on this device) rather than unlocking one. */
 export const pinIsNew = signal(false);
+/** Today in Tokyo; it moves at midnight and when the app comes back on another day. */
+export const today = signal(tokyoDay());
+const dayClock = new DayClock(
+  { now: Date.now, setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number), targets: [window, document] },
+  (d) => (today.value = d),
+);
 
 let db: DB;
 let vault: Vault;
@@ -53,6 +60,7 @@ async function open(): Promise<void> {
 
 export async function boot(): Promise<void> {
   await open();
+  dayClock.start();
   document.addEventListener('visibilitychange', () => {
     // Prompt logout: a device left alone goes back to the PIN.
     if (document.visibilityState === 'hidden') hiddenAt = Date.now();

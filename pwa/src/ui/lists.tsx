@@ -1,15 +1,15 @@
 import { useState } from 'preact/hooks';
 import type { SinceLast } from '../changes';
-import { formatDate, formatDateTime, formatEraDate, formatTime, t, toHiragana, tokyoDay, age, type MessageKey } from '../i18n';
+import { formatDate, formatDateTime, formatEraDate, formatTime, t, toHiragana, age, type MessageKey } from '../i18n';
 import { matchesKana } from '../search';
-import { changesBefore, listPatients, listTeam, listVisits, me, setVisitStatus, status, unread } from '../state';
+import { changesBefore, listPatients, listTeam, listVisits, me, setVisitStatus, status, today as todaySignal, unread } from '../state';
 import { abnormal } from '../vitals';
-import { editHref } from './calendar';
+import { editHref, spanLabel, timesOn } from './calendar';
 import { useData } from './hooks';
 
 export function Today() {
   const myId = me.value?.id ?? '';
-  const today = tokyoDay();
+  const today = todaySignal.value;
   const data = useData(async () => {
     const [visits, patients] = await Promise.all([listVisits(today, today), listPatients()]);
     const byId = new Map(patients.map((p) => [p.id, p]));
@@ -30,9 +30,9 @@ export function Today() {
           <li key={`${v.id}/${v.occurrence_start ?? ''}`} class="visit">
             <div class="row">
               <a class="grow" href={`#/patients/${v.patient_id}`}>
-                <strong class="time">{formatTime(v.starts_at)}–{formatTime(v.ends_at)}</strong>
+                <strong class="time">{timesOn(v, today)}</strong>
                 <span>{p?.name ?? '—'}</span>
-                <small>{t(`visit.${v.kind}` as MessageKey)} · {t(`visit.status.${v.status}` as MessageKey)}</small>
+                <small>{t(`visit.${v.kind}` as MessageKey)} · {t(`visit.status.${v.status}` as MessageKey)}{spanLabel(v) && ` · ${spanLabel(v)}`}</small>
               </a>
               <a class="button" href={editHref(v)} aria-label={t('today.edit_visit', { name: p?.name ?? '' })}>{t('today.edit')}</a>
               {v.status === 'planned' && <button class="done" onClick={() => setVisitStatus(v, 'done')} aria-label={t('today.done_label', { name: p?.name ?? '' })}>{t('today.done')}</button>}
