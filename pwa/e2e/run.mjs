@@ -11,7 +11,14 @@
 //   h. today shows what changed since the nurse's last visit; the vitals chart draws
 //      the patient's records
 //   i. the care manager, in the app, creates a weekly series and moves one occurrence,
-//      and the server has both; the month view renders
+//      and the server has both; the month view renders; a three-day stay shows on each
+//      of its days in the month and week views
+//   k. 代行入力と確定: the nurse enters a record in the app for her colleague at the same
+//      station; the colleague finds it on today's "awaiting confirmation" list and
+//      confirms it offline in the app; once online the server shows who confirmed it,
+//      and the version history shows who entered and who confirmed it; a proxy entry
+//      for a suspended colleague comes back refused (422), shown on the record and in
+//      the sync problems until dismissed
 //   e. sign-out leaves no patient data in IndexedDB, Cache Storage or Web Storage
 //   f. screenshots of the main screens (landscape and portrait) and axe-core checks
 //      on each of them and on the sign-in screen
@@ -362,7 +369,150 @@ try {
     check(chart.rows === 5, `table rows: ${chart.rows}`);
   });
 
+  // k. 代行入力と確定: two nurses of one station (care/authorship.go: the author works at
+  // the enterer's facility and reaches the patient at the kind's level).
+  const proxy = await step('k. find a patient of both station nurses with full consent', async () => {
+    const { patients } = await cm.req('GET', '/patients', undefined, { expect: 200 });
+    for (const p of patients.filter((x) => x.consent === 'full' && x.id !== patient.id)) {
+      const { members } = await cm.req('GET', `/patients/${p.id}/team`, undefined, { expect: 200 });
+      const colleague = members.find((m) => m.profession === 'nurse' && m.user_id !== nurseMe.id && m.facility_id === nurseMe.facility_id);
+      if (colleague && members.some((m) => m.user_id === nurseMe.id)) return { patient: p, colleague };
+    }
+    throw new Error('no patient with both station nurses on the team');
+  });
+  const proxyMarker = `E2E代行入力-${Date.now()}`;
+  const proxied = await step('k. nurse (app): a proxy entry (代行入力) for her colleague; the server has the colleague as author', async () => {
+    await np.evaluate((id) => { location.hash = `#/patients/${id}/new`; }, proxy.patient.id);
+    await np.waitForSelector('form.record fieldset.author');
+    await np.check(`input[name=author][value="${proxy.colleague.user_id}"]`);
+    await np.waitForSelector('fieldset.author .notice');
+    check(await np.inputValue('form.record select') === 'nursing_visit', 'the kind is not the colleague\'s template');
+    for (const [vp, tag] of [[PORTRAIT, 'portrait'], [LANDSCAPE, 'landscape']]) {
+      await np.setViewportSize(vp);
+      await np.evaluate(() => document.querySelector('fieldset.author')?.scrollIntoView());
+      await shoot(np, `record-new-proxy-${tag}`);
+      axeProblems.push(...(await axe(np, `record-new-proxy-${tag}`)));
+    }
+    await np.fill('form.record textarea', proxyMarker);
+    await np.click('form.record button.primary');
+    const card = np.locator('.timeline li.awaiting', { hasText: proxyMarker });
+    await card.waitFor({ timeout: 10000 });
+    const tags = (await card.locator('.tag').allTextContents()).join(' ');
+    check(tags.includes(`代行入力 ${nurseMe.name}`) && tags.includes('確定待ち'), `timeline tags: ${tags}`);
+    const r = await until(async () => {
+      const { records } = await doc.req('GET', `/patients/${proxy.patient.id}/records`, undefined, { expect: 200 });
+      return records.find((x) => x.text === proxyMarker);
+    }, 'the proxy entry on the server');
+    check(r.author_id === proxy.colleague.user_id && r.entered_by === nurseMe.id && r.awaiting_confirmation, `proxy entry: author ${r.author_id} entered_by ${r.entered_by} awaiting ${r.awaiting_confirmation}`);
+    await settled(np);
+    await shoot(np, 'timeline-proxy');
+    return r;
+  });
+
+  const colleague = await launch({ base: BASE });
+  open.push(colleague);
+  const kp = colleague.page;
+  await step('k. colleague (app): today lists the record awaiting her confirmation; the history shows who entered it', async () => {
+    await signInUI(kp, 'demo.nurse2', PASSWORD, PIN);
+    await kp.waitForSelector(`section.awaiting a[href$="/records/${proxied.id}"]`, { timeout: 30000 });
+    for (const [vp, tag] of [[PORTRAIT, 'portrait'], [LANDSCAPE, 'landscape']]) {
+      await kp.setViewportSize(vp);
+      await shoot(kp, `today-awaiting-${tag}`);
+      axeProblems.push(...(await axe(kp, `today-awaiting-${tag}`)));
+    }
+    await kp.click(`section.awaiting a[href$="/records/${proxied.id}"]`);
+    await kp.waitForSelector('.record-view .versions li');
+    const v1 = await kp.textContent('.record-view .versions li');
+    check(v1.includes(nurseMe.name) && v1.includes('確定待ち') && v1.includes('代行入力'), `version 1 before confirming: ${v1}`);
+    for (const [vp, tag] of [[PORTRAIT, 'portrait'], [LANDSCAPE, 'landscape']]) {
+      await kp.setViewportSize(vp);
+      await shoot(kp, `record-awaiting-${tag}`);
+      axeProblems.push(...(await axe(kp, `record-awaiting-${tag}`)));
+    }
+  });
+
+  await step('k. colleague (app): confirms offline; once online the server shows confirmed_by', async () => {
+    await colleague.context.setOffline(true);
+    await kp.evaluate(() => window.dispatchEvent(new Event('offline')));
+    await kp.click('.record-view button.confirm');
+    await kp.waitForSelector('.record-view p.notice[role=status]');
+    await kp.waitForFunction(() => (document.querySelector('.syncbar')?.textContent ?? '').includes('未送信 1件'), null, { timeout: 10000 });
+    await colleague.context.setOffline(false);
+    await kp.evaluate(() => window.dispatchEvent(new Event('online')));
+    const r = await until(async () => {
+      const x = await doc.req('GET', `/records/${proxied.id}`, undefined, { expect: 200 });
+      return x.confirmed_by ? x : null;
+    }, 'the confirmation on the server');
+    const [v] = r.versions;
+    check(r.confirmed_by === proxy.colleague.user_id && !r.awaiting_confirmation && v.confirmed_by_name === proxy.colleague.name && v.entered_by === nurseMe.id,
+      `after confirming: ${JSON.stringify({ confirmed_by: r.confirmed_by, awaiting: r.awaiting_confirmation, v })}`);
+    // The history now names both: who entered the version and who confirmed it (Asia/Tokyo time).
+    const hm = new Intl.DateTimeFormat('ja-JP', { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' }).format(new Date(v.confirmed_at));
+    const text = await until(async () => {
+      const x = await kp.textContent('.record-view .versions li').catch(() => '');
+      return x.includes(`${proxy.colleague.name} ·`) ? x : null;
+    }, 'the confirmation in the history', 15000);
+    check(text.includes(nurseMe.name) && text.includes(hm), `history after confirming: ${text}`);
+    for (const [vp, tag] of [[PORTRAIT, 'portrait'], [LANDSCAPE, 'landscape']]) {
+      await kp.setViewportSize(vp);
+      await shoot(kp, `record-history-${tag}`);
+      axeProblems.push(...(await axe(kp, `record-history-${tag}`)));
+    }
+    // Her timeline marks it confirmed, with no confirm button left.
+    await kp.evaluate((id) => { location.hash = `#/patients/${id}`; }, proxy.patient.id);
+    const card = kp.locator('.timeline li', { hasText: proxyMarker });
+    await card.locator('.tag', { hasText: '確定済み' }).waitFor({ timeout: 10000 });
+    check(await card.locator('button.confirm').count() === 0, 'the confirm button is still on the confirmed record');
+  });
+  await colleague.close();
+  open.splice(open.indexOf(colleague), 1);
+
+  await step('k. a proxy entry the server refuses (the colleague is suspended) shows on the record and in the sync problems; dismissing it removes it', async () => {
+    // The nurse administers her station: she suspends her colleague for a moment (API, her session).
+    const setStatus = (st) => np.evaluate(async ({ id, st }) => (await fetch(`/api/v1/users/${id}`, {
+      method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: st }) })).status, { id: proxy.colleague.user_id, st });
+    check(await setStatus('suspended') === 200, 'suspending the colleague');
+    try {
+      const refusedMarker = `${proxyMarker}-refused`;
+      await np.evaluate((id) => { location.hash = `#/patients/${id}/new`; }, proxy.patient.id);
+      await np.check(`input[name=author][value="${proxy.colleague.user_id}"]`);
+      await np.fill('form.record textarea', refusedMarker);
+      await np.click('form.record button.primary');
+      const card = np.locator('.timeline li', { hasText: refusedMarker });
+      await card.locator('p.error').waitFor({ timeout: 15000 });
+      const why = await card.locator('p.error').textContent();
+      check(/代行入力が認められず/.test(why) && (await card.locator('.tag', { hasText: '送信できませんでした' }).count()) === 1, `refused card: ${why}`);
+      for (const [vp, tag] of [[PORTRAIT, 'portrait'], [LANDSCAPE, 'landscape']]) {
+        await np.setViewportSize(vp);
+        await card.scrollIntoViewIfNeeded();
+        await shoot(np, `timeline-proxy-refused-${tag}`);
+        axeProblems.push(...(await axe(np, `timeline-proxy-refused-${tag}`)));
+      }
+      await np.evaluate(() => { location.hash = '#/settings'; });
+      const problem = np.locator('.list li', { hasText: '記録の送信' });
+      await problem.waitFor({ timeout: 10000 });
+      check(/代行入力が認められず/.test(await problem.textContent()), 'the sync problem does not say why');
+      await problem.scrollIntoViewIfNeeded();
+      await shoot(np, 'settings-refused');
+      await problem.locator('button').click();
+      await problem.waitFor({ state: 'detached', timeout: 10000 });
+      await np.evaluate((id) => { location.hash = `#/patients/${id}`; }, proxy.patient.id);
+      await np.waitForSelector(`.timeline li:has-text("${proxyMarker}")`);
+      check(await np.locator('.timeline li', { hasText: refusedMarker }).count() === 0, 'the refused record is still shown after dismissing it');
+    } finally {
+      await setStatus('active');
+    }
+  });
+
   // i. The care manager plans a weekly series in the app and moves one visit of it.
+  // A three-day stay (all day) in today's week, so every day of it is in this month's grid.
+  const stayStart = addDays(today, -Math.min(2, (new Date(`${today}T12:00:00+09:00`).getUTCDay() + 6) % 7));
+  const stayDays = [0, 1, 2].map((n) => addDays(stayStart, n));
+  const stay = await step('i. care manager plans a three-day stay, all day (API)', () =>
+    cm.req('POST', `/patients/${patient.id}/visits`, {
+      kind: 'care_service', assignee_ids: [cm.me.id], status: 'planned', all_day: true,
+      starts_at: `${stayStart}T00:00:00+09:00`, ends_at: `${addDays(stayStart, 3)}T00:00:00+09:00`,
+    }, { expect: 201 }));
   const cmApp = await launch({ base: BASE });
   open.push(cmApp);
   const cp = cmApp.page;
@@ -376,6 +526,13 @@ try {
     const cells = await cp.locator('table.month tbody td').count();
     check(cells >= 28 && cells % 7 === 0, `month cells: ${cells}`);
     check(await cp.locator('table.month td.today').count() === 1, 'today is not marked in the month view');
+    // The stay is on each of its three days, not only on its first.
+    const gridStart = weekStart(`${today.slice(0, 7)}-01`);
+    for (const d of stayDays) {
+      const i = Math.round((Date.parse(`${d}T12:00:00+09:00`) - Date.parse(`${gridStart}T12:00:00+09:00`)) / 86400000);
+      const chips = await cp.locator('table.month tbody td').nth(i).locator('.chip').allTextContents();
+      check(chips.some((c) => /終日/.test(c)), `the stay is missing on ${d}: ${chips.join(' | ')}`);
+    }
     await shoot(cp, 'calendar-month-cm');
     await cp.click(`a.button.primary[href^="#/patients/${patient.id}/visits/new/"]`);
     await cp.waitForSelector('form.visit-edit');
@@ -406,6 +563,8 @@ try {
     check(occ, `no occurrence on ${moveDay}`);
     const occStart = new Date(occ.occurrence_start).toISOString();
     await cp.click('[role=radiogroup] [role=radio]:nth-child(2)'); // week view
+    await until(async () => (await cp.locator(`.week a.visit-chip[href$="/visits/${stay.id}"]`).count()) === 3, 'the stay on its three days of the week view', 10000);
+    await shoot(cp, 'calendar-week-stay');
     const weeks = Math.round((Date.parse(weekStart(moveDay)) - Date.parse(weekStart(today))) / (7 * 86400000));
     for (let i = 0; i < weeks; i++) await cp.click('.cal-nav button:nth-of-type(2)');
     await cp.click(`a.visit-chip[href$="/${encodeURIComponent(occStart)}"]`);

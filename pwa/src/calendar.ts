@@ -79,3 +79,59 @@ export function tokyoDate(iso: string): string {
 export function daysBetween(a: string, b: string): number {
   return Math.round((noon(b) - noon(a)) / DAY);
 }
+
+/** Anything with a start and an exclusive end (a visit, an occurrence). */
+export interface Span { starts_at: string; ends_at: string }
+
+/** The Tokyo day a span starts on. */
+export function firstDay(s: Span): string {
+  return tokyoDate(s.starts_at);
+}
+
+/**
+ * The last Tokyo day a span covers. The end is exclusive, as the server stores
+ * it: an all-day entry of the 20th ends at midnight starting the 21st, and a
+ * visit ending at midnight does not reach the next day. A span without length
+ * covers its start day.
+ */
+export function lastDay(s: Span): string {
+  const start = Date.parse(s.starts_at);
+  const end = Date.parse(s.ends_at);
+  return end > start ? dayOf(end - 1) : dayOf(start);
+}
+
+/** Whether a span covers any part of Tokyo day `day`. */
+export function coversDay(s: Span, day: string): boolean {
+  return firstDay(s) <= day && day <= lastDay(s);
+}
+
+/** Whether a span covers any day of from..to (inclusive, YYYY-MM-DD). */
+export function overlapsDays(s: Span, from: string, to: string): boolean {
+  return firstDay(s) <= to && lastDay(s) >= from;
+}
+
+/**
+ * The entries covering `day`, as a day of a calendar lists them: those running
+ * through the whole day (all-day, or continuing from an earlier day) first, then
+ * by start.
+ */
+export function entriesOn<T extends Span & { all_day?: boolean }>(xs: T[], day: string): T[] {
+  const whole = (x: T) => x.all_day || firstDay(x) < day;
+  return xs
+    .filter((x) => coversDay(x, day))
+    .sort((a, b) => Number(whole(b)) - Number(whole(a)) || Date.parse(a.starts_at) - Date.parse(b.starts_at));
+}
+
+/**
+ * How a span sits on `day`: 'all' (all-day, or through the whole day), 'start'
+ * (starts on it, goes on after), 'end' (came from before, ends on it) or 'within'.
+ */
+export function partOfDay(s: Span & { all_day?: boolean }, day: string): 'all' | 'start' | 'end' | 'within' {
+  if (s.all_day) return 'all';
+  const starts = firstDay(s) === day;
+  const ends = lastDay(s) === day;
+  if (starts && ends) return 'within';
+  if (starts) return 'start';
+  if (ends) return 'end';
+  return 'all';
+}

@@ -4,6 +4,7 @@
 // (Japan has no daylight saving, so a week is always 7 × 24 h), every `interval`
 // weeks on `by_day`, until `until` (inclusive, a Tokyo day) or `count` occurrences.
 
+import { overlapsDays } from './calendar';
 import type { VisitDetail } from './schemas';
 
 const DAY = 86_400_000;
@@ -16,18 +17,17 @@ const MAX_OCCURRENCES = 1000;
 const day = (ms: number) => new Date(ms + JST).toISOString().slice(0, 10);
 
 /**
- * The visit's occurrences whose start falls on a Tokyo day in [from, to] (inclusive,
- * YYYY-MM-DD), by start; one moved into the range from outside it is listed. A single visit is itself; an occurrence keeps the series `id` and
+ * The visit's occurrences that cover a Tokyo day in [from, to] (inclusive,
+ * YYYY-MM-DD), by start: one that starts earlier and runs into the range (a
+ * multi-day or all-day entry) is listed, and so is one moved into the range from
+ * outside it. A single visit is itself; an occurrence keeps the series `id` and
  * `version` and carries `occurrence_start` (its original start), which names it in
  * a PATCH.
  */
 export function occurrences(v: VisitDetail, from: string, to: string): VisitDetail[] {
   const start = Date.parse(v.starts_at);
   const r = v.recurrence;
-  if (!r) {
-    const d = day(start);
-    return d >= from && d <= to ? [v] : [];
-  }
+  if (!r) return overlapsDays(v, from, to) ? [v] : [];
   const length = Date.parse(v.ends_at) - start;
   const startDow = new Date(start + JST).getUTCDay();
   const monday = start - ((startDow + 6) % 7) * DAY; // same wall time, Monday of the first week
@@ -61,8 +61,7 @@ export function occurrences(v: VisitDetail, from: string, to: string): VisitDeta
         record_id: e?.record_id ?? v.record_id,
         exception: !!e,
       };
-      const od = day(Date.parse(o.starts_at));
-      if (od >= from && od <= to) out.push(o);
+      if (overlapsDays(o, from, to)) out.push(o);
     }
   }
   return byStart(out);

@@ -3,12 +3,14 @@
 
 import { signal } from '@preact/signals';
 import { ApiError, NetworkError, createApi } from './api';
+import { awaitingMine, confirmedCopy } from './authorship';
+import { DayClock } from './clock';
 import type { DeviceSecret, MeBody, MutationType, Patient, RecordDetail, Team, TeamMember, TOTPStart, Unread, User, VisitDetail, Vitals } from './schemas';
 import { occurrences } from './recurrence';
 import { sinceLastVisit, type SinceLast } from './changes';
 import { applyUpdate, createArgs, createdVisit, updateArgs, type Scope, type VisitForm } from './visits';
 import { planResolution, type Choice } from './sync/conflicts';
-import { getLang, setLang, type Lang, type MessageKey } from './i18n';
+import { getLang, setLang, tokyoDay, type Lang, type MessageKey } from './i18n';
 import { LockedError, Vault, wipeDevice } from './sync/crypto';
 import { getMeta, openDatabase, setMeta, type DB } from './sync/db';
 import { SyncEngine, type SyncStatus } from './sync/engine';
@@ -33,6 +35,12 @@ export const status = signal<SyncStatus | null>(null);
 export const unread = signal<Record<string, number>>({});
 /** Needs a new vault (first sign-in on this device) rather than unlocking one. */
 export const pinIsNew = signal(false);
+/** Today in Tokyo; it moves at midnight and when the app comes back on another day. */
+export const today = signal(tokyoDay());
+const dayClock = new DayClock(
+  { now: Date.now, setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (h) => clearTimeout(h as number), targets: [window, document] },
+  (d) => (today.value = d),
+);
 
 let db: DB;
 let vault: Vault;
@@ -53,6 +61,7 @@ async function open(): Promise<void> {
 
 export async function boot(): Promise<void> {
   await open();
+  dayClock.start();
   document.addEventListener('visibilitychange', () => {
     // Prompt logout: a device left alone goes back to the PIN.
     if (document.visibilityState === 'hidden') hiddenAt = Date.now();
@@ -232,7 +241,11 @@ export async function wipe(): Promise<void> {
 
 // --- reads for the screens (they re-run when status.revision changes) ---
 
-export type LocalRecord = RecordDetail & { pending?: boolean };
+/**
+ * A record as the device holds it: `pending` until the server has the create or
+ * amendment; `confirm_pending` while the author's confirmation waits to be sent.
+ */
+export type LocalRecord = RecordDetail & { pending?: boolean; confirm_pending?: boolean };
 
 export const listPatients = () => entities.list<Patient>('patient');
 export const getPatient = (id: string) => entities.get<Patient>('patient', id);
@@ -246,6 +259,25 @@ export const getRecord = (id: string) => entities.get<LocalRecord>('record', id)
 export const getVisit = (id: string) => entities.get<VisitDetail>('visit', id);
 export const listTeam = async (patientId: string): Promise<TeamMember[]> => (await entities.get<Team>('team', patientId))?.members ?? [];
 export const listConflicts = (): Promise<Conflict[]> => outbox.conflicts();
+
+/** Records on this device awaiting my confirmation (確定待ち), across my patients. */
+export async function listAwaiting(): Promise<LocalRecord[]> {
+  return awaitingMine(await entities.list<LocalRecord>('record'), me.value?.id ?? '');
+}
+
+/**
+ * A record with its versions, read from the server (the device keeps only the
+ * current version). Offline, or before the server has it, the local copy
+ * without history; null when neither has it.
+ */
+export async function recordHistory(id: string): Promise<{ record: LocalRecord; online: boolean } | null> {
+  try {
+    return { record: await api.request<RecordDetail>('GET', `/records/${encodeURIComponent(id)}`), online: true };
+  } catch {
+    const local = await getRecord(id);
+    return local ? { record: local, online: false } : null;
+  }
+}
 
 /** "What changed since my last visit" to the patient of visit `v`. */
 export async function changesBefore(v: VisitDetail, now = new Date().toISOString()): Promise<SinceLast> {
@@ -280,16 +312,33 @@ export interface NewRecord {
   next_visit_on?: string;
   plan_changed: boolean;
   photos: Uint8Array[];
+  /** 代行入力: the team member this record is entered for, who becomes its author. */
+  on_behalf_of?: string;
 }
 
 /** Queues record.create (args = the REST body + patient_id; args.id = the record's UUIDv7). */
 export async function createRecord(r: NewRecord): Promise<void> {
   const attachment_ids: string[] = [];
   for (const p of r.photos) attachment_ids.push(await outbox.addBlob(p, 'image/jpeg', r.patient_id));
-  const { photos: _photos, ...rest } = r;
-  const args = { ...rest, id: uuidv7(), attachment_ids };
-  const local: Partial<LocalRecord> = { ...args, author_id: me.value?.id, read_by_me: true, status: 'final', pending: true };
+  const { photos: _photos, on_behalf_of, ...rest } = r;
+  const args: Record<string, unknown> = { ...rest, id: uuidv7(), attachment_ids };
+  if (on_behalf_of) args.on_behalf_of = on_behalf_of;
+  const myId = me.value?.id ?? '';
+  const local: Partial<LocalRecord> = {
+    ...rest, id: args.id as string, attachment_ids, author_id: on_behalf_of ?? myId, entered_by: myId,
+    awaiting_confirmation: !!on_behalf_of, read_by_me: true, status: 'final', version: 1, pending: true,
+  };
   await mutate('record.create', args, undefined, ['record', local]);
+}
+
+/**
+ * Queues record.confirm (確定) of the version the author sees. Offline it waits in
+ * the outbox; if someone replaced that version meanwhile, the answer is a conflict
+ * with the current record, shown in the conflict view.
+ */
+export async function confirmRecord(rec: LocalRecord): Promise<void> {
+  const local = confirmedCopy(rec, me.value?.id ?? '', new Date().toISOString());
+  await mutate('record.confirm', { record_id: rec.id, version: rec.version }, undefined, ['record', local]);
 }
 
 export async function markRead(rec: LocalRecord): Promise<void> {
@@ -362,8 +411,22 @@ export async function resolveConflict(id: string, choice: Choice, extra: { reaso
   await engine?.changed();
 }
 
+/**
+ * Lets a refused mutation go. The device's optimistic copy of a refused record
+ * create or confirmation is wrong, so the record is read again from the server;
+ * a create the server never took (404) leaves the device.
+ */
 export async function dismissProblem(id: string): Promise<void> {
+  const f = status.value?.failed.find((x) => x.id === id);
   await outbox.dismiss(id);
+  if (f?.subject && (f.type === 'record.create' || f.type === 'record.confirm')) {
+    try {
+      const { versions: _v, ...r } = await api.request<RecordDetail>('GET', `/records/${encodeURIComponent(f.subject)}`);
+      await entities.put('record', r);
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) await entities.delete('record', f.subject);
+    }
+  }
   await engine?.changed();
 }
 

@@ -33,11 +33,11 @@ export async function signInUI(page, login, password, pin) {
   await page.fill('input[name=login_id]', login);
   await page.fill('input[name=password]', password);
   await page.click('button.primary');
-  const next = await Promise.race([
-    page.waitForSelector('code.secret', { timeout: 15000 }).then(() => 'enrol'),
-    page.waitForSelector('input[name=totp_code]', { timeout: 15000 }).then(() => 'code'),
-  ]);
-  if (next === 'enrol') secrets.set(login, await page.getAttribute('code.secret', 'data-secret'));
+  // Enrolment shows the secret and the code input in one render: whichever wait wins
+  // the race, the secret decides which screen this is.
+  await page.waitForSelector('input[name=totp_code]', { timeout: 15000 });
+  const secret = await page.$('code.secret');
+  if (secret) secrets.set(login, await secret.getAttribute('data-secret'));
   await page.fill('input[name=totp_code]', await nextCode(login));
   await page.click('button.primary');
   await page.waitForSelector('input[name=pin]', { timeout: 15000 });

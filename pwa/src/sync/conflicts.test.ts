@@ -208,3 +208,75 @@ describe('stale record amendments', () => {
     expect(await outbox.conflictCount()).toBe(0);
   });
 });
+
+describe('confirmation (確定) of a version replaced meanwhile', () => {
+  const v = (n: number, by: string, text: string, confirmed = false) => ({
+    version: n, entered_by: by, entered_by_name: by, entered_by_profession: 'nurse', created_at: `2026-11-0${n}T00:00:00Z`, status: 'final' as const,
+    stale_parent: false, needs_confirmation: by !== 'nurse2', flags: [], text, ...(confirmed ? { confirmed_by: 'nurse2', confirmed_at: '2026-11-03T00:00:00Z' } : {}),
+  });
+  // Entered by the nurse for nurse2 (v1); amended by the nurse again (v2) while nurse2, offline, confirmed v1.
+  const record = (over: Partial<RecordDetail> = {}): RecordDetail => ({
+    id: 'r1', patient_id: 'p1', kind: 'nursing_visit', occurred_at: '2026-11-01T01:00:00Z', author_id: 'nurse2', author_facility_id: 'station',
+    author_profession: 'nurse', created_at: '', updated_at: '', version: 2, status: 'final', stale_parent: false, flags: [], entered_by: 'nurse',
+    awaiting_confirmation: true, read_by: [], read_by_me: true, read_count: 1, text: '訂正後', versions: [v(1, 'nurse', '初回'), v(2, 'nurse', '訂正後')], ...over,
+  });
+
+  /** The server's answer to record.confirm, as api/records.go gives it: only the current version. */
+  function confirmServer(current: () => RecordDetail) {
+    const pushes: Wire[][] = [];
+    const srv = fakeServer((c: Call) => {
+      const ms = (c.body as PushRequest).mutations ?? [];
+      pushes.push(ms);
+      return json({
+        results: ms.map((m) => {
+          const r = current();
+          if (m.type === 'record.confirm' && (m.args as { version: number }).version !== r.version) {
+            return { id: m.id, status: 'conflict', entity: r, problem: { type: 'about:blank', title: 'conflict', status: 409, code: 'conflict' } };
+          }
+          return { id: m.id, status: 'applied', entity: { ...r, awaiting_confirmation: false, confirmed_by: 'nurse2' } };
+        }),
+      });
+    });
+    return { ...srv, pushes };
+  }
+
+  async function conflict(current: RecordDetail) {
+    const s = confirmServer(() => current);
+    const db = await mustOpenDB();
+    const vault = await mustVault(db);
+    const entities = new Entities(db, vault);
+    const outbox = new Outbox(db, vault, s.api, async () => 'device-2', { adopt: (e, d) => entities.put(e, d) });
+    // nurse2's optimistic copy: v1 confirmed on the device.
+    await entities.put('record', { ...record({ version: 1, text: '初回', versions: null }), awaiting_confirmation: false, confirmed_by: 'nurse2', confirm_pending: true });
+    await outbox.enqueue('record.confirm', { record_id: 'r1', version: 1 });
+    expect(await outbox.flush()).toMatchObject({ conflicts: 1, applied: 0 });
+    const [c] = await outbox.conflicts();
+    return { s, outbox, entities, c: c! };
+  }
+
+  it('sets the confirmation aside with the current record, which replaces the local copy', async () => {
+    const { entities, c } = await conflict(record());
+    expect(c.mutation).toMatchObject({ type: 'record.confirm', args: { record_id: 'r1', version: 1 } });
+    expect(c.server).toMatchObject({ version: 2, text: '訂正後' });
+    // The device no longer claims a confirmation the server does not have.
+    expect(await entities.get('record', 'r1')).toMatchObject({ version: 2, awaiting_confirmation: true, text: '訂正後' });
+    expect(((await entities.get('record', 'r1')) as { confirm_pending?: boolean }).confirm_pending).toBeUndefined();
+  });
+
+  it('"mine" confirms the current version, which the author has now seen', async () => {
+    const { s, outbox, entities, c } = await conflict(record());
+    const plan = planResolution(c, 'mine', { current: await entities.get('record', 'r1'), userId: 'nurse2', now: '2026-11-04T00:00:00Z' });
+    expect(plan.next).toEqual({ type: 'record.confirm', args: { record_id: 'r1', version: 2 } });
+    expect(plan.local?.data).toMatchObject({ version: 2, awaiting_confirmation: false, confirmed_by: 'nurse2', confirm_pending: true });
+    await outbox.resolve(c.mutation.id, plan.next!);
+    expect(await outbox.flush()).toMatchObject({ applied: 1, conflicts: 0 });
+    expect(s.pushes.at(-1)![0]).toMatchObject({ type: 'record.confirm', args: { record_id: 'r1', version: 2 } });
+  });
+
+  it('"server" leaves it unconfirmed; nothing to confirm when the current version needs no confirmation', async () => {
+    const { c } = await conflict(record());
+    expect(planResolution(c, 'server', { userId: 'nurse2', now: '' })).toEqual({});
+    const settled = await conflict(record({ awaiting_confirmation: false, entered_by: 'nurse2', versions: [v(1, 'nurse', '初回'), v(2, 'nurse2', '本人が訂正')] }));
+    expect(() => planResolution(settled.c, 'mine', { userId: 'nurse2', now: '' })).toThrow(ResolutionError);
+  });
+});

@@ -4,9 +4,13 @@
 //   server — keep what the server has (for a record: a new amendment restoring the
 //            version mine displaced, since versions are never deleted);
 //   amend  — (records) write a reconciling amendment on top of the current version.
+// A confirmation (確定) of a version someone replaced meanwhile is settled by
+//   mine   — confirm the current version instead, which the user has now seen;
+//   server — leave the current version unconfirmed for now.
 // planResolution is pure; Outbox.resolve applies its plan in one transaction.
 
 import type { MutationType, RecordDetail, VersionOut, VisitDetail, Vitals } from '../schemas';
+import { confirmedCopy } from '../authorship';
 import { applyUpdate } from '../visits';
 import type { Conflict } from './outbox';
 
@@ -43,6 +47,7 @@ function newest<T extends { version: number }>(a: T | undefined, b: T): T {
 
 export function planResolution(c: Conflict, choice: Choice, o: PlanOptions): Plan {
   if (c.mutation.type === 'visit.update') return planVisit(c, choice, o);
+  if (c.mutation.type === 'record.confirm') return planConfirm(c, choice, o);
   if (c.mutation.type === 'record.amend' && c.stale) return planRecord(c, choice, o);
   throw new ResolutionError(`no resolution for ${c.mutation.type}`);
 }
@@ -95,4 +100,18 @@ function planRecord(c: Conflict, choice: Choice, o: PlanOptions): Plan {
   const args = { record_id: server.id, reason: o.reason.trim(), base_version: base.version, ...content };
   const local = { ...base, ...content, version: base.version + 1, stale_parent: false, pending: true };
   return { next: { type: 'record.amend', args }, local: { entity: 'record', data: local } };
+}
+
+function planConfirm(c: Conflict, choice: Choice, o: PlanOptions): Plan {
+  const server = c.server as RecordDetail | null;
+  if (choice === 'server' || !server) return {};
+  if (choice !== 'mine') throw new ResolutionError('a confirmation conflict is resolved by confirming or not');
+  // The device's copy may be newer than the conflict's (a pull since).
+  const base = newest(o.current as RecordDetail | undefined, server);
+  // Nothing to confirm when the author wrote the current version or confirmed it elsewhere.
+  if (!base.awaiting_confirmation) throw new ResolutionError('the current version needs no confirmation');
+  return {
+    next: { type: 'record.confirm', args: { record_id: base.id, version: base.version } },
+    local: { entity: 'record', data: confirmedCopy(base, o.userId, o.now) as unknown as Record<string, unknown> },
+  };
 }

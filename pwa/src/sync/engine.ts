@@ -4,7 +4,7 @@
 // server's event stream says "pull".
 
 import { ApiError, NetworkError } from '../api';
-import type { FlushReport, Outbox } from './outbox';
+import { subjectOf, type FlushReport, type Outbox } from './outbox';
 import type { Puller } from './pull';
 
 export interface SyncStatus {
@@ -12,7 +12,8 @@ export interface SyncStatus {
   syncing: boolean;
   /** Mutations not yet accepted by the server. */
   waiting: number;
-  failed: { id: string; type: string; code: string; detail?: string }[];
+  /** Mutations the server refused; `subject` is the record or visit id they are about. */
+  failed: { id: string; type: string; code: string; detail?: string; subject?: string }[];
   conflicts: number;
   lastSyncAt: number | null;
   /** Stable code of the last error ('network', an API code), or null. */
@@ -174,7 +175,7 @@ export class SyncEngine {
       ]);
       patch.waiting = waiting;
       patch.conflicts = conflicts;
-      patch.failed = failed.map((f) => ({ id: f.mutation.id, type: f.mutation.type, code: f.problem.code, detail: f.problem.detail }));
+      patch.failed = failed.map((f) => ({ id: f.mutation.id, type: f.mutation.type, code: f.problem.code, detail: f.problem.detail, subject: subjectOf(f.mutation) }));
     } catch {
       /* locked or wiped meanwhile: keep the last counts */
     }

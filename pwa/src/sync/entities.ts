@@ -26,6 +26,11 @@ export class Entities {
     await this.db.put('entities', await sealEntity(this.vault, entity, data, id));
   }
 
+  /** Drops a local copy, e.g. the optimistic copy of a create the server refused. */
+  async delete(entity: string, id: string): Promise<void> {
+    await this.db.delete('entities', entityKey(entity, id));
+  }
+
   async get<T>(entity: string, id: string): Promise<T | undefined> {
     const r = await this.db.get('entities', entityKey(entity, id));
     return r ? this.vault.open<T>(r.sealed) : undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PushRequest, PushResult } from '../schemas';
-import { Outbox } from './outbox';
+import { Outbox, subjectOf } from './outbox';
 import { fakeServer, json, mustOpenDB, mustVault, offline, problem, type Call, type Handler } from './testing';
 
 async function setup(handler: Handler) {
@@ -165,5 +165,17 @@ describe('Outbox', () => {
     const r = await outbox.flush();
     expect(r.stopped).toBe('error');
     expect(await outbox.pendingCount()).toBe(1);
+  });
+
+  it('keeps a refused proxy entry (代行入力) as failed, naming the record it would have created', async () => {
+    const { outbox } = await setup(pushWith(() => ({
+      status: 'rejected', problem: { type: 'about:blank', title: 'x', status: 422, code: 'on_behalf_not_allowed', detail: "the author's account is not active" },
+    })));
+    await outbox.enqueue('record.create', { patient_id: 'p1', id: 'r-new', kind: 'doctor_note', on_behalf_of: 'doctor' });
+    await outbox.enqueue('record.confirm', { record_id: 'r-old', version: 2 });
+    expect(await outbox.flush()).toMatchObject({ rejected: 2 });
+    const failed = await outbox.failed();
+    expect(failed.map((f) => [f.problem.code, subjectOf(f.mutation)])).toEqual([['on_behalf_not_allowed', 'r-new'], ['on_behalf_not_allowed', 'r-old']]);
+    expect(await outbox.pendingCount()).toBe(0);
   });
 });

@@ -23,6 +23,8 @@ export interface FailedMutation { mutation: Mutation; problem: Problem }
  * until the user decides (see conflicts.ts):
  * - a visit change on a stale base_version (`conflict`), and every later change of
  *   the same visit made on top of it on this device;
+ * - a confirmation (確定) of a record version that someone replaced meanwhile
+ *   (`conflict`, with the current record);
  * - a record amendment that the server kept but flagged `stale_parent` (`stale`):
  *   someone else amended the record first.
  */
@@ -244,8 +246,10 @@ export class Outbox {
               report.applied++;
               break;
             case 'conflict': {
+              // visit.update on a stale base, or record.confirm of a version that
+              // was replaced: the entity is the current visit or record.
               await this.#setAside(m, { mutation: m, server: r.entity ?? null, problem: r.problem });
-              if (r.entity && typeof r.entity === 'object') await this.#adopt('visit', r.entity as Record<string, unknown>);
+              if (r.entity && typeof r.entity === 'object') await this.#adopt(entityOf(m), r.entity as Record<string, unknown>);
               report.conflicts += 1 + (await this.#setAsideLater(m, r.entity ?? null, r.problem));
               break;
             }
@@ -319,6 +323,17 @@ export class Outbox {
     }
     return 'ok';
   }
+}
+
+/** The kind of entity a mutation changes: 'record.confirm' → 'record'. */
+export function entityOf(m: Pick<Mutation, 'type'>): string {
+  return m.type.slice(0, m.type.indexOf('.'));
+}
+
+/** The id of the entity a mutation is about (record.create names its new record). */
+export function subjectOf(m: Pick<Mutation, 'type' | 'args'>): string | undefined {
+  const k = m.type === 'record.create' || m.type === 'visit.create' ? 'id' : `${entityOf(m)}_id`;
+  return typeof m.args[k] === 'string' ? (m.args[k] as string) : undefined;
 }
 
 function toWire(m: Mutation): MutationIn {

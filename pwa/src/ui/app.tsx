@@ -6,6 +6,7 @@ import { Conflicts } from './conflicts';
 import { Patients, Today } from './lists';
 import { PatientView, TABS, type Tab } from './patient';
 import { NewRecord } from './record-new';
+import { RecordView } from './record-view';
 import { Install, Settings, isStandalone } from './settings';
 import { Pin, SignIn } from './signin';
 
@@ -24,6 +25,7 @@ function route(hash: string) {
   const [a, b, c, d, e] = parts;
   if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
   if (a === 'patients' && b && c === 'records' && d && e === 'amend') return <NewRecord patientId={b} recordId={d} key={d} />;
+  if (a === 'patients' && b && c === 'records' && d) return <RecordView patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'visits' && d === 'new') return <VisitEditor patientId={b} day={e} key={`new/${e}`} />;
   if (a === 'patients' && b && c === 'visits' && d) return <VisitEditor patientId={b} visitId={d} occurrence={e} key={`${d}/${e}`} />;
   if (a === 'patients' && b) return <PatientView id={b} key={b} tab={TABS.includes(c as Tab) ? (c as Tab) : 'timeline'} />;

@@ -1,10 +1,11 @@
-import { signal } from '@preact/signals';
+import { effect, signal } from '@preact/signals';
 import { useState } from 'preact/hooks';
-import { WEEKDAYS, addDays, addMonths, monthGrid, tokyoDate, weekDays, weekStart, weekdayCode } from '../calendar';
-import { errorMessage, formatDate, formatMonth, formatShortDate, formatTime, formatWeekday, t, tokyoDay, type MessageKey } from '../i18n';
+import { WEEKDAYS, addDays, addMonths, entriesOn, firstDay, lastDay, monthGrid, partOfDay, tokyoDate, weekDays, weekStart, weekdayCode } from '../calendar';
+import { follow } from '../clock';
+import { errorMessage, formatDate, formatMonth, formatShortDate, formatTime, formatWeekday, t, type MessageKey } from '../i18n';
 import { occurrences } from '../recurrence';
 import type { TeamMember, VisitDetail } from '../schemas';
-import { createVisit, describeError, editVisit, getVisit, listPatients, listRecords, listTeam, listVisits, me, type LocalRecord } from '../state';
+import { createVisit, describeError, editVisit, getVisit, listPatients, listRecords, listTeam, listVisits, me, today, type LocalRecord } from '../state';
 import { VISIT_KINDS, VISIT_STATUSES, checkForm, createArgs, createdVisit, editForm, kindForProfession, newForm, type Scope, type VisitForm } from '../visits';
 import { useData } from './hooks';
 
@@ -12,13 +13,42 @@ import { useData } from './hooks';
 // across patients, and the editor that creates and moves visits and series.
 
 const view = signal<'month' | 'week'>('month');
-const cursor = signal<string>(tokyoDay());
+const cursor = signal<string>(today.peek());
 const myScope = signal<'mine' | 'team'>('mine');
-const myWeekStart = signal<string>(weekStart(tokyoDay()));
+const myWeekStart = signal<string>(weekStart(today.peek()));
 /** Where the editor returns to: the calendar it was opened from. */
 let lastCalendar = '';
 
-export const visitTimes = (v: VisitDetail) => (v.all_day ? t('cal.all_day') : `${formatTime(v.starts_at)}–${formatTime(v.ends_at)}`);
+// Past midnight, a calendar still on the old today moves to the new one.
+let shownToday = today.peek();
+effect(() => {
+  const d = today.value;
+  if (d === shownToday) return;
+  cursor.value = follow(cursor.peek(), shownToday, d);
+  myWeekStart.value = follow(myWeekStart.peek(), shownToday, d, true);
+  shownToday = d;
+});
+
+/**
+ * The time of `v` as it sits on `day`: 10:00–11:00; 10:00〜 when it goes on to
+ * later days; 〜11:00 on the day it ends; 終日 for all-day entries and the days
+ * in between. Without a day, the whole entry.
+ */
+export function timesOn(v: VisitDetail, day?: string): string {
+  switch (day ? partOfDay(v, day) : v.all_day ? 'all' : 'within') {
+    case 'all': return t('cal.all_day');
+    case 'start': return t('cal.from', { time: formatTime(v.starts_at) });
+    case 'end': return t('cal.until', { time: formatTime(v.ends_at) });
+    default: return `${formatTime(v.starts_at)}–${formatTime(v.ends_at)}`;
+  }
+}
+
+/** "11/20(木)〜11/22(土)" for an entry covering several days, else ''. */
+export function spanLabel(v: VisitDetail): string {
+  const a = firstDay(v);
+  const b = lastDay(v);
+  return a === b ? '' : t('cal.span', { from: dayLabel(a), to: dayLabel(b) });
+}
 const kindLabel = (v: VisitDetail) => t(`visit.${v.kind}` as MessageKey);
 const statusLabel = (v: VisitDetail) => t(`visit.status.${v.status}` as MessageKey);
 
@@ -28,18 +58,25 @@ export function editHref(v: VisitDetail): string {
 }
 
 const key = (v: VisitDetail) => `${v.id}/${v.occurrence_start ?? ''}`;
+/** A month cell's short time: the start, or 終日 / 〜11:00 on the later days of a long entry. */
+function chipTime(v: VisitDetail, d: string): string {
+  const part = partOfDay(v, d);
+  return part === 'start' || part === 'within' ? formatTime(v.starts_at) : timesOn(v, d);
+}
 const dayLabel = (d: string) => `${formatShortDate(d)}(${formatWeekday(d)})`;
 
 function names(team: TeamMember[] | undefined): Map<string, string> {
   return new Map((team ?? []).map((m) => [m.user_id, m.name]));
 }
 
-function VisitLink({ v, who, patient }: { v: VisitDetail; who: Map<string, string>; patient?: string }) {
+function VisitLink({ v, who, patient, day }: { v: VisitDetail; who: Map<string, string>; patient?: string; day: string }) {
   const people = (v.assignee_ids ?? []).map((id) => who.get(id) ?? '—').join('・');
+  const span = spanLabel(v);
   return (
     <a class={`visit-chip st-${v.status}`} href={editHref(v)}>
-      <strong class="time">{visitTimes(v)}</strong>
+      <strong class="time">{timesOn(v, day)}</strong>
       <span>{patient && <>{patient} · </>}{kindLabel(v)}</span>
+      {span && <small class="span">{span}</small>}
       <small>{statusLabel(v)}{people && ` · ${people}`}{v.recurrence && <> · {t('cal.series')}</>}</small>
     </a>
   );
@@ -69,7 +106,7 @@ export function PatientCalendar({ id }: { id: string }) {
   const recs = useData(() => listRecords(id), [id]);
   const who = names(useData(() => listTeam(id), [id]));
   const on = (d: string) => ({
-    v: (visits ?? []).filter((x) => tokyoDate(x.starts_at) === d),
+    v: entriesOn(visits ?? [], d),
     r: (recs ?? []).filter((x) => tokyoDate(x.occurred_at) === d),
   });
   const step = (n: number) => (cursor.value = mode === 'month' ? addMonths(day, n) : addDays(day, 7 * n));
@@ -86,14 +123,14 @@ export function PatientCalendar({ id }: { id: string }) {
       </div>
       {mode === 'month' ? (
         <>
-          <Nav title={formatMonth(day)} prev={() => step(-1)} next={() => step(1)} today={() => (cursor.value = tokyoDay())}
+          <Nav title={formatMonth(day)} prev={() => step(-1)} next={() => step(1)} today={() => (cursor.value = today.value)}
             prevLabel={t('cal.prev_month')} nextLabel={t('cal.next_month')} />
           <MonthGrid weeks={grid} month={day.slice(0, 7)} selected={day} on={on} />
           <DayAgenda day={day} {...on(day)} who={who} />
         </>
       ) : (
         <>
-          <Nav title={`${formatDate(days[0]!)} – ${formatDate(days[6]!)}`} prev={() => step(-1)} next={() => step(1)} today={() => (cursor.value = tokyoDay())}
+          <Nav title={`${formatDate(days[0]!)} – ${formatDate(days[6]!)}`} prev={() => step(-1)} next={() => step(1)} today={() => (cursor.value = today.value)}
             prevLabel={t('patient.prev_week')} nextLabel={t('patient.next_week')} />
           <WeekList days={days} visits={visits ?? []} records={recs ?? []} who={who} addFor={id} />
         </>
@@ -103,7 +140,7 @@ export function PatientCalendar({ id }: { id: string }) {
 }
 
 function MonthGrid({ weeks, month, selected, on }: { weeks: string[][]; month: string; selected: string; on: (d: string) => { v: VisitDetail[]; r: LocalRecord[] } }) {
-  const today = tokyoDay();
+  const now = today.value;
   return (
     <table class="month">
       <caption class="sr">{formatMonth(`${month}-01`)}</caption>
@@ -115,13 +152,13 @@ function MonthGrid({ weeks, month, selected, on }: { weeks: string[][]; month: s
           <tr key={w[0]}>
             {w.map((d) => {
               const { v, r } = on(d);
-              const cls = [d.slice(0, 7) === month ? '' : 'other', d === today ? 'today' : '', d === selected ? 'sel' : ''].join(' ');
+              const cls = [d.slice(0, 7) === month ? '' : 'other', d === now ? 'today' : '', d === selected ? 'sel' : ''].join(' ');
               return (
                 <td key={d} class={cls}>
                   <button class="day" aria-pressed={d === selected} onClick={() => (cursor.value = d)}>
-                    <span class="num"><span class="sr">{formatDate(d)}{d === today ? ` ${t('cal.is_today')}` : ''}</span><span aria-hidden="true">{Number(d.slice(8))}</span></span>
+                    <span class="num"><span class="sr">{formatDate(d)}{d === now ? ` ${t('cal.is_today')}` : ''}</span><span aria-hidden="true">{Number(d.slice(8))}</span></span>
                     <span class="chips">
-                      {v.slice(0, 3).map((x) => <span key={key(x)} class={`chip st-${x.status}`}>{x.all_day ? t('cal.all_day') : formatTime(x.starts_at)} {t(`cal.short.${x.kind}` as MessageKey)}</span>)}
+                      {v.slice(0, 3).map((x) => <span key={key(x)} class={`chip st-${x.status}`}>{chipTime(x, d)} {t(`cal.short.${x.kind}` as MessageKey)}</span>)}
                       {v.length > 3 && <span class="chip">{t('cal.more', { n: v.length - 3 })}</span>}
                       {r.length > 0 && <span class="chip rec">{t('cal.records_n', { n: r.length })}</span>}
                     </span>
@@ -142,7 +179,7 @@ function DayAgenda({ day, v, r, who }: { day: string; v: VisitDetail[]; r: Local
       <h3 id="agenda-h">{formatDate(day)}</h3>
       {v.length === 0 && r.length === 0 && <p class="empty">{t('patient.no_visits')}</p>}
       <ul class="list">
-        {v.map((x) => <li key={key(x)}><VisitLink v={x} who={who} /></li>)}
+        {v.map((x) => <li key={key(x)}><VisitLink v={x} who={who} day={day} /></li>)}
         {r.map((x) => (
           <li key={x.id} class="row"><span aria-hidden="true">📝</span>
             <span class="grow">{t(`kind.${x.kind}` as MessageKey)} · {formatTime(x.occurred_at)}{who.get(x.author_id) && ` · ${who.get(x.author_id)}`}</span>
@@ -156,18 +193,18 @@ function DayAgenda({ day, v, r, who }: { day: string; v: VisitDetail[]; r: Local
 function WeekList({ days, visits, records, who, addFor, patients }: {
   days: string[]; visits: VisitDetail[]; records: LocalRecord[]; who: Map<string, string>; addFor?: string; patients?: Map<string, string>;
 }) {
-  const today = tokyoDay();
+  const now = today.value;
   return (
     <ol class="week">
       {days.map((d) => {
-        const v = visits.filter((x) => tokyoDate(x.starts_at) === d);
+        const v = entriesOn(visits, d);
         const r = records.filter((x) => tokyoDate(x.occurred_at) === d);
         return (
-          <li key={d} class={d === today ? 'today' : ''}>
-            <h3><span aria-hidden="true">{dayLabel(d)}</span><span class="sr">{formatDate(d)}{d === today ? ` ${t('cal.is_today')}` : ''}</span></h3>
+          <li key={d} class={d === now ? 'today' : ''}>
+            <h3><span aria-hidden="true">{dayLabel(d)}</span><span class="sr">{formatDate(d)}{d === now ? ` ${t('cal.is_today')}` : ''}</span></h3>
             {v.length === 0 && r.length === 0 && <span class="muted">—</span>}
             <ul>
-              {v.map((x) => <li key={key(x)}><VisitLink v={x} who={who} patient={patients?.get(x.patient_id)} /></li>)}
+              {v.map((x) => <li key={key(x)}><VisitLink v={x} who={who} patient={patients?.get(x.patient_id)} day={d} /></li>)}
               {r.map((x) => <li key={x.id} class="rec"><span aria-hidden="true">📝 </span>{t(`kind.${x.kind}` as MessageKey)}</li>)}
             </ul>
             {addFor && <a class="button add" href={`#/patients/${addFor}/visits/new/${d}`} aria-label={t('cal.add_on', { date: formatDate(d) })}>＋</a>}
@@ -200,7 +237,7 @@ export function MyWeek() {
         ))}
       </div>
       <Nav title={`${formatDate(days[0]!)} – ${formatDate(days[6]!)}`} prev={() => (myWeekStart.value = addDays(start, -7))}
-        next={() => (myWeekStart.value = addDays(start, 7))} today={() => (myWeekStart.value = weekStart(tokyoDay()))}
+        next={() => (myWeekStart.value = addDays(start, 7))} today={() => (myWeekStart.value = weekStart(today.value))}
         prevLabel={t('patient.prev_week')} nextLabel={t('patient.next_week')} />
       {data && data.visits.length === 0 && <p class="empty">{t('cal.week_none')}</p>}
       {data && <WeekList days={days} visits={data.visits} records={[]} who={data.who} patients={data.patients} />}
@@ -224,7 +261,7 @@ export function VisitEditor({ patientId, visitId, occurrence, day }: { patientId
   }, [patientId, visitId, occurrence]);
   if (!data) return <p class="empty">{t('app.loading')}</p>;
   if ('missing' in data) return <p class="empty">{t('visit.not_found')}</p>;
-  return <EditorForm key={`${visitId}/${occurrence}`} patientId={patientId} team={data.team} series={data.series} occ={data.occ} day={day ?? tokyoDay()} />;
+  return <EditorForm key={`${visitId}/${occurrence}`} patientId={patientId} team={data.team} series={data.series} occ={data.occ} day={day ?? today.value} />;
 }
 
 function EditorForm(props: { patientId: string; team: TeamMember[]; series?: VisitDetail; occ?: VisitDetail; day: string }) {

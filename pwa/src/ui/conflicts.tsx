@@ -112,6 +112,38 @@ function RecordConflict({ c, busy, act }: { c: Conflict; busy: boolean; act: (ch
   );
 }
 
+/**
+ * A confirmation (確定) of a version someone replaced meanwhile: the version the
+ * author saw beside the current one. The author confirms the current version, or
+ * leaves it for later; nothing is confirmed unseen.
+ */
+function ConfirmConflict({ c, busy, act }: { c: Conflict; busy: boolean; act: (choice: 'mine' | 'server') => void }) {
+  const server = c.server as RecordDetail | null;
+  if (!server) return <button class="keep-server" disabled={busy} onClick={() => act('server')}>{t('sync.dismiss')}</button>;
+  const asked = Number(c.mutation.args.version);
+  const seen = server.versions?.find((v) => v.version === asked);
+  const now = server.versions?.find((v) => v.version === server.version);
+  const who = now?.entered_by_name ?? t('conflict.someone');
+  return (
+    <>
+      <p>{t('confirm.conflict_hint', { n: asked, m: server.version, who, when: now ? formatDateTime(now.created_at) : '' })}</p>
+      <Compare
+        rows={[
+          { label: t('record.text'), mine: seen?.text ?? '', theirs: server.text ?? '' },
+          { label: t('record.vitals'), mine: vitalsText(seen?.vitals), theirs: vitalsText(server.vitals) },
+        ]}
+        mineTitle={t('confirm.col_seen', { n: asked })} theirsTitle={t('confirm.col_current', { n: server.version, who })} />
+      {!server.awaiting_confirmation && <p class="notice">{t('confirm.conflict_settled')}</p>}
+      <div class="row wrap">
+        {server.awaiting_confirmation && (
+          <button class="primary choose-mine" disabled={busy} onClick={() => act('mine')}>{t('confirm.confirm_current', { n: server.version })}</button>
+        )}
+        <button class="keep-server" disabled={busy} onClick={() => act('server')}>{server.awaiting_confirmation ? t('confirm.later') : t('conflict.close')}</button>
+      </div>
+    </>
+  );
+}
+
 export function Conflicts() {
   const data = useData(async () => {
     const [conflicts, patients] = await Promise.all([listConflicts(), listPatients()]);
@@ -148,7 +180,9 @@ export function Conflicts() {
               <h2>{data.patients.get(server.patient_id ?? '') ?? '—'} · {what}</h2>
               {isVisit
                 ? <VisitConflict c={c} who={data.who} busy={busy === c.mutation.id} act={act(c.mutation.id)} />
-                : <RecordConflict c={c} busy={busy === c.mutation.id} act={act(c.mutation.id)} />}
+                : c.mutation.type === 'record.confirm'
+                  ? <ConfirmConflict c={c} busy={busy === c.mutation.id} act={act(c.mutation.id)} />
+                  : <RecordConflict c={c} busy={busy === c.mutation.id} act={act(c.mutation.id)} />}
             </li>
           );
         })}

@@ -1,15 +1,15 @@
 import { useState } from 'preact/hooks';
 import type { SinceLast } from '../changes';
-import { formatDate, formatDateTime, formatEraDate, formatTime, t, toHiragana, tokyoDay, age, type MessageKey } from '../i18n';
+import { formatDate, formatDateTime, formatEraDate, formatTime, t, toHiragana, age, type MessageKey } from '../i18n';
 import { matchesKana } from '../search';
-import { changesBefore, listPatients, listTeam, listVisits, me, setVisitStatus, status, unread } from '../state';
+import { changesBefore, listAwaiting, listPatients, listTeam, listVisits, me, setVisitStatus, status, today as todaySignal, unread } from '../state';
 import { abnormal } from '../vitals';
-import { editHref } from './calendar';
+import { editHref, spanLabel, timesOn } from './calendar';
 import { useData } from './hooks';
 
 export function Today() {
   const myId = me.value?.id ?? '';
-  const today = tokyoDay();
+  const today = todaySignal.value;
   const data = useData(async () => {
     const [visits, patients] = await Promise.all([listVisits(today, today), listPatients()]);
     const byId = new Map(patients.map((p) => [p.id, p]));
@@ -24,20 +24,58 @@ export function Today() {
     <section aria-labelledby="today-h">
       <h1 id="today-h">{t('today.title')}</h1>
       {conflicts > 0 && <p class="notice"><a href="#/conflicts">{t('conflict.banner', { n: conflicts })}</a></p>}
+      <Awaiting />
       {data && data.length === 0 && <p class="empty">{t('today.none')}</p>}
       <ul class="list">
         {data?.map(({ v, p, since, who }) => (
           <li key={`${v.id}/${v.occurrence_start ?? ''}`} class="visit">
             <div class="row">
               <a class="grow" href={`#/patients/${v.patient_id}`}>
-                <strong class="time">{formatTime(v.starts_at)}–{formatTime(v.ends_at)}</strong>
+                <strong class="time">{timesOn(v, today)}</strong>
                 <span>{p?.name ?? '—'}</span>
-                <small>{t(`visit.${v.kind}` as MessageKey)} · {t(`visit.status.${v.status}` as MessageKey)}</small>
+                <small>{t(`visit.${v.kind}` as MessageKey)} · {t(`visit.status.${v.status}` as MessageKey)}{spanLabel(v) && ` · ${spanLabel(v)}`}</small>
               </a>
               <a class="button" href={editHref(v)} aria-label={t('today.edit_visit', { name: p?.name ?? '' })}>{t('today.edit')}</a>
               {v.status === 'planned' && <button class="done" onClick={() => setVisitStatus(v, 'done')} aria-label={t('today.done_label', { name: p?.name ?? '' })}>{t('today.done')}</button>}
             </div>
             <SinceLastVisit since={since} who={who} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+/**
+ * Records entered for me by someone else (代行入力) or amended by another clinician,
+ * which wait for my confirmation (確定待ち). Each opens the record, to read it
+ * before confirming.
+ */
+function Awaiting() {
+  const myId = me.value?.id ?? '';
+  const data = useData(async () => {
+    const recs = await listAwaiting();
+    if (recs.length === 0) return [];
+    const patients = new Map((await listPatients()).map((p) => [p.id, p.name]));
+    const teams = await Promise.all([...new Set(recs.map((r) => r.patient_id))].map((id) => listTeam(id)));
+    const who = new Map(teams.flat().map((m) => [m.user_id, m.name]));
+    return recs.map((r) => ({ r, patient: patients.get(r.patient_id) ?? '—', by: who.get(r.entered_by) ?? t('conflict.someone') }));
+  }, [myId]);
+  if (!data?.length) return null;
+  return (
+    <section class="awaiting" aria-labelledby="awaiting-h">
+      <h2 id="awaiting-h">{t('confirm.awaiting_title', { n: data.length })}</h2>
+      <p class="muted">{t('confirm.awaiting_hint')}</p>
+      <ul class="list">
+        {data.map(({ r, patient, by }) => (
+          <li key={r.id}>
+            <a class="row" href={`#/patients/${r.patient_id}/records/${r.id}`}>
+              <span class="grow">
+                <strong>{patient}</strong>
+                <small>{t(`kind.${r.kind}` as MessageKey)} · <time dateTime={r.occurred_at}>{formatDateTime(r.occurred_at)}</time> · {t('confirm.entered_by', { name: by })}</small>
+              </span>
+              <span class="tag warn">{t('confirm.awaiting')}</span>
+            </a>
           </li>
         ))}
       </ul>

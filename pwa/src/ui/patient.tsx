@@ -1,7 +1,8 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { TeamMember } from '../schemas';
-import { age, formatDate, formatDateTime, formatEraDate, t, type MessageKey } from '../i18n';
-import { getPatient, listRecords, listTeam, markRead, me, type LocalRecord } from '../state';
+import { CHART_KINDS, CLINICAL, mayConfirm } from '../authorship';
+import { age, errorMessage, formatDate, formatDateTime, formatEraDate, t, type MessageKey } from '../i18n';
+import { confirmRecord, describeError, getPatient, listRecords, listTeam, markRead, me, status, type LocalRecord } from '../state';
 import { VITALS, abnormal } from '../vitals';
 import { PatientCalendar } from './calendar';
 import { useData } from './hooks';
@@ -9,9 +10,6 @@ import { VitalsTrend } from './vitals-chart';
 
 export type Tab = 'timeline' | 'calendar' | 'vitals' | 'team';
 export const TABS: Tab[] = ['timeline', 'calendar', 'vitals', 'team'];
-
-const CHART_KINDS = ['nursing_visit', 'doctor_note', 'medication'];
-const CLINICAL = ['doctor', 'dentist', 'pharmacist', 'nurse', 'msw'];
 
 /** Who may amend: the author; for chart kinds also any clinical member (the server decides). */
 function mayAmend(r: LocalRecord): boolean {
@@ -54,12 +52,14 @@ function Timeline({ id }: { id: string }) {
   const team = useData(() => listTeam(id), [id]);
   const names = new Map((team ?? []).map((m: TeamMember) => [m.user_id, m.name]));
   const myId = me.value?.id;
+  // Records whose create or confirmation the server refused, with its reason.
+  const refused = new Map((status.value?.failed ?? []).filter((f) => f.subject).map((f) => [f.subject!, f.code]));
   useEffect(() => {
     // Opening the timeline is reading it: send read receipts (既読) for what others wrote.
     // A receipt is queued once, even when the list reloads before the first one is stored.
     for (const r of recs ?? []) {
       const k = `${myId}/${r.id}`;
-      if (r.read_by_me || r.pending || r.author_id === myId || receipts.has(k)) continue;
+      if (r.read_by_me || r.pending || r.author_id === myId || r.entered_by === myId || receipts.has(k)) continue;
       receipts.add(k);
       void markRead(r);
     }
@@ -70,12 +70,21 @@ function Timeline({ id }: { id: string }) {
       {(recs as LocalRecord[] | undefined)?.map((r) => {
         const author = names.get(r.author_id);
         const flags = abnormal(r.vitals);
+        const what = `${t(`kind.${r.kind}` as MessageKey)} ${formatDateTime(r.occurred_at)}`;
+        const proxy = !!r.entered_by && r.entered_by !== r.author_id;
+        const problem = refused.get(r.id);
+        // A refused create is not on the server: nothing there awaits confirmation.
+        const awaiting = r.awaiting_confirmation && !problem;
         return (
-          <li key={r.id} class="card">
+          <li key={r.id} class={`card${awaiting ? ' awaiting' : ''}`}>
             <p class="meta">
               <strong>{t(`kind.${r.kind}` as MessageKey)}</strong> · <time dateTime={r.occurred_at}>{formatDateTime(r.occurred_at)}</time>
               {author && ` · ${author}`}
-              {r.pending && <span class="tag warn">{t('patient.pending')}</span>}
+              {proxy && <span class="tag">{t('confirm.proxy_tag', { name: names.get(r.entered_by) ?? t('conflict.someone') })}</span>}
+              {awaiting && <span class="tag warn">{t('confirm.awaiting')}</span>}
+              {r.confirm_pending && <span class="tag warn">{t('confirm.pending')}</span>}
+              {!r.confirm_pending && r.confirmed_by && <span class="tag">{t('confirm.done')}</span>}
+              {problem ? <span class="tag warn">{t('patient.refused')}</span> : r.pending && <span class="tag warn">{t('patient.pending')}</span>}
               {r.version > 1 && <span class="tag">{t('patient.amended', { n: r.version })}</span>}
               {r.status === 'entered_in_error' && <span class="tag warn">{t('patient.entered_in_error')}</span>}
               {r.stale_parent && <span class="tag warn">{t('patient.stale')}</span>}
@@ -100,12 +109,40 @@ function Timeline({ id }: { id: string }) {
                   : r.attachment_ids.map((a: string) => <img key={a} loading="lazy" alt={t('record.photos')} src={`/api/v1/attachments/${a}/thumbnail?redirect=1`} />)}
               </div>
             )}
-            {mayAmend(r) && <a class="button amend" href={`#/patients/${id}/records/${r.id}/amend`}
-              aria-label={t('patient.amend_label', { what: `${t(`kind.${r.kind}` as MessageKey)} ${formatDateTime(r.occurred_at)}` })}>{t('patient.amend')}</a>}
+            {problem && <p class="error">{errorMessage(problem)} <a href="#/settings">{t('patient.refused_more')}</a></p>}
+            <div class="row wrap actions">
+              {mayConfirm(r, myId ?? '') && <ConfirmButton rec={r} label={t('confirm.button_label', { what })} />}
+              {!r.pending && <a class="button" href={`#/patients/${id}/records/${r.id}`} aria-label={t('patient.history_label', { what })}>{t('patient.history')}</a>}
+              {mayAmend(r) && <a class="button amend" href={`#/patients/${id}/records/${r.id}/amend`}
+                aria-label={t('patient.amend_label', { what })}>{t('patient.amend')}</a>}
+            </div>
           </li>
         );
       })}
     </ol>
+  );
+}
+
+/** 確定: queued through the outbox, so it works offline. */
+export function ConfirmButton({ rec, label }: { rec: LocalRecord; label: string }) {
+  const [err, setErr] = useState('');
+  const [busy, setBusy] = useState(false);
+  const go = async () => {
+    setBusy(true);
+    setErr('');
+    try {
+      await confirmRecord(rec);
+    } catch (x) {
+      setErr(errorMessage(describeError(x)));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <button class="primary confirm" disabled={busy} onClick={go} aria-label={label}>{t('confirm.button')}</button>
+      {err && <p class="error" role="alert">{err}</p>}
+    </>
   );
 }
 

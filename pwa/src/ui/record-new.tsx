@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { RecordKind, Vitals } from '../schemas';
+import type { Patient, RecordKind, TeamMember, Vitals } from '../schemas';
+import { kindsForAuthor, proxyCandidates } from '../authorship';
 import { errorMessage, t, tokyoDay, type MessageKey } from '../i18n';
 import { downscale } from '../photo';
-import { amendRecord, createRecord, describeError, getRecord, me, type LocalRecord } from '../state';
+import { amendRecord, createRecord, describeError, getPatient, getRecord, listTeam, me, today, type LocalRecord } from '../state';
 import { useData } from './hooks';
-import { VITALS, kindHasPlan, kindHasVitals, kindsFor, outOfRange, type VitalKey } from '../vitals';
+import { VITALS, kindHasPlan, kindHasVitals, outOfRange, type VitalKey } from '../vitals';
 
 interface Photo { blob: Blob; url: string }
 
@@ -23,14 +24,26 @@ function localTime(iso: string): string {
 /** A new record, or with `recordId` an amendment (訂正) of that record. */
 export function NewRecord({ patientId, recordId }: { patientId: string; recordId?: string }) {
   const rec = useData(() => (recordId ? getRecord(recordId).then((r) => r ?? null) : Promise.resolve(null)), [recordId]);
-  if (recordId && rec === undefined) return <p class="empty">{t('app.loading')}</p>;
+  const ctx = useData(async () => ({ patient: await getPatient(patientId), team: await listTeam(patientId) }), [patientId]);
+  if ((recordId && rec === undefined) || !ctx) return <p class="empty">{t('app.loading')}</p>;
   if (recordId && !rec) return <p class="empty">{t('patient.not_found')}</p>;
-  return <RecordForm key={recordId ?? 'new'} patientId={patientId} rec={rec ?? undefined} />;
+  return <RecordForm key={recordId ?? 'new'} patientId={patientId} rec={rec ?? undefined} patient={ctx.patient} team={ctx.team} />;
 }
 
-function RecordForm({ patientId, rec }: { patientId: string; rec?: LocalRecord }) {
-  const kinds = rec ? [rec.kind] : kindsFor(me.value?.profession);
+function RecordForm({ patientId, rec, patient, team }: { patientId: string; rec?: LocalRecord; patient?: Patient; team: TeamMember[] }) {
+  const user = me.value;
+  // 代行入力: the others of my facility on this patient's team (none when amending).
+  const candidates = rec || !user ? [] : proxyCandidates(team, user);
+  const [authorId, setAuthorId] = useState('');
+  const author = candidates.find((m) => m.user_id === authorId);
+  const kindsOf = (a?: TeamMember) => (rec ? [rec.kind] : kindsForAuthor({ profession: user?.profession ?? '' }, a, patient));
+  const kinds = kindsOf(author);
   const [kind, setKind] = useState<RecordKind>(kinds[0]!);
+  const chooseAuthor = (id: string) => {
+    setAuthorId(id);
+    // The template of the author's profession: a nurse entering for the doctor writes a doctor's note.
+    setKind(kindsOf(candidates.find((m) => m.user_id === id))[0]!);
+  };
   const [when, setWhen] = useState(() => (rec ? localTime(rec.occurred_at) : localNow()));
   const [text, setText] = useState(rec?.text ?? '');
   const [vitals, setVitals] = useState<Partial<Record<VitalKey, string>>>(() =>
@@ -88,6 +101,7 @@ function RecordForm({ patientId, rec }: { patientId: string; rec?: LocalRecord }
         next_visit_on: kindHasPlan(kind) && next ? next : undefined,
         plan_changed: kindHasPlan(kind) && plan,
         photos: await Promise.all(photos.map(async (p) => new Uint8Array(await p.blob.arrayBuffer()))),
+        on_behalf_of: author?.user_id,
       });
       location.hash = `#/patients/${patientId}`;
     } catch (x) {
@@ -101,6 +115,24 @@ function RecordForm({ patientId, rec }: { patientId: string; rec?: LocalRecord }
     <form class="record" onSubmit={save} aria-labelledby="rec-h">
       <h1 id="rec-h">{rec ? t('amend.title') : t('record.title')}</h1>
       {rec && <p class="notice">{t('amend.hint', { version: rec.version })}</p>}
+      {candidates.length > 0 && (
+        <fieldset class="author">
+          <legend>{t('proxy.legend')}</legend>
+          <div class="choices">
+            <label class="check choice">
+              <input type="radio" name="author" value="" checked={!author} onChange={() => chooseAuthor('')} />
+              <span>{t('proxy.self')}<small>{user?.name}</small></span>
+            </label>
+            {candidates.map((m) => (
+              <label key={m.user_id} class="check choice">
+                <input type="radio" name="author" value={m.user_id} checked={authorId === m.user_id} onChange={() => chooseAuthor(m.user_id)} />
+                <span>{t('proxy.for', { name: m.name })}<small>{t(`profession.${m.profession}` as MessageKey)} · {t(`role.${m.role}` as MessageKey)}</small></span>
+              </label>
+            ))}
+          </div>
+          {author && <p class="notice">{t('proxy.hint', { name: author.name })}</p>}
+        </fieldset>
+      )}
       <div class="grid2">
         <label>{t('record.kind')}
           <select value={kind} disabled={!!rec} onChange={(e) => setKind(e.currentTarget.value as RecordKind)}>
@@ -132,7 +164,7 @@ function RecordForm({ patientId, rec }: { patientId: string; rec?: LocalRecord }
       <label>{t('record.text')}<textarea rows={6} value={text} onInput={(e) => setText(e.currentTarget.value)} /></label>
       {kindHasPlan(kind) && (
         <div class="grid2">
-          <label>{t('record.next_visit_on')}<input type="date" value={next} min={tokyoDay()} onInput={(e) => setNext(e.currentTarget.value)} /></label>
+          <label>{t('record.next_visit_on')}<input type="date" value={next} min={today.value} onInput={(e) => setNext(e.currentTarget.value)} /></label>
           <label class="check"><input type="checkbox" checked={plan} onChange={(e) => setPlan(e.currentTarget.checked)} />{t('record.plan_changed')}</label>
         </div>
       )}

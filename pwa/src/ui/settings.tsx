@@ -59,7 +59,7 @@ function SyncProblems() {
           <ul class="list">
             {s.failed.map((f) => (
               <li key={f.id} class="row">
-                <span class="grow">{errorMessage(f.code)}{f.detail && <small>{f.detail}</small>}</span>
+                <span class="grow"><strong>{t(`sync.what.${f.type}` as MessageKey)}</strong> {errorMessage(f.code)}{f.detail && <small>{f.detail}</small>}</span>
                 <button onClick={() => dismissProblem(f.id)}>{t('sync.dismiss')}</button>
               </li>
             ))}
