@@ -19,7 +19,7 @@ func (s *Server) entityKinds() {
 		snapshot: func(_ context.Context, _ *store.Tx, _ *Principal, _ patientScope, patientID string) ([]string, error) {
 			return []string{patientID}, nil
 		},
-		load: func(ctx context.Context, tx *store.Tx, _ *Principal, sc patientScope, patientID string, _ []store.Change) (map[string]any, error) {
+		load: func(ctx context.Context, tx *store.Tx, _ *Principal, sc patientScope, patientID string, _ []string) (map[string]any, error) {
 			p, err := tx.Patient(ctx, patientID)
 			if err != nil {
 				return nil, err
@@ -32,7 +32,7 @@ func (s *Server) entityKinds() {
 		snapshot: func(_ context.Context, _ *store.Tx, _ *Principal, _ patientScope, patientID string) ([]string, error) {
 			return []string{patientID}, nil
 		},
-		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string, _ []store.Change) (map[string]any, error) {
+		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string, _ []string) (map[string]any, error) {
 			ms, err := tx.Team(ctx, patientID)
 			if err != nil {
 				return nil, err
@@ -48,22 +48,8 @@ func (s *Server) entityKinds() {
 		// the read state; the history of versions and the readers' names
 		// are read online (GET /records/{id}). Records the caller does not
 		// read (chart kinds, facility disclosure) are left out in SQL.
-		// An incremental pull's changes carry their records' keys and read
-		// state (store.Change.Record), read under the same rules.
-		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, changes []store.Change) (map[string]any, error) {
-			stubs := make([]store.RecordStub, 0, len(changes))
-			for _, c := range changes {
-				if c.Record != nil {
-					stubs = append(stubs, *c.Record)
-				}
-			}
-			var items []store.TimelineItem
-			var err error
-			if len(stubs) == len(changes) {
-				items, err = tx.RecordsFromStubs(ctx, stubs)
-			} else {
-				items, err = tx.RecordsByIDs(ctx, care.RecordScopeFor(p.Viewer, sc.Level), entityIDs(changes))
-			}
+		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, ids []string) (map[string]any, error) {
+			items, err := tx.RecordsByIDs(ctx, care.RecordScopeFor(p.Viewer, sc.Level), ids)
 			if err != nil {
 				return nil, err
 			}
@@ -78,9 +64,9 @@ func (s *Server) entityKinds() {
 		snapshot: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string) ([]string, error) {
 			return tx.VisitIDs(ctx, patientID)
 		},
-		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, _ string, changes []store.Change) (map[string]any, error) {
+		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, _ string, ids []string) (map[string]any, error) {
 			out := map[string]any{}
-			for _, id := range entityIDs(changes) {
+			for _, id := range ids {
 				v, err := tx.Visit(ctx, id)
 				if errors.Is(err, store.ErrNotFound) {
 					continue

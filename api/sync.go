@@ -145,8 +145,7 @@ type PullOutput struct {
 
 // entityLoader returns the current form of entities of one patient as the
 // caller may see them; ids missing from the answer are gone (or hidden).
-// Each change names one entity (the newest change of it in the page).
-type entityLoader func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string, changes []store.Change) (map[string]any, error)
+type entityLoader func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string, ids []string) (map[string]any, error)
 
 // snapshotter lists the ids of every current entity of one kind of a patient.
 type snapshotter func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string) ([]string, error)
@@ -295,11 +294,11 @@ func (s *Server) materialise(ctx context.Context, tx *store.Tx, p *Principal, sc
 	}
 	// Group ids per patient and entity so that each loader runs once per group.
 	type group struct{ patient, entity string }
-	ids := map[group][]store.Change{}
+	ids := map[group][]string{}
 	for i, c := range changes {
 		if lastIdx[key{c.Entity, c.EntityID}] == i {
 			g := group{c.PatientID, c.Entity}
-			ids[g] = append(ids[g], c)
+			ids[g] = append(ids[g], c.EntityID)
 		}
 	}
 	data := map[key]any{}
@@ -374,15 +373,6 @@ func (s *Server) registerEntity(name string, k entityKind) {
 	}
 	s.entities[name] = k
 	s.entityOrder = append(s.entityOrder, name)
-}
-
-// entityIDs lists the ids the changes name.
-func entityIDs(changes []store.Change) []string {
-	ids := make([]string, len(changes))
-	for i, c := range changes {
-		ids[i] = c.EntityID
-	}
-	return ids
 }
 
 // --- push ---

@@ -358,7 +358,7 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 			ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?) r
 		JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		ORDER BY r.occurred_at DESC, r.id DESC`
-	var stubs []RecordStub
+	var stubs []recordStub
 	if err := tx.in(ctx, &stubs, query, args...); err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
@@ -414,7 +414,7 @@ func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []st
 	query := `SELECT ` + stubColumns + `
 		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		WHERE r.id IN (?) AND ` + reads
-	var stubs []RecordStub
+	var stubs []recordStub
 	if err := tx.in(ctx, &stubs, query, append([]any{scope.ViewerID, ids}, readsArgs...)...); err != nil {
 		return nil, fmt.Errorf("records by ids: %w", err)
 	}

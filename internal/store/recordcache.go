@@ -62,9 +62,9 @@ func (c *recordCache) putLocked(k recordKey, it TimelineItem) {
 	c.cur[k] = it
 }
 
-// RecordStub is what a page query reads per record: its cache key and the
+// recordStub is what a page query reads per record: its cache key and the
 // viewer's read state.
-type RecordStub struct {
+type recordStub struct {
 	ID          string       `db:"id"`
 	Version     int64        `db:"current_version"`
 	ConfirmedAt sql.NullTime `db:"confirmed_at"`
@@ -72,7 +72,7 @@ type RecordStub struct {
 	ReadByMe    int          `db:"read_by_me"`
 }
 
-func (s RecordStub) key() recordKey {
+func (s recordStub) key() recordKey {
 	k := recordKey{id: s.ID, version: s.Version}
 	if s.ConfirmedAt.Valid {
 		k.confirmed = UTC(s.ConfirmedAt.Time).UnixMicro()
@@ -80,22 +80,16 @@ func (s RecordStub) key() recordKey {
 	return k
 }
 
-// stubColumns select a RecordStub from record r joined to its current
+// stubColumns select a recordStub from record r joined to its current
 // version v; the first ? is the viewer.
 const stubColumns = `r.id, r.current_version, v.confirmed_at,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me`
 
-// RecordsFromStubs returns the records of stubs read in this transaction
-// (see Change.Record), in their order.
-func (tx *Tx) RecordsFromStubs(ctx context.Context, stubs []RecordStub) ([]TimelineItem, error) {
-	return tx.resolveRecords(ctx, stubs)
-}
-
 // resolveRecords turns stubs into records, in their order, from the cache
 // and one query for those it lacks. It runs in the transaction that read
 // the stubs, so both see the same snapshot.
-func (tx *Tx) resolveRecords(ctx context.Context, stubs []RecordStub) ([]TimelineItem, error) {
+func (tx *Tx) resolveRecords(ctx context.Context, stubs []recordStub) ([]TimelineItem, error) {
 	out := make([]TimelineItem, len(stubs))
 	var missing []string
 	at := map[string]int{}
