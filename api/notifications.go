@@ -27,15 +27,36 @@ func (s *Server) hint(users []string, seq int64) {
 	}
 }
 
-// notifyTeam queues a Web Push for every subscription of the patient's team
-// except the author, in the transaction of the record itself. The payload
-// carries opaque ids and generic text only.
-func (s *Server) notifyTeam(ctx context.Context, tx *store.Tx, patientID, recordID, authorID string) error {
-	subs, err := tx.TeamPushSubscriptions(ctx, patientID, authorID)
+// recordChanged appends the change row of record r inside tx and, once tx
+// commits, tells the members who read r to pull: its audience
+// (store.RecordAudience, the rule of care.RecordScope.Reads), not the whole
+// team, since a member who cannot read r would pull nothing new. The
+// audience is returned so that a write that also pushes (notifyRecord)
+// asks for it once.
+func (s *Server) recordChanged(ctx context.Context, tx *store.Tx, r store.Record) (store.RecordAudience, error) {
+	row := tx.AppendChange(ctx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Op: opUpsert, Chart: r.Chart, At: s.now()})
+	a, err := tx.RecordAudience(ctx, s.opt.Care, r.ID)
 	if err != nil {
-		return err
+		return a, err
 	}
-	return s.enqueueTo(ctx, tx, patientID, subs, notify.NewRecordPayload(patientID, recordID, s.pushTexts))
+	users := a.UserIDs
+	tx.AfterCommit(func() { s.hint(users, row.Seq) })
+	return a, nil
+}
+
+// notifyRecord queues a Web Push about new record r, which enteredBy
+// wrote, for every member of its audience a (those who read r) other than
+// its author and enteredBy, in the transaction of the record itself: a
+// member who cannot open the record hears nothing of it. The payload
+// carries opaque ids and generic text only.
+func (s *Server) notifyRecord(ctx context.Context, tx *store.Tx, r store.Record, enteredBy string, a store.RecordAudience) error {
+	var subs []store.PushSubscription
+	for _, sub := range a.Subscriptions {
+		if sub.UserID != r.AuthorID && sub.UserID != enteredBy {
+			subs = append(subs, sub)
+		}
+	}
+	return s.enqueueTo(ctx, tx, notify.TopicFor(r.PatientID), subs, notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts))
 }
 
 // notifyVisit queues a Web Push about a visit for users (the assignees
@@ -67,11 +88,12 @@ func (s *Server) enqueuePush(ctx context.Context, tx *store.Tx, patientID string
 	if err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, patientID, subs, p)
+	return s.enqueueTo(ctx, tx, notify.TopicFor(patientID), subs, p)
 }
 
-// enqueueTo writes one outbox row per subscription.
-func (s *Server) enqueueTo(ctx context.Context, tx *store.Tx, patientID string, subs []store.PushSubscription, p notify.Payload) error {
+// enqueueTo writes one outbox row per subscription, under topic, and wakes
+// the worker after the commit.
+func (s *Server) enqueueTo(ctx context.Context, tx *store.Tx, topic string, subs []store.PushSubscription, p notify.Payload) error {
 	if len(subs) == 0 {
 		return nil
 	}
@@ -82,7 +104,7 @@ func (s *Server) enqueueTo(ctx context.Context, tx *store.Tx, patientID string, 
 	now := s.now()
 	for _, sub := range subs {
 		if err := tx.EnqueuePush(ctx, store.OutboxItem{ID: s.newID(), SubscriptionID: sub.ID, Payload: string(payload),
-			Topic: notify.TopicFor(patientID), Urgency: notify.UrgencyNormal, CreatedAt: now, NotBefore: now}); err != nil {
+			Topic: topic, Urgency: notify.UrgencyNormal, CreatedAt: now, NotBefore: now}); err != nil {
 			return err
 		}
 	}

@@ -278,11 +278,12 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 			if err := tx.CreateRecord(ctx, r, v); err != nil {
 				return err
 			}
-			if err := s.changed(ctx, tx, store.Change{PatientID: in.ID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+			a, err := s.recordChanged(ctx, tx, r)
+			if err != nil {
 				return err
 			}
-			// The rest of the team hears of it on their lock screens.
-			if err := s.notifyTeam(ctx, tx, in.ID, r.ID, pr.User.ID); err != nil {
+			// Those who read it hear of it on their lock screens.
+			if err := s.notifyRecord(ctx, tx, r, pr.User.ID, a); err != nil {
 				return err
 			}
 		default:
@@ -443,7 +444,7 @@ func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*Record
 		if err := tx.AddRecordVersion(ctx, v); err != nil {
 			return err
 		}
-		if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+		if _, err := s.recordChanged(ctx, tx, r); err != nil {
 			return err
 		}
 		if out.Body, err = s.recordDetail(ctx, tx, pr, r.ID); err != nil {
@@ -475,7 +476,7 @@ func (s *Server) markRecordRead(ctx context.Context, in *RecordIDInput) (*MarkRe
 			return err
 		}
 		if first { // the author sees who has read it (既読)
-			if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+			if _, err := s.recordChanged(ctx, tx, r); err != nil {
 				return err
 			}
 		}
@@ -547,7 +548,7 @@ func (s *Server) confirmRecord(ctx context.Context, in *ConfirmRecordInput) (*Re
 			return err
 		}
 		if stamp {
-			if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+			if _, err := s.recordChanged(ctx, tx, r); err != nil {
 				return err
 			}
 		}
