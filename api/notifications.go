@@ -44,19 +44,38 @@ func (s *Server) recordChanged(ctx context.Context, tx *store.Tx, r store.Record
 	return a, nil
 }
 
-// notifyRecord queues a Web Push about new record r, which enteredBy
-// wrote, for every member of its audience a (those who read r) other than
-// its author and enteredBy, in the transaction of the record itself: a
-// member who cannot open the record hears nothing of it. The payload
-// carries opaque ids and generic text only.
-func (s *Server) notifyRecord(ctx context.Context, tx *store.Tx, r store.Record, enteredBy string, a store.RecordAudience) error {
-	var subs []store.PushSubscription
+// notifyRecord queues the Web Pushes of a version of record r that
+// enteredBy wrote, in the transaction of the write, to members of r's
+// audience a (those who read r; a member who cannot open it hears
+// nothing):
+//   - created: every reader other than the author and the one who entered
+//     it hears of a new record;
+//   - when someone other than the author entered it (代行入力, or an
+//     amendment of the author's record; care.NeedsConfirmation), the author
+//     hears that it awaits their confirmation, under a topic of its own.
+//
+// The one who entered it is never notified. Payloads carry opaque ids and
+// generic text only.
+func (s *Server) notifyRecord(ctx context.Context, tx *store.Tx, r store.Record, enteredBy string, created bool, a store.RecordAudience) error {
+	confirm := care.NeedsConfirmation(r.AuthorID, enteredBy)
+	var team, author []store.PushSubscription
 	for _, sub := range a.Subscriptions {
-		if sub.UserID != r.AuthorID && sub.UserID != enteredBy {
-			subs = append(subs, sub)
+		switch sub.UserID {
+		case enteredBy:
+		case r.AuthorID:
+			if confirm {
+				author = append(author, sub)
+			}
+		default:
+			if created {
+				team = append(team, sub)
+			}
 		}
 	}
-	return s.enqueueTo(ctx, tx, notify.TopicFor(r.PatientID), subs, notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts))
+	if err := s.enqueueTo(ctx, tx, notify.TopicFor(r.PatientID), team, notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts)); err != nil {
+		return err
+	}
+	return s.enqueueTo(ctx, tx, notify.ConfirmTopicFor(r.PatientID), author, notify.NewConfirmPayload(r.PatientID, r.ID, s.pushTexts))
 }
 
 // notifyVisit queues a Web Push about a visit for users (the assignees

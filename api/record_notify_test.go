@@ -17,10 +17,11 @@ import (
 )
 
 // expectRecordPush checks that exactly the pushes in want ("member:type",
-// type record) were queued about record recordID, sends them, decrypts
-// them at the receiver and checks each payload: opaque ids, the generic
-// text of its type, the patient's topic, nothing of the patient or of the
-// record's text.
+// type record or confirm) were queued about record recordID, sends them,
+// decrypts them at the receiver and checks each payload: opaque ids, the
+// generic text of its type, the patient's topic for a new record and the
+// confirmation topic (and tag) for a confirmation, nothing of the patient
+// or of the record's text.
 func (p *pushRig) expectRecordPush(t *testing.T, step, recordID string, want ...string) {
 	t.Helper()
 	ctx := t.Context()
@@ -68,6 +69,11 @@ func (p *pushRig) expectRecordPush(t *testing.T, step, recordID string, want ...
 		case "record":
 			if pl.Body != "新しい記録があります" || pl.Tag != "" || d.Topic != notify.TopicFor(p.r.patientID) {
 				t.Fatalf("%s: record push %s, topic %q", step, text, d.Topic)
+			}
+		case "confirm":
+			if pl.Body != "確定待ちの記録があります" || pl.Tag != notify.ConfirmTopicFor(p.r.patientID) || d.Topic != notify.ConfirmTopicFor(p.r.patientID) ||
+				d.Topic == notify.TopicFor(p.r.patientID) {
+				t.Fatalf("%s: confirmation push %s, topic %q", step, text, d.Topic)
 			}
 		default:
 			t.Fatalf("%s: payload type %q", step, pl.Type)
@@ -251,5 +257,50 @@ func TestRecordHintsReachItsReadersOnly(t *testing.T) {
 		r.doctorC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/visits", map[string]any{"kind": "nurse_visit", "assignee_ids": []string{r.nurse.ID},
 			"starts_at": "2026-11-23T10:00:00+09:00", "ends_at": "2026-11-23T10:45:00+09:00"})
 		check("a visit", team)
+	})
+}
+
+// TestProxyEntryAsksTheAuthorToConfirm: a record entered on the doctor's
+// behalf (代行入力) tells the doctor, with its own generic text and topic,
+// that it awaits their confirmation; the one who entered it hears
+// nothing; the rest of those who read it hear of a new record as usual.
+// An amendment of the doctor's record by another clinician asks again,
+// the doctor's own amendment and the confirmation push nothing, and an
+// author who has left the team is not told.
+func TestProxyEntryAsksTheAuthorToConfirm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		p := newPushRig(t, engine)
+		r, h := p.r, p.h
+		_, cNurseC, _, clerkC := h.clinicStaff(r)
+		for name, c := range map[string]*client{"doctor": r.doctorC, "nurse": r.nurseC, "helper": r.helperC, "cnurse": cNurseC, "clerk": clerkC} {
+			p.subscribe(name, c)
+		}
+		path := "/api/v1/patients/" + r.patientID + "/records"
+		body := map[string]any{"id": newID(), "kind": "doctor_note", "occurred_at": "2026-11-20T10:00:00+09:00",
+			"fields": map[string]any{"instruction": canaryName + " 点滴継続"}, "on_behalf_of": r.doctor.ID}
+		var note recordJSON
+		cNurseC.must(201, "POST", path, body).json(t, &note)
+		// Not the clerk (no chart rights), not the clinic nurse (entered it).
+		p.expectRecordPush(t, "a doctor's note entered for the doctor", note.ID, "doctor:confirm", "nurse:record")
+		cNurseC.must(200, "POST", path, body)
+		p.expectRecordPush(t, "the same entry again", note.ID)
+
+		shared := clerkC.mustCreateRecord(t, r.patientID, map[string]any{"kind": "note", "text": "電話連絡あり", "on_behalf_of": r.doctor.ID})
+		p.expectRecordPush(t, "a note the clerk entered for the doctor", shared.ID, "doctor:confirm", "nurse:record", "helper:record", "cnurse:record")
+
+		amend := func(c *client, id string, base int64) {
+			t.Helper()
+			c.must(201, "POST", "/api/v1/records/"+id+"/amendments", map[string]any{"reason": "訂正", "base_version": base, "text": "訂正"})
+		}
+		amend(r.nurseC, note.ID, 1)
+		p.expectRecordPush(t, "another clinician amends the doctor's note", note.ID, "doctor:confirm")
+		r.doctorC.confirm(200, note.ID, 2)
+		p.expectRecordPush(t, "the doctor confirms", note.ID)
+		amend(r.doctorC, shared.ID, 1)
+		p.expectRecordPush(t, "the doctor amends their own note", shared.ID)
+
+		cNurseC.must(204, "DELETE", "/api/v1/patients/"+r.patientID+"/team/"+r.doctor.ID, nil)
+		amend(cNurseC, note.ID, 2)
+		p.expectRecordPush(t, "an amendment after the doctor left the team", note.ID)
 	})
 }

@@ -282,8 +282,9 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 			if err != nil {
 				return err
 			}
-			// Those who read it hear of it on their lock screens.
-			if err := s.notifyRecord(ctx, tx, r, pr.User.ID, a); err != nil {
+			// Those who read it hear of it on their lock screens; an
+			// author it was entered for, that it awaits confirmation.
+			if err := s.notifyRecord(ctx, tx, r, pr.User.ID, true, a); err != nil {
 				return err
 			}
 		default:
@@ -444,7 +445,12 @@ func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*Record
 		if err := tx.AddRecordVersion(ctx, v); err != nil {
 			return err
 		}
-		if _, err := s.recordChanged(ctx, tx, r); err != nil {
+		a, err := s.recordChanged(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		// An amendment of someone else's record awaits their confirmation.
+		if err := s.notifyRecord(ctx, tx, r, pr.User.ID, false, a); err != nil {
 			return err
 		}
 		if out.Body, err = s.recordDetail(ctx, tx, pr, r.ID); err != nil {
