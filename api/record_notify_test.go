@@ -266,7 +266,8 @@ func TestRecordHintsReachItsReadersOnly(t *testing.T) {
 // nothing; the rest of those who read it hear of a new record as usual.
 // An amendment of the doctor's record by another clinician asks again,
 // the doctor's own amendment and the confirmation push nothing, and an
-// author who has left the team is not told.
+// author who has left the team is not told. Over HTTP and through sync
+// push alike.
 func TestProxyEntryAsksTheAuthorToConfirm(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		p := newPushRig(t, engine)
@@ -298,6 +299,17 @@ func TestProxyEntryAsksTheAuthorToConfirm(t *testing.T) {
 		p.expectRecordPush(t, "the doctor confirms", note.ID)
 		amend(r.doctorC, shared.ID, 1)
 		p.expectRecordPush(t, "the doctor amends their own note", shared.ID)
+
+		// The same through sync push, as the clinic nurse's iPad sends it
+		// after an offline visit.
+		offline := newID()
+		res := cNurseC.push(newID(), []mutation{{ID: newID(), Seq: 1, Type: "record.create", Args: map[string]any{"patient_id": r.patientID,
+			"id": offline, "kind": "doctor_note", "occurred_at": "2026-11-20T14:00:00+09:00", "fields": map[string]any{"instruction": "継続"},
+			"on_behalf_of": r.doctor.ID}}})
+		if res.Results[0].Status != "applied" {
+			t.Fatalf("record.create: %+v", res.Results[0])
+		}
+		p.expectRecordPush(t, "entered for the doctor through sync push", offline, "doctor:confirm", "nurse:record")
 
 		cNurseC.must(204, "DELETE", "/api/v1/patients/"+r.patientID+"/team/"+r.doctor.ID, nil)
 		amend(cNurseC, note.ID, 2)
