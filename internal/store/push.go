@@ -108,22 +108,23 @@ func (tx *Tx) RecordAudience(ctx context.Context, p care.Policy, recordID string
 		}
 	}
 	args = append(args, care.DisclosureSharedOnly)
-	// r.consent_scope is the scope of the patient's active consent, as
-	// PatientFacts reads it ('' without one): looked up once per query.
+	// r is the one row of the record with what decides for every member:
+	// the scope of the patient's active consent, as PatientFacts reads it
+	// ('' without one), and the disclosure of the author's facility. Its
+	// LIMIT keeps both engines from folding it into the join, which would
+	// look the consent up again for every member.
 	q := `SELECT t.user_id, s.id, s.endpoint, s.p256dh, s.auth, s.created_at, s.updated_at
-		FROM (SELECT r.id, r.patient_id, r.chart, r.author_id, r.author_facility_id,
+		FROM (SELECT r.patient_id, r.chart, r.author_id, r.author_facility_id, f.disclosure AS author_disclosure,
 				COALESCE((SELECT c.scope FROM consent c WHERE c.patient_id = r.patient_id AND c.withdrawn_at IS NULL
 					ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), '') AS consent_scope
-			FROM record r WHERE r.id = ?) r
+			FROM record r JOIN facility f ON f.id = r.author_facility_id WHERE r.id = ? LIMIT 1) r
 		JOIN team_member t ON t.patient_id = r.patient_id AND t.removed_at IS NULL
 		JOIN app_user u ON u.id = t.user_id
 		LEFT JOIN push_subscription s ON s.user_id = t.user_id
 		WHERE u.status = ? AND r.consent_scope <> ''
 		  AND (r.chart = ?
 		    OR (r.consent_scope = ? AND u.profession IN (` + clinical + `)
-		      AND (r.author_id = u.id OR r.author_facility_id = u.facility_id
-		        OR r.author_facility_id NOT IN (SELECT f.id FROM facility f WHERE f.disclosure = ?))))
-		ORDER BY t.user_id, s.id`
+		      AND (r.author_disclosure <> ? OR r.author_id = u.id OR r.author_facility_id = u.facility_id)))`
 	var rows []struct {
 		UserID    string         `db:"user_id"`
 		ID        sql.NullString `db:"id"`
@@ -144,7 +145,7 @@ func (tx *Tx) RecordAudience(ctx context.Context, p care.Policy, recordID string
 				P256dh: r.P256dh.String, Auth: r.Auth.String, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time})
 		}
 	}
-	// Sorted here, not by the database's collation, for Has.
+	// Sorted here (not by the database, whose collation may differ) for Has.
 	slices.Sort(a.UserIDs)
 	a.UserIDs = slices.Compact(a.UserIDs)
 	return a, nil
