@@ -113,6 +113,9 @@ var accessCases = map[string]accessCase{
 	}},
 	"markRecordRead": {kind: kChart},
 	"getUnread":      {kind: kDirectory},
+	// Every signed-in user has a (possibly empty) list of records to
+	// confirm; it holds only records they read (TestConfirmationsList).
+	"listConfirmations": {kind: kDirectory},
 
 	// Only the author confirms: the region's record is the nurse's own (the
 	// nurse would get 409 confirmation_not_required; TestConfirmRecord).

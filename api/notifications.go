@@ -27,15 +27,55 @@ func (s *Server) hint(users []string, seq int64) {
 	}
 }
 
-// notifyTeam queues a Web Push for every subscription of the patient's team
-// except the author, in the transaction of the record itself. The payload
-// carries opaque ids and generic text only.
-func (s *Server) notifyTeam(ctx context.Context, tx *store.Tx, patientID, recordID, authorID string) error {
-	subs, err := tx.TeamPushSubscriptions(ctx, patientID, authorID)
+// recordChanged appends the change row of record r inside tx and, once tx
+// commits, tells the members who read r to pull: its audience
+// (store.RecordAudience, the rule of care.RecordScope.Reads), not the whole
+// team, since a member who cannot read r would pull nothing new. The
+// audience is returned so that a write that also pushes (notifyRecord)
+// asks for it once.
+func (s *Server) recordChanged(ctx context.Context, tx *store.Tx, r store.Record) (store.RecordAudience, error) {
+	row := tx.AppendChange(ctx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Op: opUpsert, Chart: r.Chart, At: s.now()})
+	a, err := tx.RecordAudience(ctx, s.opt.Care, r.ID)
 	if err != nil {
+		return a, err
+	}
+	users := a.UserIDs
+	tx.AfterCommit(func() { s.hint(users, row.Seq) })
+	return a, nil
+}
+
+// notifyRecord queues the Web Pushes of a version of record r that
+// enteredBy wrote, in the transaction of the write, to members of r's
+// audience a (those who read r; a member who cannot open it hears
+// nothing):
+//   - created: every reader other than the author and the one who entered
+//     it hears of a new record;
+//   - when someone other than the author entered it (代行入力, or an
+//     amendment of the author's record; care.NeedsConfirmation), the author
+//     hears that it awaits their confirmation, under a topic of its own.
+//
+// The one who entered it is never notified. Payloads carry opaque ids and
+// generic text only.
+func (s *Server) notifyRecord(ctx context.Context, tx *store.Tx, r store.Record, enteredBy string, created bool, a store.RecordAudience) error {
+	confirm := care.NeedsConfirmation(r.AuthorID, enteredBy)
+	var team, author []store.PushSubscription
+	for _, sub := range a.Subscriptions {
+		switch sub.UserID {
+		case enteredBy:
+		case r.AuthorID:
+			if confirm {
+				author = append(author, sub)
+			}
+		default:
+			if created {
+				team = append(team, sub)
+			}
+		}
+	}
+	if err := s.enqueueTo(ctx, tx, notify.TopicFor(r.PatientID), team, notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts)); err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, patientID, subs, notify.NewRecordPayload(patientID, recordID, s.pushTexts))
+	return s.enqueueTo(ctx, tx, notify.ConfirmTopicFor(r.PatientID), author, notify.NewConfirmPayload(r.PatientID, r.ID, s.pushTexts))
 }
 
 // notifyVisit queues a Web Push about a visit for users (the assignees
@@ -67,11 +107,12 @@ func (s *Server) enqueuePush(ctx context.Context, tx *store.Tx, patientID string
 	if err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, patientID, subs, p)
+	return s.enqueueTo(ctx, tx, notify.TopicFor(patientID), subs, p)
 }
 
-// enqueueTo writes one outbox row per subscription.
-func (s *Server) enqueueTo(ctx context.Context, tx *store.Tx, patientID string, subs []store.PushSubscription, p notify.Payload) error {
+// enqueueTo writes one outbox row per subscription, under topic, and wakes
+// the worker after the commit.
+func (s *Server) enqueueTo(ctx context.Context, tx *store.Tx, topic string, subs []store.PushSubscription, p notify.Payload) error {
 	if len(subs) == 0 {
 		return nil
 	}
@@ -82,7 +123,7 @@ func (s *Server) enqueueTo(ctx context.Context, tx *store.Tx, patientID string, 
 	now := s.now()
 	for _, sub := range subs {
 		if err := tx.EnqueuePush(ctx, store.OutboxItem{ID: s.newID(), SubscriptionID: sub.ID, Payload: string(payload),
-			Topic: notify.TopicFor(patientID), Urgency: notify.UrgencyNormal, CreatedAt: now, NotBefore: now}); err != nil {
+			Topic: topic, Urgency: notify.UrgencyNormal, CreatedAt: now, NotBefore: now}); err != nil {
 			return err
 		}
 	}

@@ -278,11 +278,13 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 			if err := tx.CreateRecord(ctx, r, v); err != nil {
 				return err
 			}
-			if err := s.changed(ctx, tx, store.Change{PatientID: in.ID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+			a, err := s.recordChanged(ctx, tx, r)
+			if err != nil {
 				return err
 			}
-			// The rest of the team hears of it on their lock screens.
-			if err := s.notifyTeam(ctx, tx, in.ID, r.ID, pr.User.ID); err != nil {
+			// Those who read it hear of it on their lock screens; an
+			// author it was entered for, that it awaits confirmation.
+			if err := s.notifyRecord(ctx, tx, r, pr.User.ID, true, a); err != nil {
 				return err
 			}
 		default:
@@ -443,7 +445,12 @@ func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*Record
 		if err := tx.AddRecordVersion(ctx, v); err != nil {
 			return err
 		}
-		if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+		a, err := s.recordChanged(ctx, tx, r)
+		if err != nil {
+			return err
+		}
+		// An amendment of someone else's record awaits their confirmation.
+		if err := s.notifyRecord(ctx, tx, r, pr.User.ID, false, a); err != nil {
 			return err
 		}
 		if out.Body, err = s.recordDetail(ctx, tx, pr, r.ID); err != nil {
@@ -475,7 +482,7 @@ func (s *Server) markRecordRead(ctx context.Context, in *RecordIDInput) (*MarkRe
 			return err
 		}
 		if first { // the author sees who has read it (既読)
-			if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+			if _, err := s.recordChanged(ctx, tx, r); err != nil {
 				return err
 			}
 		}
@@ -547,7 +554,7 @@ func (s *Server) confirmRecord(ctx context.Context, in *ConfirmRecordInput) (*Re
 			return err
 		}
 		if stamp {
-			if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "record", EntityID: r.ID, Chart: r.Chart}); err != nil {
+			if _, err := s.recordChanged(ctx, tx, r); err != nil {
 				return err
 			}
 		}
@@ -671,36 +678,124 @@ func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error)
 	out := &UnreadOutput{}
 	out.Body.Patients = []UnreadOut{}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		entries, err := tx.Caseload(ctx, pr.User.ID, pr.Viewer.FacilityID)
+		c, err := s.caseloadLevels(ctx, tx, pr)
 		if err != nil {
 			return err
 		}
-		var chart, shared, order []string
-		for _, e := range entries {
-			facts := care.PatientFacts{Exists: true, PatientFacilityID: e.FacilityID, OnTeam: e.TeamRole != "", TeamRole: e.TeamRole,
-				ConsentActive: e.ConsentScope != "", ConsentScope: e.ConsentScope}
-			switch care.PatientAccess(s.opt.Care, pr.Viewer, facts) {
-			case care.Chart:
-				chart = append(chart, e.ID)
-			case care.Shared:
-				shared = append(shared, e.ID)
-			default:
-				continue
-			}
-			order = append(order, e.ID)
-		}
-		counts, err := tx.UnreadCounts(ctx, pr.Viewer, chart, shared)
+		counts, err := tx.UnreadCounts(ctx, pr.Viewer, c.chart, c.shared)
 		if err != nil {
 			return err
 		}
-		events := make([]*audit.Event, 0, len(order))
-		for _, id := range order {
+		events := make([]*audit.Event, 0, len(c.order))
+		for _, id := range c.order {
 			out.Body.Patients = append(out.Body.Patients, UnreadOut{PatientID: id, Unread: counts[id]})
 			events = append(events, s.event(ctx, pr, "record.unread", id, "record", ""))
 		}
 		return audit.Append(ctx, tx, events...)
 	})
 	return out, err
+}
+
+// caseload is the caller's patients split by the level the caller
+// reaches them at (care.PatientAccess); those reached below Shared are
+// left out.
+type caseload struct {
+	chart, shared []string
+	order         []string // both, in caseload order (kana)
+}
+
+// caseloadLevels decides the caller's caseload patient by patient, like
+// withPatient does for one.
+func (s *Server) caseloadLevels(ctx context.Context, tx *store.Tx, pr *Principal) (caseload, error) {
+	var c caseload
+	entries, err := tx.Caseload(ctx, pr.User.ID, pr.Viewer.FacilityID)
+	if err != nil {
+		return c, err
+	}
+	for _, e := range entries {
+		facts := care.PatientFacts{Exists: true, PatientFacilityID: e.FacilityID, OnTeam: e.TeamRole != "", TeamRole: e.TeamRole,
+			ConsentActive: e.ConsentScope != "", ConsentScope: e.ConsentScope}
+		switch care.PatientAccess(s.opt.Care, pr.Viewer, facts) {
+		case care.Chart:
+			c.chart = append(c.chart, e.ID)
+		case care.Shared:
+			c.shared = append(c.shared, e.ID)
+		default:
+			continue
+		}
+		c.order = append(c.order, e.ID)
+	}
+	return c, nil
+}
+
+type ConfirmationsInput struct {
+	Before string `query:"before" maxLength:"200" doc:"the next cursor of the previous page"`
+	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
+}
+
+type ConfirmationsOutput struct {
+	Body struct {
+		Records []RecordOut `json:"records" doc:"records awaiting the caller's confirmation, newest first (occurred_at, id)"`
+		Next    string      `json:"next,omitempty" doc:"cursor of the next (older) page; absent on the last page"`
+	}
+}
+
+// listConfirmations lists the records awaiting the caller's confirmation
+// (確定待ち) across their patients, newest first in keyset pages like the
+// timeline: the records the caller is the author of whose current version
+// someone else entered, on their behalf (代行入力) or as an amendment, and
+// that the caller has not confirmed. Only records the caller reads now are
+// listed: a patient they left, or a chart record they no longer have chart
+// rights for, drops out. Each patient on the page is an audited view,
+// written before the answer.
+func (s *Server) listConfirmations(ctx context.Context, in *ConfirmationsInput) (*ConfirmationsOutput, error) {
+	pr, err := s.authenticate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := store.AwaitingQuery{Author: pr.Viewer, Limit: in.Limit + 1}
+	if in.Before != "" {
+		k, ok := decodeCursor(in.Before)
+		if !ok {
+			return nil, care.Invalid("before", "not a cursor of this list")
+		}
+		q.Before = &k
+	}
+	var items []store.TimelineItem
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
+		c, err := s.caseloadLevels(ctx, tx, pr)
+		if err != nil {
+			return err
+		}
+		q.ChartPatients, q.SharedPatients = c.chart, c.shared
+		items, err = tx.AwaitingConfirmation(ctx, q)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &ConfirmationsOutput{}
+	out.Body.Records = []RecordOut{}
+	if len(items) > in.Limit {
+		items = items[:in.Limit]
+		last := items[len(items)-1]
+		out.Body.Next = encodeCursor(store.TimelineKey{OccurredAt: last.OccurredAt, ID: last.ID})
+	}
+	var events []*audit.Event
+	seen := map[string]bool{}
+	for _, it := range items {
+		out.Body.Records = append(out.Body.Records, recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe))
+		if !seen[it.PatientID] {
+			seen[it.PatientID] = true
+			events = append(events, s.event(ctx, pr, "record.awaiting_confirmation", it.PatientID, "record", ""))
+		}
+	}
+	if len(events) > 0 {
+		if err := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // citedAttachments checks that every attachment a record cites was uploaded

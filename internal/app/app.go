@@ -142,7 +142,8 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	}
 	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist),
 		Blobs: blobs, Signer: signer, CursorKey: push.cursorKey, Hub: push.hub, Hints: push.hints, VAPIDPublicKey: push.keys.PublicKey(),
-		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody, VisitNew: cfg.PushVisitBody, VisitChanged: cfg.PushVisitChanged}, WakePush: push.worker.Wake})
+		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody, VisitNew: cfg.PushVisitBody, VisitChanged: cfg.PushVisitChanged,
+			Confirm: cfg.PushConfirmBody}, WakePush: push.worker.Wake})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -40,6 +40,7 @@ type Config struct {
 	PushBody         string   // TSUNAGU_PUSH_BODY: a new record
 	PushVisitBody    string   // TSUNAGU_PUSH_VISIT_BODY: a visit assigned to the recipient
 	PushVisitChanged string   // TSUNAGU_PUSH_VISIT_CHANGED_BODY: a visit of the recipient moved, cancelled or reassigned
+	PushConfirmBody  string   // TSUNAGU_PUSH_CONFIRM_BODY: a version of the recipient's record awaits their confirmation
 	// PushLease is how long an outbox worker holds the pushes it claimed
 	// (TSUNAGU_PUSH_LEASE). A push is never started after its lease ends;
 	// after a crash the rows it held are sent again once it has run out.
@@ -111,6 +112,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.PushBody = r.str("TSUNAGU_PUSH_BODY", notify.DefaultTexts.Body)
 	c.PushVisitBody = r.str("TSUNAGU_PUSH_VISIT_BODY", notify.DefaultTexts.VisitNew)
 	c.PushVisitChanged = r.str("TSUNAGU_PUSH_VISIT_CHANGED_BODY", notify.DefaultTexts.VisitChanged)
+	c.PushConfirmBody = r.str("TSUNAGU_PUSH_CONFIRM_BODY", notify.DefaultTexts.Confirm)
 	c.PushLease = r.duration("TSUNAGU_PUSH_LEASE", notify.DefaultLease)
 	if c.PushLease < notify.MinLease || c.PushLease > time.Hour {
 		r.fail("TSUNAGU_PUSH_LEASE", "must be between %s and 1h", notify.MinLease)

@@ -61,3 +61,19 @@ func TestLoadConfigBlobStore(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadConfigPushTexts: the generic notification texts come from the
+// environment, with Japanese defaults.
+func TestLoadConfigPushTexts(t *testing.T) {
+	cfg, err := app.LoadConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PushBody != "新しい記録があります" || cfg.PushConfirmBody != "確定待ちの記録があります" {
+		t.Errorf("defaults: body %q, confirm %q", cfg.PushBody, cfg.PushConfirmBody)
+	}
+	env := map[string]string{"TSUNAGU_PUSH_CONFIRM_BODY": "確認をお願いします"}
+	if cfg, err = app.LoadConfig(func(k string) string { return env[k] }); err != nil || cfg.PushConfirmBody != "確認をお願いします" {
+		t.Errorf("TSUNAGU_PUSH_CONFIRM_BODY: %q, %v", cfg.PushConfirmBody, err)
+	}
+}

@@ -24,6 +24,10 @@ const (
 	// recipient, or one of theirs that moved, was cancelled or changed
 	// hands.
 	PayloadTypeVisit = "visit"
+	// PayloadTypeConfirm marks a push to the author of a record that
+	// someone else entered for them (代行入力) or amended: a version
+	// awaits their confirmation (確定).
+	PayloadTypeConfirm = "confirm"
 )
 
 // Texts is the generic notification text. It must never name a patient or
@@ -33,10 +37,12 @@ type Texts struct {
 	Body         string // a new record
 	VisitNew     string // a visit assigned to the recipient
 	VisitChanged string // a visit of the recipient moved, cancelled or reassigned
+	Confirm      string // a version of the recipient's record awaits their confirmation
 }
 
 // DefaultTexts is the Japanese text shown when the server configures none.
-var DefaultTexts = Texts{Title: "つなぐ", Body: "新しい記録があります", VisitNew: "新しい訪問予定があります", VisitChanged: "訪問予定が変更されました"}
+var DefaultTexts = Texts{Title: "つなぐ", Body: "新しい記録があります", VisitNew: "新しい訪問予定があります", VisitChanged: "訪問予定が変更されました",
+	Confirm: "確定待ちの記録があります"}
 
 // withDefaults fills the empty fields of t from DefaultTexts.
 func (t Texts) withDefaults() Texts {
@@ -52,6 +58,9 @@ func (t Texts) withDefaults() Texts {
 	if t.VisitChanged == "" {
 		t.VisitChanged = DefaultTexts.VisitChanged
 	}
+	if t.Confirm == "" {
+		t.Confirm = DefaultTexts.Confirm
+	}
 	return t
 }
 
@@ -66,6 +75,10 @@ type Payload struct {
 	Title     string `json:"title"`
 	Body      string `json:"body"`
 	URL       string `json:"url,omitempty"`
+	// Tag groups notifications on the device: a newer one with the same
+	// tag replaces the older (the service worker uses the patient id when
+	// it is empty). Opaque, like the ids.
+	Tag string `json:"tag,omitempty"`
 }
 
 // NewRecordPayload is the push for a record of a patient; the empty fields
@@ -101,6 +114,24 @@ func NewVisitPayload(patientID, visitID string, created bool, t Texts) Payload {
 	}
 }
 
+// NewConfirmPayload is the push to the author of record recordID that
+// someone else entered for them or amended: a version awaits their
+// confirmation. Generic text and opaque ids only. Its tag and topic
+// (ConfirmTopicFor) are its own, so a later push about a new record of
+// the same patient does not replace it, on the device or at the push
+// service.
+func NewConfirmPayload(patientID, recordID string, t Texts) Payload {
+	t = t.withDefaults()
+	return Payload{
+		Type:      PayloadTypeConfirm,
+		PatientID: patientID,
+		RecordID:  recordID,
+		Title:     t.Title,
+		Body:      t.Confirm,
+		Tag:       ConfirmTopicFor(patientID),
+	}
+}
+
 // Encode returns the JSON for Message.Payload, or ErrPayloadTooLarge.
 func (p Payload) Encode() ([]byte, error) {
 	b, err := json.Marshal(p)
@@ -120,3 +151,8 @@ func TopicFor(id string) string {
 	sum := sha256.Sum256([]byte(id))
 	return base64.RawURLEncoding.EncodeToString(sum[:])[:32]
 }
+
+// ConfirmTopicFor is the Topic (and notification tag) of the confirmation
+// pushes of a patient: unlike TopicFor(patientID), which every other push
+// about the patient shares, a newer record does not replace it.
+func ConfirmTopicFor(patientID string) string { return TopicFor("confirm:" + patientID) }

@@ -109,3 +109,23 @@ func TestPayloadEncode(t *testing.T) {
 		t.Errorf("large payload: %v, want ErrPayloadTooLarge", err)
 	}
 }
+
+// TestConfirmPayload: the push asking an author to confirm carries the
+// configured generic text (or the default), opaque ids, and a tag and
+// topic of its own, apart from the patient's record pushes.
+func TestConfirmPayload(t *testing.T) {
+	p, err := notify.NewConfirmPayload("p", "r", notify.Texts{}).Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"type":"confirm","patient_id":"p","record_id":"r","title":"つなぐ","body":"確定待ちの記録があります","tag":"` + notify.ConfirmTopicFor("p") + `"}`
+	if string(p) != want {
+		t.Errorf("payload %s, want %s", p, want)
+	}
+	if got := notify.NewConfirmPayload("p", "r", notify.Texts{Confirm: "Please confirm an entry"}); got.Body != "Please confirm an entry" {
+		t.Errorf("configured text not used: %+v", got)
+	}
+	if c := notify.ConfirmTopicFor("p"); c == notify.TopicFor("p") || len(c) != 32 || c != notify.ConfirmTopicFor("p") {
+		t.Errorf("confirmation topic %q", c)
+	}
+}

@@ -4,7 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+
+	"tsunagu/internal/care"
 )
 
 // PushSubscription is a browser's Web Push subscription.
@@ -68,15 +72,83 @@ func (tx *Tx) PushSubscriptionsOf(ctx context.Context, userIDs []string) ([]Push
 	return out, err
 }
 
-// TeamPushSubscriptions returns the subscriptions of the members of a
-// patient's team other than except (the author of what is announced). One
-// prepared query: it runs inside every record write.
-func (tx *Tx) TeamPushSubscriptions(ctx context.Context, patientID, except string) ([]PushSubscription, error) {
-	out := []PushSubscription{}
-	err := tx.sel(ctx, &out, `SELECT s.id, s.user_id, s.endpoint, s.p256dh, s.auth, s.created_at, s.updated_at
-		FROM team_member t JOIN push_subscription s ON s.user_id = t.user_id
-		WHERE t.patient_id = ? AND t.removed_at IS NULL AND t.user_id <> ? ORDER BY s.id`, patientID, except)
-	return out, err
+// RecordAudience is who hears of a change to one record: the members of
+// its patient's team who read it, and their push subscriptions.
+type RecordAudience struct {
+	UserIDs       []string           // sorted
+	Subscriptions []PushSubscription // of those users
+}
+
+// Has reports whether userID is in the audience.
+func (a RecordAudience) Has(userID string) bool {
+	_, found := slices.BinarySearch(a.UserIDs, userID)
+	return found
+}
+
+// RecordAudience returns the members of record recordID's patient's team
+// who read the record now, with their push subscriptions: those whose
+// account is active and for whom care.RecordScope.Reads holds at the level
+// care.PatientAccess gives them under policy p. That is, on the team under
+// an active consent; for a chart kind, also of a clinical profession under
+// a full consent, and, when the author's facility discloses shared_only,
+// the author or staff of that facility. readsSQL is the same rule for one
+// viewer and many records; this is it for one record and many viewers
+// (TestRecordAudienceIsTheReadRule holds the three forms together).
+//
+// It is one query, prepared once per process (the number of clinical
+// professions is fixed by configuration): it runs inside every record
+// write. An unknown record has no audience.
+func (tx *Tx) RecordAudience(ctx context.Context, p care.Policy, recordID string) (RecordAudience, error) {
+	clinical := "NULL"
+	args := []any{recordID, care.StatusActive, false, care.ConsentFull}
+	if n := len(p.ClinicalProfessions); n > 0 {
+		clinical = strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+		for _, prof := range p.ClinicalProfessions {
+			args = append(args, prof)
+		}
+	}
+	args = append(args, care.DisclosureSharedOnly)
+	// r is the one row of the record with what decides for every member:
+	// the scope of the patient's active consent, as PatientFacts reads it
+	// ('' without one), and the disclosure of the author's facility. Its
+	// LIMIT keeps both engines from folding it into the join, which would
+	// look the consent up again for every member.
+	q := `SELECT t.user_id, s.id, s.endpoint, s.p256dh, s.auth, s.created_at, s.updated_at
+		FROM (SELECT r.patient_id, r.chart, r.author_id, r.author_facility_id, f.disclosure AS author_disclosure,
+				COALESCE((SELECT c.scope FROM consent c WHERE c.patient_id = r.patient_id AND c.withdrawn_at IS NULL
+					ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), '') AS consent_scope
+			FROM record r JOIN facility f ON f.id = r.author_facility_id WHERE r.id = ? LIMIT 1) r
+		JOIN team_member t ON t.patient_id = r.patient_id AND t.removed_at IS NULL
+		JOIN app_user u ON u.id = t.user_id
+		LEFT JOIN push_subscription s ON s.user_id = t.user_id
+		WHERE u.status = ? AND r.consent_scope <> ''
+		  AND (r.chart = ?
+		    OR (r.consent_scope = ? AND u.profession IN (` + clinical + `)
+		      AND (r.author_disclosure <> ? OR r.author_id = u.id OR r.author_facility_id = u.facility_id)))`
+	var rows []struct {
+		UserID    string         `db:"user_id"`
+		ID        sql.NullString `db:"id"`
+		Endpoint  sql.NullString `db:"endpoint"`
+		P256dh    sql.NullString `db:"p256dh"`
+		Auth      sql.NullString `db:"auth"`
+		CreatedAt sql.NullTime   `db:"created_at"`
+		UpdatedAt sql.NullTime   `db:"updated_at"`
+	}
+	if err := tx.sel(ctx, &rows, q, args...); err != nil {
+		return RecordAudience{}, fmt.Errorf("record audience: %w", err)
+	}
+	a := RecordAudience{UserIDs: []string{}, Subscriptions: []PushSubscription{}}
+	for _, r := range rows {
+		a.UserIDs = append(a.UserIDs, r.UserID)
+		if r.ID.Valid {
+			a.Subscriptions = append(a.Subscriptions, PushSubscription{ID: r.ID.String, UserID: r.UserID, Endpoint: r.Endpoint.String,
+				P256dh: r.P256dh.String, Auth: r.Auth.String, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time})
+		}
+	}
+	// Sorted here (not by the database, whose collation may differ) for Has.
+	slices.Sort(a.UserIDs)
+	a.UserIDs = slices.Compact(a.UserIDs)
+	return a, nil
 }
 
 // OutboxItem is one pending push to one subscription.

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"tsunagu/internal/care"
+)
+
+// AwaitingQuery selects a page of the records awaiting one author's
+// confirmation (確定待ち). Author is the viewer and the author; the
+// records are looked for in ChartPatients at the Chart level and in
+// SharedPatients at the Shared level (care.RecordScope), the levels
+// care.PatientAccess gives the author there now.
+type AwaitingQuery struct {
+	Author         care.Viewer
+	ChartPatients  []string
+	SharedPatients []string
+	Before         *TimelineKey
+	Limit          int
+}
+
+// AwaitingConfirmation returns up to q.Limit records of author q.Author
+// whose current version someone else entered and the author has not
+// confirmed (care.NeedsConfirmation, unstamped), newest first by
+// (occurred_at, id) like the timeline, with their current versions and
+// read state for the author. Only records the author still reads are
+// returned: of the given patients, at the given level. A version replaced
+// by the author's own amendment no longer awaits anything, like the
+// record's awaiting_confirmation flag. It walks the author's records on the
+// index record_author.
+func (tx *Tx) AwaitingConfirmation(ctx context.Context, q AwaitingQuery) ([]TimelineItem, error) {
+	var groups []string
+	args := []any{q.Author.UserID, q.Author.UserID}
+	for _, g := range []struct {
+		ids   []string
+		level care.Level
+	}{{q.ChartPatients, care.Chart}, {q.SharedPatients, care.Shared}} {
+		if len(g.ids) == 0 {
+			continue
+		}
+		reads, readsArgs := readsSQL(care.RecordScopeFor(q.Author, g.level))
+		groups = append(groups, "(r.patient_id IN (?) AND "+reads+")")
+		args = append(append(args, g.ids), readsArgs...)
+	}
+	if len(groups) == 0 {
+		return []TimelineItem{}, nil
+	}
+	where := []string{"r.author_id = ?", "v.entered_by <> r.author_id", "v.confirmed_by IS NULL", "(" + strings.Join(groups, " OR ") + ")"}
+	if q.Before != nil {
+		where = append(where, "(r.occurred_at, r.id) < (?, ?)")
+		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
+	}
+	args = append(args, q.Limit)
+	query := `SELECT ` + recordColumns + `, ` + versionColumns + `,
+		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
+		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me
+		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
+		WHERE ` + strings.Join(where, " AND ") + `
+		ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?`
+	var rows []struct {
+		Record
+		versionRow
+		ReadCount int `db:"read_count"`
+		ReadByMe  int `db:"read_by_me"`
+	}
+	if err := tx.in(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("awaiting confirmation: %w", err)
+	}
+	out := make([]TimelineItem, 0, len(rows))
+	for _, r := range rows {
+		v, err := r.versionRow.version()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, TimelineItem{Record: r.Record, Current: v, ReadCount: r.ReadCount, ReadByMe: r.ReadByMe > 0})
+	}
+	return out, nil
+}
