@@ -43,6 +43,7 @@ func TestEnteredOnBehalfAndConfirmed(t *testing.T) {
 		path := "/api/v1/patients/" + r.patientID + "/records"
 		body := map[string]any{"id": newID(), "kind": "doctor_note", "occurred_at": "2026-11-20T10:00:00+09:00",
 			"fields": map[string]any{"instruction": "点滴 500mL/日 継続"}, "on_behalf_of": r.doctor.ID}
+		nurseUnread, doctorUnread := unreadOf(t, cNurseC, r.patientID), unreadOf(t, r.doctorC, r.patientID)
 		first := cNurseC.must(201, "POST", path, body)
 		var rec recordJSON
 		first.json(t, &rec)
@@ -52,6 +53,14 @@ func TestEnteredOnBehalfAndConfirmed(t *testing.T) {
 		if v := rec.Versions[0]; v.EnteredBy != cNurse.ID || !v.NeedsConfirmation || v.ConfirmedBy != "" || v.ConfirmedAt != nil {
 			t.Fatalf("version 1: %+v", v)
 		}
+		t.Run("what she entered is not unread for the one who entered it", func(t *testing.T) {
+			if n := unreadOf(t, cNurseC, r.patientID); n != nurseUnread {
+				t.Fatalf("the clinic nurse has %d unread after entering the doctor's note, %d before", n, nurseUnread)
+			}
+			if n := unreadOf(t, r.doctorC, r.patientID); n != doctorUnread+1 {
+				t.Fatalf("the doctor, whose note it is but who did not write it, has %d unread, %d before", n, doctorUnread)
+			}
+		})
 		t.Run("a retry answers the same", func(t *testing.T) {
 			if again := cNurseC.must(200, "POST", path, body); again.body != first.body {
 				t.Fatalf("retry answered differently:\n%s\n%s", first.body, again.body)

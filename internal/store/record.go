@@ -384,11 +384,15 @@ func (tx *Tx) UnreadCounts(ctx context.Context, v care.Viewer, chartPatients, sh
 		reads, readsArgs := readsSQL(care.RecordScopeFor(v, g.level))
 		q := `SELECT r.patient_id, COUNT(*) AS unread FROM record r
 			JOIN team_member tm ON tm.patient_id = r.patient_id AND tm.user_id = ? AND tm.removed_at IS NULL
-			WHERE r.patient_id IN (?) AND r.author_id <> ? AND r.created_at >= tm.added_at AND ` + reads
-		args := append([]any{userID, g.ids, userID}, readsArgs...)
+			WHERE r.patient_id IN (?) AND r.created_at >= tm.added_at AND ` + reads
+		args := append([]any{userID, g.ids}, readsArgs...)
+		// Not a record whose current version userID entered: they wrote what
+		// it says (their own, or one entered for someone else, 代行入力). A
+		// record entered for them, or amended by another, is news to them.
 		q += ` AND NOT EXISTS (SELECT 1 FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?)
+			AND NOT EXISTS (SELECT 1 FROM record_version ev WHERE ev.record_id = r.id AND ev.version = r.current_version AND ev.entered_by = ?)
 			GROUP BY r.patient_id`
-		args = append(args, userID)
+		args = append(args, userID, userID)
 		var rows []struct {
 			PatientID string `db:"patient_id"`
 			Unread    int    `db:"unread"`

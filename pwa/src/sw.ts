@@ -6,6 +6,7 @@
 
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { targetOf } from './push-target';
 
 declare const self: ServiceWorkerGlobalScope & { __WB_MANIFEST: (string | { url: string; revision: string | null })[] };
 
@@ -18,7 +19,7 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denyl
 self.addEventListener('install', () => void self.skipWaiting());
 self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
 
-interface PushPayload { title?: string; body?: string; patient_id?: string; tag?: string }
+interface PushPayload { type?: string; title?: string; body?: string; patient_id?: string; record_id?: string; tag?: string }
 
 const FALLBACK_TITLE = 'つなぐ';
 const FALLBACK_BODY = '新しい記録があります';
@@ -37,15 +38,14 @@ self.addEventListener('push', (e) => {
       tag: p.tag || p.patient_id || 'tsunagu',
       icon: '/icons/icon-192.png',
       badge: '/icons/icon-192.png',
-      data: { patient_id: p.patient_id },
+      data: { type: p.type, patient_id: p.patient_id, record_id: p.record_id },
     }),
   );
 });
 
 self.addEventListener('notificationclick', (e) => {
   e.notification.close();
-  const pid = (e.notification.data as { patient_id?: string } | null)?.patient_id;
-  const url = pid ? `/#/patients/${encodeURIComponent(pid)}` : '/#/today';
+  const url = targetOf(e.notification.data as PushPayload | null);
   e.waitUntil(
     (async () => {
       const wins = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
