@@ -37,7 +37,7 @@ var (
 	bigLog   = flag.Int("biglog", 1_000_000, "change-log rows for the incremental-pull comparison")
 	profile  = flag.String("cpuprofile", "", "save the server's CPU profile of each throughput run to <prefix>-<run>.pprof")
 	keep     = flag.Bool("keep", false, "keep the server's data directory (printed at the end) for looking into")
-	only     = flag.String("only", "", "run only the throughput runs whose name contains this (writes, timeline, pull)")
+	only     = flag.String("only", "", "run only the throughput runs whose name contains this (writes, timeline, pull), or \"rest\" for the runs after them")
 )
 
 func main() {
@@ -138,7 +138,7 @@ func run() error {
 	n, lat = srv.load("pull", 8, "demo.nurse", func(cl *client, w *worker) error { return cl.get("/api/v1/sync/pull?limit=500&cursor=" + first.Cursor) })
 	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 440/s, p50 < 20 ms")
 
-	if *only != "" {
+	if *only != "" && *only != "rest" { // "rest": only what follows the throughput runs
 		printTable(srv.eng, rows)
 		return nil
 	}
@@ -459,11 +459,13 @@ func (s *server) incremental(writer *client, patientID string, dev *string, seq 
 	}
 	writer.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": *dev, "mutations": ms}, nil)
 	lats := []float64{}
-	for i := 0; i < 60; i++ {
+	for i := 0; i < 220; i++ { // the first 20 warm up the server's caches and pools
 		t := time.Now()
 		var a struct{ Changes []json.RawMessage }
 		reader.mustJSON("GET", "/api/v1/sync/pull?limit=500&cursor="+cur, nil, &a)
-		lats = append(lats, float64(time.Since(t).Microseconds())/1000)
+		if i >= 20 {
+			lats = append(lats, float64(time.Since(t).Microseconds())/1000)
+		}
 		if len(a.Changes) != 10 {
 			panic(fmt.Sprintf("incremental pull returned %d changes", len(a.Changes)))
 		}
@@ -510,6 +512,14 @@ func (s *server) growLog(n int) error {
 			return err
 		}
 		have += batch
+	}
+	if *dbURL == "" {
+		// Years of use leave a checkpointed file, not a 1M-row write-ahead
+		// log that every read must search: checkpoint the bulk load, as the
+		// server's own writes do in their normal course.
+		if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
 	}
 	return nil
 }
