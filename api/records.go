@@ -124,6 +124,12 @@ func (s *Server) recordDetail(ctx context.Context, tx *store.Tx, pr *Principal, 
 	if err != nil {
 		return RecordDetail{}, err
 	}
+	return detailOf(r, vs, readers, pr), nil
+}
+
+// detailOf is a record with its versions (oldest first) and readers as pr
+// sees it.
+func detailOf(r store.Record, vs []store.RecordVersion, readers []store.Reader, pr *Principal) RecordDetail {
 	d := RecordDetail{Versions: make([]VersionOut, 0, len(vs)), ReadBy: make([]ReaderOut, 0, len(readers))}
 	mine := false
 	for _, rd := range readers {
@@ -142,7 +148,7 @@ func (s *Server) recordDetail(ctx context.Context, tx *store.Tx, pr *Principal, 
 			RecordContent: outContent(v.Content), Flags: flagsOf(v.Content)})
 	}
 	d.RecordOut = recordOut(r, cur, len(readers), mine)
-	return d, nil
+	return d
 }
 
 // withRecord runs fn for record id after the access decision on its
@@ -287,11 +293,19 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 			if err := s.notifyRecord(ctx, tx, r, pr.User.ID, true, a); err != nil {
 				return err
 			}
+			// The answer is what was just written, as a read would give it
+			// (a retry reads it back; TestCreateRecord and
+			// TestEnteredOnBehalfAndConfirmed compare the two byte for byte).
+			r.CurrentVersion, r.CreatedAt, v.CreatedAt = v.Version, store.UTC(now), store.UTC(now)
+			v.EnteredByName, v.EnteredByProfession = pr.User.Name, pr.User.Profession
+			out.Body = detailOf(r, []store.RecordVersion{v}, nil, pr)
 		default:
 			return err
 		}
-		if out.Body, err = s.recordDetail(ctx, tx, pr, b.RecordID); err != nil {
-			return err
+		if out.Status == 200 {
+			if out.Body, err = s.recordDetail(ctx, tx, pr, b.RecordID); err != nil {
+				return err
+			}
 		}
 		return audit.Append(ctx, tx, s.event(ctx, pr, "record.create", in.ID, "record", b.RecordID))
 	})
