@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"tsunagu/api"
 	"tsunagu/internal/care"
@@ -24,26 +23,7 @@ import (
 // or of the record's text.
 func (p *pushRig) expectRecordPush(t *testing.T, step, recordID string, want ...string) {
 	t.Helper()
-	ctx := t.Context()
-	var pending int
-	p.h.db.Read(ctx, func(tx *store.Tx) (err error) { pending, err = tx.PendingPushes(ctx); return err })
-	if pending != len(want) {
-		t.Fatalf("%s: %d pushes queued, want %d (%v)", step, pending, len(want), want)
-	}
-	if len(want) == 0 {
-		return
-	}
-	if _, err := p.worker.RunOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	all, err := p.rcv.Wait(wctx, p.seen+len(want))
-	if err != nil {
-		t.Fatalf("%s: %v", step, err)
-	}
-	got := all[p.seen:]
-	p.seen = len(all)
+	got := p.deliver(t, step, want)
 	var names []string
 	for _, d := range got {
 		text := string(d.Plaintext)
@@ -88,8 +68,27 @@ func (p *pushRig) expectRecordPush(t *testing.T, step, recordID string, want ...
 	}
 }
 
+// listedUnread is c's unread count of patient patientID, which must be
+// listed.
+func listedUnread(t *testing.T, c *client, patientID string) int {
+	t.Helper()
+	n, listed := unreadCount(t, c, patientID)
+	if !listed {
+		t.Fatalf("patient %s missing from /me/unread", patientID)
+	}
+	return n
+}
+
 // unreadOf is c's unread count of patient patientID (0 when not listed).
 func unreadOf(t *testing.T, c *client, patientID string) int {
+	t.Helper()
+	n, _ := unreadCount(t, c, patientID)
+	return n
+}
+
+// unreadCount reads GET /me/unread: c's count of patientID, and whether the
+// patient was listed.
+func unreadCount(t *testing.T, c *client, patientID string) (int, bool) {
 	t.Helper()
 	var out struct {
 		Patients []struct {
@@ -100,10 +99,10 @@ func unreadOf(t *testing.T, c *client, patientID string) int {
 	c.must(200, "GET", "/api/v1/me/unread", nil).json(t, &out)
 	for _, p := range out.Patients {
 		if p.PatientID == patientID {
-			return p.Unread
+			return p.Unread, true
 		}
 	}
-	return 0
+	return 0, false
 }
 
 func setDisclosure(t *testing.T, h *harness, facilityID, disclosure string) {

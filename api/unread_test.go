@@ -17,23 +17,7 @@ func TestUnreadCountsOnlySinceJoining(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		h := newHarness(t, engine)
 		r := h.mustRegion()
-		unread := func(c *client) int {
-			t.Helper()
-			var out struct {
-				Patients []struct {
-					PatientID string `json:"patient_id"`
-					Unread    int    `json:"unread"`
-				} `json:"patients"`
-			}
-			c.must(200, "GET", "/api/v1/me/unread", nil).json(t, &out)
-			for _, p := range out.Patients {
-				if p.PatientID == r.patientID {
-					return p.Unread
-				}
-			}
-			t.Fatalf("patient missing from unread: %+v", out)
-			return 0
-		}
+		unread := func(c *client) int { t.Helper(); return listedUnread(t, c, r.patientID) }
 		note := func(text string) string {
 			t.Helper()
 			h.clock.Advance(time.Minute)

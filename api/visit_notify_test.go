@@ -55,11 +55,9 @@ func (p *pushRig) subscribe(name string, c *client) {
 	p.who[s.Endpoint] = name
 }
 
-// expectVisitPush checks that exactly the named members were queued a push
-// about visit visitID, sends them, decrypts them and checks the payload:
-// opaque ids, the generic text, the patient's topic, nothing of the note
-// or the patient's name.
-func (p *pushRig) expectVisitPush(t *testing.T, step, visitID string, created bool, want ...string) {
+// deliver checks that exactly len(want) pushes are queued, sends them and
+// returns what the receiver decrypted of them (nil when none are wanted).
+func (p *pushRig) deliver(t *testing.T, step string, want []string) []pushtest.Delivery {
 	t.Helper()
 	ctx := t.Context()
 	var pending int
@@ -68,7 +66,7 @@ func (p *pushRig) expectVisitPush(t *testing.T, step, visitID string, created bo
 		t.Fatalf("%s: %d pushes queued, want %d (%v)", step, pending, len(want), want)
 	}
 	if len(want) == 0 {
-		return
+		return nil
 	}
 	if _, err := p.worker.RunOnce(ctx); err != nil {
 		t.Fatal(err)
@@ -81,6 +79,16 @@ func (p *pushRig) expectVisitPush(t *testing.T, step, visitID string, created bo
 	}
 	got := all[p.seen:]
 	p.seen = len(all)
+	return got
+}
+
+// expectVisitPush checks that exactly the named members were queued a push
+// about visit visitID, sends them, decrypts them and checks the payload:
+// opaque ids, the generic text, the patient's topic, nothing of the note
+// or the patient's name.
+func (p *pushRig) expectVisitPush(t *testing.T, step, visitID string, created bool, want ...string) {
+	t.Helper()
+	got := p.deliver(t, step, want)
 	var names []string
 	for _, d := range got {
 		names = append(names, p.who[d.Endpoint])
