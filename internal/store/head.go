@@ -19,7 +19,7 @@ type Head struct {
 	Hash string // audit_head only
 }
 
-// AdvanceChangeHead adds n to the change counter and returns the value it
+// advanceChangeHead adds n to the change counter and returns the value it
 // had: this transaction's rows are numbered from that value + 1.
 func (tx *Tx) advanceChangeHead(ctx context.Context, n int) (int64, error) {
 	var seq int64
@@ -123,9 +123,10 @@ func (tx *Tx) finish(ctx context.Context) error {
 	return nil
 }
 
-// insertRows runs an INSERT of rows (each with len(cols) values) in
-// statements of up to 64 rows: one round trip for a transaction's appends
-// on PostgreSQL. A single row uses the cached statement.
+// insertRows runs an INSERT of rows (each with ncols values) in statements
+// of up to 64 rows: one round trip for a transaction's appends on
+// PostgreSQL. Each row count is its own statement text, so the SQLite
+// writer keeps at most 64 of them per table (see Tx.stmt).
 func (tx *Tx) insertRows(ctx context.Context, table, cols string, ncols int, rows [][]any) error {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
 	for len(rows) > 0 {
