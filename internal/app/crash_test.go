@@ -284,7 +284,16 @@ func TestKillDuringBurstLosesNothing(t *testing.T) {
 				t.Errorf("record %s reached %s %d times (in flight at the kill: %v)", k.record, owner[k.endpoint], n, inFlight[k])
 			}
 		}
-		if rej := rcv.Rejections(); len(rej) > 0 {
+		// A push the process was sending when it was killed reaches the
+		// receiver cut short ("read body: unexpected EOF"); its row is sent
+		// again once the lease runs out. Any other refusal is a bad push.
+		var rej []pushtest.Rejection
+		for _, r := range rcv.Rejections() {
+			if !strings.HasPrefix(r.Reason, "read body:") {
+				rej = append(rej, r)
+			}
+		}
+		if len(rej) > 0 {
 			t.Errorf("the push service refused %d pushes, first: %+v", len(rej), rej[0])
 		}
 		t.Logf("%d of %d mutations acknowledged before the kill; %d outbox rows held by the dead process, %d of them already delivered; %d pushes arrived twice; %d in all",
