@@ -40,19 +40,7 @@ func (db *DB) submit(ctx context.Context, fn func(*Tx) error) (err error) {
 func (db *DB) committer() {
 	defer close(db.stopped)
 	for j := range db.jobs {
-		batch := []*writeJob{j}
-	drain:
-		for len(batch) < maxGroup {
-			select {
-			case j2, ok := <-db.jobs:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, j2)
-			default:
-				break drain
-			}
-		}
+		batch := db.drain([]*writeJob{j})
 		db.runGroup(batch)
 	}
 }
@@ -76,21 +64,31 @@ func (db *DB) runGroup(batch []*writeJob) {
 		return
 	}
 	tx := &Tx{x: x, db: db, pool: db.x, engine: db.Engine}
-	for i, j := range batch {
-		if err := j.ctx.Err(); err != nil {
-			errs[i] = err
-			continue
-		}
-		if len(batch) == 1 {
+	// A write alone in its group runs without a savepoint (its failure
+	// rolls the transaction back); the writes after it run in their own.
+	lone := len(batch) == 1
+	for i := 0; i < len(batch); i++ {
+		j := batch[i]
+		switch {
+		case j.ctx.Err() != nil:
+			errs[i] = j.ctx.Err()
+		case lone && i == 0:
 			errs[i] = j.fn(tx)
-			continue
+		default:
+			errs[i] = tx.Savepoint(j.ctx, func() error { return j.fn(tx) })
 		}
-		errs[i] = tx.Savepoint(j.ctx, func() error { return j.fn(tx) })
-	}
-	if len(batch) == 1 && errs[0] != nil {
-		_ = x.Rollback()
-		answer(errs)
-		return
+		if lone && i == 0 && errs[0] != nil {
+			_ = x.Rollback()
+			answer(errs)
+			return
+		}
+		if i == len(batch)-1 && len(batch) < maxGroup {
+			// Writes that arrived while this group ran share its commit
+			// rather than wait for the next one: the commit's flush, not
+			// the statements, is what a write mostly waits for.
+			batch = db.drain(batch)
+			errs = append(errs, make([]error, len(batch)-len(errs))...)
+		}
 	}
 	err = tx.finish(context.Background())
 	if err == nil {
@@ -111,4 +109,20 @@ func (db *DB) runGroup(batch []*writeJob) {
 		f()
 	}
 	answer(errs)
+}
+
+// drain adds the writes waiting now to batch, up to maxGroup.
+func (db *DB) drain(batch []*writeJob) []*writeJob {
+	for len(batch) < maxGroup {
+		select {
+		case j, ok := <-db.jobs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, j)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
