@@ -105,6 +105,7 @@ func (db *DB) runGroup(batch []*writeJob) {
 		answer(errs)
 		return
 	}
+	db.wakeCheckpointer()
 	for _, f := range tx.afterCommit {
 		f()
 	}

@@ -47,14 +47,18 @@ const (
 type DB struct {
 	x      *sqlx.DB // PostgreSQL: the pool; SQLite: the one writer connection
 	r      *sqlx.DB // SQLite: readers (nil on PostgreSQL)
+	ck     *sql.DB  // SQLite: the checkpointer's connection
 	Engine string
 
-	stmts    sync.Map // query → *sqlx.Stmt on the SQLite writer (see Tx.stmt)
-	records  *recordCache
-	jobs     chan *writeJob
-	stopped  chan struct{}
-	closeMu  sync.Mutex
-	isClosed bool
+	stmts   sync.Map // query → *sqlx.Stmt on the SQLite writer (see Tx.stmt)
+	records *recordCache
+	jobs    chan *writeJob
+	stopped chan struct{}
+	// committed wakes the checkpointer after a commit; closed with jobs.
+	committed chan struct{}
+	ckStopped chan struct{}
+	closeMu   sync.Mutex
+	isClosed  bool
 }
 
 // recordCacheSize is a generation of the record cache: 4,096 to 8,192
@@ -100,7 +104,16 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		}
 		q.Set("_txlock", "immediate")
 		q.Set("_time_format", "sqlite")
-		x, err := sqlx.Open("sqlite", "file:"+path+"?"+q.Encode())
+		// Checkpoints run apart from the commits (see checkpointer): with
+		// the automatic ones, every thousand pages a commit also copied
+		// the log into the file and waited for its flush.
+		wq := url.Values{}
+		for k, v := range q {
+			wq[k] = append([]string(nil), v...)
+		}
+		wq.Add("_pragma", "wal_autocheckpoint(0)")
+		wq.Add("_pragma", "journal_size_limit(67108864)")
+		x, err := sqlx.Open("sqlite", "file:"+path+"?"+wq.Encode())
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
@@ -117,7 +130,12 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		}
 		r.SetMaxOpenConns(8)
 		r.SetMaxIdleConns(8)
-		db = &DB{x: x, r: r, Engine: SQLite}
+		ck, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite: %w", err)
+		}
+		ck.SetMaxOpenConns(1)
+		db = &DB{x: x, r: r, ck: ck, Engine: SQLite}
 	}
 	db.records = newRecordCache(recordCacheSize)
 	if err := db.x.PingContext(ctx); err != nil {
@@ -131,7 +149,10 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	if db.Engine == SQLite {
 		db.jobs = make(chan *writeJob, maxGroup)
 		db.stopped = make(chan struct{})
+		db.committed = make(chan struct{}, 1)
+		db.ckStopped = make(chan struct{})
 		go db.committer()
+		go db.checkpointer()
 	}
 	return db, nil
 }
@@ -143,11 +164,16 @@ func (db *DB) Close() error {
 		db.isClosed = true
 		close(db.jobs)
 		<-db.stopped
+		close(db.committed)
+		<-db.ckStopped
 	}
 	db.isClosed = true
 	db.closeMu.Unlock()
 	if db.r != nil {
 		db.r.Close()
+	}
+	if db.ck != nil {
+		db.ck.Close()
 	}
 	return db.x.Close()
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -37,7 +38,7 @@ var (
 	bigLog   = flag.Int("biglog", 1_000_000, "change-log rows for the incremental-pull comparison")
 	profile  = flag.String("cpuprofile", "", "save the server's CPU profile of each throughput run to <prefix>-<run>.pprof")
 	keep     = flag.Bool("keep", false, "keep the server's data directory (printed at the end) for looking into")
-	only     = flag.String("only", "", "run only the throughput runs whose name contains this (writes, timeline, pull), or \"rest\" for the runs after them")
+	only     = flag.String("only", "", "run only the throughput runs whose name contains this, or one of these comma-separated (writes, timeline, pull), or \"rest\" for the runs after them")
 )
 
 func main() {
@@ -375,7 +376,7 @@ type worker struct {
 // load runs op from c clients for the configured duration and returns the
 // rate per second and the median latency in milliseconds.
 func (s *server) load(name string, c int, login string, op func(*client, *worker) error) (float64, float64) {
-	if *only != "" && !strings.Contains(name, *only) {
+	if *only != "" && !slices.ContainsFunc(strings.Split(*only, ","), func(o string) bool { return strings.Contains(name, o) }) {
 		return 0, 0
 	}
 	clients := make([]*client, c)
