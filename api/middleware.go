@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"time"
 )
@@ -55,7 +56,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		defer func() {
 			if p := recover(); p != nil {
-				s.log.ErrorContext(ctx, "panic", "request_id", rid, "panic", p)
+				s.log.ErrorContext(ctx, "panic", "request_id", rid, "panic", p, "stack", string(debug.Stack()))
 				writeProblem(rec, ctx, http.StatusInternalServerError, codeInternal, "")
 			}
 			level := slog.LevelInfo

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -583,7 +584,9 @@ func (s *Server) device(ctx context.Context, tx *store.Tx, p *Principal, id stri
 // the body is checked against the same schema huma enforces over HTTP, and
 // the handler runs inside the mutation's transaction (carried by ctx).
 func mutationFor[I, O any](h func(context.Context, *I) (*O, error), build func(m MutationIn, in *I) error, entity func(*O) any) mutation {
-	validator := huma.NewModelValidator()
+	// A ModelValidator keeps state while it validates: one per concurrent
+	// mutation (on PostgreSQL mutations of different pushes run at once).
+	validators := sync.Pool{New: func() any { return huma.NewModelValidator() }}
 	bodyField, hasBody := reflect.TypeFor[I]().FieldByName("Body")
 	return func(ctx context.Context, m MutationIn) (any, error) {
 		in := new(I)
@@ -604,13 +607,17 @@ func mutationFor[I, O any](h func(context.Context, *I) (*O, error), build func(m
 					}
 				}
 			}
-			if errs := validator.Validate(bodyField.Type, raw); len(errs) > 0 {
-				details := make([]*huma.ErrorDetail, 0, len(errs))
-				for _, e := range errs {
-					if d, ok := e.(huma.ErrorDetailer); ok {
-						details = append(details, d.ErrorDetail())
-					}
+			// The errors live in the validator: read them before it goes back.
+			validator := validators.Get().(*huma.ModelValidator)
+			errs := validator.Validate(bodyField.Type, raw)
+			details := make([]*huma.ErrorDetail, 0, len(errs))
+			for _, e := range errs {
+				if d, ok := e.(huma.ErrorDetailer); ok {
+					details = append(details, d.ErrorDetail())
 				}
+			}
+			validators.Put(validator)
+			if len(errs) > 0 {
 				return nil, &validationError{details: details}
 			}
 			b, _ := json.Marshal(raw)

@@ -328,6 +328,8 @@ func TestPullNeverSkipsUnderConcurrentWriters(t *testing.T) {
 					res := w.do("POST", "/api/v1/sync/push", body)
 					if res.status == 200 && strings.Contains(res.body, `"applied"`) {
 						created <- m.Args["id"].(string)
+					} else {
+						t.Logf("push answered %d %s", res.status, res.body)
 					}
 				}
 			}(w)
