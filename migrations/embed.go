@@ -2,8 +2,9 @@
 //
 // The SQL files are written once for both engines (SQLite and PostgreSQL):
 // TEXT UUIDv7 keys, BIGINT, BOOLEAN and TIMESTAMP in UTC; no SERIAL, JSONB or
-// now(). The few statements whose syntax differs per engine (the triggers
-// that keep the audit log append-only) are Go migrations in this package.
+// now(). The few steps that differ per engine (2: the triggers that keep
+// the audit log append-only; 9: SQLite's logs keyed by rowid) are Go
+// migrations in internal/store/gomigrations.go.
 package migrations
 
 import "embed"

@@ -72,30 +72,76 @@ func (tx *Tx) LastChangeSeq(ctx context.Context) (int64, error) {
 // patients in chartPatients, and no change of a chart record that v does
 // not read there (facility disclosure, care.RecordScope), so that its id
 // never reaches v's device.
+//
+// It reads in two steps. First the next rows of the log itself, in
+// sequence order, up to a window of changeWindow × limit rows: a device
+// that is nearly current, or whose user reaches most of what is written,
+// finds its page there and the read stops at limit. Only if the window
+// holds too few of the user's changes does the rest come from the
+// per-patient index (change_log_patient), whose cost is every change of
+// those patients after the window, sorted. Either alone was worse: the
+// index read sorted the whole tail of a busy caseload for each page of a
+// device that was long offline, and the log read of a user who
+// reaches a few patients of a large region would pass over everyone
+// else's writes.
 func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPatients []string, v care.Viewer, limit int) ([]Change, error) {
-	out := []Change{}
-	if len(patients) == 0 {
+	out := make([]Change, 0, min(limit, 512))
+	if len(patients) == 0 || limit <= 0 {
 		return out, nil
 	}
 	if len(chartPatients) == 0 {
 		chartPatients = []string{""}
 	}
 	// The record of each chart change is looked up only when some facility
-	// narrows its disclosure for v: a pull page stays one index range scan
+	// narrows its disclosure for v: a pull page stays one range scan
 	// otherwise.
 	scope := care.RecordScopeFor(v, care.Chart)
 	narrows, narrowsArgs := disclosureNarrowsSQL(scope)
 	reads, readsArgs := readsSQL(scope)
-	args := append(append([]any{after, patients, chartPatients}, narrowsArgs...), readsArgs...)
-	// Only what a pull needs to name each entity: Chart, SubjectID and At
-	// are left zero (reading and parsing them was a tenth of a pull).
-	err := tx.in(ctx, &out, `SELECT seq, patient_id, entity, entity_id, op FROM change_log
-		WHERE seq > ? AND patient_id IN (?) AND entity <> 'access' AND (chart = FALSE OR patient_id IN (?))
-		  AND (chart = FALSE OR entity <> 'record' OR NOT `+narrows+`
-		       OR NOT EXISTS (SELECT 1 FROM record r WHERE r.id = change_log.entity_id AND NOT `+reads+`))
-		ORDER BY seq LIMIT ?`, append(args, limit)...)
+	filter := `AND entity <> 'access' AND (chart = FALSE OR patient_id IN (?))
+		  AND (chart = FALSE OR entity <> 'record' OR NOT ` + narrows + `
+		       OR NOT EXISTS (SELECT 1 FROM record r WHERE r.id = change_log.entity_id AND NOT ` + reads + `))
+		ORDER BY seq LIMIT ?`
+	// On SQLite the unary + keeps the planner on the sequence range: with
+	// the patient list it could prefer the patient index, which is the
+	// second step's plan.
+	patientCol := "patient_id"
+	if tx.engine == SQLite {
+		patientCol = "+patient_id"
+	}
+	upto := after + int64(changeWindow*limit)
+	args := append(append([]any{after, upto, patients, chartPatients}, narrowsArgs...), readsArgs...)
+	out, err := tx.changes(ctx, out, `SELECT seq, patient_id, entity, entity_id, op FROM change_log
+		WHERE seq > ? AND seq <= ? AND `+patientCol+` IN (?) `+filter, append(args, limit)...)
+	if err != nil || len(out) == limit {
+		return out, err
+	}
+	args = append(append([]any{upto, patients, chartPatients}, narrowsArgs...), readsArgs...)
+	return tx.changes(ctx, out, `SELECT seq, patient_id, entity, entity_id, op FROM change_log
+		WHERE seq > ? AND patient_id IN (?) `+filter, append(args, limit-len(out))...)
+}
+
+// changeWindow is how many log rows per wanted change ChangesSince reads in
+// sequence order before it turns to the per-patient index.
+const changeWindow = 4
+
+// changes appends the rows of a change query to out. It scans by hand: a
+// pull page is 500 rows, and reflection was a third of reading them.
+func (tx *Tx) changes(ctx context.Context, out []Change, query string, args ...any) ([]Change, error) {
+	rows, err := tx.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("changes since: %w", err)
+		return out, fmt.Errorf("changes since: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c Change
+		if err := rows.Scan(&c.Seq, &c.PatientID, &c.Entity, &c.EntityID, &c.Op); err != nil {
+			return out, fmt.Errorf("changes since: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("changes since: %w", err)
 	}
 	return out, nil
 }

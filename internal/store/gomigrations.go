@@ -15,6 +15,11 @@ func goMigrations(engine string) []*goose.Migration {
 		}}, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
 			return execAll(ctx, tx, auditAppendOnlyDown[engine])
 		}}),
+		goose.NewGoMigration(9, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return execAll(ctx, tx, logsKeyedByRowid[engine])
+		}}, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return execAll(ctx, tx, logsKeyedByRowidDown[engine])
+		}}),
 	}
 }
 
@@ -45,4 +50,71 @@ var auditAppendOnly = map[string][]string{
 var auditAppendOnlyDown = map[string][]string{
 	SQLite:   {`DROP TRIGGER audit_event_no_update`, `DROP TRIGGER audit_event_no_delete`},
 	Postgres: {`DROP TRIGGER audit_event_no_change ON audit_event`, `DROP FUNCTION audit_event_append_only()`},
+}
+
+// logsKeyedByRowid makes seq the rowid of the two logs on SQLite. Declared
+// BIGINT PRIMARY KEY, a SQLite table keeps a separate unique index on seq
+// beside its rowid b-tree: every append (each write, and each audited read)
+// updated one b-tree more than needed, and a scan by seq (a pull, the audit
+// export) went through that index and then looked up each row. As INTEGER
+// PRIMARY KEY, seq is the rowid itself. PostgreSQL's BIGINT key is already
+// the table's one index on seq.
+var logsKeyedByRowid = map[string][]string{
+	SQLite:   rebuildLogs("INTEGER"),
+	Postgres: {},
+}
+
+var logsKeyedByRowidDown = map[string][]string{
+	SQLite:   rebuildLogs("BIGINT"),
+	Postgres: {},
+}
+
+// rebuildLogs copies change_log and audit_event into tables whose seq is
+// declared seqType PRIMARY KEY, with their indexes and (audit) triggers.
+func rebuildLogs(seqType string) []string {
+	return []string{
+		`CREATE TABLE change_log_new (
+			seq         ` + seqType + ` PRIMARY KEY,
+			patient_id  TEXT NOT NULL,
+			entity      TEXT NOT NULL,
+			entity_id   TEXT NOT NULL,
+			op          TEXT NOT NULL,
+			chart       BOOLEAN NOT NULL,
+			subject_id  TEXT NOT NULL,
+			at          TIMESTAMP NOT NULL
+		)`,
+		`INSERT INTO change_log_new (seq, patient_id, entity, entity_id, op, chart, subject_id, at)
+			SELECT seq, patient_id, entity, entity_id, op, chart, subject_id, at FROM change_log ORDER BY seq`,
+		`DROP TABLE change_log`,
+		`ALTER TABLE change_log_new RENAME TO change_log`,
+		`CREATE INDEX change_log_patient ON change_log (patient_id, seq)`,
+		`CREATE INDEX change_log_access ON change_log (entity, subject_id, seq)`,
+
+		`CREATE TABLE audit_event_new (
+			seq            ` + seqType + ` PRIMARY KEY,
+			at             TIMESTAMP NOT NULL,
+			actor_id       TEXT NOT NULL,
+			actor_facility TEXT NOT NULL,
+			action         TEXT NOT NULL,
+			patient_id     TEXT NOT NULL,
+			resource_type  TEXT NOT NULL,
+			resource_id    TEXT NOT NULL,
+			result         TEXT NOT NULL,
+			address        TEXT NOT NULL,
+			request_id     TEXT NOT NULL,
+			prev_hash      TEXT NOT NULL,
+			hash           TEXT NOT NULL
+		)`,
+		`INSERT INTO audit_event_new (seq, at, actor_id, actor_facility, action, patient_id, resource_type, resource_id, result, address, request_id, prev_hash, hash)
+			SELECT seq, at, actor_id, actor_facility, action, patient_id, resource_type, resource_id, result, address, request_id, prev_hash, hash
+			FROM audit_event ORDER BY seq`,
+		`DROP TABLE audit_event`, // and its triggers
+		`ALTER TABLE audit_event_new RENAME TO audit_event`,
+		`CREATE INDEX audit_event_patient ON audit_event (patient_id, seq)`,
+		`CREATE INDEX audit_event_actor ON audit_event (actor_id, seq)`,
+		`CREATE INDEX audit_event_facility ON audit_event (actor_facility, seq)`,
+		`CREATE INDEX audit_event_at ON audit_event (at)`,
+		auditAppendOnly[SQLite][0],
+		auditAppendOnly[SQLite][1],
+	}
 }

@@ -395,6 +395,16 @@ func (tx *Tx) in(ctx context.Context, dst any, query string, args ...any) error 
 	return tx.x.SelectContext(ctx, dst, tx.x.Rebind(q), a...)
 }
 
+// query runs a query whose IN (?) lists are expanded from args, for
+// callers that scan the rows themselves.
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	q, a, err := sqlx.In(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return tx.x.QueryContext(ctx, tx.x.Rebind(q), a...)
+}
+
 // Exec runs a statement in the transaction; for the few places (tools, the
 // audit package) that own their SQL.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
