@@ -722,7 +722,7 @@ type caseload struct {
 // withPatient does for one.
 func (s *Server) caseloadLevels(ctx context.Context, tx *store.Tx, pr *Principal) (caseload, error) {
 	var c caseload
-	entries, err := tx.Caseload(ctx, pr.User.ID, pr.Viewer.FacilityID)
+	entries, err := tx.Reaches(ctx, pr.User.ID, pr.Viewer.FacilityID)
 	if err != nil {
 		return c, err
 	}

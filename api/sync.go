@@ -269,7 +269,7 @@ func (s *Server) pullEvents(ctx context.Context, p *Principal, changes []store.C
 
 // reachable returns every patient the user reaches now, with the scope.
 func (s *Server) reachable(ctx context.Context, tx *store.Tx, p *Principal) (map[string]patientScope, error) {
-	entries, err := tx.Caseload(ctx, p.User.ID, p.Viewer.FacilityID)
+	entries, err := tx.Reaches(ctx, p.User.ID, p.Viewer.FacilityID)
 	if err != nil {
 		return nil, err
 	}

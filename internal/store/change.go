@@ -98,7 +98,8 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	scope := care.RecordScopeFor(v, care.Chart)
 	narrows, narrowsArgs := disclosureNarrowsSQL(scope)
 	reads, readsArgs := readsSQL(scope)
-	filter := `AND entity <> 'access' AND (chart = FALSE OR patient_id IN (?))
+	in := tx.inList()
+	filter := `AND entity <> 'access' AND (chart = FALSE OR patient_id IN ` + in + `)
 		  AND (chart = FALSE OR entity <> 'record' OR NOT ` + narrows + `
 		       OR NOT EXISTS (SELECT 1 FROM record r WHERE r.id = change_log.entity_id AND NOT ` + reads + `))
 		ORDER BY seq LIMIT ?`
@@ -110,15 +111,16 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 		patientCol = "+patient_id"
 	}
 	upto := after + int64(changeWindow*limit)
-	args := append(append([]any{after, upto, patients, chartPatients}, narrowsArgs...), readsArgs...)
+	all, chart := jsonList(patients), jsonList(chartPatients)
+	args := append(append([]any{after, upto, all, chart}, narrowsArgs...), readsArgs...)
 	out, err := tx.changes(ctx, out, `SELECT seq, patient_id, entity, entity_id, op FROM change_log
-		WHERE seq > ? AND seq <= ? AND `+patientCol+` IN (?) `+filter, append(args, limit)...)
+		WHERE seq > ? AND seq <= ? AND `+patientCol+` IN `+in+` `+filter, append(args, limit)...)
 	if err != nil || len(out) == limit {
 		return out, err
 	}
-	args = append(append([]any{upto, patients, chartPatients}, narrowsArgs...), readsArgs...)
+	args = append(append([]any{upto, all, chart}, narrowsArgs...), readsArgs...)
 	return tx.changes(ctx, out, `SELECT seq, patient_id, entity, entity_id, op FROM change_log
-		WHERE seq > ? AND patient_id IN (?) `+filter, append(args, limit-len(out))...)
+		WHERE seq > ? AND patient_id IN `+in+` `+filter, append(args, limit-len(out))...)
 }
 
 // changeWindow is how many log rows per wanted change ChangesSince reads in

@@ -41,8 +41,8 @@ func (tx *Tx) AwaitingConfirmation(ctx context.Context, q AwaitingQuery) ([]Time
 			continue
 		}
 		reads, readsArgs := readsSQL(care.RecordScopeFor(q.Author, g.level))
-		groups = append(groups, "(r.patient_id IN (?) AND "+reads+")")
-		args = append(append(args, g.ids), readsArgs...)
+		groups = append(groups, "(r.patient_id IN "+tx.inList()+" AND "+reads+")")
+		args = append(append(args, jsonList(g.ids)), readsArgs...)
 	}
 	if len(groups) == 0 {
 		return []TimelineItem{}, nil
@@ -65,7 +65,7 @@ func (tx *Tx) AwaitingConfirmation(ctx context.Context, q AwaitingQuery) ([]Time
 		ReadCount int `db:"read_count"`
 		ReadByMe  int `db:"read_by_me"`
 	}
-	if err := tx.in(ctx, &rows, query, args...); err != nil {
+	if err := tx.sel(ctx, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("awaiting confirmation: %w", err)
 	}
 	out := make([]TimelineItem, 0, len(rows))

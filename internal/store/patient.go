@@ -96,6 +96,40 @@ type CaseloadEntry struct {
 	ConsentScope string `db:"consent_scope"`
 }
 
+// Reach is what the access rules need of one caseload patient.
+type Reach struct {
+	ID, FacilityID, TeamRole, ConsentScope string
+}
+
+// Reaches is Caseload without the patients' details: what a pull or a
+// search across the caseload decides access with, read on each pull.
+func (tx *Tx) Reaches(ctx context.Context, userID, facilityID string) ([]Reach, error) {
+	rows, err := tx.query(ctx, `SELECT p.id, p.facility_id, tm.role,
+		(SELECT c.scope FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), p.name_kana
+		FROM team_member tm JOIN patient p ON p.id = tm.patient_id
+		WHERE tm.user_id = ? AND tm.removed_at IS NULL
+		  AND EXISTS (SELECT 1 FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL)
+		UNION ALL
+		SELECT p.id, p.facility_id, COALESCE((SELECT tm.role FROM team_member tm WHERE tm.patient_id = p.id AND tm.user_id = ? AND tm.removed_at IS NULL), ''), '', p.name_kana
+		FROM patient p
+		WHERE p.facility_id = ? AND NOT EXISTS (SELECT 1 FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL)
+		ORDER BY 5, 1`, userID, userID, facilityID)
+	if err != nil {
+		return nil, fmt.Errorf("caseload: %w", err)
+	}
+	defer rows.Close()
+	out := []Reach{}
+	var kana string
+	for rows.Next() {
+		var r Reach
+		if err := rows.Scan(&r.ID, &r.FacilityID, &r.TeamRole, &r.ConsentScope, &kana); err != nil {
+			return nil, fmt.Errorf("caseload: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
 // Caseload lists the patients user userID of facility facilityID may reach:
 // those whose team they are on under an active consent, and those of their
 // own facility still waiting for consent. Sorted by kana.

@@ -68,7 +68,7 @@ func (tx *Tx) PushSubscriptionsOf(ctx context.Context, userIDs []string) ([]Push
 	if len(userIDs) == 0 {
 		return out, nil
 	}
-	err := tx.in(ctx, &out, `SELECT id, user_id, endpoint, p256dh, auth, created_at, updated_at FROM push_subscription WHERE user_id IN (?) ORDER BY id`, userIDs)
+	err := tx.sel(ctx, &out, `SELECT id, user_id, endpoint, p256dh, auth, created_at, updated_at FROM push_subscription WHERE user_id IN `+tx.inList()+` ORDER BY id`, jsonList(userIDs))
 	return out, err
 }
 
@@ -193,16 +193,12 @@ func (tx *Tx) ClaimPushes(ctx context.Context, now, claimUntil time.Time, limit 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	q2, args, err := sqlxIn(`UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 WHERE id IN (?)`, UTC(claimUntil), ids)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := tx.x.ExecContext(ctx, tx.x.Rebind(q2), args...); err != nil {
+	if _, err := tx.exec(ctx, `UPDATE outbox SET claimed_until = ?, attempts = attempts + 1 WHERE id IN `+tx.inList(), UTC(claimUntil), jsonList(ids)); err != nil {
 		return nil, err
 	}
 	out := []OutboxItem{}
-	err = tx.in(ctx, &out, `SELECT o.id, o.subscription_id, o.payload, o.topic, o.urgency, o.created_at, o.not_before, o.attempts, o.claimed_until,
-		s.endpoint, s.p256dh, s.auth FROM outbox o JOIN push_subscription s ON s.id = o.subscription_id WHERE o.id IN (?) ORDER BY o.not_before, o.id`, ids)
+	err := tx.sel(ctx, &out, `SELECT o.id, o.subscription_id, o.payload, o.topic, o.urgency, o.created_at, o.not_before, o.attempts, o.claimed_until,
+		s.endpoint, s.p256dh, s.auth FROM outbox o JOIN push_subscription s ON s.id = o.subscription_id WHERE o.id IN `+tx.inList()+` ORDER BY o.not_before, o.id`, jsonList(ids))
 	for i := range out {
 		out[i].ClaimedUntil = sql.NullTime{Time: UTC(claimUntil), Valid: true}
 	}

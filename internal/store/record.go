@@ -330,8 +330,8 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 	where := []string{"r.patient_id = ?", reads}
 	args := append([]any{q.Scope.ViewerID, q.PatientID}, readsArgs...)
 	if len(q.Kinds) > 0 {
-		where = append(where, "r.kind IN (?)")
-		args = append(args, q.Kinds)
+		where = append(where, "r.kind IN "+tx.inList())
+		args = append(args, jsonList(q.Kinds))
 	}
 	if q.Profession != "" {
 		where = append(where, "r.author_profession = ?")
@@ -358,8 +358,8 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 			ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?) r
 		JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		ORDER BY r.occurred_at DESC, r.id DESC`
-	var stubs []recordStub
-	if err := tx.in(ctx, &stubs, query, args...); err != nil {
+	stubs, err := tx.stubs(ctx, query, args...)
+	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
 	return tx.resolveRecords(ctx, stubs)
@@ -384,8 +384,8 @@ func (tx *Tx) UnreadCounts(ctx context.Context, v care.Viewer, chartPatients, sh
 		reads, readsArgs := readsSQL(care.RecordScopeFor(v, g.level))
 		q := `SELECT r.patient_id, COUNT(*) AS unread FROM record r
 			JOIN team_member tm ON tm.patient_id = r.patient_id AND tm.user_id = ? AND tm.removed_at IS NULL
-			WHERE r.patient_id IN (?) AND r.created_at >= tm.added_at AND ` + reads
-		args := append([]any{userID, g.ids}, readsArgs...)
+			WHERE r.patient_id IN ` + tx.inList() + ` AND r.created_at >= tm.added_at AND ` + reads
+		args := append([]any{userID, jsonList(g.ids)}, readsArgs...)
 		// Not a record whose current version userID entered: they wrote what
 		// it says (their own, or one entered for someone else, 代行入力). A
 		// record entered for them, or amended by another, is news to them.
@@ -397,7 +397,7 @@ func (tx *Tx) UnreadCounts(ctx context.Context, v care.Viewer, chartPatients, sh
 			PatientID string `db:"patient_id"`
 			Unread    int    `db:"unread"`
 		}
-		if err := tx.in(ctx, &rows, q, args...); err != nil {
+		if err := tx.sel(ctx, &rows, q, args...); err != nil {
 			return nil, fmt.Errorf("unread counts: %w", err)
 		}
 		for _, r := range rows {
@@ -417,9 +417,9 @@ func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []st
 	reads, readsArgs := readsSQL(scope)
 	query := `SELECT ` + stubColumns + `
 		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
-		WHERE r.id IN (?) AND ` + reads
-	var stubs []recordStub
-	if err := tx.in(ctx, &stubs, query, append([]any{scope.ViewerID, ids}, readsArgs...)...); err != nil {
+		WHERE r.id IN ` + tx.inList() + ` AND ` + reads
+	stubs, err := tx.stubs(ctx, query, append([]any{scope.ViewerID, jsonList(ids)}, readsArgs...)...)
+	if err != nil {
 		return nil, fmt.Errorf("records by ids: %w", err)
 	}
 	return tx.resolveRecords(ctx, stubs)

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -50,7 +51,12 @@ type DB struct {
 	ck     *sql.DB  // SQLite: the checkpointer's connection
 	Engine string
 
-	stmts   sync.Map // query → *sqlx.Stmt on the SQLite writer (see Tx.stmt)
+	stmts  sync.Map // query → *sqlx.Stmt on the SQLite writer (see Tx.stmt)
+	rstmts sync.Map // the same on the SQLite readers
+	// readers admits at most maxReaders read transactions at once on
+	// SQLite, one fewer than the readers' connections: the spare one is
+	// where cached statements are first prepared (see Tx.stmt).
+	readers chan struct{}
 	records *recordCache
 	jobs    chan *writeJob
 	stopped chan struct{}
@@ -64,6 +70,9 @@ type DB struct {
 // recordCacheSize is a generation of the record cache: 4,096 to 8,192
 // decoded records, a few MB, the caseloads of the nurses online at once.
 const recordCacheSize = 4096
+
+// maxReaders is how many read transactions run at once on SQLite.
+const maxReaders = 8
 
 // maxGroup bounds how many writes share one SQLite transaction.
 const maxGroup = 128
@@ -128,14 +137,15 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
-		r.SetMaxOpenConns(8)
-		r.SetMaxIdleConns(8)
+		r.SetMaxOpenConns(maxReaders + 1)
+		r.SetMaxIdleConns(maxReaders + 1)
+		r.SetConnMaxIdleTime(0)
 		ck, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		ck.SetMaxOpenConns(1)
-		db = &DB{x: x, r: r, ck: ck, Engine: SQLite}
+		db = &DB{x: x, r: r, ck: ck, Engine: SQLite, readers: make(chan struct{}, maxReaders)}
 	}
 	db.records = newRecordCache(recordCacheSize)
 	if err := db.x.PingContext(ctx); err != nil {
@@ -288,6 +298,12 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 		opts = &sql.TxOptions{ReadOnly: true}
 	case readOnly:
 		pool = db.r
+		select {
+		case db.readers <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-db.readers }()
 	case db.Engine == SQLite:
 		return db.submit(ctx, fn)
 	}
@@ -316,26 +332,35 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 // Engine reports the database engine of the transaction.
 func (tx *Tx) Engine() string { return tx.engine }
 
-// stmt returns query prepared once for the SQLite writer: parsing SQL was
-// a fifth of the CPU of a write before statements were kept. The parent
-// statement is prepared on the writer pool's second (idle) connection and
-// re-bound to the transaction's connection by database/sql, which keeps it
-// per connection. It returns nil elsewhere: pgx keeps its own statement
-// cache on PostgreSQL, and SQLite readers parse (preparing on a pool whose
-// connections are all in transactions could wait forever). Queries are the
-// constant strings of this package; variable-arity IN queries bypass it.
+// stmt returns query prepared once on SQLite: parsing SQL was a fifth of
+// the CPU of a write, and a tenth of a pull's, before statements were
+// kept. The parent statement is prepared on a connection of the pool that
+// no transaction holds (the writer pool's second one; the readers' spare,
+// see DB.readers) and re-bound to the transaction's connection by
+// database/sql, which keeps it per connection. It returns nil on
+// PostgreSQL, where pgx keeps its own statement cache. Queries are the
+// constant strings of this package: lists are passed as one parameter
+// (inList), never spelled out.
 func (tx *Tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
-	if tx.engine != SQLite || tx.pool != tx.db.x {
+	if tx.engine != SQLite {
 		return nil, nil
 	}
-	if st, ok := tx.db.stmts.Load(query); ok {
+	cache := &tx.db.stmts
+	switch tx.pool {
+	case tx.db.x:
+	case tx.db.r:
+		cache = &tx.db.rstmts
+	default:
+		return nil, nil
+	}
+	if st, ok := cache.Load(query); ok {
 		return tx.x.StmtxContext(ctx, st.(*sqlx.Stmt)), nil
 	}
 	st, err := tx.pool.PreparexContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	if prev, loaded := tx.db.stmts.LoadOrStore(query, st); loaded {
+	if prev, loaded := cache.LoadOrStore(query, st); loaded {
 		st.Close()
 		st = prev.(*sqlx.Stmt)
 	}
@@ -386,23 +411,33 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (int64, error
 	return res.RowsAffected()
 }
 
-// in expands a query with IN (?) for args; sqlx.In then Rebind.
-func (tx *Tx) in(ctx context.Context, dst any, query string, args ...any) error {
-	q, a, err := sqlx.In(query, args...)
-	if err != nil {
-		return err
-	}
-	return tx.x.SelectContext(ctx, dst, tx.x.Rebind(q), a...)
-}
-
-// query runs a query whose IN (?) lists are expanded from args, for
-// callers that scan the rows themselves.
+// query runs a query for callers that scan the rows themselves.
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	q, a, err := sqlx.In(query, args...)
+	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	return tx.x.QueryContext(ctx, tx.x.Rebind(q), a...)
+	if st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.x.QueryContext(ctx, tx.x.Rebind(query), args...)
+}
+
+// inList is the right-hand side of an IN over a list passed as one
+// parameter, a JSON array of strings (jsonList): the statement's text
+// stays the same whatever the list's length, so it is parsed once (and on
+// PostgreSQL planned once) instead of once per list.
+func (tx *Tx) inList() string {
+	if tx.engine == Postgres {
+		return `(SELECT json_array_elements_text(?::json))`
+	}
+	return `(SELECT value FROM json_each(?))`
+}
+
+// jsonList encodes ids for inList.
+func jsonList(ids []string) string {
+	b, _ := json.Marshal(ids)
+	return string(b)
 }
 
 // Exec runs a statement in the transaction; for the few places (tools, the
@@ -433,5 +468,3 @@ func isUniqueViolation(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505")
 }
-
-func sqlxIn(query string, args ...any) (string, []any, error) { return sqlx.In(query, args...) }

@@ -270,12 +270,12 @@ func (tx *Tx) visits(ctx context.Context, where string, args ...any) ([]Visit, e
 		VisitID string `db:"visit_id"`
 		UserID  string `db:"user_id"`
 	}
-	if err := tx.in(ctx, &assignees, `SELECT visit_id, user_id FROM visit_assignee WHERE visit_id IN (?) ORDER BY user_id`, ids); err != nil {
+	if err := tx.sel(ctx, &assignees, `SELECT visit_id, user_id FROM visit_assignee WHERE visit_id IN `+tx.inList()+` ORDER BY user_id`, jsonList(ids)); err != nil {
 		return nil, fmt.Errorf("select visit assignees: %w", err)
 	}
 	var exceptions []VisitException
-	if err := tx.in(ctx, &exceptions, `SELECT visit_id, occurrence_start, starts_at, ends_at, status, note, record_id, updated_at, updated_by
-		FROM visit_exception WHERE visit_id IN (?) ORDER BY occurrence_start`, ids); err != nil {
+	if err := tx.sel(ctx, &exceptions, `SELECT visit_id, occurrence_start, starts_at, ends_at, status, note, record_id, updated_at, updated_by
+		FROM visit_exception WHERE visit_id IN `+tx.inList()+` ORDER BY occurrence_start`, jsonList(ids)); err != nil {
 		return nil, fmt.Errorf("select visit exceptions: %w", err)
 	}
 	out := make([]Visit, len(rows))
