@@ -19,6 +19,7 @@ import (
 	"tsunagu/internal/auth"
 	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
+	"tsunagu/internal/gencache"
 	"tsunagu/internal/notify"
 	"tsunagu/internal/photo"
 	"tsunagu/internal/store"
@@ -91,6 +92,7 @@ type Server struct {
 	wakePush       func()
 	entities       map[string]entityKind
 	entityOrder    []string
+	encoded        *gencache.Cache[store.RecordKey, []byte] // records as a pull writes them (pulljson.go)
 	mutations      map[string]mutation
 	blobs          blob.Store
 	signer         *blob.Signer
@@ -108,7 +110,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	s := &Server{db: d.DB, hasher: d.Hasher, log: d.Log, now: d.Now, newID: d.NewID, opt: d.Options,
 		cursorKey: d.CursorKey, hub: d.Hub, hints: d.Hints, vapidPublicKey: d.VAPIDPublicKey, allowPush: d.PushAllow,
 		pushTexts: d.PushTexts, wakePush: d.WakePush, mutations: map[string]mutation{},
-		blobs: d.Blobs, signer: d.Signer, sanitizing: make(chan struct{}, maxSanitizing)}
+		blobs: d.Blobs, signer: d.Signer, sanitizing: make(chan struct{}, maxSanitizing), encoded: newEncodedRecords()}
 	if len(s.cursorKey) == 0 {
 		s.cursorKey = make([]byte, 32)
 		rand.Read(s.cursorKey)

@@ -55,7 +55,7 @@ func (s *Server) entityKinds() {
 			}
 			out := make(map[string]any, len(items))
 			for _, it := range items {
-				out[it.ID] = recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe)
+				out[it.ID] = s.pullRecord(it)
 			}
 			return out, nil
 		},

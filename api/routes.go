@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -44,7 +45,11 @@ func (s *Server) routes(api huma.API) {
 
 	// sync and notifications (GET /api/v1/events, the SSE stream, is a plain handler in api.go)
 	register(s, api, op("syncPush", http.MethodPost, v1+"/sync/push", "sync", "Apply queued mutations of a device", session), s.syncPush)
-	register(s, api, op("syncPull", http.MethodGet, v1+"/sync/pull", "sync", "Changes since a cursor", session), s.pull)
+	pull := op("syncPull", http.MethodGet, v1+"/sync/pull", "sync", "Changes since a cursor", session)
+	// The pull writes its JSON itself (pulljson.go); its schema is given here.
+	pull.Responses = map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{
+		"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(PullOutputBody{}), true, "")}}}}
+	register(s, api, pull, s.pull)
 	register(s, api, op("registerDevice", http.MethodPost, v1+"/devices", "sync", "Register a device and get its data-key secret", session), s.registerDevice)
 	register(s, api, op("getPushKey", http.MethodGet, v1+"/push/key", "notifications", "VAPID public key", session), s.pushKey)
 	register(s, api, op("subscribePush", http.MethodPost, v1+"/push/subscriptions", "notifications", "Register a push subscription", session, 204), s.subscribe)

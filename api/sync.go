@@ -135,13 +135,17 @@ type Reset struct {
 	Action    string `json:"action" enum:"purge,snapshot" doc:"purge: delete everything of this patient from the device; snapshot: pull it with patient_id"`
 }
 
+// PullOutputBody is the answer of a pull, as the API description gives
+// it; the pull writes it itself (appendPullJSON).
+type PullOutputBody struct {
+	Changes []ChangeOut `json:"changes"`
+	Cursor  string      `json:"cursor"`
+	HasMore bool        `json:"has_more"`
+	Resets  []Reset     `json:"resets"`
+}
+
 type PullOutput struct {
-	Body struct {
-		Changes []ChangeOut `json:"changes"`
-		Cursor  string      `json:"cursor"`
-		HasMore bool        `json:"has_more"`
-		Resets  []Reset     `json:"resets"`
-	}
+	Body func(huma.Context)
 }
 
 // entityLoader returns the current form of entities of one patient as the
@@ -161,10 +165,12 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &PullOutput{}
-	out.Body.Changes, out.Body.Resets = []ChangeOut{}, []Reset{}
+	out := &PullOutputBody{Changes: []ChangeOut{}, Resets: []Reset{}}
 	if in.PatientID != "" {
-		return out, s.snapshot(ctx, p, in, out)
+		if err := s.snapshot(ctx, p, in, out); err != nil {
+			return nil, err
+		}
+		return pullOutput(out), nil
 	}
 	var audited chan error
 	err = s.db.Read(ctx, func(tx *store.Tx) error {
@@ -189,9 +195,9 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 			}
 			sort.Strings(ids)
 			for _, pid := range ids {
-				out.Body.Resets = append(out.Body.Resets, Reset{PatientID: pid, Action: "snapshot"})
+				out.Resets = append(out.Resets, Reset{PatientID: pid, Action: "snapshot"})
 			}
-			out.Body.Cursor = s.encodeCursor(p.User.ID, cursor{Seq: last})
+			out.Cursor = s.encodeCursor(p.User.ID, cursor{Seq: last})
 			return nil
 		}
 		if cur.Seq > 0 {
@@ -201,9 +207,9 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 			}
 			for _, pid := range touched {
 				if _, ok := scopes[pid]; ok {
-					out.Body.Resets = append(out.Body.Resets, Reset{PatientID: pid, Action: "snapshot"})
+					out.Resets = append(out.Resets, Reset{PatientID: pid, Action: "snapshot"})
 				} else {
-					out.Body.Resets = append(out.Body.Resets, Reset{PatientID: pid, Action: "purge"})
+					out.Resets = append(out.Resets, Reset{PatientID: pid, Action: "purge"})
 				}
 			}
 		}
@@ -222,7 +228,7 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 		next := cur.Seq
 		if len(changes) > in.Limit {
 			changes = changes[:in.Limit]
-			out.Body.HasMore = true
+			out.HasMore = true
 			next = changes[len(changes)-1].Seq
 		} else if last > next {
 			next = last
@@ -235,11 +241,11 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 		go func() {
 			audited <- s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) })
 		}()
-		out.Body.Changes, err = s.materialise(ctx, tx, p, scopes, changes)
+		out.Changes, err = s.materialise(ctx, tx, p, scopes, changes)
 		if err != nil {
 			return err
 		}
-		out.Body.Cursor = s.encodeCursor(p.User.ID, cursor{Seq: next})
+		out.Cursor = s.encodeCursor(p.User.ID, cursor{Seq: next})
 		return nil
 	})
 	if audited != nil {
@@ -250,7 +256,7 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return pullOutput(out), nil
 }
 
 // pullEvents makes one audit event per patient with a change in a pull's
@@ -335,7 +341,7 @@ func (s *Server) materialise(ctx context.Context, tx *store.Tx, p *Principal, sc
 
 // snapshot answers a pull with patient_id: every current entity of that
 // patient, for a device that just gained it (or lost its copy).
-func (s *Server) snapshot(ctx context.Context, p *Principal, in *PullInput, out *PullOutput) error {
+func (s *Server) snapshot(ctx context.Context, p *Principal, in *PullInput, out *PullOutputBody) error {
 	return s.readPatient(ctx, p, "sync.snapshot", in.PatientID, "patient", in.PatientID, care.Registration, func(tx *store.Tx, sc patientScope) error {
 		last, err := tx.LastChangeSeq(ctx)
 		if err != nil {
@@ -355,14 +361,14 @@ func (s *Server) snapshot(ctx context.Context, p *Principal, in *PullInput, out 
 				changes = append(changes, store.Change{PatientID: in.PatientID, Entity: name, EntityID: id})
 			}
 		}
-		out.Body.Changes, err = s.materialise(ctx, tx, p, map[string]patientScope{in.PatientID: sc}, changes)
+		out.Changes, err = s.materialise(ctx, tx, p, map[string]patientScope{in.PatientID: sc}, changes)
 		if err != nil {
 			return err
 		}
 		if in.Cursor == "" {
 			cur.Seq = last
 		}
-		out.Body.Cursor = s.encodeCursor(p.User.ID, cur)
+		out.Cursor = s.encodeCursor(p.User.ID, cur)
 		return nil
 	})
 }

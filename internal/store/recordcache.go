@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync"
 )
 
 // Records are insert-only: a version's content never changes, and the
@@ -17,49 +16,21 @@ import (
 // just the records they have not seen (a pull of 500 records spent most of
 // its time scanning and decoding 25 columns per row before).
 
-type recordKey struct {
-	id        string
-	version   int64
-	confirmed int64 // confirmed_at in µs; 0 while unconfirmed
+// RecordKey names a record's current form: two reads with equal keys read
+// the same record (read state aside), on any server process.
+type RecordKey struct {
+	ID        string
+	Version   int64
+	Confirmed int64 // confirmed_at in µs; 0 while unconfirmed
 }
 
-// recordCache keeps recently read records in two generations: lookups
-// promote into the current one, and when it is full the older one is
-// dropped, so it holds between max and 2×max entries, the ones in use.
-type recordCache struct {
-	mu       sync.Mutex
-	cur, old map[recordKey]TimelineItem
-	max      int
-}
-
-func newRecordCache(max int) *recordCache {
-	return &recordCache{cur: make(map[recordKey]TimelineItem, max), old: map[recordKey]TimelineItem{}, max: max}
-}
-
-func (c *recordCache) get(k recordKey) (TimelineItem, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if it, ok := c.cur[k]; ok {
-		return it, true
+// Key is the item's RecordKey.
+func (it TimelineItem) Key() RecordKey {
+	k := RecordKey{ID: it.ID, Version: it.Current.Version}
+	if !it.Current.ConfirmedAt.IsZero() {
+		k.Confirmed = UTC(it.Current.ConfirmedAt).UnixMicro()
 	}
-	it, ok := c.old[k]
-	if ok {
-		c.putLocked(k, it)
-	}
-	return it, ok
-}
-
-func (c *recordCache) put(k recordKey, it TimelineItem) {
-	c.mu.Lock()
-	c.putLocked(k, it)
-	c.mu.Unlock()
-}
-
-func (c *recordCache) putLocked(k recordKey, it TimelineItem) {
-	if len(c.cur) >= c.max {
-		c.old, c.cur = c.cur, make(map[recordKey]TimelineItem, c.max)
-	}
-	c.cur[k] = it
+	return k
 }
 
 // recordStub is what a page query reads per record: its cache key and the
@@ -72,10 +43,10 @@ type recordStub struct {
 	ReadByMe    int          `db:"read_by_me"`
 }
 
-func (s recordStub) key() recordKey {
-	k := recordKey{id: s.ID, version: s.Version}
+func (s recordStub) key() RecordKey {
+	k := RecordKey{ID: s.ID, Version: s.Version}
 	if s.ConfirmedAt.Valid {
-		k.confirmed = UTC(s.ConfirmedAt.Time).UnixMicro()
+		k.Confirmed = UTC(s.ConfirmedAt.Time).UnixMicro()
 	}
 	return k
 }
@@ -114,7 +85,7 @@ func (tx *Tx) resolveRecords(ctx context.Context, stubs []recordStub) ([]Timelin
 	var missing []string
 	at := map[string]int{}
 	for i, s := range stubs {
-		if it, ok := tx.db.records.get(s.key()); ok {
+		if it, ok := tx.db.records.Get(s.key()); ok {
 			out[i] = it
 		} else {
 			missing = append(missing, s.ID)
@@ -140,11 +111,7 @@ func (tx *Tx) resolveRecords(ctx context.Context, stubs []recordStub) ([]Timelin
 			}
 			i := at[r.ID]
 			it := TimelineItem{Record: r.Record, Current: v}
-			k := recordKey{id: r.ID, version: r.CurrentVersion}
-			if !v.ConfirmedAt.IsZero() {
-				k.confirmed = UTC(v.ConfirmedAt).UnixMicro()
-			}
-			tx.db.records.put(k, it)
+			tx.db.records.Put(it.Key(), it)
 			it.ReadCount, it.ReadByMe = out[i].ReadCount, out[i].ReadByMe
 			out[i] = it
 		}

@@ -25,6 +25,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
 	_ "modernc.org/sqlite"             // driver "sqlite"
 
+	"tsunagu/internal/gencache"
 	"tsunagu/migrations"
 )
 
@@ -57,7 +58,7 @@ type DB struct {
 	// SQLite, one fewer than the readers' connections: the spare one is
 	// where cached statements are first prepared (see Tx.stmt).
 	readers chan struct{}
-	records *recordCache
+	records *gencache.Cache[RecordKey, TimelineItem]
 	jobs    chan *writeJob
 	stopped chan struct{}
 	// committed wakes the checkpointer after a commit; closed with jobs.
@@ -147,7 +148,7 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		ck.SetMaxOpenConns(1)
 		db = &DB{x: x, r: r, ck: ck, Engine: SQLite, readers: make(chan struct{}, maxReaders)}
 	}
-	db.records = newRecordCache(recordCacheSize)
+	db.records = gencache.New[RecordKey, TimelineItem](recordCacheSize)
 	if err := db.x.PingContext(ctx); err != nil {
 		db.x.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.Engine, err)

@@ -1,0 +1,53 @@
+// Package gencache is a bounded cache of immutable values that keeps what
+// is in use: two generations of at most max entries each. A lookup that
+// finds an entry in the older generation promotes it; when the current
+// generation is full, the older one is dropped and the current one takes
+// its place. So the cache holds between max and 2×max entries, with no
+// per-entry bookkeeping (an LRU list cost more than the lookups it saved).
+//
+// It suits values that never go stale for their key, such as a record at
+// a given version: Tsunagu's record cache (internal/store) and the pull's
+// encoded records (api) are keyed that way.
+package gencache
+
+import "sync"
+
+// Cache is safe for concurrent use.
+type Cache[K comparable, V any] struct {
+	mu       sync.Mutex
+	cur, old map[K]V
+	max      int
+}
+
+// New makes a cache whose generations hold max entries each.
+func New[K comparable, V any](max int) *Cache[K, V] {
+	return &Cache[K, V]{cur: make(map[K]V, max), old: map[K]V{}, max: max}
+}
+
+// Get returns the value of k, if it is kept.
+func (c *Cache[K, V]) Get(k K) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.cur[k]; ok {
+		return v, true
+	}
+	v, ok := c.old[k]
+	if ok {
+		c.put(k, v)
+	}
+	return v, ok
+}
+
+// Put keeps v for k.
+func (c *Cache[K, V]) Put(k K, v V) {
+	c.mu.Lock()
+	c.put(k, v)
+	c.mu.Unlock()
+}
+
+func (c *Cache[K, V]) put(k K, v V) {
+	if len(c.cur) >= c.max {
+		c.old, c.cur = c.cur, make(map[K]V, c.max)
+	}
+	c.cur[k] = v
+}
