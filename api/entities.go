@@ -19,12 +19,13 @@ func (s *Server) entityKinds() {
 		snapshot: func(_ context.Context, _ *store.Tx, _ *Principal, _ patientScope, patientID string) ([]string, error) {
 			return []string{patientID}, nil
 		},
-		load: func(ctx context.Context, tx *store.Tx, _ *Principal, sc patientScope, patientID string, _ []string) (map[string]any, error) {
+		load: func(ctx context.Context, tx *store.Tx, _ *Principal, sc patientScope, patientID string, _ []string, put func(string, any)) error {
 			p, err := tx.Patient(ctx, patientID)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return map[string]any{patientID: patientOut(p, sc)}, nil
+			put(patientID, patientOut(p, sc))
+			return nil
 		},
 	})
 	// The team travels as one entity per patient (id = patient id).
@@ -32,12 +33,13 @@ func (s *Server) entityKinds() {
 		snapshot: func(_ context.Context, _ *store.Tx, _ *Principal, _ patientScope, patientID string) ([]string, error) {
 			return []string{patientID}, nil
 		},
-		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string, _ []string) (map[string]any, error) {
+		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string, _ []string, put func(string, any)) error {
 			ms, err := tx.Team(ctx, patientID)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			return map[string]any{patientID: map[string]any{"patient_id": patientID, "members": teamOut(ms)}}, nil
+			put(patientID, map[string]any{"patient_id": patientID, "members": teamOut(ms)})
+			return nil
 		},
 	})
 	s.registerEntity("record", entityKind{
@@ -48,35 +50,33 @@ func (s *Server) entityKinds() {
 		// the read state; the history of versions and the readers' names
 		// are read online (GET /records/{id}). Records the caller does not
 		// read (chart kinds, facility disclosure) are left out in SQL.
-		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, ids []string) (map[string]any, error) {
+		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, ids []string, put func(string, any)) error {
 			items, err := tx.RecordsByIDs(ctx, care.RecordScopeFor(p.Viewer, sc.Level), ids)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			out := make(map[string]any, len(items))
 			for _, it := range items {
-				out[it.ID] = s.pullRecord(it)
+				put(it.ID, s.pullRecord(it))
 			}
-			return out, nil
+			return nil
 		},
 	})
 	s.registerEntity("visit", entityKind{
 		snapshot: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string) ([]string, error) {
 			return tx.VisitIDs(ctx, patientID)
 		},
-		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, _ string, ids []string) (map[string]any, error) {
-			out := map[string]any{}
+		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, _ string, ids []string, put func(string, any)) error {
 			for _, id := range ids {
 				v, err := tx.Visit(ctx, id)
 				if errors.Is(err, store.ErrNotFound) {
 					continue
 				}
 				if err != nil {
-					return nil, err
+					return err
 				}
-				out[id] = visitDetail(v)
+				put(id, visitDetail(v))
 			}
-			return out, nil
+			return nil
 		},
 	})
 

@@ -33,15 +33,16 @@ const readStateTail = `,"read_count":0,"read_by_me":false}`
 // its read state, and the read state of the viewer.
 type encodedRecord struct {
 	head      []byte // RecordOut's JSON up to its read state; nil: use out
-	out       RecordOut
+	out       *RecordOut
 	readCount int
 	readByMe  bool
 }
 
 func (r encodedRecord) appendJSON(buf []byte) []byte {
 	if r.head == nil {
-		r.out.ReadCount, r.out.ReadByMe = r.readCount, r.readByMe
-		return appendJSONValue(buf, r.out)
+		out := *r.out
+		out.ReadCount, out.ReadByMe = r.readCount, r.readByMe
+		return appendJSONValue(buf, out)
 	}
 	buf = append(buf, r.head...)
 	buf = append(buf, `,"read_count":`...)
@@ -67,7 +68,7 @@ func (s *Server) pullRecord(it store.TimelineItem) encodedRecord {
 		} else {
 			// RecordOut's fields were reordered: still right, only slower
 			// (TestPullJSONIsEncodingJSON fails on this path).
-			return encodedRecord{out: recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe)}
+			return encodedRecord{out: &out, readCount: it.ReadCount, readByMe: it.ReadByMe}
 		}
 	}
 	return encodedRecord{head: head, readCount: it.ReadCount, readByMe: it.ReadByMe}
@@ -85,6 +86,7 @@ func pullOutput(body *PullOutputBody) *PullOutput {
 		bp := pullBuffers.Get().(*[]byte)
 		buf := appendPullJSON((*bp)[:0], body)
 		ctx.SetHeader("Content-Type", "application/json")
+		ctx.SetHeader("Content-Length", strconv.Itoa(len(buf)))
 		ctx.SetStatus(200)
 		_, _ = ctx.BodyWriter().Write(buf)
 		if cap(buf) <= 4<<20 { // keep the pool from holding on to outliers

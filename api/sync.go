@@ -148,9 +148,9 @@ type PullOutput struct {
 	Body func(huma.Context)
 }
 
-// entityLoader returns the current form of entities of one patient as the
-// caller may see them; ids missing from the answer are gone (or hidden).
-type entityLoader func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string, ids []string) (map[string]any, error)
+// entityLoader puts the current form of entities of one patient as the
+// caller may see them; ids it does not put are gone (or hidden).
+type entityLoader func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string, ids []string, put func(id string, v any)) error
 
 // snapshotter lists the ids of every current entity of one kind of a patient.
 type snapshotter func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string) ([]string, error)
@@ -295,34 +295,36 @@ func (s *Server) reachable(ctx context.Context, tx *store.Tx, p *Principal) (map
 // per entity (at the position of its newest change).
 func (s *Server) materialise(ctx context.Context, tx *store.Tx, p *Principal, scopes map[string]patientScope, changes []store.Change) ([]ChangeOut, error) {
 	type key struct{ entity, id string }
-	lastIdx := map[key]int{}
+	lastIdx := make(map[key]int, len(changes))
 	for i, c := range changes {
 		lastIdx[key{c.Entity, c.EntityID}] = i
 	}
-	// Group ids per patient and entity so that each loader runs once per group.
+	// Group ids per patient and entity so that each loader runs once per
+	// group, in the order of their first change.
 	type group struct{ patient, entity string }
+	var groups []group
 	ids := map[group][]string{}
 	for i, c := range changes {
 		if lastIdx[key{c.Entity, c.EntityID}] == i {
 			g := group{c.PatientID, c.Entity}
+			if _, ok := ids[g]; !ok {
+				groups = append(groups, g)
+			}
 			ids[g] = append(ids[g], c.EntityID)
 		}
 	}
-	data := map[key]any{}
-	for g, list := range ids {
+	data := make(map[key]any, len(lastIdx))
+	for _, g := range groups {
 		kind, ok := s.entities[g.entity]
 		if !ok {
 			continue
 		}
-		got, err := kind.load(ctx, tx, p, scopes[g.patient], g.patient, list)
-		if err != nil {
+		put := func(id string, v any) { data[key{g.entity, id}] = v }
+		if err := kind.load(ctx, tx, p, scopes[g.patient], g.patient, ids[g], put); err != nil {
 			return nil, fmt.Errorf("load %s: %w", g.entity, err)
 		}
-		for id, v := range got {
-			data[key{g.entity, id}] = v
-		}
 	}
-	out := []ChangeOut{}
+	out := make([]ChangeOut, 0, len(lastIdx))
 	for i, c := range changes {
 		k := key{c.Entity, c.EntityID}
 		if lastIdx[k] != i {
