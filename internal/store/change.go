@@ -102,7 +102,7 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	filter := `AND entity <> 'access' AND (chart = FALSE OR patient_id IN ` + in + `)
 		  AND (chart = FALSE OR entity <> 'record' OR NOT ` + narrows + `
 		       OR NOT EXISTS (SELECT 1 FROM record r WHERE r.id = change_log.entity_id AND NOT ` + reads + `))
-		ORDER BY seq LIMIT ?`
+		ORDER BY seq` + limitSQL(limit)
 	// On SQLite the unary + keeps the planner on the sequence range: with
 	// the patient list it could prefer the patient index, which is the
 	// second step's plan.
@@ -113,29 +113,30 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	upto := after + int64(changeWindow*limit)
 	all, chart := jsonList(patients), jsonList(chartPatients)
 	args := append(append([]any{after, upto, all, chart}, narrowsArgs...), readsArgs...)
-	out, err := tx.changes(ctx, out, `SELECT seq, patient_id, entity, entity_id, op FROM change_log
-		WHERE seq > ? AND seq <= ? AND `+patientCol+` IN `+in+` `+filter, append(args, limit)...)
+	out, err := tx.changes(ctx, out, limit, `SELECT seq, patient_id, entity, entity_id, op FROM change_log
+		WHERE seq > ? AND seq <= ? AND `+patientCol+` IN `+in+` `+filter, args...)
 	if err != nil || len(out) == limit {
 		return out, err
 	}
 	args = append(append([]any{upto, all, chart}, narrowsArgs...), readsArgs...)
-	return tx.changes(ctx, out, `SELECT seq, patient_id, entity, entity_id, op FROM change_log
-		WHERE seq > ? AND patient_id IN `+in+` `+filter, append(args, limit-len(out))...)
+	return tx.changes(ctx, out, limit, `SELECT seq, patient_id, entity, entity_id, op FROM change_log
+		WHERE seq > ? AND patient_id IN `+in+` `+filter, args...)
 }
 
 // changeWindow is how many log rows per wanted change ChangesSince reads in
 // sequence order before it turns to the per-patient index.
 const changeWindow = 4
 
-// changes appends the rows of a change query to out. It scans by hand: a
-// pull page is 500 rows, and reflection was a third of reading them.
-func (tx *Tx) changes(ctx context.Context, out []Change, query string, args ...any) ([]Change, error) {
+// changes appends the rows of a change query to out, until out holds
+// limit. It scans by hand: a pull page is 500 rows, and reflection was a
+// third of reading them.
+func (tx *Tx) changes(ctx context.Context, out []Change, limit int, query string, args ...any) ([]Change, error) {
 	rows, err := tx.query(ctx, query, args...)
 	if err != nil {
 		return out, fmt.Errorf("changes since: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
+	for len(out) < limit && rows.Next() {
 		var c Change
 		if err := rows.Scan(&c.Seq, &c.PatientID, &c.Entity, &c.EntityID, &c.Op); err != nil {
 			return out, fmt.Errorf("changes since: %w", err)
@@ -165,9 +166,9 @@ func (tx *Tx) AccessChangesSince(ctx context.Context, userID string, after int64
 func (tx *Tx) RecentRecordIDs(ctx context.Context, patientID string, scope care.RecordScope, limit int) ([]string, error) {
 	ids := []string{}
 	reads, readsArgs := readsSQL(scope)
-	args := append(append([]any{patientID}, readsArgs...), limit)
-	err := tx.sel(ctx, &ids, `SELECT r.id FROM record r WHERE r.patient_id = ? AND `+reads+` ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?`, args...)
-	return ids, err
+	args := append([]any{patientID}, readsArgs...)
+	err := tx.sel(ctx, &ids, `SELECT r.id FROM record r WHERE r.patient_id = ? AND `+reads+` ORDER BY r.occurred_at DESC, r.id DESC`+limitSQL(limit), args...)
+	return ids[:min(len(ids), limit)], err
 }
 
 // VisitIDs returns the ids of every visit (single or series) of a patient.

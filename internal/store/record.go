@@ -349,16 +349,15 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 		where = append(where, "(r.occurred_at, r.id) < (?, ?)")
 		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
 	}
-	args = append(args, q.Limit)
 	// The page is chosen first, on the timeline index alone, and only its
 	// rows are joined to their versions and receipts: the plan stays a
 	// short backward index scan whatever the planner knows of the tables.
 	query := `SELECT ` + stubColumns + `
 		FROM (SELECT * FROM record r WHERE ` + strings.Join(where, " AND ") + `
-			ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?) r
+			ORDER BY r.occurred_at DESC, r.id DESC` + limitSQL(q.Limit) + `) r
 		JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		ORDER BY r.occurred_at DESC, r.id DESC`
-	stubs, err := tx.stubs(ctx, query, args...)
+	stubs, err := tx.stubs(ctx, q.Limit, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
@@ -418,7 +417,7 @@ func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []st
 	query := `SELECT ` + stubColumns + `
 		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		WHERE r.id IN ` + tx.inList() + ` AND ` + reads
-	stubs, err := tx.stubs(ctx, query, append([]any{scope.ViewerID, jsonList(ids)}, readsArgs...)...)
+	stubs, err := tx.stubs(ctx, len(ids), query, append([]any{scope.ViewerID, jsonList(ids)}, readsArgs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("records by ids: %w", err)
 	}

@@ -57,17 +57,17 @@ const stubColumns = `r.id, r.current_version, v.confirmed_at,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
 		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me`
 
-// stubs reads the recordStubs a query selects with stubColumns. It scans
-// by hand: a pull page is 500 of them, and reflection was a third of
+// stubs reads up to limit recordStubs a query selects with stubColumns. It
+// scans by hand: a pull page is 500 of them, and reflection was a third of
 // reading them.
-func (tx *Tx) stubs(ctx context.Context, query string, args ...any) ([]recordStub, error) {
+func (tx *Tx) stubs(ctx context.Context, limit int, query string, args ...any) ([]recordStub, error) {
 	rows, err := tx.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []recordStub
-	for rows.Next() {
+	out := make([]recordStub, 0, min(limit, 512))
+	for len(out) < limit && rows.Next() {
 		var s recordStub
 		if err := rows.Scan(&s.ID, &s.Version, &s.ConfirmedAt, &s.ReadCount, &s.ReadByMe); err != nil {
 			return nil, err

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -422,6 +423,25 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 		return st.QueryContext(ctx, args...)
 	}
 	return tx.x.QueryContext(ctx, tx.x.Rebind(query), args...)
+}
+
+// limitSQL is a LIMIT clause of at least n rows written into the
+// statement's text: a bound LIMIT ? made SQLite prepare the statement
+// again on every run (an eighth of a pull's change query, 7% of a
+// timeline's CPU). n is rounded up to one of a few sizes (16, a multiple
+// of 50 up to 200, then a power of two) so that the texts stay few; pages
+// of 50 and 100 are exact. The caller stops reading at n.
+func limitSQL(n int) string {
+	b := 16
+	switch {
+	case n <= 16:
+	case n <= 200:
+		b = (n + 49) / 50 * 50
+	default:
+		for b = 256; b < n; b *= 2 {
+		}
+	}
+	return " LIMIT " + strconv.Itoa(b)
 }
 
 // inList is the right-hand side of an IN over a list passed as one
