@@ -94,6 +94,7 @@ func TestRecordAudienceIsTheReadRule(t *testing.T) {
 						AuthorFacilityID: w.author.FacilityID.String, AuthorProfession: w.author.Profession, OccurredAt: now, CreatedAt: now,
 						RequestHash: fmt.Sprint(i)}
 					fx.must(tx.CreateRecord(ctx, r, store.RecordVersion{RecordID: r.ID, Version: 1, Status: care.RecordFinal, EnteredBy: w.author.ID, CreatedAt: now}))
+					tx.AppendChange(ctx, store.Change{PatientID: pid, Entity: "record", EntityID: r.ID, Op: "upsert", Chart: r.Chart, At: now})
 					fx.records = append(fx.records, r)
 				}
 			}
@@ -157,6 +158,25 @@ func TestRecordAudienceIsTheReadRule(t *testing.T) {
 							}
 							for _, it := range items {
 								viaReads[u.ID+it.ID] = true
+							}
+							// A pull reads the records with their changes
+							// (every patient as a chart patient here, so
+							// that chart records reach the shared scopes
+							// too): the same records come back.
+							if _, err := tx.ChangesSince(ctx, 0, fx.patients, fx.patients, v, 1000); err != nil {
+								return err
+							}
+							pulled, err := tx.RecordsByIDs(ctx, scope, ids)
+							if err != nil {
+								return err
+							}
+							if len(pulled) != len(items) {
+								t.Errorf("%s, patient %s at level %v: %d records with their changes, %d without", u.LoginID, pid, lvl, len(pulled), len(items))
+							}
+							for _, it := range pulled {
+								if !viaReads[u.ID+it.ID] {
+									t.Errorf("%s reads record %s with its change only", u.LoginID, it.ID)
+								}
 							}
 						}
 					}

@@ -413,13 +413,25 @@ func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []st
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	reads, readsArgs := readsSQL(scope)
-	query := `SELECT ` + stubColumns + `
-		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
-		WHERE r.id IN ` + tx.inList() + ` AND ` + reads
-	stubs, err := tx.stubs(ctx, len(ids), query, append([]any{scope.ViewerID, jsonList(ids)}, readsArgs...)...)
-	if err != nil {
-		return nil, fmt.Errorf("records by ids: %w", err)
+	stubs := make([]recordStub, 0, len(ids))
+	var rest []string
+	for _, id := range ids {
+		if st, ok := tx.pulledFor(scope, id); ok {
+			stubs = append(stubs, st)
+		} else {
+			rest = append(rest, id)
+		}
+	}
+	if len(rest) > 0 {
+		reads, readsArgs := readsSQL(scope)
+		query := `SELECT ` + stubColumns + `
+			FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
+			WHERE r.id IN ` + tx.inList() + ` AND ` + reads
+		more, err := tx.stubs(ctx, len(rest), query, append([]any{scope.ViewerID, jsonList(rest)}, readsArgs...)...)
+		if err != nil {
+			return nil, fmt.Errorf("records by ids: %w", err)
+		}
+		stubs = append(stubs, more...)
 	}
 	return tx.resolveRecords(ctx, stubs)
 }

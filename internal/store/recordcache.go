@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"tsunagu/internal/care"
 )
 
 // Records are insert-only: a version's content never changes, and the
@@ -41,6 +43,26 @@ type recordStub struct {
 	ConfirmedAt sql.NullTime `db:"confirmed_at"`
 	ReadCount   int          `db:"read_count"`
 	ReadByMe    int          `db:"read_by_me"`
+	// Read with a change (Tx.pulled): whether it is a chart record, and
+	// whether the viewer reads it at the Chart level (readsSQL).
+	chart, readsAsChart bool
+}
+
+// pulledFor returns the stub ChangesSince read of record id, if it may
+// stand for the record read under scope: the same viewer, and a record
+// scope reads.
+func (tx *Tx) pulledFor(scope care.RecordScope, id string) (recordStub, bool) {
+	st, ok := tx.pulled[id]
+	if !ok || tx.pulledScope.ViewerID != scope.ViewerID || tx.pulledScope.ViewerFacilityID != scope.ViewerFacilityID {
+		return st, false
+	}
+	switch {
+	case scope.Level >= care.Chart:
+		return st, st.readsAsChart
+	case scope.Level >= care.Shared:
+		return st, !st.chart
+	}
+	return st, false
 }
 
 func (s recordStub) key() RecordKey {

@@ -26,6 +26,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
 	_ "modernc.org/sqlite"             // driver "sqlite"
 
+	"tsunagu/internal/care"
 	"tsunagu/internal/gencache"
 	"tsunagu/migrations"
 )
@@ -225,6 +226,10 @@ type Tx struct {
 	afterCommit []func()
 	depth       int // savepoints open now
 	deferred    []deferredSlot
+	// pulled are the records ChangesSince read with their changes, for
+	// RecordsByIDs in the same transaction; pulledScope is whom for.
+	pulled      map[string]recordStub
+	pulledScope care.RecordScope
 }
 
 type txKey struct{}
