@@ -442,6 +442,8 @@ func TestReadReceiptsAndUnread(t *testing.T) {
 		if n := unread(r.nurseC); n != 0 {
 			t.Fatalf("nurse unread %d, want 0 (own record)", n)
 		}
+		var start struct{ Cursor string }
+		r.doctorC.must(200, "GET", "/api/v1/sync/pull", nil).json(t, &start)
 		note := r.nurseC.mustCreateRecord(t, r.patientID, map[string]any{"kind": "note", "text": "明日の訪問は午後"})
 		if n := unread(r.helperC); n != 1 {
 			t.Fatalf("helper unread %d, want 1", n)
@@ -480,6 +482,27 @@ func TestReadReceiptsAndUnread(t *testing.T) {
 			if rec.ID == r.recordID && rec.ReadByMe {
 				t.Errorf("unread record shown read")
 			}
+		}
+		// A device pulls the same read state with the record's changes.
+		var pulled struct {
+			Changes []struct {
+				Entity string
+				ID     string
+				Data   recordJSON
+			}
+		}
+		r.doctorC.must(200, "GET", "/api/v1/sync/pull?cursor="+start.Cursor, nil).json(t, &pulled)
+		found := false
+		for _, c := range pulled.Changes {
+			if c.Entity == "record" && c.ID == note.ID {
+				found = true
+				if !c.Data.ReadByMe || c.Data.ReadCount != 2 {
+					t.Errorf("pulled read state %+v", c.Data)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("the note is not in the doctor's pull: %+v", pulled.Changes)
 		}
 	})
 }

@@ -104,10 +104,7 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	reads, readsArgs := readsSQL(scope)
 	in := tx.inList()
 	columns := `SELECT c.seq, c.patient_id, c.entity, c.entity_id, c.op,
-		r.current_version, v.confirmed_at,
-		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id),
-		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?),
-		r.chart, ` + reads + `
+		r.current_version, v.confirmed_at, ` + readStateSQL + `, r.chart, ` + reads + `
 		FROM change_log c
 		LEFT JOIN record r ON c.entity = 'record' AND r.id = c.entity_id
 		LEFT JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version`
@@ -158,7 +155,7 @@ func (tx *Tx) changes(ctx context.Context, out []Change, limit int, query string
 		var st recordStub
 		var chart, reads sql.NullBool
 		if err := rows.Scan(&c.Seq, &c.PatientID, &c.Entity, &c.EntityID, &c.Op,
-			&version, &st.ConfirmedAt, &st.ReadCount, &st.ReadByMe, &chart, &reads); err != nil {
+			&version, &st.ConfirmedAt, &st.ReadState, &chart, &reads); err != nil {
 			return out, fmt.Errorf("changes since: %w", err)
 		}
 		if version.Valid {

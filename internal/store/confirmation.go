@@ -54,16 +54,14 @@ func (tx *Tx) AwaitingConfirmation(ctx context.Context, q AwaitingQuery) ([]Time
 	}
 	args = append(args, q.Limit)
 	query := `SELECT ` + recordColumns + `, ` + versionColumns + `,
-		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id) AS read_count,
-		(SELECT COUNT(*) FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?) AS read_by_me
+		` + readStateSQL + ` AS read_state
 		FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?`
 	var rows []struct {
 		Record
 		versionRow
-		ReadCount int `db:"read_count"`
-		ReadByMe  int `db:"read_by_me"`
+		ReadState int64 `db:"read_state"`
 	}
 	if err := tx.sel(ctx, &rows, query, args...); err != nil {
 		return nil, fmt.Errorf("awaiting confirmation: %w", err)
@@ -74,7 +72,9 @@ func (tx *Tx) AwaitingConfirmation(ctx context.Context, q AwaitingQuery) ([]Time
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, TimelineItem{Record: r.Record, Current: v, ReadCount: r.ReadCount, ReadByMe: r.ReadByMe > 0})
+		it := TimelineItem{Record: r.Record, Current: v}
+		it.ReadCount, it.ReadByMe = readState(r.ReadState)
+		out = append(out, it)
 	}
 	return out, nil
 }
