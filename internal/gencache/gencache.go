@@ -38,6 +38,24 @@ func (c *Cache[K, V]) Get(k K) (V, bool) {
 	return v, ok
 }
 
+// GetMany looks up every key under one lock: for each found key it sets
+// out[i] and found[i] (both as long as keys).
+func (c *Cache[K, V]) GetMany(keys []K, out []V, found []bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, k := range keys {
+		v, ok := c.cur[k]
+		if !ok {
+			if v, ok = c.old[k]; ok {
+				c.put(k, v)
+			}
+		}
+		if ok {
+			out[i], found[i] = v, true
+		}
+	}
+}
+
 // Put keeps v for k.
 func (c *Cache[K, V]) Put(k K, v V) {
 	c.mu.Lock()

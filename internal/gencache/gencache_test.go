@@ -24,3 +24,29 @@ func TestKeepsWhatIsInUse(t *testing.T) {
 		t.Fatal("the newest entry is gone")
 	}
 }
+
+// TestGetManyIsGet looks up keys one by one and all at once: the same
+// answers, and the same promotion of what is found in the older generation.
+func TestGetManyIsGet(t *testing.T) {
+	one, many := New[int, int](3), New[int, int](3)
+	for i := 0; i < 5; i++ {
+		one.Put(i, i*10)
+		many.Put(i, i*10)
+	}
+	keys := []int{0, 1, 3, 4, 7}
+	out, found := make([]int, len(keys)), make([]bool, len(keys))
+	many.GetMany(keys, out, found)
+	for i, k := range keys {
+		v, ok := one.Get(k)
+		if ok != found[i] || v != out[i] {
+			t.Fatalf("key %d: Get %d %v, GetMany %d %v", k, v, ok, out[i], found[i])
+		}
+	}
+	for k := 0; k < 8; k++ {
+		a, aok := one.Get(k)
+		b, bok := many.Get(k)
+		if a != b || aok != bok {
+			t.Fatalf("after the lookups, key %d: %d %v against %d %v", k, a, aok, b, bok)
+		}
+	}
+}

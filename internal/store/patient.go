@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -104,11 +105,12 @@ type Reach struct {
 // Reaches is Caseload without the patients' details: what a pull or a
 // search across the caseload decides access with, read on each pull.
 func (tx *Tx) Reaches(ctx context.Context, userID, facilityID string) ([]Reach, error) {
+	// A team patient without a consent (scope NULL) is left out below: it
+	// is reached, if at all, by the second part, as its facility's.
 	rows, err := tx.query(ctx, `SELECT p.id, p.facility_id, tm.role,
 		(SELECT c.scope FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), p.name_kana
 		FROM team_member tm JOIN patient p ON p.id = tm.patient_id
 		WHERE tm.user_id = ? AND tm.removed_at IS NULL
-		  AND EXISTS (SELECT 1 FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL)
 		UNION ALL
 		SELECT p.id, p.facility_id, COALESCE((SELECT tm.role FROM team_member tm WHERE tm.patient_id = p.id AND tm.user_id = ? AND tm.removed_at IS NULL), ''), '', p.name_kana
 		FROM patient p
@@ -122,9 +124,14 @@ func (tx *Tx) Reaches(ctx context.Context, userID, facilityID string) ([]Reach, 
 	var kana string
 	for rows.Next() {
 		var r Reach
-		if err := rows.Scan(&r.ID, &r.FacilityID, &r.TeamRole, &r.ConsentScope, &kana); err != nil {
+		var scope sql.NullString
+		if err := rows.Scan(&r.ID, &r.FacilityID, &r.TeamRole, &scope, &kana); err != nil {
 			return nil, fmt.Errorf("caseload: %w", err)
 		}
+		if !scope.Valid {
+			continue
+		}
+		r.ConsentScope = scope.String
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -112,12 +112,15 @@ func (tx *Tx) stubs(ctx context.Context, limit int, query string, args ...any) (
 // the stubs, so both see the same snapshot.
 func (tx *Tx) resolveRecords(ctx context.Context, stubs []recordStub) ([]TimelineItem, error) {
 	out := make([]TimelineItem, len(stubs))
+	keys, found := make([]RecordKey, len(stubs)), make([]bool, len(stubs))
+	for i, s := range stubs {
+		keys[i] = s.key()
+	}
+	tx.db.records.GetMany(keys, out, found)
 	var missing []string
 	at := map[string]int{}
 	for i, s := range stubs {
-		if it, ok := tx.db.records.Get(s.key()); ok {
-			out[i] = it
-		} else {
+		if !found[i] {
 			missing = append(missing, s.ID)
 			at[s.ID] = i
 		}

@@ -136,6 +136,12 @@ func run() error {
 		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
 	})
 	add("timeline, newest 100 of a patient, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 670/s")
+	n, lat = srv.load("timeline-64", 64, "demo.nurse", func(cl *client, w *worker) error {
+		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
+	})
+	if n > 0 {
+		add("timeline, 64 clients: server's peak RSS", fmt.Sprintf("%.0f/s (p50 %.1f ms), peak RSS %s", n, lat, srv.peakRSS()), "RSS < 300 MB")
+	}
 	n, lat = srv.load("pull", 8, "demo.nurse", func(cl *client, w *worker) error { return cl.get("/api/v1/sync/pull?limit=500&cursor=" + first.Cursor) })
 	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 440/s, p50 < 20 ms")
 
@@ -434,6 +440,22 @@ func (s *server) load(name string, c int, login string, op func(*client, *worker
 	}
 	wg.Wait()
 	return float64(done.Load()) / time.Since(start).Seconds(), percentile(lats, 0.5)
+}
+
+// peakRSS reads the server process's peak resident set (VmHWM) so far.
+func (s *server) peakRSS() string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return "unknown (" + err.Error() + ")"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), &kb)
+			return fmt.Sprintf("%d MB", kb/1024)
+		}
+	}
+	return "unknown"
 }
 
 // cpuProfile starts the server's CPU profile for the length of one run and
