@@ -82,6 +82,26 @@ func TestEnteredOnBehalfAndConfirmed(t *testing.T) {
 			h.signIn(r.outsider).confirm(404, rec.ID, 1)
 		})
 
+		// What a page shows of the record, found by id (the record cache
+		// holds it from the first read on; the confirmation must show).
+		entry := func(t *testing.T) recordJSON {
+			t.Helper()
+			var page timelineJSON
+			r.nurseC.must(200, "GET", path, nil).json(t, &page)
+			for _, x := range page.Records {
+				if x.ID == rec.ID {
+					return x
+				}
+			}
+			t.Fatalf("record %s not in the timeline", rec.ID)
+			return recordJSON{}
+		}
+		if x := entry(t); !x.AwaitingConfirmation || x.ConfirmedAt != nil {
+			t.Fatalf("timeline entry before the confirmation %+v", x)
+		}
+		var start struct{ Cursor string }
+		r.nurseC.must(200, "GET", "/api/v1/sync/pull", nil).json(t, &start)
+
 		h.clock.Advance(10 * time.Minute) // within the session's idle timeout
 		var confirmed recordJSON
 		r.doctorC.confirm(200, rec.ID, 1).json(t, &confirmed)
@@ -102,13 +122,28 @@ func TestEnteredOnBehalfAndConfirmed(t *testing.T) {
 			}
 		})
 
-		t.Run("the timeline shows who entered and who confirmed", func(t *testing.T) {
-			var page timelineJSON
-			r.nurseC.must(200, "GET", path, nil).json(t, &page)
-			for _, x := range page.Records {
-				if x.ID == rec.ID && (x.EnteredBy != cNurse.ID || x.ConfirmedBy != r.doctor.ID || x.ConfirmedAt == nil || x.AwaitingConfirmation) {
-					t.Fatalf("timeline entry %+v", x)
+		t.Run("the timeline and a pull show who entered and who confirmed", func(t *testing.T) {
+			if x := entry(t); x.EnteredBy != cNurse.ID || x.ConfirmedBy != r.doctor.ID || x.ConfirmedAt == nil || !x.ConfirmedAt.Equal(at) || x.AwaitingConfirmation {
+				t.Fatalf("timeline entry %+v", x)
+			}
+			var pulled struct {
+				Changes []struct {
+					Entity, ID string
+					Data       recordJSON
 				}
+			}
+			r.nurseC.must(200, "GET", "/api/v1/sync/pull?cursor="+start.Cursor, nil).json(t, &pulled)
+			n := 0
+			for _, c := range pulled.Changes {
+				if c.Entity == "record" && c.ID == rec.ID {
+					n++
+					if c.Data.ConfirmedBy != r.doctor.ID || c.Data.ConfirmedAt == nil || !c.Data.ConfirmedAt.Equal(at) || c.Data.AwaitingConfirmation {
+						t.Fatalf("pulled %+v", c.Data)
+					}
+				}
+			}
+			if n != 1 {
+				t.Fatalf("the confirmation reached a pull %d times, want once", n)
 			}
 		})
 
@@ -122,6 +157,9 @@ func TestEnteredOnBehalfAndConfirmed(t *testing.T) {
 			v2 := amend(cNurseC, 1, "点滴 1000mL/日")
 			if !v2.AwaitingConfirmation || !v2.Versions[1].NeedsConfirmation || v2.Versions[0].ConfirmedBy != r.doctor.ID {
 				t.Fatalf("v2 %+v", v2)
+			}
+			if x := entry(t); x.Version != 2 || !x.AwaitingConfirmation || x.ConfirmedAt != nil || x.ConfirmedBy != "" {
+				t.Fatalf("timeline entry of v2 %+v", x)
 			}
 			amend(cNurseC, 2, "点滴 750mL/日")
 			res := r.doctorC.confirm(409, rec.ID, 2)

@@ -104,10 +104,9 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	reads, readsArgs := readsSQL(scope)
 	in := tx.inList()
 	columns := `SELECT c.seq, c.patient_id, c.entity, c.entity_id, c.op,
-		r.current_version, v.confirmed_at, ` + readStateSQL + `, r.chart, ` + reads + `
+		r.current_version, r.confirmed_at, ` + readStateSQL + `, r.chart, ` + reads + `
 		FROM change_log c
-		LEFT JOIN record r ON c.entity = 'record' AND r.id = c.entity_id
-		LEFT JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version`
+		LEFT JOIN record r ON c.entity = 'record' AND r.id = c.entity_id`
 	colArgs := append([]any{v.UserID}, readsArgs...)
 	filter := `AND c.entity <> 'access' AND (c.chart = FALSE OR c.patient_id IN ` + in + `)
 		  AND (c.chart = FALSE OR c.entity <> 'record' OR NOT ` + narrows + `

@@ -97,8 +97,8 @@ func toRow(v RecordVersion) (versionRow, error) {
 	}
 	if v.ConfirmedBy != "" {
 		r.ConfirmedBy = sql.NullString{String: v.ConfirmedBy, Valid: true}
-		r.ConfirmedAt = sql.NullTime{Time: UTC(v.ConfirmedAt), Valid: true}
 	}
+	r.ConfirmedAt = v.confirmedAt()
 	if c.Vitals != nil {
 		vit, err := json.Marshal(c.Vitals)
 		if err != nil {
@@ -138,9 +138,10 @@ const versionColumns = `v.record_id, v.version, v.parent_version, v.stale_parent
 // first that the id is free (Record); a concurrent insert of the same id
 // gives care.ErrConflict.
 func (tx *Tx) CreateRecord(ctx context.Context, r Record, v RecordVersion) error {
-	_, err := tx.exec(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, request_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.PatientID, r.Kind, r.Chart, r.AuthorID, r.AuthorFacilityID, r.AuthorProfession, r.VisitID, UTC(r.OccurredAt), UTC(r.CreatedAt), v.Version, r.RequestHash)
+	_, err := tx.exec(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, confirmed_at, request_hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.PatientID, r.Kind, r.Chart, r.AuthorID, r.AuthorFacilityID, r.AuthorProfession, r.VisitID, UTC(r.OccurredAt), UTC(r.CreatedAt), v.Version,
+		v.confirmedAt(), r.RequestHash)
 	if isUniqueViolation(err) {
 		return care.ErrConflict
 	}
@@ -148,6 +149,15 @@ func (tx *Tx) CreateRecord(ctx context.Context, r Record, v RecordVersion) error
 		return fmt.Errorf("insert record: %w", err)
 	}
 	return tx.insertVersion(ctx, v)
+}
+
+// confirmedAt is the version's confirmation time as stored: NULL while
+// unconfirmed.
+func (v RecordVersion) confirmedAt() sql.NullTime {
+	if v.ConfirmedBy == "" {
+		return sql.NullTime{}
+	}
+	return sql.NullTime{Time: UTC(v.ConfirmedAt), Valid: true}
 }
 
 func (tx *Tx) insertVersion(ctx context.Context, v RecordVersion) error {
@@ -174,7 +184,8 @@ func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
 	if err := tx.insertVersion(ctx, v); err != nil {
 		return err
 	}
-	n, err := tx.exec(ctx, `UPDATE record SET current_version = ? WHERE id = ? AND current_version = ?`, v.Version, v.RecordID, v.Version-1)
+	n, err := tx.exec(ctx, `UPDATE record SET current_version = ?, confirmed_at = ? WHERE id = ? AND current_version = ?`,
+		v.Version, v.confirmedAt(), v.RecordID, v.Version-1)
 	if err != nil {
 		return fmt.Errorf("advance record version: %w", err)
 	}
@@ -186,12 +197,13 @@ func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
 
 // ConfirmRecordVersion stamps version of record recordID confirmed by by at
 // at. The stamp is written once, from NULL, and only while version is the
-// record's current version: the head row is touched first, which on
-// PostgreSQL holds an amendment's pointer update until this commits (SQLite
-// already serialises writers). A version that is no longer current, or one
-// already confirmed, gives care.ErrConflict and changes nothing.
+// record's current version: the head row, which keeps the current
+// version's confirmed_at too, is written first, which on PostgreSQL holds
+// an amendment's pointer update until this commits (SQLite already
+// serialises writers). A version that is no longer current, or one already
+// confirmed, gives care.ErrConflict and changes nothing.
 func (tx *Tx) ConfirmRecordVersion(ctx context.Context, recordID string, version int64, by string, at time.Time) error {
-	n, err := tx.exec(ctx, `UPDATE record SET current_version = current_version WHERE id = ? AND current_version = ?`, recordID, version)
+	n, err := tx.exec(ctx, `UPDATE record SET confirmed_at = ? WHERE id = ? AND current_version = ?`, UTC(at), recordID, version)
 	if err != nil {
 		return fmt.Errorf("lock record head: %w", err)
 	}
@@ -350,12 +362,11 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
 	}
 	// The page is chosen first, on the timeline index alone, and only its
-	// rows are joined to their versions and receipts: the plan stays a
-	// short backward index scan whatever the planner knows of the tables.
+	// rows look up their read state: the plan stays a short backward index
+	// scan whatever the planner knows of the tables.
 	query := `SELECT ` + stubColumns + `
 		FROM (SELECT * FROM record r WHERE ` + strings.Join(where, " AND ") + `
 			ORDER BY r.occurred_at DESC, r.id DESC` + limitSQL(q.Limit) + `) r
-		JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		ORDER BY r.occurred_at DESC, r.id DESC`
 	stubs, err := tx.stubs(ctx, q.Limit, query, args...)
 	if err != nil {
@@ -424,9 +435,7 @@ func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []st
 	}
 	if len(rest) > 0 {
 		reads, readsArgs := readsSQL(scope)
-		query := `SELECT ` + stubColumns + `
-			FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
-			WHERE r.id IN ` + tx.inList() + ` AND ` + reads
+		query := `SELECT ` + stubColumns + ` FROM record r WHERE r.id IN ` + tx.inList() + ` AND ` + reads
 		more, err := tx.stubs(ctx, len(rest), query, append([]any{scope.ViewerID, jsonList(rest)}, readsArgs...)...)
 		if err != nil {
 			return nil, fmt.Errorf("records by ids: %w", err)

@@ -11,8 +11,9 @@ import (
 // Records are insert-only: a version's content never changes, and the
 // record row changes only its pointer to the current version. The one
 // later write to a version is the author's confirmation, once, from NULL
-// (ConfirmRecordVersion). So a record's current form is fully named by
-// (id, current version, confirmed at), and what was read for that key
+// (ConfirmRecordVersion), which the record row keeps too. So a record's
+// current form is fully named by (id, current version, confirmed at), all
+// three on the record row, and what was read for that key
 // stays true on every server process: the timeline and the pull ask the
 // database only for the keys and the read state of a page, and decode
 // just the records they have not seen (a pull of 500 records spent most of
@@ -83,9 +84,9 @@ const readStateSQL = `(SELECT COUNT(*) * 2 + COALESCE(MAX(CASE WHEN rr.user_id =
 // readState splits readStateSQL's number.
 func readState(n int64) (count int, byMe bool) { return int(n / 2), n%2 == 1 }
 
-// stubColumns select a recordStub from record r joined to its current
-// version v; the first ? is the viewer.
-const stubColumns = `r.id, r.current_version, v.confirmed_at, ` + readStateSQL
+// stubColumns select a recordStub from record r alone (it keeps its
+// current version's confirmed_at); the first ? is the viewer.
+const stubColumns = `r.id, r.current_version, r.confirmed_at, ` + readStateSQL
 
 // stubs reads up to limit recordStubs a query selects with stubColumns. It
 // scans by hand: a pull page is 500 of them, and reflection was a third of

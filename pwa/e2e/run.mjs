@@ -343,7 +343,7 @@ try {
     await cdp.send('ServiceWorker.enable');
     const reg = await until(() => regs.find((r) => !r.isDeleted), 'the service worker registration', 10000);
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(BASE).origin, registrationId: reg.registrationId, data: payload });
-    const shown = await until(() => dp.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => `${n.title}|${n.body}`)).then((n) => (n.length ? n : null)), 'a shown notification', 10000);
+    const shown = await until(() => dp.evaluate(async () => (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => `${n.title}|${n.body}`)).then((n) => (n.length ? n : null)), 'a shown notification', 20000);
     check(shown.length >= 1, 'no notification');
     await dp.waitForSelector(`a[href="#/patients/${patient.id}"] .badge`, { timeout: 20000 });
     await shoot(dp, 'patients-unread');
