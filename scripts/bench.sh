@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench: the load generator against a real server (SQLite, or
 # PostgreSQL with BENCH_DB=postgres://…), then the Go micro-benchmarks.
-# Figures are medians, to compare with DESIGN.md's performance budgets.
+# Figures are medians, to compare with the budgets in docs/BUDGETS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ci-setup.sh

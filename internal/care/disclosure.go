@@ -2,7 +2,7 @@ package care
 
 // Facility disclosure (開示範囲). Each facility of the network may narrow
 // what its staff's records disclose to the rest of a patient's team
-// (PRODUCT.md: "each facility can narrow what it discloses"; the seeds:
+// (the network's rule "each facility can narrow what it discloses";
 // 開示範囲は開示施設ごとに設定). A facility whose disclosure is
 // DisclosureSharedOnly keeps its staff's chart content (the chart kinds:
 // nursing visits, doctor's notes, medication records) inside the facility:

@@ -1,6 +1,6 @@
 // Command bench is Tsunagu's load generator: it builds and starts a real
 // server (SQLite by default, or PostgreSQL with -db), fills it through the
-// API, and measures the figures of DESIGN.md's performance budgets from a
+// API, and measures the figures of docs/BUDGETS.md from a
 // client on the same machine. Run it with `make bench`.
 package main
 
