@@ -29,7 +29,10 @@ fi
 echo "ci-setup: versitygw ready"
 
 # Chromium and Japanese fonts for the end-to-end tests (scripts/e2e.sh).
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then
+# (fc-list's whole output is read first: `fc-list | grep -q` under pipefail fails
+# with SIGPIPE when grep stops early, which would reinstall every time.)
+fonts=$(fc-list 2>/dev/null || true)
+if [ ! -x /usr/bin/chromium ] || ! grep -qi "noto.*cjk" <<<"$fonts"; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
     echo "ci-setup: installing chromium and fonts-noto-cjk"
     apt-get update -qq

@@ -17,7 +17,8 @@ fi
 
 if [ -f pwa/package.json ]; then
   echo "== web app: unit tests and build"
-  (cd pwa && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test && npm run build)
+  (cd pwa && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm test)
+  bash scripts/web.sh
 fi
 
 echo "== go test (SQLite and PostgreSQL)"
