@@ -50,6 +50,9 @@ commands:
   serve                                     run the server (default)
   admin create-network-admin --login-id ID  create a network administrator; password on stdin
   audit verify                              check the audit log's hash chain
+  backup --to DIR [--keep N]                make a backup generation while the server runs (SQLite)
+  backup verify GEN [--identity FILE]       check a generation's checksums and audit chain
+  restore --from GEN --to DATADIR           restore a generation into an empty data directory
 `
 
 // Run runs one tsunagu command until ctx ends.
@@ -76,6 +79,10 @@ func Run(ctx context.Context, env Env) error {
 			return errors.New(usage)
 		}
 		return verifyAudit(ctx, cfg, env)
+	case "backup":
+		return backupCommand(ctx, cfg, env, args)
+	case "restore":
+		return restoreCommand(ctx, env, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(env.Stdout, usage)
 		return nil
@@ -157,6 +164,9 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	defer stopJobs()
 	go runDaily(jobsCtx, log, func(ctx context.Context) error { return housekeeping(ctx, db, cfg, now()) })
 	go push.worker.Run(jobsCtx)
+	if cfg.Backup.Dir != "" {
+		go runBackups(jobsCtx, log, db, blobs, cfg.Backup)
+	}
 	go func() {
 		if err := push.hints.Run(jobsCtx, push.hub.Deliver); err != nil && jobsCtx.Err() == nil {
 			log.Error("live hints stopped", "err", err)

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"filippo.io/age"
+
 	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
 	"tsunagu/internal/notify"
@@ -33,6 +35,8 @@ type Config struct {
 	// An empty Endpoint keeps them on local disk under BlobDir.
 	S3      blob.S3Config
 	BlobDir string // $TSUNAGU_DATA_DIR/blobs
+	// Backup is the server's own backup schedule (TSUNAGU_BACKUP_*).
+	Backup BackupConfig
 	// Web Push.
 	PushSubject      string   // TSUNAGU_PUSH_SUBJECT: contact in the VAPID JWT (an address on a real domain)
 	PushAllowedHosts []string // TSUNAGU_PUSH_ALLOWED_HOSTS: push services subscriptions may use
@@ -85,6 +89,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		UseTLS:    r.boolean("TSUNAGU_S3_TLS", true),
 	}
 	r.checkS3(c.S3)
+	c.Backup = r.backupConfig()
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		r.fail("TSUNAGU_ADDR", "%q is not host:port", c.Addr)
 	}
@@ -121,6 +126,33 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return Config{}, r.err
 	}
 	return c, nil
+}
+
+// BackupConfig is where and how often the server backs itself up.
+type BackupConfig struct {
+	Dir        string        // TSUNAGU_BACKUP_DIR: empty = no scheduled backups
+	Every      time.Duration // TSUNAGU_BACKUP_EVERY
+	Keep       int           // TSUNAGU_BACKUP_KEEP: generations kept
+	Recipients []string      // TSUNAGU_BACKUP_RECIPIENTS: age public keys; empty = not encrypted
+}
+
+func (r *envReader) backupConfig() BackupConfig {
+	b := BackupConfig{
+		Dir:        r.str("TSUNAGU_BACKUP_DIR", ""),
+		Every:      r.duration("TSUNAGU_BACKUP_EVERY", 24*time.Hour),
+		Keep:       r.integer("TSUNAGU_BACKUP_KEEP", 5, 1, 1000),
+		Recipients: r.list("TSUNAGU_BACKUP_RECIPIENTS", nil),
+	}
+	if b.Every < time.Minute {
+		r.fail("TSUNAGU_BACKUP_EVERY", "must be at least 1m")
+	}
+	for _, k := range b.Recipients {
+		if _, err := age.ParseX25519Recipient(k); err != nil {
+			r.fail("TSUNAGU_BACKUP_RECIPIENTS", "each entry must be an age public key (age1…), comma-separated")
+			break
+		}
+	}
+	return b
 }
 
 // checkS3 accepts either no S3 settings (local disk) or a complete set.

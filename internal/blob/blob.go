@@ -83,3 +83,14 @@ func ValidateKey(key string) error {
 	}
 	return nil
 }
+
+// Kinds of content-addressed blob: a sanitized image and its thumbnail.
+const (
+	KindImage = "att"
+	KindThumb = "thumb"
+)
+
+// ContentKey is the key of a content-addressed blob: kind/<sha[0:2]>/<sha>,
+// where sha is the hex SHA-256 of the stored bytes. The API stores photos
+// under it and backups find them by it.
+func ContentKey(kind, sum string) string { return kind + "/" + sum[:2] + "/" + sum }
