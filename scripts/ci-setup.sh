@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the real services and tools the tests use are there:
 # PostgreSQL on 127.0.0.1:5432 (database "test") and the versitygw S3
-# server. Idempotent; safe on a developer machine.
+# server, and the Pebble ACME test server. Idempotent; safe on a developer machine.
 set -euo pipefail
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -27,6 +27,11 @@ if ! command -v versitygw >/dev/null 2>&1 && [ ! -x "$gobin/versitygw" ]; then
   go install github.com/versity/versitygw/cmd/versitygw@v1.8.0
 fi
 echo "ci-setup: versitygw ready"
+if ! command -v pebble >/dev/null 2>&1 && [ ! -x "$gobin/pebble" ]; then
+  echo "ci-setup: installing pebble (ACME test server for the HTTPS tests)"
+  go install github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.3
+fi
+echo "ci-setup: pebble ready"
 
 # Chromium and Japanese fonts for the end-to-end tests (scripts/e2e.sh).
 # (fc-list's whole output is read first: `fc-list | grep -q` under pipefail fails

@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"flag"
@@ -159,6 +160,20 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 0 /* SSE streams; handlers bound their own work */, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	if cfg.TLS.Enabled() {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		tc, redirect, err := serverTLS(cfg, port, log)
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = tc
+		ln = tls.NewListener(ln, tc)
+		if cfg.TLS.RedirectAddr != "" {
+			if err := serveRedirect(ctx, cfg.TLS.RedirectAddr, redirect, log); err != nil {
+				return err
+			}
+		}
+	}
 
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
@@ -183,7 +198,7 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("tsunagu listening", "addr", ln.Addr().String(), "database", db.Engine)
+	log.Info("tsunagu listening", "addr", ln.Addr().String(), "database", db.Engine, "tls", cfg.TLS.Enabled())
 	if env.Ready != nil {
 		env.Ready(ln.Addr().String())
 	}

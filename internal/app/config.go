@@ -37,6 +37,8 @@ type Config struct {
 	BlobDir string // $TSUNAGU_DATA_DIR/blobs
 	// Backup is the server's own backup schedule (TSUNAGU_BACKUP_*).
 	Backup BackupConfig
+	// TLS is how the server speaks HTTPS (TSUNAGU_TLS_*, TSUNAGU_ACME_*).
+	TLS TLSConfig
 	// Web Push.
 	PushSubject      string   // TSUNAGU_PUSH_SUBJECT: contact in the VAPID JWT (an address on a real domain)
 	PushAllowedHosts []string // TSUNAGU_PUSH_ALLOWED_HOSTS: push services subscriptions may use
@@ -90,6 +92,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	r.checkS3(c.S3)
 	c.Backup = r.backupConfig()
+	c.TLS = r.tlsConfig()
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		r.fail("TSUNAGU_ADDR", "%q is not host:port", c.Addr)
 	}
