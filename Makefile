@@ -13,8 +13,10 @@ test:
 	bash scripts/test.sh
 
 ## build: a single binary with the web app embedded, in bin/
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X tsunagu/internal/app.Version=$(VERSION) -X tsunagu/internal/app.Commit=$(shell git rev-parse HEAD 2>/dev/null) -X tsunagu/internal/app.BuildTime=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 build: web
-	CGO_ENABLED=0 $(GO) build -trimpath -o bin/tsunagu .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags="$(LDFLAGS)" -o bin/tsunagu .
 
 ## web: build pwa/dist (skipped when the web app has no package.json yet)
 web:

@@ -51,6 +51,8 @@ commands:
   serve                                     run the server (default)
   admin create-network-admin --login-id ID  create a network administrator; password on stdin
   audit verify                              check the audit log's hash chain
+  version                                   print the version, commit, build time and schema version
+  migrate status                            list the database's migrations (the server applies pending ones at start)
   backup --to DIR [--keep N]                make a backup generation while the server runs (SQLite)
   backup verify GEN [--identity FILE]       check a generation's checksums and audit chain
   restore --from GEN --to DATADIR           restore a generation into an empty data directory
@@ -80,6 +82,13 @@ func Run(ctx context.Context, env Env) error {
 			return errors.New(usage)
 		}
 		return verifyAudit(ctx, cfg, env)
+	case "version", "--version":
+		return versionCommand(env)
+	case "migrate":
+		if len(args) == 0 || args[0] != "status" {
+			return errors.New(usage)
+		}
+		return migrateStatus(ctx, cfg, env)
 	case "backup":
 		return backupCommand(ctx, cfg, env, args)
 	case "restore":

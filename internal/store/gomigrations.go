@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"io/fs"
 
 	"github.com/pressly/goose/v3"
+
+	"tsunagu/migrations"
 )
 
 // goMigrations are the schema steps whose syntax differs per engine.
@@ -117,4 +120,20 @@ func rebuildLogs(seqType string) []string {
 		auditAppendOnly[SQLite][0],
 		auditAppendOnly[SQLite][1],
 	}
+}
+
+// SchemaVersion is the schema version this build migrates databases to:
+// the highest version among the SQL migrations and the Go ones.
+func SchemaVersion() int64 {
+	var v int64
+	for _, m := range goMigrations(SQLite) {
+		v = max(v, m.Version)
+	}
+	entries, _ := fs.ReadDir(migrations.SQL, ".")
+	for _, e := range entries {
+		if n, err := goose.NumericComponent(e.Name()); err == nil {
+			v = max(v, n)
+		}
+	}
+	return v
 }

@@ -83,6 +83,16 @@ const maxGroup = 128
 // Open connects to databaseURL — a postgres:// URL, or a SQLite file path
 // (optionally prefixed with sqlite: or file:) — and applies the migrations.
 func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	return open(ctx, databaseURL, true)
+}
+
+// OpenUnmigrated opens the database as it is, without migrating it, for
+// tools that report on it (tsunagu migrate status). Only read from it.
+func OpenUnmigrated(ctx context.Context, databaseURL string) (*DB, error) {
+	return open(ctx, databaseURL, false)
+}
+
+func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 	var db *DB
 	switch {
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
@@ -155,9 +165,11 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		db.x.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.Engine, err)
 	}
-	if err := db.migrate(ctx); err != nil {
-		db.x.Close()
-		return nil, err
+	if migrate {
+		if err := db.migrate(ctx); err != nil {
+			db.x.Close()
+			return nil, err
+		}
 	}
 	if db.Engine == SQLite {
 		db.jobs = make(chan *writeJob, maxGroup)
@@ -195,25 +207,64 @@ func (db *DB) Close() error {
 func (db *DB) SQL() *sqlx.DB { return db.x }
 
 func (db *DB) migrate(ctx context.Context) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Migration is one schema migration and whether the database has it.
+type Migration struct {
+	Version   int64
+	Name      string
+	Applied   bool
+	AppliedAt time.Time
+}
+
+// Migrations lists every migration this build knows, oldest first, with
+// whether the database has applied it.
+func (db *DB) Migrations(ctx context.Context) ([]Migration, error) {
+	p, err := db.migrations()
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migration status: %w", err)
+	}
+	out := make([]Migration, 0, len(st))
+	for _, m := range st {
+		name := filepath.Base(m.Source.Path)
+		if m.Source.Path == "" {
+			name = "(engine-specific, in Go)"
+		}
+		out = append(out, Migration{Version: m.Source.Version, Name: name,
+			Applied: m.State == goose.StateApplied, AppliedAt: m.AppliedAt})
+	}
+	return out, nil
+}
+
+func (db *DB) migrations() (*goose.Provider, error) {
 	dialect := goose.DialectSQLite3
 	var opts []goose.ProviderOption
 	if db.Engine == Postgres {
 		dialect = goose.DialectPostgres
 		locker, err := lock.NewPostgresSessionLocker()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
 	opts = append(opts, goose.WithGoMigrations(goMigrations(db.Engine)...))
 	p, err := goose.NewProvider(dialect, db.x.DB, migrations.SQL, opts...)
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return nil, fmt.Errorf("migrations: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
+	return p, nil
 }
 
 // Tx is one unit of work. Its methods (one file per aggregate) read and
