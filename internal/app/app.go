@@ -149,6 +149,13 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	if err != nil {
 		return err
 	}
+	if d, ok := blobs.(*blob.Disk); ok {
+		if n, err := d.SweepTemp(10 * time.Minute); err != nil {
+			log.Warn("sweeping unfinished blob writes failed", "err", err)
+		} else if n > 0 {
+			log.Info("removed the temporary files of unfinished blob writes", "count", n)
+		}
+	}
 	signer, err := blobSigner(ctx, db)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tsunagu/internal/blob"
 	"tsunagu/internal/blob/blobtest"
@@ -137,5 +138,41 @@ func TestS3WrongCredentialsIsNotNotFound(t *testing.T) {
 	}
 	if err == nil || errors.Is(err, blob.ErrNotFound) {
 		t.Errorf("wrong secret: err = %v, want an access error that is not ErrNotFound", err)
+	}
+}
+
+// TestDiskSweepTemp: the leftovers of a write cut short by a crash are
+// removed at start; a write in progress and the blobs themselves are not.
+func TestDiskSweepTemp(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d, err := blob.OpenDisk(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Put(ctx, "att/ab/abcdef", strings.NewReader("photo"), 5, "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
+	old := filepath.Join(dir, "data", "att", "ab", ".tmp-123")
+	fresh := filepath.Join(dir, "data", "att", "ab", ".tmp-456")
+	for _, p := range []string{old, fresh} {
+		if err := os.WriteFile(p, []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	past := time.Now().Add(-time.Hour)
+	os.Chtimes(old, past, past)
+	n, err := d.SweepTemp(10 * time.Minute)
+	if err != nil || n != 1 {
+		t.Fatalf("swept %d: %v", n, err)
+	}
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Fatal("the crashed write's file is still there")
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Fatal("a write in progress was removed")
+	}
+	if _, _, err := d.Get(ctx, "att/ab/abcdef"); err != nil {
+		t.Fatalf("the blob was touched: %v", err)
 	}
 }

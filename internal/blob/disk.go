@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Disk stores blobs as plain files under a directory: the bytes of key K at
@@ -19,7 +21,7 @@ import (
 // fsynced, renamed into place and followed by an fsync of the directory, so
 // a blob survives power loss once Put returns and a crash never leaves a
 // half-written blob under a key. A crash can leave ".tmp-*" files behind;
-// they are never read. On disk a key cannot also be a directory of other
+// they are never read, and SweepTemp removes them. On disk a key cannot also be a directory of other
 // keys ("a/b" and "a/b/c" cannot both exist); content-addressed keys never
 // collide that way.
 type Disk struct {
@@ -40,6 +42,30 @@ func OpenDisk(dir string) (*Disk, error) {
 		}
 	}
 	return &Disk{dir: abs}, nil
+}
+
+// SweepTemp removes the temporary files of writes that a crash cut short:
+// ".tmp-*" files last changed before olderThan ago (a write in progress in
+// another process holds its file for well under a second). It returns how
+// many it removed.
+func (d *Disk) SweepTemp(olderThan time.Duration) (int, error) {
+	cutoff := time.Now().Add(-olderThan)
+	n := 0
+	err := filepath.WalkDir(d.dir, func(path string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // a directory removed meanwhile
+		}
+		if e.IsDir() || !strings.HasPrefix(e.Name(), ".tmp-") {
+			return nil
+		}
+		if fi, err := e.Info(); err == nil && fi.ModTime().Before(cutoff) {
+			if os.Remove(path) == nil {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
 }
 
 func (d *Disk) dataPath(key string) string {
