@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"reflect"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -62,6 +63,7 @@ func (s *Server) routes(api huma.API) {
 		"The server stores only a sanitized JPEG copy (orientation applied, all metadata removed) and a thumbnail. " +
 		"201 when stored; 200 with the same answer when the same image is uploaded again under the same id; 409 when the id holds another image."
 	upload.MaxBodyBytes = s.opt.Photo.MaxBytes
+	upload.BodyReadTimeout = bodyReadTimeout(upload.MaxBodyBytes)
 	upload.Errors = append(upload.Errors, 413, 415)
 	register(s, api, upload, s.uploadAttachment)
 	for _, ct := range []string{"image/png", "image/webp"} {
@@ -102,12 +104,24 @@ func (s *Server) routes(api huma.API) {
 
 func op(id, method, path, tag, summary string, security []map[string][]string, status ...int) huma.Operation {
 	o := huma.Operation{OperationID: id, Method: method, Path: path, Tags: []string{tag}, Summary: summary, Security: security,
-		MaxBodyBytes: 1 << 20}
+		MaxBodyBytes: 1 << 20, BodyReadTimeout: bodyReadTimeout(1 << 20)}
 	if len(status) > 0 {
 		o.DefaultStatus = status[0]
 	}
 	o.Errors = []int{400, 401, 403, 404, 409, 422, 429}
 	return o
+}
+
+// minBodyRate is the slowest upload a body is waited for: 8 KiB/s, about
+// what a weak mobile link on an island or in the mountains carries.
+const minBodyRate = 8 << 10
+
+// bodyReadTimeout is how long a body of up to maxBytes may take to arrive:
+// sized to the limit at the minimum rate, and never under a minute. (The
+// framework's default, 5 s, refused a sync batch on a slow link over and
+// over, so the app's queue never drained.)
+func bodyReadTimeout(maxBytes int64) time.Duration {
+	return max(time.Minute, time.Duration(maxBytes/minBodyRate)*time.Second)
 }
 
 // register adds an operation whose errors all pass through Server.problem,
