@@ -169,6 +169,14 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody, VisitNew: cfg.PushVisitBody, VisitChanged: cfg.PushVisitChanged,
 			Confirm: cfg.PushConfirmBody}, WakePush: push.worker.Wake})
 
+	mets := newMetrics(cfg, db)
+	handler = withMetrics(handler, mets, cfg.MetricsToken)
+	if cfg.MetricsAddr != "" {
+		if err := serveMetrics(ctx, cfg.MetricsAddr, mets, log); err != nil {
+			return err
+		}
+	}
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("TSUNAGU_ADDR: %w", err)

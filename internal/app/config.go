@@ -39,6 +39,11 @@ type Config struct {
 	Backup BackupConfig
 	// TLS is how the server speaks HTTPS (TSUNAGU_TLS_*, TSUNAGU_ACME_*).
 	TLS TLSConfig
+	// MetricsAddr serves /metrics on a listener of its own
+	// (TSUNAGU_METRICS_ADDR); MetricsToken serves it on the main listener
+	// to requests bearing the token (TSUNAGU_METRICS_TOKEN).
+	MetricsAddr  string
+	MetricsToken string
 	// Web Push.
 	PushSubject      string   // TSUNAGU_PUSH_SUBJECT: contact in the VAPID JWT (an address on a real domain)
 	PushAllowedHosts []string // TSUNAGU_PUSH_ALLOWED_HOSTS: push services subscriptions may use
@@ -93,6 +98,14 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	r.checkS3(c.S3)
 	c.Backup = r.backupConfig()
 	c.TLS = r.tlsConfig()
+	c.MetricsAddr = r.str("TSUNAGU_METRICS_ADDR", "")
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		r.fail("TSUNAGU_METRICS_ADDR", "%q is not host:port", c.MetricsAddr)
+	}
+	c.MetricsToken = r.str("TSUNAGU_METRICS_TOKEN", "")
+	if c.MetricsToken != "" && len(c.MetricsToken) < 24 {
+		r.fail("TSUNAGU_METRICS_TOKEN", "must be at least 24 characters (a random secret)")
+	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		r.fail("TSUNAGU_ADDR", "%q is not host:port", c.Addr)
 	}
