@@ -151,6 +151,10 @@ type snapshotter func(ctx context.Context, tx *store.Tx, p *Principal, sc patien
 type entityKind struct {
 	load     entityLoader
 	snapshot snapshotter
+	// patientOf finds the patient of an entity (ErrNotFound when it does
+	// not exist), for decisions on one entity outside a pull: a resent
+	// mutation's answer, a refusal's audit event.
+	patientOf func(ctx context.Context, tx *store.Tx, id string) (string, error)
 }
 
 func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {

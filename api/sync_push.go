@@ -16,7 +16,6 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
-	"tsunagu/internal/audit"
 	"tsunagu/internal/care"
 	"tsunagu/internal/store"
 )
@@ -70,8 +69,15 @@ func deviceTime(ctx context.Context, t time.Time) time.Time {
 	return t
 }
 
-// mutation applies one mutation type; ctx carries the transaction.
-type mutation func(ctx context.Context, m MutationIn) (any, error)
+// mutation is one mutation type: the REST operation it runs and the arg
+// that carries the id REST has in its path.
+type mutation struct {
+	// pathArg is patient_id, record_id or visit_id.
+	pathArg string
+	// apply runs it (ctx carries the transaction) and answers the entity
+	// after the change and which entity that is.
+	apply func(ctx context.Context, m MutationIn) (any, entityRef, error)
+}
 
 // syncPush applies a device's mutations in seq order, each in its own
 // savepoint inside one transaction together with its ledger row and the
@@ -101,8 +107,10 @@ func (s *Server) syncPush(ctx context.Context, in *PushInput) (*PushOutput, erro
 			if i > 0 && muts[i-1].Seq == m.Seq {
 				return care.Invalid("mutations", "two mutations with seq %d", m.Seq)
 			}
-			if prev, err := tx.Ledger(ctx, m.ID); err == nil {
-				results[m.ID] = storedResult(prev)
+			if prev, err := tx.Ledger(ctx, dev.ID, m.ID); err == nil {
+				if results[m.ID], err = s.resent(ctx, tx, p, prev); err != nil {
+					return err
+				}
 				continue
 			} else if !errors.Is(err, store.ErrNotFound) {
 				return err
@@ -110,6 +118,9 @@ func (s *Server) syncPush(ctx context.Context, in *PushInput) (*PushOutput, erro
 			if m.Seq < next {
 				prob := newProblem(ctx, care.CodeValidation, &huma.ErrorDetail{Location: "seq", Message: "sequence number already used by another mutation"})
 				results[m.ID] = MutationResult{ID: m.ID, Status: "rejected", Problem: prob}
+				if err := s.auditRefused(ctx, tx, p, m, errSeqUsed); err != nil {
+					return err
+				}
 				continue
 			}
 			if m.Seq > next {
@@ -142,19 +153,31 @@ func (s *Server) syncPush(ctx context.Context, in *PushInput) (*PushOutput, erro
 
 // applyMutation runs one mutation in a savepoint and records its answer.
 // stop is true when the mutation must be retried later: nothing after it
-// may overtake it.
+// may overtake it. A mutation id that another device sent is refused
+// without running: the ledger answers each device only its own mutations.
 func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, dev store.Device, m MutationIn) (res MutationResult, stop bool) {
 	res = MutationResult{ID: m.ID}
-	apply, ok := s.mutations[m.Type]
+	retry := MutationResult{ID: m.ID, Status: "retry"}
+	used, err := tx.LedgerIDUsed(ctx, dev.ID, m.ID)
+	if err != nil {
+		s.log.ErrorContext(ctx, "ledger read failed", "request_id", requestID(ctx), "err", err)
+		return retry, true
+	}
 	var entity any
-	err := tx.Savepoint(ctx, func() error {
-		if !ok {
-			return care.Invalid("type", "unknown mutation type %q", m.Type)
-		}
-		var err error
-		entity, err = apply(store.WithTx(ctx, tx), m)
-		return err
-	})
+	var ref entityRef
+	if used {
+		err = errMutationIDUsed
+	} else {
+		apply, ok := s.mutations[m.Type]
+		err = tx.Savepoint(ctx, func() error {
+			if !ok {
+				return care.Invalid("type", "unknown mutation type %q", m.Type)
+			}
+			var err error
+			entity, ref, err = apply.apply(store.WithTx(ctx, tx), m)
+			return err
+		})
+	}
 	var conflict *conflictWith
 	var ce *care.Error
 	var se huma.StatusError
@@ -164,6 +187,12 @@ func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, 
 	case errors.As(err, &conflict):
 		res.Status, res.Entity = "conflict", conflict.current
 		res.Problem = newProblem(ctx, care.CodeConflict)
+		if r, ok := conflict.current.(referent); ok {
+			ref = r.ref()
+		}
+	case errors.Is(err, errMutationIDUsed):
+		res.Status = "rejected"
+		res.Problem = newProblem(ctx, care.CodeValidation, &huma.ErrorDetail{Location: "id", Message: "this mutation id was sent by another device; send the change with a new id"})
 	case errors.As(err, &ce), errors.As(err, &se) && se.GetStatus() < 500:
 		res.Status = "rejected"
 		if perr, ok := s.problem(ctx, err).(*Problem); ok {
@@ -171,45 +200,50 @@ func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, 
 		} else {
 			res.Problem = newProblem(ctx, care.CodeValidation)
 		}
-		// A refusal's own audit event went with the savepoint; keep one.
-		if errors.Is(err, care.ErrNotFound) || errors.Is(err, care.ErrForbidden) || errors.Is(err, care.ErrChartForbidden) {
-			pid, _ := idArg(m, "patient_id")
-			e := s.event(ctx, p, "sync."+m.Type, pid, "mutation", m.ID)
-			e.Result = audit.ResultDenied
-			if aerr := audit.Append(ctx, tx, e); aerr != nil {
-				return MutationResult{ID: m.ID, Status: "retry"}, true
-			}
-		}
 	default:
 		s.log.ErrorContext(ctx, "mutation failed", "request_id", requestID(ctx), "type", m.Type, "err", err)
-		return MutationResult{ID: m.ID, Status: "retry"}, true
+		return retry, true
+	}
+	if res.Status == "rejected" {
+		// A refusal's own audit event went with the savepoint: keep one,
+		// under the patient the mutation names.
+		if aerr := s.auditRefused(ctx, tx, p, m, err); aerr != nil {
+			s.log.ErrorContext(ctx, "audit refused mutation", "request_id", requestID(ctx), "err", aerr)
+			return retry, true
+		}
 	}
 	b, _ := json.Marshal(res)
-	if err := tx.AppendLedger(ctx, store.LedgerEntry{ID: m.ID, DeviceID: dev.ID, Seq: m.Seq, Type: m.Type, Status: res.Status, Result: string(b), AppliedAt: s.now()}); err != nil {
+	e := store.LedgerEntry{DeviceID: dev.ID, ID: m.ID, Seq: m.Seq, Type: m.Type, Status: res.Status, Result: string(b), AppliedAt: s.now()}
+	if res.Entity != nil {
+		e.Entity, e.EntityID = ref.Kind, ref.ID
+	}
+	if err := tx.AppendLedger(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "ledger write failed", "request_id", requestID(ctx), "err", err)
-		return MutationResult{ID: m.ID, Status: "retry"}, true
+		return retry, true
 	}
 	if err := tx.SetDeviceSeq(ctx, dev.ID, m.Seq, s.now()); err != nil {
-		return MutationResult{ID: m.ID, Status: "retry"}, true
+		return retry, true
 	}
 	return res, false
 }
 
-// mutationFor adapts a REST handler to a sync mutation: build fills the
-// handler's input from the mutation (path ids from args, body from args),
-// the body is checked against the same schema huma enforces over HTTP, and
-// the handler runs inside the mutation's transaction (carried by ctx).
-func mutationFor[I, O any](h func(context.Context, *I) (*O, error), build func(m MutationIn, in *I) error, entity func(*O) any) mutation {
+// mutationFor adapts a REST handler to a sync mutation: the handler's
+// input is filled from the mutation's args (setPath puts the path id read
+// from arg pathArg, the body is the rest), the body is checked against the
+// same schema huma enforces over HTTP, and the handler runs inside the
+// mutation's transaction (carried by ctx). answer picks the entity of the
+// handler's output to send back.
+func mutationFor[I, O any](h func(context.Context, *I) (*O, error), pathArg string, setPath func(in *I, id string), answer func(*O) (any, entityRef)) mutation {
 	// A ModelValidator keeps state while it validates: one per concurrent
 	// mutation (on PostgreSQL mutations of different pushes run at once).
 	validators := sync.Pool{New: func() any { return huma.NewModelValidator() }}
 	bodyField, hasBody := reflect.TypeFor[I]().FieldByName("Body")
-	return func(ctx context.Context, m MutationIn) (any, error) {
+	apply := func(ctx context.Context, m MutationIn) (any, entityRef, error) {
 		in := new(I)
 		if hasBody {
 			var raw any
 			if err := json.Unmarshal(m.Args, &raw); err != nil {
-				return nil, care.Invalid("args", "args must be a JSON object")
+				return nil, entityRef{}, care.Invalid("args", "args must be a JSON object")
 			}
 			if obj, ok := raw.(map[string]any); ok {
 				// The mutation's base_version stands for the body's.
@@ -234,23 +268,27 @@ func mutationFor[I, O any](h func(context.Context, *I) (*O, error), build func(m
 			}
 			validators.Put(validator)
 			if len(errs) > 0 {
-				return nil, &validationError{details: details}
+				return nil, entityRef{}, &validationError{details: details}
 			}
 			b, _ := json.Marshal(raw)
 			body := reflect.ValueOf(in).Elem().FieldByName("Body")
 			if err := json.Unmarshal(b, body.Addr().Interface()); err != nil {
-				return nil, care.Invalid("args", "args do not match the operation")
+				return nil, entityRef{}, care.Invalid("args", "args do not match the operation")
 			}
 		}
-		if err := build(m, in); err != nil {
-			return nil, err
+		id, err := idArg(m, pathArg)
+		if err != nil {
+			return nil, entityRef{}, err
 		}
+		setPath(in, id)
 		out, err := h(ctx, in)
 		if err != nil {
-			return nil, err
+			return nil, entityRef{}, err
 		}
-		return entity(out), nil
+		v, ref := answer(out)
+		return v, ref, nil
 	}
+	return mutation{pathArg: pathArg, apply: apply}
 }
 
 // hasJSONField reports whether struct type t (or a struct it embeds) has a
