@@ -43,10 +43,7 @@ func (s *Server) entityKinds() {
 		},
 	})
 	s.registerEntity("record", entityKind{
-		patientOf: func(ctx context.Context, tx *store.Tx, id string) (string, error) {
-			r, err := tx.Record(ctx, id)
-			return r.PatientID, err
-		},
+		patientOf: recordPatientOf,
 		snapshot: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string) ([]string, error) {
 			return tx.RecentRecordIDs(ctx, patientID, care.RecordScopeFor(p.Viewer, sc.Level), snapshotRecords)
 		},
@@ -66,7 +63,7 @@ func (s *Server) entityKinds() {
 		},
 	})
 	s.registerEntity("visit", entityKind{
-		patientOf: func(ctx context.Context, tx *store.Tx, id string) (string, error) { return tx.VisitPatientID(ctx, id) },
+		patientOf: visitPatientOf,
 		snapshot: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string) ([]string, error) {
 			return tx.VisitIDs(ctx, patientID)
 		},

@@ -272,7 +272,8 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 					return err
 				}
 			}
-			if err := citedAttachments(ctx, tx, in.ID, c.AttachmentIDs); err != nil {
+			// The visit and the attachments it names are this patient's.
+			if err := checkPatientRefs(ctx, tx, in.ID, b); err != nil {
 				return err
 			}
 			r := store.Record{ID: b.RecordID, PatientID: in.ID, Kind: b.Kind, Chart: care.RecordLevel(b.Kind) == care.Chart, AuthorID: author.UserID,
@@ -445,7 +446,7 @@ func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*Record
 		if err := care.ValidateRecord(r.Kind, c); err != nil {
 			return err
 		}
-		if err := citedAttachments(ctx, tx, r.PatientID, c.AttachmentIDs); err != nil {
+		if err := checkPatientRefs(ctx, tx, r.PatientID, b); err != nil {
 			return err
 		}
 		status := base.Status
@@ -576,20 +577,4 @@ func (s *Server) confirmRecord(ctx context.Context, in *ConfirmRecordInput) (*Re
 		return audit.Append(ctx, tx, s.event(ctx, pr, "record.confirm", r.PatientID, "record", r.ID))
 	})
 	return out, err
-}
-
-// citedAttachments checks that every attachment a record cites was uploaded
-// for the same patient (the app uploads photos before the record citing
-// them, so a missing one is a client error, not a race).
-func citedAttachments(ctx context.Context, tx *store.Tx, patientID string, ids []string) error {
-	for i, id := range ids {
-		a, err := tx.Attachment(ctx, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && a.PatientID != patientID) {
-			return care.Invalid(fmt.Sprintf("attachment_ids[%d]", i), "no uploaded attachment of this patient has this id")
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

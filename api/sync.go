@@ -154,7 +154,7 @@ type entityKind struct {
 	// patientOf finds the patient of an entity (ErrNotFound when it does
 	// not exist), for decisions on one entity outside a pull: a resent
 	// mutation's answer, a refusal's audit event.
-	patientOf func(ctx context.Context, tx *store.Tx, id string) (string, error)
+	patientOf patientOfID
 }
 
 func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {

@@ -288,6 +288,9 @@ func (s *Server) createVisit(ctx context.Context, in *CreateVisitInput) (*VisitO
 		if v.AssigneeIDs, err = validAssignees(ctx, tx, in.ID, b.AssigneeIDs); err != nil {
 			return err
 		}
+		if err := checkPatientRefs(ctx, tx, in.ID, b); err != nil {
+			return err
+		}
 		if err := tx.CreateVisit(ctx, v); err != nil {
 			return err
 		}
@@ -431,6 +434,9 @@ func (s *Server) updateVisit(ctx context.Context, in *UpdateVisitInput) (*VisitO
 	out := &VisitOutput{}
 	var stale bool
 	err = s.withPatient(ctx, pr, "visit.update", patientID, "visit", in.ID, care.Shared, false, func(tx *store.Tx, _ patientScope) error {
+		if err := checkPatientRefs(ctx, tx, patientID, b); err != nil {
+			return err
+		}
 		v, err := tx.Visit(ctx, in.ID)
 		if err != nil {
 			return err
