@@ -24,7 +24,7 @@ import (
 // order, and answered from the ledger (sync_ledger.go) when resent.
 
 type MutationIn struct {
-	ID          string          `json:"id" format:"uuid" doc:"client UUIDv7 of the mutation; resending it returns the stored answer"`
+	ID          string          `json:"id" format:"uuid" doc:"client UUIDv7 of the mutation; the device that sent it gets the stored answer when it resends it (duplicate, with the entity only while the caller may still read it); an id another device sent is rejected"`
 	Seq         int64           `json:"seq" minimum:"1" doc:"per-device sequence number, without gaps"`
 	Type        string          `json:"type" enum:"record.create,record.amend,record.read,record.confirm,visit.create,visit.update"`
 	Args        json.RawMessage `json:"args" doc:"the REST body plus patient_id / record_id / visit_id"`
