@@ -73,13 +73,8 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 		} else if err != nil {
 			return err
 		}
-		if c.AttachmentID.Valid {
-			a, err := tx.Attachment(ctx, c.AttachmentID.String)
-			if errors.Is(err, store.ErrNotFound) || err == nil && a.PatientID != in.ID {
-				return care.Invalid("attachment_id", "not an attachment of this patient")
-			} else if err != nil {
-				return err
-			}
+		if err := checkPatientRefs(ctx, tx, in.ID, in.Body); err != nil {
+			return err
 		}
 		old, err := tx.Consents(ctx, in.ID)
 		if err != nil {

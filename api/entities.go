@@ -43,6 +43,7 @@ func (s *Server) entityKinds() {
 		},
 	})
 	s.registerEntity("record", entityKind{
+		patientOf: recordPatientOf,
 		snapshot: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, patientID string) ([]string, error) {
 			return tx.RecentRecordIDs(ctx, patientID, care.RecordScopeFor(p.Viewer, sc.Level), snapshotRecords)
 		},
@@ -62,6 +63,7 @@ func (s *Server) entityKinds() {
 		},
 	})
 	s.registerEntity("visit", entityKind{
+		patientOf: visitPatientOf,
 		snapshot: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string) ([]string, error) {
 			return tx.VisitIDs(ctx, patientID)
 		},
@@ -81,29 +83,21 @@ func (s *Server) entityKinds() {
 	})
 
 	// The writes the app makes offline, as sync mutations: each is the REST
-	// operation of the same name, with its path ids carried in args.
-	s.mutations["record.create"] = mutationFor(s.createRecord, func(m MutationIn, in *CreateRecordInput) (err error) {
-		in.ID, err = idArg(m, "patient_id")
-		return err
-	}, func(o *RecordCreatedOutput) any { return o.Body })
-	s.mutations["record.amend"] = mutationFor(s.amendRecord, func(m MutationIn, in *AmendRecordInput) (err error) {
-		in.ID, err = idArg(m, "record_id")
-		return err
-	}, func(o *RecordOutput) any { return o.Body })
-	s.mutations["record.read"] = mutationFor(s.markRecordRead, func(m MutationIn, in *RecordIDInput) (err error) {
-		in.ID, err = idArg(m, "record_id")
-		return err
-	}, func(o *MarkReadOutput) any { return o.Body })
-	s.mutations["record.confirm"] = mutationFor(s.confirmRecord, func(m MutationIn, in *ConfirmRecordInput) (err error) {
-		in.ID, err = idArg(m, "record_id")
-		return err
-	}, func(o *RecordOutput) any { return o.Body })
-	s.mutations["visit.create"] = mutationFor(s.createVisit, func(m MutationIn, in *CreateVisitInput) (err error) {
-		in.ID, err = idArg(m, "patient_id")
-		return err
-	}, func(o *VisitOutput) any { return o.Body })
-	s.mutations["visit.update"] = mutationFor(s.updateVisit, func(m MutationIn, in *UpdateVisitInput) (err error) {
-		in.ID, err = idArg(m, "visit_id")
-		return err
-	}, func(o *VisitOutput) any { return o.Body })
+	// operation of the same name, with its path id carried in args.
+	record := func(d RecordDetail) (any, entityRef) { return d, d.ref() }
+	visit := func(d VisitDetail) (any, entityRef) { return d, d.ref() }
+	s.mutations["record.create"] = mutationFor(s.createRecord, "patient_id", func(in *CreateRecordInput, id string) { in.ID = id },
+		func(o *RecordCreatedOutput) (any, entityRef) { return record(o.Body) })
+	s.mutations["record.amend"] = mutationFor(s.amendRecord, "record_id", func(in *AmendRecordInput, id string) { in.ID = id },
+		func(o *RecordOutput) (any, entityRef) { return record(o.Body) })
+	s.mutations["record.read"] = mutationFor(s.markRecordRead, "record_id", func(in *RecordIDInput, id string) { in.ID = id },
+		func(o *MarkReadOutput) (any, entityRef) {
+			return o.Body, entityRef{Kind: "record", ID: o.Body.RecordID}
+		})
+	s.mutations["record.confirm"] = mutationFor(s.confirmRecord, "record_id", func(in *ConfirmRecordInput, id string) { in.ID = id },
+		func(o *RecordOutput) (any, entityRef) { return record(o.Body) })
+	s.mutations["visit.create"] = mutationFor(s.createVisit, "patient_id", func(in *CreateVisitInput, id string) { in.ID = id },
+		func(o *VisitOutput) (any, entityRef) { return visit(o.Body) })
+	s.mutations["visit.update"] = mutationFor(s.updateVisit, "visit_id", func(in *UpdateVisitInput, id string) { in.ID = id },
+		func(o *VisitOutput) (any, entityRef) { return visit(o.Body) })
 }

@@ -3,12 +3,10 @@ package api
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -274,7 +272,8 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 					return err
 				}
 			}
-			if err := citedAttachments(ctx, tx, in.ID, c.AttachmentIDs); err != nil {
+			// The visit and the attachments it names are this patient's.
+			if err := checkPatientRefs(ctx, tx, in.ID, b); err != nil {
 				return err
 			}
 			r := store.Record{ID: b.RecordID, PatientID: in.ID, Kind: b.Kind, Chart: care.RecordLevel(b.Kind) == care.Chart, AuthorID: author.UserID,
@@ -447,7 +446,7 @@ func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*Record
 		if err := care.ValidateRecord(r.Kind, c); err != nil {
 			return err
 		}
-		if err := citedAttachments(ctx, tx, r.PatientID, c.AttachmentIDs); err != nil {
+		if err := checkPatientRefs(ctx, tx, r.PatientID, b); err != nil {
 			return err
 		}
 		status := base.Status
@@ -578,252 +577,4 @@ func (s *Server) confirmRecord(ctx context.Context, in *ConfirmRecordInput) (*Re
 		return audit.Append(ctx, tx, s.event(ctx, pr, "record.confirm", r.PatientID, "record", r.ID))
 	})
 	return out, err
-}
-
-type ListRecordsInput struct {
-	ID         string    `path:"id" format:"uuid"`
-	Kind       []string  `query:"kind" doc:"only these kinds (comma separated)"`
-	Profession string    `query:"profession" doc:"only records by authors of this profession"`
-	From       time.Time `query:"from" doc:"occurred at or after"`
-	To         time.Time `query:"to" doc:"occurred before"`
-	Before     string    `query:"before" maxLength:"200" doc:"the next cursor of the previous page"`
-	Limit      int       `query:"limit" minimum:"1" maximum:"200" default:"50"`
-}
-
-type TimelineOutput struct {
-	Body struct {
-		Records []RecordOut `json:"records"`
-		Next    string      `json:"next,omitempty" doc:"cursor of the next (older) page; absent on the last page"`
-	}
-}
-
-// listRecords is a patient's timeline, newest first, in keyset pages.
-// Records the caller does not read (chart kinds without chart access,
-// chart records a facility does not disclose to the caller) are left out
-// in SQL.
-func (s *Server) listRecords(ctx context.Context, in *ListRecordsInput) (*TimelineOutput, error) {
-	pr, err := s.authenticate(ctx)
-	if err != nil {
-		return nil, err
-	}
-	q := store.TimelineQuery{PatientID: in.ID, Profession: in.Profession, From: in.From, To: in.To, Limit: in.Limit + 1}
-	for _, k := range in.Kind {
-		for _, k := range strings.Split(k, ",") {
-			if !care.Valid(care.RecordKinds, k) {
-				return nil, care.Invalid("kind", "unknown record kind")
-			}
-			q.Kinds = append(q.Kinds, k)
-		}
-	}
-	if in.Profession != "" && !care.Valid(care.Professions, in.Profession) {
-		return nil, care.Invalid("profession", "unknown profession")
-	}
-	if in.Before != "" {
-		k, ok := decodeCursor(in.Before)
-		if !ok {
-			return nil, care.Invalid("before", "not a cursor of this timeline")
-		}
-		q.Before = &k
-	}
-	out := &TimelineOutput{}
-	out.Body.Records = []RecordOut{}
-	err = s.readPatient(ctx, pr, "record.list", in.ID, "record", "", care.Shared, func(tx *store.Tx, sc patientScope) error {
-		q.Scope = care.RecordScopeFor(pr.Viewer, sc.Level)
-		items, err := tx.Timeline(ctx, q)
-		if err != nil {
-			return err
-		}
-		if len(items) > in.Limit {
-			items = items[:in.Limit]
-			last := items[len(items)-1]
-			out.Body.Next = encodeCursor(store.TimelineKey{OccurredAt: last.OccurredAt, ID: last.ID})
-		}
-		for _, it := range items {
-			out.Body.Records = append(out.Body.Records, recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe))
-		}
-		return nil
-	})
-	return out, err
-}
-
-// The cursor is opaque to clients: base64url of "t1.<unix µs>.<id>".
-func encodeCursor(k store.TimelineKey) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("t1." + strconv.FormatInt(k.OccurredAt.UnixMicro(), 10) + "." + k.ID))
-}
-
-func decodeCursor(s string) (store.TimelineKey, bool) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return store.TimelineKey{}, false
-	}
-	parts := strings.SplitN(string(b), ".", 3)
-	if len(parts) != 3 || parts[0] != "t1" {
-		return store.TimelineKey{}, false
-	}
-	us, err := strconv.ParseInt(parts[1], 10, 64)
-	if err != nil {
-		return store.TimelineKey{}, false
-	}
-	if _, err := uuid.Parse(parts[2]); err != nil {
-		return store.TimelineKey{}, false
-	}
-	return store.TimelineKey{OccurredAt: time.UnixMicro(us).UTC(), ID: parts[2]}, true
-}
-
-type UnreadOutput struct {
-	Body struct {
-		Patients []UnreadOut `json:"patients"`
-	}
-}
-
-type UnreadOut struct {
-	PatientID string `json:"patient_id" format:"uuid"`
-	Unread    int    `json:"unread" doc:"records by others, written since the caller joined the team, that the caller has not marked read"`
-}
-
-// unread counts, for every patient the caller reaches, the records by
-// others they have not read, at the caller's level (no chart kinds for
-// non-clinical members). Each patient listed is an audited view.
-func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error) {
-	pr, err := s.authenticate(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := &UnreadOutput{}
-	out.Body.Patients = []UnreadOut{}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		c, err := s.caseloadLevels(ctx, tx, pr)
-		if err != nil {
-			return err
-		}
-		counts, err := tx.UnreadCounts(ctx, pr.Viewer, c.chart, c.shared)
-		if err != nil {
-			return err
-		}
-		events := make([]*audit.Event, 0, len(c.order))
-		for _, id := range c.order {
-			out.Body.Patients = append(out.Body.Patients, UnreadOut{PatientID: id, Unread: counts[id]})
-			events = append(events, s.event(ctx, pr, "record.unread", id, "record", ""))
-		}
-		return audit.Append(ctx, tx, events...)
-	})
-	return out, err
-}
-
-// caseload is the caller's patients split by the level the caller
-// reaches them at (care.PatientAccess); those reached below Shared are
-// left out.
-type caseload struct {
-	chart, shared []string
-	order         []string // both, in caseload order (kana)
-}
-
-// caseloadLevels decides the caller's caseload patient by patient, like
-// withPatient does for one.
-func (s *Server) caseloadLevels(ctx context.Context, tx *store.Tx, pr *Principal) (caseload, error) {
-	var c caseload
-	entries, err := tx.Reaches(ctx, pr.User.ID, pr.Viewer.FacilityID)
-	if err != nil {
-		return c, err
-	}
-	for _, e := range entries {
-		facts := care.PatientFacts{Exists: true, PatientFacilityID: e.FacilityID, OnTeam: e.TeamRole != "", TeamRole: e.TeamRole,
-			ConsentActive: e.ConsentScope != "", ConsentScope: e.ConsentScope}
-		switch care.PatientAccess(s.opt.Care, pr.Viewer, facts) {
-		case care.Chart:
-			c.chart = append(c.chart, e.ID)
-		case care.Shared:
-			c.shared = append(c.shared, e.ID)
-		default:
-			continue
-		}
-		c.order = append(c.order, e.ID)
-	}
-	return c, nil
-}
-
-type ConfirmationsInput struct {
-	Before string `query:"before" maxLength:"200" doc:"the next cursor of the previous page"`
-	Limit  int    `query:"limit" minimum:"1" maximum:"200" default:"50"`
-}
-
-type ConfirmationsOutput struct {
-	Body struct {
-		Records []RecordOut `json:"records" doc:"records awaiting the caller's confirmation, newest first (occurred_at, id)"`
-		Next    string      `json:"next,omitempty" doc:"cursor of the next (older) page; absent on the last page"`
-	}
-}
-
-// listConfirmations lists the records awaiting the caller's confirmation
-// (確定待ち) across their patients, newest first in keyset pages like the
-// timeline: the records the caller is the author of whose current version
-// someone else entered, on their behalf (代行入力) or as an amendment, and
-// that the caller has not confirmed. Only records the caller reads now are
-// listed: a patient they left, or a chart record they no longer have chart
-// rights for, drops out. Each patient on the page is an audited view,
-// written before the answer.
-func (s *Server) listConfirmations(ctx context.Context, in *ConfirmationsInput) (*ConfirmationsOutput, error) {
-	pr, err := s.authenticate(ctx)
-	if err != nil {
-		return nil, err
-	}
-	q := store.AwaitingQuery{Author: pr.Viewer, Limit: in.Limit + 1}
-	if in.Before != "" {
-		k, ok := decodeCursor(in.Before)
-		if !ok {
-			return nil, care.Invalid("before", "not a cursor of this list")
-		}
-		q.Before = &k
-	}
-	var items []store.TimelineItem
-	err = s.db.Read(ctx, func(tx *store.Tx) error {
-		c, err := s.caseloadLevels(ctx, tx, pr)
-		if err != nil {
-			return err
-		}
-		q.ChartPatients, q.SharedPatients = c.chart, c.shared
-		items, err = tx.AwaitingConfirmation(ctx, q)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := &ConfirmationsOutput{}
-	out.Body.Records = []RecordOut{}
-	if len(items) > in.Limit {
-		items = items[:in.Limit]
-		last := items[len(items)-1]
-		out.Body.Next = encodeCursor(store.TimelineKey{OccurredAt: last.OccurredAt, ID: last.ID})
-	}
-	var events []*audit.Event
-	seen := map[string]bool{}
-	for _, it := range items {
-		out.Body.Records = append(out.Body.Records, recordOut(it.Record, it.Current, it.ReadCount, it.ReadByMe))
-		if !seen[it.PatientID] {
-			seen[it.PatientID] = true
-			events = append(events, s.event(ctx, pr, "record.awaiting_confirmation", it.PatientID, "record", ""))
-		}
-	}
-	if len(events) > 0 {
-		if err := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// citedAttachments checks that every attachment a record cites was uploaded
-// for the same patient (the app uploads photos before the record citing
-// them, so a missing one is a client error, not a race).
-func citedAttachments(ctx context.Context, tx *store.Tx, patientID string, ids []string) error {
-	for i, id := range ids {
-		a, err := tx.Attachment(ctx, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && a.PatientID != patientID) {
-			return care.Invalid(fmt.Sprintf("attachment_ids[%d]", i), "no uploaded attachment of this patient has this id")
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }

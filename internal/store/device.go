@@ -56,28 +56,43 @@ func (tx *Tx) SetDeviceSeq(ctx context.Context, id string, seq int64, now time.T
 	return err
 }
 
-// LedgerEntry is one answered mutation.
+// LedgerEntry is one answered mutation of one device. Entity and EntityID
+// name the entity its answer shows ("" when it shows none).
 type LedgerEntry struct {
-	ID        string    `db:"id"`
 	DeviceID  string    `db:"device_id"`
+	ID        string    `db:"id"`
 	Seq       int64     `db:"seq"`
 	Type      string    `db:"type"`
 	Status    string    `db:"status"`
 	Result    string    `db:"result"`
+	Entity    string    `db:"entity"`
+	EntityID  string    `db:"entity_id"`
 	AppliedAt time.Time `db:"applied_at"`
 }
 
-// Ledger returns the ledger entry of mutation id, or ErrNotFound.
-func (tx *Tx) Ledger(ctx context.Context, id string) (LedgerEntry, error) {
+const ledgerColumns = `device_id, id, seq, type, status, result, entity, entity_id, applied_at`
+
+// Ledger returns the entry of mutation id sent by device deviceID, or
+// ErrNotFound. The same id sent by another device is not found here: the
+// ledger answers each device only its own mutations.
+func (tx *Tx) Ledger(ctx context.Context, deviceID, id string) (LedgerEntry, error) {
 	var e LedgerEntry
-	err := tx.get(ctx, &e, `SELECT id, device_id, seq, type, status, result, applied_at FROM mutation_ledger WHERE id = ?`, id)
+	err := tx.get(ctx, &e, `SELECT `+ledgerColumns+` FROM mutation_ledger WHERE device_id = ? AND id = ?`, deviceID, id)
 	return e, err
 }
 
-// AppendLedger records the answer to a mutation.
+// LedgerIDUsed reports whether any device other than deviceID sent a
+// mutation with id.
+func (tx *Tx) LedgerIDUsed(ctx context.Context, deviceID, id string) (bool, error) {
+	var n int
+	err := tx.get(ctx, &n, `SELECT COUNT(*) FROM mutation_ledger WHERE id = ? AND device_id <> ?`, id, deviceID)
+	return n > 0, err
+}
+
+// AppendLedger records the answer to a mutation of a device.
 func (tx *Tx) AppendLedger(ctx context.Context, e LedgerEntry) error {
-	_, err := tx.exec(ctx, `INSERT INTO mutation_ledger (id, device_id, seq, type, status, result, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.DeviceID, e.Seq, e.Type, e.Status, e.Result, UTC(e.AppliedAt))
+	_, err := tx.exec(ctx, `INSERT INTO mutation_ledger (`+ledgerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.DeviceID, e.ID, e.Seq, e.Type, e.Status, e.Result, e.Entity, e.EntityID, UTC(e.AppliedAt))
 	if isUniqueViolation(err) {
 		return ErrConflict
 	}
