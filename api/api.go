@@ -46,6 +46,10 @@ type Options struct {
 	DeviceSecretTTL time.Duration
 	// Photo bounds what an upload may be; zero fields take photo's defaults.
 	Photo photo.Limits
+	// PublicURL is the origin every absolute URL the server makes starts
+	// with (scheme://host[:port], no path, no trailing slash), e.g.
+	// "https://tsunagu.example.jp". The Host header is never trusted.
+	PublicURL string
 }
 
 // Deps are what the API is built from.
