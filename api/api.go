@@ -28,6 +28,10 @@ import (
 // Version is the API version in the OpenAPI document.
 const Version = "1.0.0"
 
+// DefaultPublicURL is Options.PublicURL when none is given: the origin of
+// the server's default listen address (TSUNAGU_ADDR).
+const DefaultPublicURL = "http://127.0.0.1:8080"
+
 // Options are the policies the API enforces.
 type Options struct {
 	RequireTOTP    bool
@@ -151,6 +155,10 @@ func New(d Deps) (http.Handler, huma.API) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if s.opt.PublicURL == "" {
+		s.opt.PublicURL = DefaultPublicURL
+	}
+	s.opt.PublicURL = strings.TrimSuffix(s.opt.PublicURL, "/")
 	if s.opt.TOTPIssuer == "" {
 		s.opt.TOTPIssuer = "Tsunagu"
 	}

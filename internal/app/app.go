@@ -100,6 +100,7 @@ func apiOptions(cfg Config) api.Options {
 		Care:          care.Policy{ClinicalProfessions: cfg.ClinicalProfessions},
 		SecureCookies: cfg.SecureCookies,
 		TrustProxy:    cfg.TrustProxyHeaders,
+		PublicURL:     cfg.PublicURL,
 	}
 }
 
