@@ -73,7 +73,11 @@ type Deps struct {
 	Static http.Handler
 
 	// Sync and notifications.
-	CursorKey      []byte             // signs pull cursors; random per process when empty
+	CursorKey []byte // signs pull cursors; random per process when empty
+	// TopicKey keys the push Topics (notify.Topics): instances share it;
+	// random per process when empty; New panics when it is shorter than
+	// notify.TopicKeyLen.
+	TopicKey       []byte
 	Hub            *notify.Hub        // open event streams of this instance
 	Hints          notify.Broadcaster // fan-out of "pull now" across instances
 	VAPIDPublicKey string
@@ -92,6 +96,7 @@ type Server struct {
 	opt    Options
 
 	cursorKey      []byte
+	topics         notify.Topics
 	hub            *notify.Hub
 	hints          notify.Broadcaster
 	vapidPublicKey string
@@ -122,6 +127,15 @@ func New(d Deps) (http.Handler, huma.API) {
 	if len(s.cursorKey) == 0 {
 		s.cursorKey = make([]byte, 32)
 		rand.Read(s.cursorKey)
+	}
+	topicKey := d.TopicKey
+	if len(topicKey) == 0 {
+		topicKey = make([]byte, notify.TopicKeyLen)
+		rand.Read(topicKey)
+	}
+	var err error
+	if s.topics, err = notify.NewTopics(topicKey); err != nil {
+		panic("api: " + err.Error())
 	}
 	if s.hub == nil {
 		s.hub = notify.NewHub()

@@ -72,10 +72,10 @@ func (s *Server) notifyRecord(ctx context.Context, tx *store.Tx, r store.Record,
 			}
 		}
 	}
-	if err := s.enqueueTo(ctx, tx, notify.TopicFor(r.PatientID), team, notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts)); err != nil {
+	if err := s.enqueueTo(ctx, tx, s.topics.For(r.PatientID), team, notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts)); err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, notify.ConfirmTopicFor(r.PatientID), author, notify.NewConfirmPayload(r.PatientID, r.ID, s.pushTexts))
+	return s.enqueueTo(ctx, tx, s.topics.ConfirmFor(r.PatientID), author, notify.NewConfirmPayload(r.PatientID, r.ID, s.pushTexts))
 }
 
 // notifyVisit queues a Web Push about a visit for users (the assignees
@@ -107,7 +107,7 @@ func (s *Server) enqueuePush(ctx context.Context, tx *store.Tx, patientID string
 	if err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, notify.TopicFor(patientID), subs, p)
+	return s.enqueueTo(ctx, tx, s.topics.For(patientID), subs, p)
 }
 
 // enqueueTo writes one outbox row per subscription, under topic, and wakes
