@@ -54,6 +54,10 @@ type Options struct {
 	// with (scheme://host[:port], no path, no trailing slash), e.g.
 	// "https://tsunagu.example.jp". The Host header is never trusted.
 	PublicURL string
+	// StreamRecheck is how often an open event stream checks its session
+	// (0 = notify.DefaultCheckInterval, a minute): an expired session's
+	// stream ends within it even when no hint comes.
+	StreamRecheck time.Duration
 }
 
 // Deps are what the API is built from.

@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
@@ -272,22 +270,4 @@ func (s *Server) registerDevice(ctx context.Context, in *DeviceInput) (*DeviceOu
 		return nil
 	})
 	return out, err
-}
-
-// events streams "pull now" hints (Server-Sent Events) to the signed-in
-// user's open app. It is a plain handler: huma has no use for a stream.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, err := s.authenticate(ctx)
-	if err != nil {
-		perr := s.problem(ctx, err).(*Problem)
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(perr.Status)
-		json.NewEncoder(w).Encode(perr)
-		return
-	}
-	ch := s.hub.Subscribe(ctx, p.User.ID)
-	if err := notify.ServeSSE(w, r, ch); err != nil {
-		s.log.DebugContext(ctx, "event stream ended", "request_id", requestID(ctx), "err", err)
-	}
 }
