@@ -77,17 +77,17 @@ type Deps struct {
 	Static http.Handler
 
 	// Sync and notifications.
-	CursorKey []byte // signs pull cursors; random per process when empty
-	// TopicKey keys the push Topics (notify.Topics): instances share it;
-	// random per process when empty; New panics when it is shorter than
-	// notify.TopicKeyLen.
-	TopicKey       []byte
+	CursorKey      []byte             // signs pull cursors; random per process when empty
 	Hub            *notify.Hub        // open event streams of this instance
 	Hints          notify.Broadcaster // fan-out of "pull now" across instances
 	VAPIDPublicKey string
 	PushAllow      notify.AllowList // push services subscriptions may point at
 	PushTexts      notify.Texts
 	WakePush       func() // tells the outbox worker there is work
+	// TopicKey keys the push Topics (notify.Topics): instances share it;
+	// random per process when empty; New panics when it is shorter than
+	// notify.TopicKeyLen.
+	TopicKey []byte
 }
 
 // Server holds the dependencies of the handlers.
