@@ -28,6 +28,10 @@ import (
 // Version is the API version in the OpenAPI document.
 const Version = "1.0.0"
 
+// DefaultPublicURL is Options.PublicURL when none is given: the origin of
+// the server's default listen address (TSUNAGU_ADDR).
+const DefaultPublicURL = "http://127.0.0.1:8080"
+
 // Options are the policies the API enforces.
 type Options struct {
 	RequireTOTP    bool
@@ -46,6 +50,14 @@ type Options struct {
 	DeviceSecretTTL time.Duration
 	// Photo bounds what an upload may be; zero fields take photo's defaults.
 	Photo photo.Limits
+	// PublicURL is the origin every absolute URL the server makes starts
+	// with (scheme://host[:port], no path, no trailing slash), e.g.
+	// "https://tsunagu.example.jp". The Host header is never trusted.
+	PublicURL string
+	// StreamRecheck is how often an open event stream checks its session
+	// (0 = notify.DefaultCheckInterval, a minute): an expired session's
+	// stream ends within it even when no hint comes.
+	StreamRecheck time.Duration
 }
 
 // Deps are what the API is built from.
@@ -72,6 +84,10 @@ type Deps struct {
 	PushAllow      notify.AllowList // push services subscriptions may point at
 	PushTexts      notify.Texts
 	WakePush       func() // tells the outbox worker there is work
+	// TopicKey keys the push Topics (notify.Topics): instances share it;
+	// random per process when empty; New panics when it is shorter than
+	// notify.TopicKeyLen.
+	TopicKey []byte
 }
 
 // Server holds the dependencies of the handlers.
@@ -84,6 +100,7 @@ type Server struct {
 	opt    Options
 
 	cursorKey      []byte
+	topics         notify.Topics
 	hub            *notify.Hub
 	hints          notify.Broadcaster
 	vapidPublicKey string
@@ -114,6 +131,15 @@ func New(d Deps) (http.Handler, huma.API) {
 	if len(s.cursorKey) == 0 {
 		s.cursorKey = make([]byte, 32)
 		rand.Read(s.cursorKey)
+	}
+	topicKey := d.TopicKey
+	if len(topicKey) == 0 {
+		topicKey = make([]byte, notify.TopicKeyLen)
+		rand.Read(topicKey)
+	}
+	var err error
+	if s.topics, err = notify.NewTopics(topicKey); err != nil {
+		panic("api: " + err.Error())
 	}
 	if s.hub == nil {
 		s.hub = notify.NewHub()
@@ -147,6 +173,10 @@ func New(d Deps) (http.Handler, huma.API) {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	if s.opt.PublicURL == "" {
+		s.opt.PublicURL = DefaultPublicURL
+	}
+	s.opt.PublicURL = strings.TrimSuffix(s.opt.PublicURL, "/")
 	if s.opt.TOTPIssuer == "" {
 		s.opt.TOTPIssuer = "Tsunagu"
 	}

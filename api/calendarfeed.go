@@ -66,7 +66,7 @@ func (s *Server) createCalendarFeed(ctx context.Context, _ *struct{}) (*Calendar
 		return nil, err
 	}
 	out := &CalendarFeedURL{}
-	out.Body.URL = s.origin(ctx) + "/calendar/" + tok + ".ics"
+	out.Body.URL = s.origin() + "/calendar/" + tok + ".ics"
 	return out, nil
 }
 
@@ -84,14 +84,11 @@ func (s *Server) deleteCalendarFeed(ctx context.Context, _ *struct{}) (*struct{}
 	})
 }
 
-// origin is the scheme and host the request reached the server by.
-func (s *Server) origin(ctx context.Context) string {
-	scheme := "http"
-	if isTLS(ctx) {
-		scheme = "https"
-	}
-	return scheme + "://" + host(ctx)
-}
+// origin is the configured public origin (Options.PublicURL) that every
+// absolute URL the server makes starts with. It never comes from the
+// request: a forged Host header must not turn a feed URL (a credential)
+// or a link in it toward another site.
+func (s *Server) origin() string { return s.opt.PublicURL }
 
 type CalendarFeedInput struct {
 	Token string `path:"token" maxLength:"100" doc:"the feed token (the path ends in .ics)"`
@@ -153,7 +150,7 @@ func (s *Server) calendarFeed(ctx context.Context, in *CalendarFeedInput) (*Cale
 		occ[i] = v.VisitOut
 	}
 	return &CalendarFeedOutput{ContentType: "text/calendar; charset=utf-8", CacheControl: "private, no-store",
-		Body: icsCalendar(now, s.origin(ctx), occ)}, nil
+		Body: icsCalendar(now, s.origin(), occ)}, nil
 }
 
 // icsCalendar renders occurrences as an RFC 5545 calendar: CRLF line

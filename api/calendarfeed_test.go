@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"tsunagu/api"
 	"tsunagu/internal/store/storetest"
 )
 
@@ -94,7 +95,7 @@ func TestCalendarFeed(t *testing.T) {
 		var feed struct{ URL string }
 		r.nurseC.must(200, "POST", "/api/v1/me/calendar-feed", nil).json(t, &feed)
 		u, err := url.Parse(feed.URL)
-		if err != nil || !strings.HasPrefix(feed.URL, h.srv.URL+"/calendar/") || !strings.HasSuffix(u.Path, ".ics") {
+		if err != nil || !strings.HasPrefix(feed.URL, api.DefaultPublicURL+"/calendar/") || !strings.HasSuffix(u.Path, ".ics") {
 			t.Fatalf("feed url %q", feed.URL)
 		}
 		res := h.anon().must(200, "GET", u.Path, nil)
@@ -140,7 +141,7 @@ func TestCalendarFeed(t *testing.T) {
 		}
 		first := byStart["2026-11-23T01:00:00.000Z"]
 		if first.End != "2026-11-23T01:45:00.000Z" || first.Summary != "訪問看護 10:00–10:45" || first.Status != "CONFIRMED" ||
-			first.URL != h.srv.URL+"/#/visits/"+s.ID || first.UID != s.ID+"-20261123T010000Z@tsunagu" {
+			first.URL != api.DefaultPublicURL+"/#/visits/"+s.ID || first.UID != s.ID+"-20261123T010000Z@tsunagu" {
 			t.Errorf("first occurrence: %+v", first)
 		}
 		if c := byStart["2026-11-26T01:00:00.000Z"]; c.Status != "CANCELLED" || !strings.Contains(c.Summary, "中止") {

@@ -61,6 +61,7 @@ var messages = map[string]message{
 	care.CodeSessionExpired:   {401, "一定時間操作がなかったため、サインアウトしました。もう一度サインインしてください。", "Your session ended; please sign in again."},
 	care.CodeBadCredentials:   {401, "ログインIDまたはパスワードが正しくありません。", "The login ID or password is not correct."},
 	care.CodeTooManyAttempts:  {429, "サインインの失敗が続いたため、しばらく受け付けません。時間をおいてお試しください。", "Too many failed sign-ins; try again later."},
+	care.CodeTooManyStreams:   {429, "同時に開ける更新通知の接続数を超えました。使っていない画面を閉じてください。", "Too many live-update connections are open; close the screens you do not use."},
 	care.CodeTOTPRequired:     {401, "認証アプリの6桁のコードを入力してください。", "Enter the 6-digit code from your authenticator app."},
 	care.CodeTOTPInvalid:      {401, "認証コードが正しくありません。最新のコードを入力してください。", "The authentication code is not correct; enter the current code."},
 	care.CodeTOTPReplayed:     {401, "この認証コードは使用済みです。次のコードが表示されるまでお待ちください。", "This code was already used; wait for the next one."},

@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
-	"net/http"
 	"reflect"
 	"slices"
 	"strconv"
@@ -72,10 +70,10 @@ func (s *Server) notifyRecord(ctx context.Context, tx *store.Tx, r store.Record,
 			}
 		}
 	}
-	if err := s.enqueueTo(ctx, tx, notify.TopicFor(r.PatientID), team, notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts)); err != nil {
+	if err := s.enqueueTo(ctx, tx, s.topics.For(r.PatientID), team, notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts)); err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, notify.ConfirmTopicFor(r.PatientID), author, notify.NewConfirmPayload(r.PatientID, r.ID, s.pushTexts))
+	return s.enqueueTo(ctx, tx, s.topics.ConfirmFor(r.PatientID), author, notify.NewConfirmPayload(r.PatientID, r.ID, s.pushTexts))
 }
 
 // notifyVisit queues a Web Push about a visit for users (the assignees
@@ -107,7 +105,7 @@ func (s *Server) enqueuePush(ctx context.Context, tx *store.Tx, patientID string
 	if err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, notify.TopicFor(patientID), subs, p)
+	return s.enqueueTo(ctx, tx, s.topics.For(patientID), subs, p)
 }
 
 // enqueueTo writes one outbox row per subscription, under topic, and wakes
@@ -272,22 +270,4 @@ func (s *Server) registerDevice(ctx context.Context, in *DeviceInput) (*DeviceOu
 		return nil
 	})
 	return out, err
-}
-
-// events streams "pull now" hints (Server-Sent Events) to the signed-in
-// user's open app. It is a plain handler: huma has no use for a stream.
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, err := s.authenticate(ctx)
-	if err != nil {
-		perr := s.problem(ctx, err).(*Problem)
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(perr.Status)
-		json.NewEncoder(w).Encode(perr)
-		return
-	}
-	ch := s.hub.Subscribe(ctx, p.User.ID)
-	if err := notify.ServeSSE(w, r, ch); err != nil {
-		s.log.DebugContext(ctx, "event stream ended", "request_id", requestID(ctx), "err", err)
-	}
 }

@@ -33,7 +33,7 @@ func TestRecordNotifiesTheTeam(t *testing.T) {
 			t.Fatal(err)
 		}
 		h := newHarnessDeps(t, engine, mustDisk(t), func(d *api.Deps) {
-			d.PushAllow, d.VAPIDPublicKey = allow, keys.PublicKey()
+			d.PushAllow, d.VAPIDPublicKey, d.TopicKey = allow, keys.PublicKey(), testTopicKey
 		})
 		r := h.mustRegion()
 		sender, err := notify.NewSender(notify.SenderConfig{Keys: keys, Subject: "ops@tsunagu.example.jp", AllowedHosts: []string{rcv.Host()}, LoopbackHTTP: true})
@@ -92,7 +92,7 @@ func TestRecordNotifiesTheTeam(t *testing.T) {
 			if err := json.Unmarshal(d.Plaintext, &p); err != nil || p.PatientID != r.patientID || p.RecordID != recID || p.Body != "新しい記録があります" {
 				t.Fatalf("payload %s: %v", d.Plaintext, err)
 			}
-			if d.Topic != notify.TopicFor(r.patientID) || d.TTL < 23*3600 || d.TTL > 24*3600 {
+			if d.Topic != testTopics.For(r.patientID) || d.Topic == plainTopic(r.patientID) || d.TTL < 23*3600 || d.TTL > 24*3600 {
 				t.Fatalf("topic %q ttl %d", d.Topic, d.TTL)
 			}
 		}

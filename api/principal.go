@@ -67,10 +67,10 @@ func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal,
 	switch {
 	case now.Sub(sess.LastSeenAt) >= s.opt.SessionIdle || now.Sub(sess.CreatedAt) >= s.opt.SessionMax:
 		refuse = &care.Error{Code: care.CodeSessionExpired}
-		writes = append(writes, func(tx *store.Tx) error { return tx.DeleteSession(ctx, h) })
+		writes = append(writes, func(tx *store.Tx) error { s.endStreams(tx, u.ID); return tx.DeleteSession(ctx, h) })
 	case u.Status != care.StatusActive:
 		refuse = care.ErrUnauthenticated
-		writes = append(writes, func(tx *store.Tx) error { return tx.DeleteUserSessions(ctx, u.ID) })
+		writes = append(writes, func(tx *store.Tx) error { s.endStreams(tx, u.ID); return tx.DeleteUserSessions(ctx, u.ID) })
 	default:
 		if stage == stageFull && s.opt.Password.Expired(u.PasswordChangedAt, now) {
 			stage = stagePassword

@@ -47,12 +47,12 @@ func (p *pushRig) expectRecordPush(t *testing.T, step, recordID string, want ...
 		}
 		switch pl.Type {
 		case "record":
-			if pl.Body != "新しい記録があります" || pl.Tag != "" || d.Topic != notify.TopicFor(p.r.patientID) {
+			if pl.Body != "新しい記録があります" || pl.Tag != "" || d.Topic != testTopics.For(p.r.patientID) {
 				t.Fatalf("%s: record push %s, topic %q", step, text, d.Topic)
 			}
 		case "confirm":
-			if pl.Body != "確定待ちの記録があります" || pl.Tag != notify.ConfirmTopicFor(p.r.patientID) || d.Topic != notify.ConfirmTopicFor(p.r.patientID) ||
-				d.Topic == notify.TopicFor(p.r.patientID) {
+			if pl.Body != "確定待ちの記録があります" || pl.Tag != notify.ConfirmTag(p.r.patientID) || d.Topic != testTopics.ConfirmFor(p.r.patientID) ||
+				d.Topic == testTopics.For(p.r.patientID) {
 				t.Fatalf("%s: confirmation push %s, topic %q", step, text, d.Topic)
 			}
 		default:

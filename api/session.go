@@ -274,6 +274,7 @@ func (s *Server) signOut(ctx context.Context, _ *struct{}) (*SignOutOutput, erro
 		if err := tx.DeleteSession(ctx, h); err != nil {
 			return err
 		}
+		s.endStreams(tx, sess.UserID)
 		u, err := tx.User(ctx, sess.UserID)
 		if err != nil {
 			return err
@@ -337,6 +338,7 @@ func (s *Server) changePassword(ctx context.Context, in *ChangePasswordInput) (*
 		if _, err := tx.Exec(ctx, `DELETE FROM user_session WHERE user_id = ? AND token_hash <> ?`, u.ID, p.TokenHash); err != nil {
 			return err
 		}
+		s.endStreams(tx, u.ID)
 		if err := tx.SetSessionStage(ctx, p.TokenHash, stage); err != nil {
 			return err
 		}

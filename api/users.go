@@ -202,6 +202,7 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 			if err := tx.DeleteUserSessions(ctx, u.ID); err != nil {
 				return err
 			}
+			s.endStreams(tx, u.ID)
 		}
 		return audit.Append(ctx, tx, s.event(ctx, p, "user.update", "", "account", u.ID))
 	})

@@ -39,7 +39,7 @@ func newPushRig(t *testing.T, engine string) *pushRig {
 		t.Fatal(err)
 	}
 	h := newHarnessDeps(t, engine, mustDisk(t), func(d *api.Deps) {
-		d.PushAllow, d.VAPIDPublicKey = allow, keys.PublicKey()
+		d.PushAllow, d.VAPIDPublicKey, d.TopicKey = allow, keys.PublicKey(), testTopicKey
 	})
 	sender, err := notify.NewSender(notify.SenderConfig{Keys: keys, Subject: "ops@tsunagu.example.jp", AllowedHosts: []string{rcv.Host()}, LoopbackHTTP: true})
 	if err != nil {
@@ -114,7 +114,7 @@ func (p *pushRig) expectVisitPush(t *testing.T, step, visitID string, created bo
 		if pl.Type != "visit" || pl.PatientID != p.r.patientID || pl.VisitID != visitID || pl.RecordID != "" || pl.Title != "つなぐ" || pl.Body != body {
 			t.Fatalf("%s: payload %s", step, text)
 		}
-		if d.Topic != notify.TopicFor(p.r.patientID) {
+		if d.Topic != testTopics.For(p.r.patientID) {
 			t.Fatalf("%s: topic %q is not the patient's", step, d.Topic)
 		}
 	}

@@ -117,6 +117,7 @@ func apiOptions(cfg Config) api.Options {
 		Care:          care.Policy{ClinicalProfessions: cfg.ClinicalProfessions},
 		SecureCookies: cfg.SecureCookies,
 		TrustProxy:    cfg.TrustProxyHeaders,
+		PublicURL:     cfg.PublicURL,
 	}
 }
 
@@ -165,7 +166,7 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 		return err
 	}
 	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist),
-		Blobs: blobs, Signer: signer, CursorKey: push.cursorKey, Hub: push.hub, Hints: push.hints, VAPIDPublicKey: push.keys.PublicKey(),
+		Blobs: blobs, Signer: signer, CursorKey: push.cursorKey, TopicKey: push.topicKey, Hub: push.hub, Hints: push.hints, VAPIDPublicKey: push.keys.PublicKey(),
 		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody, VisitNew: cfg.PushVisitBody, VisitChanged: cfg.PushVisitChanged,
 			Confirm: cfg.PushConfirmBody}, WakePush: push.worker.Wake})
 
@@ -410,7 +411,15 @@ type pushParts struct {
 	hub       *notify.Hub
 	hints     notify.Broadcaster
 	cursorKey []byte
+	topicKey  []byte        // keys the push Topics, shared by every instance
+	topics    notify.Topics // from topicKey
 }
+
+// topicKeySetting names the key of the push Topics (notify.Topics) in the
+// setting table: made by the first start, read by later starts and other
+// instances, so a patient's Topic is the same from every instance and
+// differs from every other server's.
+const topicKeySetting = "push_topic_key"
 
 // openPush loads (or makes, on first start) the VAPID keys and the cursor
 // key from the database, so every instance signs alike, and builds the
@@ -426,9 +435,16 @@ func openPush(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) (
 	if _, err := rand.Read(cursor); err != nil {
 		return nil, err
 	}
-	var keyText, cursorText string
+	topic := make([]byte, notify.TopicKeyLen)
+	if _, err := rand.Read(topic); err != nil {
+		return nil, err
+	}
+	var keyText, cursorText, topicText string
 	err = db.Write(ctx, func(tx *store.Tx) (err error) {
 		if keyText, err = tx.InitSetting(ctx, "vapid_private_key", string(freshText)); err != nil {
+			return err
+		}
+		if topicText, err = tx.InitSetting(ctx, topicKeySetting, base64.StdEncoding.EncodeToString(topic)); err != nil {
 			return err
 		}
 		cursorText, err = tx.InitSetting(ctx, "sync_cursor_key", base64.StdEncoding.EncodeToString(cursor))
@@ -443,6 +459,12 @@ func openPush(ctx context.Context, cfg Config, db *store.DB, log *slog.Logger) (
 	}
 	if p.cursorKey, err = base64.StdEncoding.DecodeString(cursorText); err != nil {
 		return nil, fmt.Errorf("stored cursor key: %w", err)
+	}
+	if p.topicKey, err = base64.StdEncoding.DecodeString(topicText); err != nil {
+		return nil, fmt.Errorf("stored push topic key: %w", err)
+	}
+	if p.topics, err = notify.NewTopics(p.topicKey); err != nil {
+		return nil, fmt.Errorf("stored push topic key: %w", err)
 	}
 	loopback := false
 	for _, h := range cfg.PushAllowedHosts {

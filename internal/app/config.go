@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -31,6 +32,11 @@ type Config struct {
 	SecureCookies       bool          // TSUNAGU_SECURE_COOKIES
 	TrustProxyHeaders   bool          // TSUNAGU_TRUST_PROXY
 	LogFormat           string        // TSUNAGU_LOG_FORMAT
+	// PublicURL is the origin users reach the server at (scheme://host[:port],
+	// no trailing slash); every absolute URL the server makes starts with it
+	// (TSUNAGU_PUBLIC_URL, default "http://" + Addr). The Host header of a
+	// request is never trusted for this.
+	PublicURL string
 	// S3 is the bucket photos and scanned forms are kept in (TSUNAGU_S3_*).
 	// An empty Endpoint keeps them on local disk under BlobDir.
 	S3      blob.S3Config
@@ -109,6 +115,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		r.fail("TSUNAGU_ADDR", "%q is not host:port", c.Addr)
 	}
+	c.PublicURL = r.publicURL("TSUNAGU_PUBLIC_URL", c.Addr)
 	if c.SessionIdle < time.Minute || c.SessionIdle > 24*time.Hour {
 		r.fail("TSUNAGU_SESSION_IDLE", "must be between 1m and 24h")
 	}
@@ -193,6 +200,45 @@ func (r *envReader) checkS3(s blob.S3Config) {
 	if s.SecretKey == "" {
 		r.fail("TSUNAGU_S3_SECRET_KEY", "is required with TSUNAGU_S3_ENDPOINT")
 	}
+}
+
+// publicURL reads an origin: an absolute http or https URL with a host and
+// nothing after it (no path but "/", no query, fragment or user). Unset, it
+// is "http://" + addr (a listen address without a host gives localhost).
+func (r *envReader) publicURL(name, addr string) string {
+	v := strings.TrimSpace(r.getenv(name))
+	if v == "" {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return "" // TSUNAGU_ADDR reports it
+		}
+		if host == "" {
+			host = "localhost"
+		}
+		return "http://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || !u.IsAbs() || u.Opaque != "":
+		r.fail(name, "must be an absolute URL such as https://tsunagu.example.jp")
+	case u.Scheme != "http" && u.Scheme != "https":
+		r.fail(name, "must start with https:// (or http://)")
+	case u.Host == "" || u.Hostname() == "":
+		r.fail(name, "must name a host, e.g. https://tsunagu.example.jp")
+	case u.User != nil:
+		r.fail(name, "must not carry a user name or password")
+	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(v, "#"):
+		r.fail(name, "must be an origin only (scheme and host[:port]), without a path, query or fragment")
+	default:
+		if p := u.Port(); p != "" {
+			if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+				r.fail(name, "has a port outside 1-65535")
+				return ""
+			}
+		}
+		return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
+	}
+	return ""
 }
 
 type envReader struct {

@@ -77,3 +77,49 @@ func TestLoadConfigPushTexts(t *testing.T) {
 		t.Errorf("TSUNAGU_PUSH_CONFIRM_BODY: %q, %v", cfg.PushConfirmBody, err)
 	}
 }
+
+func TestLoadConfigPublicURL(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    string // the origin kept; "" = refused, naming TSUNAGU_PUBLIC_URL
+		wantErr string
+	}{
+		{"unset: the listen address", map[string]string{}, "http://127.0.0.1:8080", ""},
+		{"unset with another address", map[string]string{"TSUNAGU_ADDR": "10.0.0.5:9000"}, "http://10.0.0.5:9000", ""},
+		{"unset, all interfaces", map[string]string{"TSUNAGU_ADDR": ":8080"}, "http://localhost:8080", ""},
+		{"https origin", map[string]string{"TSUNAGU_PUBLIC_URL": "https://tsunagu.example.jp"}, "https://tsunagu.example.jp", ""},
+		{"trailing slash dropped", map[string]string{"TSUNAGU_PUBLIC_URL": "https://tsunagu.example.jp/"}, "https://tsunagu.example.jp", ""},
+		{"port and case", map[string]string{"TSUNAGU_PUBLIC_URL": "HTTPS://Tsunagu.Example.JP:8443"}, "https://tsunagu.example.jp:8443", ""},
+		{"ipv6", map[string]string{"TSUNAGU_PUBLIC_URL": "http://[::1]:8080"}, "http://[::1]:8080", ""},
+		{"no scheme", map[string]string{"TSUNAGU_PUBLIC_URL": "tsunagu.example.jp"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"scheme-relative", map[string]string{"TSUNAGU_PUBLIC_URL": "//tsunagu.example.jp"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"other scheme", map[string]string{"TSUNAGU_PUBLIC_URL": "ftp://tsunagu.example.jp"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"javascript", map[string]string{"TSUNAGU_PUBLIC_URL": "javascript:alert(1)"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"no host", map[string]string{"TSUNAGU_PUBLIC_URL": "https://"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"port only", map[string]string{"TSUNAGU_PUBLIC_URL": "https://:443"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"path", map[string]string{"TSUNAGU_PUBLIC_URL": "https://tsunagu.example.jp/app"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"query", map[string]string{"TSUNAGU_PUBLIC_URL": "https://tsunagu.example.jp?x=1"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"empty query", map[string]string{"TSUNAGU_PUBLIC_URL": "https://tsunagu.example.jp/?"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"fragment", map[string]string{"TSUNAGU_PUBLIC_URL": "https://tsunagu.example.jp#top"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"user info", map[string]string{"TSUNAGU_PUBLIC_URL": "https://admin:pw@tsunagu.example.jp"}, "", "TSUNAGU_PUBLIC_URL"},
+		{"bad port", map[string]string{"TSUNAGU_PUBLIC_URL": "https://tsunagu.example.jp:99999"}, "", "TSUNAGU_PUBLIC_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := app.LoadConfig(func(k string) string { return tt.env[k] })
+			if tt.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.wantErr+":") {
+					t.Fatalf("err = %v, want one naming %s", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.PublicURL != tt.want {
+				t.Errorf("PublicURL %q, want %q", cfg.PublicURL, tt.want)
+			}
+		})
+	}
+}

@@ -73,6 +73,7 @@ const (
 	CodeImageCorrupt      = "image_corrupt"         // cannot be decoded (e.g. a truncated upload)
 	CodeAttachmentIDTaken = "attachment_id_taken"   // the id holds a different image
 	CodeLinkExpired       = "link_expired"          // a signed download URL past its expiry
+	CodeTooManyStreams    = "too_many_streams"      // the session or user holds as many event streams as allowed
 	// 代行入力と確定 (authorship.go)
 	CodeOnBehalfNotAllowed = "on_behalf_not_allowed"     // on_behalf_of names no one this record may be entered for
 	CodeConfirmNotAllowed  = "confirmation_not_allowed"  // only the record's author confirms

@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -117,7 +119,7 @@ func NewVisitPayload(patientID, visitID string, created bool, t Texts) Payload {
 // NewConfirmPayload is the push to the author of record recordID that
 // someone else entered for them or amended: a version awaits their
 // confirmation. Generic text and opaque ids only. Its tag and topic
-// (ConfirmTopicFor) are its own, so a later push about a new record of
+// (ConfirmTag, Topics.ConfirmFor) are its own, so a later push about a new record of
 // the same patient does not replace it, on the device or at the push
 // service.
 func NewConfirmPayload(patientID, recordID string, t Texts) Payload {
@@ -128,9 +130,15 @@ func NewConfirmPayload(patientID, recordID string, t Texts) Payload {
 		RecordID:  recordID,
 		Title:     t.Title,
 		Body:      t.Confirm,
-		Tag:       ConfirmTopicFor(patientID),
+		Tag:       ConfirmTag(patientID),
 	}
 }
+
+// ConfirmTag is the notification tag of a patient's confirmation pushes,
+// apart from the patient id that tags its other pushes on the device. It
+// travels only inside the encrypted payload, which names the patient id
+// anyway.
+func ConfirmTag(patientID string) string { return "confirm:" + patientID }
 
 // Encode returns the JSON for Message.Payload, or ErrPayloadTooLarge.
 func (p Payload) Encode() ([]byte, error) {
@@ -144,15 +152,38 @@ func (p Payload) Encode() ([]byte, error) {
 	return b, nil
 }
 
-// TopicFor derives an RFC 8030 Topic (≤ 32 base64url characters) from an
-// opaque id, so a newer push about the same patient replaces an undelivered
-// older one at the push service. The id itself is not revealed.
-func TopicFor(id string) string {
-	sum := sha256.Sum256([]byte(id))
-	return base64.RawURLEncoding.EncodeToString(sum[:])[:32]
+// TopicKeyLen is the length of the secret key of Topics.
+const TopicKeyLen = 32
+
+// Topics derives RFC 8030 Topics (32 base64url characters) from opaque
+// ids, so a newer push about the same patient replaces an undelivered older
+// one at the push service. A Topic is the HMAC-SHA-256 of the id under a
+// server secret: the push service sees a stable tag per patient, but
+// cannot link it to an id (a plain hash of a known id could be checked),
+// nor compare tags between two servers. Every instance of one server must
+// share the key (the setting table keeps it).
+type Topics struct{ key []byte }
+
+// NewTopics returns the Topics of key, which must hold TopicKeyLen or
+// more bytes.
+func NewTopics(key []byte) (Topics, error) {
+	if len(key) < TopicKeyLen {
+		return Topics{}, fmt.Errorf("notify: topic key of %d bytes, want at least %d", len(key), TopicKeyLen)
+	}
+	return Topics{key: bytes.Clone(key)}, nil
 }
 
-// ConfirmTopicFor is the Topic (and notification tag) of the confirmation
-// pushes of a patient: unlike TopicFor(patientID), which every other push
-// about the patient shares, a newer record does not replace it.
-func ConfirmTopicFor(patientID string) string { return TopicFor("confirm:" + patientID) }
+// For is the Topic of the pushes about id (a patient).
+func (t Topics) For(id string) string {
+	if len(t.key) == 0 {
+		panic("notify: Topics used without a key")
+	}
+	m := hmac.New(sha256.New, t.key)
+	m.Write([]byte(id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))[:32]
+}
+
+// ConfirmFor is the Topic of the confirmation pushes of a patient: unlike
+// For(patientID), which every other push about the patient shares, a newer
+// record does not replace it.
+func (t Topics) ConfirmFor(patientID string) string { return t.For("confirm:" + patientID) }

@@ -94,12 +94,12 @@ func (b *PGBroadcaster) Broadcast(ctx context.Context, h Hint) error {
 
 func splitHint(h Hint) []Hint {
 	var parts []Hint
-	cur := Hint{Cursor: h.Cursor, All: h.All}
+	cur := Hint{Cursor: h.Cursor, All: h.All, Recheck: h.Recheck}
 	size := len(h.Cursor) + 32
 	for _, id := range h.UserIDs {
 		if size+len(id)+3 > maxNotifyBytes && len(cur.UserIDs) > 0 {
 			parts = append(parts, cur)
-			cur = Hint{Cursor: h.Cursor, All: h.All}
+			cur = Hint{Cursor: h.Cursor, All: h.All, Recheck: h.Recheck}
 			size = len(h.Cursor) + 32
 		}
 		cur.UserIDs = append(cur.UserIDs, id)

@@ -179,7 +179,7 @@ func TestPGBroadcasterFeedsHub(t *testing.T) {
 	// The receiving process wires Run straight into its hub, as the server will.
 	hub := notify.NewHub()
 	user := "user-" + run
-	ch := hub.Subscribe(t.Context(), user)
+	ch := mustSubscribe(t, hub, t.Context(), user)
 	listened := make(chan struct{}, 1)
 	b, err := notify.NewPGBroadcaster(notify.PGBroadcasterConfig{ConnString: url, DB: db, OnListen: func() { listened <- struct{}{} }})
 	if err != nil {

@@ -65,7 +65,7 @@ type Message struct {
 	Auth     string // PushSubscription.getKey("auth"), base64url
 	Payload  []byte // an encoded Payload, at most MaxPayloadBytes
 	TTL      time.Duration
-	Topic    string // TopicFor(opaque id), or empty
+	Topic    string // Topics.For(opaque id), or empty
 	Urgency  string // UrgencyNormal (default) or UrgencyHigh
 }
 

@@ -63,7 +63,7 @@ func TestSendRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := message(sub, payload)
-	m.Topic = notify.TopicFor("0196c2a0-patient")
+	m.Topic = mustTopics(t).For("0196c2a0-patient")
 	m.Urgency = notify.UrgencyHigh
 	ctx := waitCtx(t)
 

@@ -3,9 +3,11 @@ package notify_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +18,7 @@ func TestServeSSE(t *testing.T) {
 	hub := notify.NewHub()
 	served := make(chan error, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		served <- notify.SSE{PingInterval: 20 * time.Millisecond}.Serve(w, r, hub.Subscribe(r.Context(), "u1"))
+		served <- notify.SSE{PingInterval: 20 * time.Millisecond}.Serve(w, r, mustStream(t, hub, r.Context(), "u1", "s1"))
 	}))
 	defer srv.Close()
 
@@ -85,14 +87,62 @@ func TestServeSSE(t *testing.T) {
 }
 
 func TestServeSSEEndsWhenChannelCloses(t *testing.T) {
-	ch := make(chan notify.Hint)
-	close(ch)
+	ctx, cancel := context.WithCancel(context.Background())
+	st := mustStream(t, notify.NewHub(), ctx, "u1", "s1")
+	cancel()
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/events", nil)
-	if err := notify.ServeSSE(rec, req, ch); err != nil {
+	if err := (notify.SSE{}).Serve(rec, req, st); err != nil {
 		t.Fatal(err)
 	}
 	if !rec.Flushed || rec.Body.String() != ": open\n\n" {
 		t.Errorf("flushed %v, body %q", rec.Flushed, rec.Body.String())
+	}
+}
+
+// TestServeSSEEndsWhenSessionEnds: a recheck whose Check fails ends the
+// stream, and a hint that follows a recheck is written only if the session
+// still stands.
+func TestServeSSEEndsWhenSessionEnds(t *testing.T) {
+	hub := notify.NewHub()
+	var ended atomic.Bool
+	gone := errors.New("signed out")
+	check := func(context.Context) error {
+		if ended.Load() {
+			return gone
+		}
+		return nil
+	}
+	served := make(chan error, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served <- notify.SSE{Check: check, CheckInterval: time.Hour}.Serve(w, r, mustStream(t, hub, r.Context(), "u1", "s1"))
+	}))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	lines.Scan() // ": open"
+	for hub.Connections() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	// A recheck that passes leaves the stream open: the hint after it comes.
+	hub.Deliver(notify.Hint{UserIDs: []string{"u1"}, Recheck: true})
+	hub.Publish([]string{"u1"}, "c1")
+	for lines.Scan() && lines.Text() != "event: pull" {
+	}
+	// The session ends: the recheck ends the stream before the next hint.
+	ended.Store(true)
+	hub.Deliver(notify.Hint{UserIDs: []string{"u1"}, Recheck: true})
+	hub.Publish([]string{"u1"}, "c2")
+	if err := <-served; !errors.Is(err, gone) {
+		t.Errorf("Serve returned %v, want the check's error", err)
+	}
+	for lines.Scan() {
+		if strings.HasPrefix(lines.Text(), "event:") || strings.Contains(lines.Text(), "c2") {
+			t.Errorf("an ended session's stream got %q", lines.Text())
+		}
 	}
 }

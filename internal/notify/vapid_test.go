@@ -1,10 +1,13 @@
 package notify_test
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -82,16 +85,48 @@ func TestNewSenderSubject(t *testing.T) {
 	}
 }
 
-func TestTopicFor(t *testing.T) {
-	a, b := notify.TopicFor("patient-a"), notify.TopicFor("patient-b")
-	if len(a) != 32 || strings.Trim(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
-		t.Errorf("topic %q is not 32 base64url characters", a)
+func mustTopics(tb testing.TB) notify.Topics {
+	tb.Helper()
+	key := make([]byte, notify.TopicKeyLen)
+	if _, err := rand.Read(key); err != nil {
+		tb.Fatal(err)
 	}
-	if a == b || a != notify.TopicFor("patient-a") {
+	t, err := notify.NewTopics(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return t
+}
+
+var rfc8030Topic = regexp.MustCompile(`^[A-Za-z0-9_-]{32}$`)
+
+// TestTopics: a Topic is 32 base64url characters (RFC 8030 §5.4), stable
+// per id under one key, unlike the plain hash of the id (which anyone who
+// knows an id can compute), and unlike the Topic another server's key
+// gives the same id.
+func TestTopics(t *testing.T) {
+	k := mustTopics(t)
+	a, b := k.For("patient-a"), k.For("patient-b")
+	for _, topic := range []string{a, b, k.ConfirmFor("patient-a")} {
+		if !rfc8030Topic.MatchString(topic) {
+			t.Errorf("topic %q is not 32 base64url characters", topic)
+		}
+	}
+	if a == b || a != k.For("patient-a") {
 		t.Error("topic is not a stable per-id value")
 	}
-	if strings.Contains(a, "patient") {
-		t.Error("topic reveals the id")
+	sum := sha256.Sum256([]byte("patient-a"))
+	if plain := base64.RawURLEncoding.EncodeToString(sum[:])[:32]; a == plain {
+		t.Error("topic is the unkeyed hash of the id")
+	}
+	if other := mustTopics(t); other.For("patient-a") == a {
+		t.Error("two keys give the same topic")
+	}
+	if c := k.ConfirmFor("patient-a"); c == a || c != k.ConfirmFor("patient-a") {
+		t.Errorf("confirmation topic %q is not its own stable value", c)
+	}
+	if _, err := notify.NewTopics(make([]byte, notify.TopicKeyLen-1)); err == nil {
+		t.Error("a short key was accepted")
 	}
 }
 
@@ -118,14 +153,11 @@ func TestConfirmPayload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"type":"confirm","patient_id":"p","record_id":"r","title":"つなぐ","body":"確定待ちの記録があります","tag":"` + notify.ConfirmTopicFor("p") + `"}`
+	want := `{"type":"confirm","patient_id":"p","record_id":"r","title":"つなぐ","body":"確定待ちの記録があります","tag":"confirm:p"}`
 	if string(p) != want {
 		t.Errorf("payload %s, want %s", p, want)
 	}
 	if got := notify.NewConfirmPayload("p", "r", notify.Texts{Confirm: "Please confirm an entry"}); got.Body != "Please confirm an entry" {
 		t.Errorf("configured text not used: %+v", got)
-	}
-	if c := notify.ConfirmTopicFor("p"); c == notify.TopicFor("p") || len(c) != 32 || c != notify.ConfirmTopicFor("p") {
-		t.Errorf("confirmation topic %q", c)
 	}
 }
