@@ -1,12 +1,17 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"unicode/utf8"
 
@@ -37,8 +42,39 @@ import (
 func TestContractWalk(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		w := newWalker(t, engine)
-		for _, o := range operations(w.h) {
-			w.walkOperation(o)
+		ops := operations(w.h)
+		// Four at a time: each operation walks its fields in order, and
+		// the mutation types of a push are walked on their own.
+		work := make(chan func())
+		var wg sync.WaitGroup
+		for range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for f := range work {
+					f()
+				}
+			}()
+		}
+		for _, o := range ops {
+			work <- func() { w.walkOperation(o) }
+		}
+		for _, typ := range w.mutationTypes() {
+			work <- func() { w.walkMutation(typ) }
+		}
+		close(work)
+		wg.Wait()
+		// The walk reached every operation that takes a JSON body or a
+		// query, and every mutation type.
+		for _, o := range ops {
+			if w.takesInput(o) && w.walked[o.id] == 0 {
+				t.Errorf("%s takes input but was not walked", o.id)
+			}
+		}
+		for typ := range walkMutationOps {
+			if w.walked["syncPush "+typ] < 2 {
+				t.Errorf("sync mutation %s was not walked", typ)
+			}
 		}
 		w.report()
 	})
@@ -80,15 +116,17 @@ type walker struct {
 	netC      *client
 	p2Consent string
 	visit2    string
-	n         int
+	n         atomic.Int64
+	mu        sync.Mutex // guards what follows
 	sent      int
 	failures  map[walkFailure]int
+	walked    map[string]int // requests per operation (and mutation type)
 }
 
 func newWalker(t *testing.T, engine string) *walker {
 	h := newHarness(t, engine)
 	r := h.mustRegion()
-	w := &walker{t: t, h: h, r: r, oapi: h.hapi.OpenAPI(), failures: map[walkFailure]int{}}
+	w := &walker{t: t, h: h, r: r, oapi: h.hapi.OpenAPI(), failures: map[walkFailure]int{}, walked: map[string]int{}}
 	r.attachmentID = h.mustAttachment(r.doctorC, r.patientID, accessPhoto)
 	r.visitID = w.mustCreated(r.doctorC, "/api/v1/patients/"+r.patientID+"/visits", map[string]any{"kind": "nurse_visit", "assignee_ids": []string{r.nurse.ID},
 		"starts_at": "2026-11-23T10:00:00+09:00", "ends_at": "2026-11-23T10:45:00+09:00"})
@@ -140,6 +178,29 @@ func (w *walker) mustCreated(c *client, path string, body any) string {
 	return out.ID
 }
 
+// send makes one request as cl; a transport failure (a dropped connection)
+// is status 0 with the error as body. Safe from several goroutines.
+func (w *walker) send(cl *client, method, path, contentType string, body []byte) response {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, w.h.srv.URL+path, rd)
+	if err != nil {
+		return response{body: err.Error()}
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	res, err := cl.c.Do(req)
+	if err != nil {
+		return response{body: err.Error()}
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return response{status: res.StatusCode, body: string(b), header: res.Header}
+}
+
 // caller is who sends the operation: the account it is meant for.
 func (w *walker) caller(id string) *client {
 	switch accessCases[id].kind {
@@ -180,14 +241,14 @@ func (w *walker) idOf(class string) string {
 // baseline is a body the caller may send to operation id, made afresh for
 // each request (fresh ids, the current version).
 func (w *walker) baseline(id string) map[string]any {
-	w.n++
+	n := w.n.Add(1)
 	r := w.r
 	var body map[string]any
 	switch id {
 	case "signIn":
 		return map[string]any{"login_id": w.self.LoginID, "password": testPassword}
 	case "createUser":
-		return map[string]any{"login_id": fmt.Sprintf("walk.%d", w.n), "name": "新人", "name_kana": "シンジン", "profession": "nurse", "facility_id": r.clinic, "password": "a-long-initial-password"}
+		return map[string]any{"login_id": fmt.Sprintf("walk.%d", n), "name": "新人", "name_kana": "シンジン", "profession": "nurse", "facility_id": r.clinic, "password": "a-long-initial-password"}
 	case "addTeamMember":
 		return map[string]any{"user_id": w.spare.ID, "role": "other"}
 	case "updatePatient":
@@ -216,8 +277,29 @@ func (w *walker) version(path string) int64 {
 	var v struct {
 		Version int64 `json:"version"`
 	}
-	w.r.doctorC.must(200, "GET", path, nil).json(w.t, &v)
+	res := w.send(w.r.doctorC, "GET", path, "", nil)
+	if json.Unmarshal([]byte(res.body), &v) != nil || v.Version == 0 {
+		return 1 // the walk reports what the change answers
+	}
 	return v.Version
+}
+
+// takesInput reports whether an operation has query parameters or a JSON
+// body with fields.
+func (w *walker) takesInput(o operation) bool {
+	item := w.oapi.Paths[o.path]
+	op := map[string]*huma.Operation{"GET": item.Get, "POST": item.Post, "PUT": item.Put, "PATCH": item.Patch, "DELETE": item.Delete}[o.method]
+	for _, p := range op.Parameters {
+		if p.In == "query" {
+			return true
+		}
+	}
+	if op.RequestBody != nil {
+		if mt := op.RequestBody.Content["application/json"]; mt != nil {
+			return len(w.resolve(mt.Schema).Properties) > 0
+		}
+	}
+	return false
 }
 
 func (w *walker) resolve(s *huma.Schema) *huma.Schema {
@@ -251,11 +333,11 @@ func (w *walker) walkOperation(o operation) {
 		var res response
 		switch {
 		case c.raw != nil:
-			res = cl.raw(o.method, full, c.contentType, c.raw)
+			res = w.send(cl, o.method, full, c.contentType, c.raw)
 		case body != nil:
-			res = cl.do(o.method, full, body)
+			res = w.send(cl, o.method, full, "application/json", []byte(mustJSON(body)))
 		default:
-			res = cl.do(o.method, full, nil)
+			res = w.send(cl, o.method, full, "", nil)
 		}
 		w.check(o.id, field, val, res)
 	}
@@ -279,9 +361,6 @@ func (w *walker) walkOperation(o operation) {
 	}
 	if bodySchema == nil {
 		return
-	}
-	if o.id == "syncPush" {
-		w.walkPush(bodySchema)
 	}
 	base := w.baseline(o.id)
 	send("(baseline)", walkValue{class: "baseline"}, baseQuery, base)
@@ -414,57 +493,80 @@ func dateLike(name string) bool {
 	return false
 }
 
-// walkPush sends each mutation type with its operation's body walked, in
-// the args of a push from a new device.
-func (w *walker) walkPush(push *huma.Schema) {
-	mut := w.resolve(w.resolve(push.Properties["mutations"]).Items)
-	for _, e := range w.resolve(mut.Properties["type"]).Enum {
-		typ := e.(string)
-		m, ok := walkMutationOps[typ]
-		if !ok {
-			w.t.Errorf("sync mutation %s is not walked: add it to walkMutationOps", typ)
-			continue
+// mutationTypes lists the sync mutation types of the push's schema.
+func (w *walker) mutationTypes() []string {
+	var push *huma.Schema
+	for _, item := range w.oapi.Paths {
+		if item.Post != nil && item.Post.OperationID == "syncPush" {
+			push = w.resolve(item.Post.RequestBody.Content["application/json"].Schema)
 		}
-		var opSchema *huma.Schema
-		for path, item := range w.oapi.Paths {
-			for _, op := range []*huma.Operation{item.Post, item.Patch, item.Put} {
-				if op != nil && op.OperationID == m.op && op.RequestBody != nil {
-					opSchema = w.resolve(op.RequestBody.Content["application/json"].Schema)
-					_ = path
-				}
+	}
+	mut := w.resolve(w.resolve(push.Properties["mutations"]).Items)
+	var out []string
+	for _, e := range w.resolve(mut.Properties["type"]).Enum {
+		out = append(out, e.(string))
+	}
+	return out
+}
+
+// walkMutation sends mutation type typ with its operation's body walked,
+// in the args of a push from a new device.
+func (w *walker) walkMutation(typ string) {
+	m, ok := walkMutationOps[typ]
+	if !ok {
+		w.mu.Lock()
+		w.failures[walkFailure{"syncPush " + typ, "type", "a mutation type", "not walked: add it to walkMutationOps"}]++
+		w.mu.Unlock()
+		return
+	}
+	var opSchema *huma.Schema
+	for _, item := range w.oapi.Paths {
+		for _, op := range []*huma.Operation{item.Post, item.Patch, item.Put} {
+			if op != nil && op.OperationID == m.op && op.RequestBody != nil {
+				opSchema = w.resolve(op.RequestBody.Content["application/json"].Schema)
 			}
 		}
-		args := func() map[string]any {
-			a := w.baseline(m.op)
-			a[m.idArg] = map[string]string{"patient_id": w.r.patientID, "record_id": w.r.recordID, "visit_id": w.r.visitID}[m.idArg]
-			return a
-		}
-		push := func(field string, val walkValue, a map[string]any) {
-			body := map[string]any{"device_id": newID(), "mutations": []any{map[string]any{"id": newID(), "seq": 1, "type": typ, "args": a}}}
-			res := w.r.doctorC.do("POST", "/api/v1/sync/push", body)
-			w.check("syncPush "+typ, field, val, res)
-		}
-		push("(baseline)", walkValue{class: "baseline"}, args())
-		for _, val := range w.ids {
-			a := args()
-			a[m.idArg] = val.v
-			push("args."+m.idArg, val, a)
-		}
-		if opSchema != nil {
-			w.walkFields(opSchema, []string{"args"}, map[string]any{"args": args()}, func(field string, val walkValue, set func(map[string]any)) {
-				wrap := map[string]any{"args": args()}
-				set(wrap)
-				push(field, val, wrap["args"].(map[string]any))
-			})
-		}
+	}
+	args := func() map[string]any {
+		a := w.baseline(m.op)
+		a[m.idArg] = map[string]string{"patient_id": w.r.patientID, "record_id": w.r.recordID, "visit_id": w.r.visitID}[m.idArg]
+		return a
+	}
+	push := func(field string, val walkValue, a map[string]any) {
+		body := map[string]any{"device_id": newID(), "mutations": []any{map[string]any{"id": newID(), "seq": 1, "type": typ, "args": a}}}
+		res := w.send(w.r.doctorC, "POST", "/api/v1/sync/push", "application/json", []byte(mustJSON(body)))
+		w.check("syncPush "+typ, field, val, res)
+	}
+	push("(baseline)", walkValue{class: "baseline"}, args())
+	for _, val := range w.ids {
+		a := args()
+		a[m.idArg] = val.v
+		push("args."+m.idArg, val, a)
+	}
+	if opSchema != nil {
+		w.walkFields(opSchema, []string{"args"}, map[string]any{"args": args()}, func(field string, val walkValue, set func(map[string]any)) {
+			wrap := map[string]any{"args": args()}
+			set(wrap)
+			push(field, val, wrap["args"].(map[string]any))
+		})
 	}
 }
 
 // check asserts what every answer must be.
 func (w *walker) check(op, field string, val walkValue, res response) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.sent++
+	w.walked[op]++
+	if field == "(baseline)" && res.status >= 300 {
+		w.t.Logf("%s: the baseline answers %d %s", op, res.status, res.code())
+	}
 	fail := func(problem string) {
 		w.failures[walkFailure{op, field, val.class, problem}]++
+	}
+	if res.status == 0 {
+		fail("no answer: " + res.body)
+		return
 	}
 	if res.status >= 500 {
 		fail(fmt.Sprintf("status %d", res.status))
