@@ -29,7 +29,7 @@ go test -count=1 -timeout 30m ./...
 # A failure leaves the input that broke it in testdata/fuzz/FuzzX/ of the
 # package, where go test then replays it.
 echo "== fuzz"
-for target in FuzzOrientation:./internal/photo:5s FuzzDecodeCursor:./api:5s FuzzICSCalendar:./api:5s FuzzSyncPush:./api:10s; do
+for target in FuzzOrientation:./internal/photo:5s FuzzDecodeCursor:./api:5s FuzzICSCalendar:./api:5s FuzzSyncPush:./api:8s; do
   IFS=: read -r name pkg dur <<<"$target"
   go test -run='^$' -fuzz="^${name}\$" -fuzztime="$dur" "$pkg"
 done
