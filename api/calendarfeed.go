@@ -207,10 +207,20 @@ func icsCalendar(now time.Time, origin string, occ []VisitOut) []byte {
 	return []byte(b.String())
 }
 
-// icsText escapes a TEXT value (RFC 5545 §3.3.11).
+// icsText escapes a TEXT value (RFC 5545 §3.3.11). A content line holds
+// only valid UTF-8 and no control character but HTAB, so invalid bytes
+// become U+FFFD and other control characters are dropped.
 func icsText(s string) string {
-	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`).Replace(s)
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\r' && r != '\n' || r == 0x7f {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return icsEscaper.Replace(s)
 }
+
+var icsEscaper = strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`, "\r", `\n`)
 
 // writeFolded writes one content line, folded so that no line exceeds 75
 // octets (continuations start with a space) and never inside a UTF-8

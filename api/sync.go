@@ -81,8 +81,9 @@ func (s *Server) encodeCursor(userID string, c cursor) string {
 
 var errCursor = &care.Error{Code: care.CodeCursorExpired}
 
-// decodeCursor checks the signature, the user and the schema version; any
-// mismatch answers 410 so the app starts afresh.
+// decodeCursor checks the signature, the user and the schema version, and
+// accepts only a cursor exactly as encodeCursor wrote it; any mismatch
+// answers 410 so the app starts afresh.
 func (s *Server) decodeCursor(userID, raw string, last int64) (cursor, error) {
 	if raw == "" {
 		return cursor{}, nil
@@ -104,6 +105,11 @@ func (s *Server) decodeCursor(userID, raw string, last int64) (cursor, error) {
 	}
 	seq, err := strconv.ParseInt(parts[1], 10, 64)
 	if err != nil || seq < 0 || seq > last {
+		return cursor{}, errCursor
+	}
+	// Only the exact bytes the server wrote pass: base64 decoding skips
+	// line breaks and ignores stray low bits, and ParseInt takes "+7".
+	if !hmac.Equal([]byte(raw), []byte(s.encodeCursor(userID, cursor{Seq: seq}))) {
 		return cursor{}, errCursor
 	}
 	return cursor{Seq: seq}, nil

@@ -24,6 +24,17 @@ fi
 echo "== go test (SQLite and PostgreSQL)"
 go test -count=1 -timeout 30m ./...
 
+# Each fuzz target for a few seconds beyond its seeds (which go test ran),
+# one target per invocation as go test -fuzz requires; about 35 s in all.
+# The push target gets longer: each fuzzing worker first builds its region.
+# A failure leaves the input that broke it in testdata/fuzz/FuzzX/ of the
+# package, where go test then replays it.
+echo "== fuzz"
+for target in FuzzOrientation:./internal/photo:5s FuzzDecodeCursor:./api:5s FuzzICSCalendar:./api:5s FuzzSyncPush:./api:8s; do
+  IFS=: read -r name pkg dur <<<"$target"
+  go test -run='^$' -fuzz="^${name}\$" -fuzztime="$dur" "$pkg"
+done
+
 if [ -f pwa/package.json ]; then
   echo "== end-to-end: the web app in Chromium against the real server"
   bash scripts/e2e.sh
