@@ -50,6 +50,9 @@ type ConsentOutput struct{ Body ConsentOut }
 
 // createConsent records a consent; sharing with the team starts at once.
 // An active consent it replaces is closed as superseded in the same write.
+// After a withdrawal only those who register the patient reach it (the
+// registrar, the registering facility's admins), and the new consent must
+// cite the scanned, signed form (care.ConsentNeedsForm).
 func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*ConsentOutput, error) {
 	pr, err := s.authenticate(ctx)
 	if err != nil {
@@ -73,6 +76,18 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 		} else if err != nil {
 			return err
 		}
+		old, err := tx.Consents(ctx, in.ID)
+		if err != nil {
+			return err
+		}
+		active := false
+		for _, o := range old {
+			active = active || !o.WithdrawnAt.Valid
+		}
+		if care.ConsentNeedsForm(len(old) > 0, active) && !c.AttachmentID.Valid {
+			return &care.Error{Code: care.CodeConsentFormRequired, Field: "attachment_id",
+				Detail: "a consent after a withdrawal needs the scanned, signed form: upload it as an attachment of this patient first"}
+		}
 		if c.AttachmentID.Valid {
 			a, err := tx.Attachment(ctx, c.AttachmentID.String)
 			if errors.Is(err, store.ErrNotFound) || err == nil && a.PatientID != in.ID {
@@ -80,10 +95,11 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 			} else if err != nil {
 				return err
 			}
-		}
-		old, err := tx.Consents(ctx, in.ID)
-		if err != nil {
-			return err
+			for _, o := range old {
+				if o.AttachmentID.String == c.AttachmentID.String {
+					return care.Invalid("attachment_id", "the form of an earlier consent: scan the newly signed form")
+				}
+			}
 		}
 		for _, o := range old {
 			if !o.WithdrawnAt.Valid {
