@@ -27,13 +27,16 @@ type Patient struct {
 
 const patientColumns = `p.id, p.facility_id, p.name, p.name_kana, p.birth_date, p.sex, p.address, p.phone, p.created_at, p.created_by, p.updated_at, p.version`
 
-// CreatePatient inserts p.
+// CreatePatient inserts p; ErrIDTaken when its id names any entity.
 func (tx *Tx) CreatePatient(ctx context.Context, p Patient) error {
+	if err := tx.claimID(ctx, kindPatient, p.ID); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `INSERT INTO patient (id, facility_id, name, name_kana, birth_date, sex, address, phone, created_at, created_by, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.FacilityID, p.Name, p.NameKana, p.BirthDate, p.Sex, p.Address, p.Phone, UTC(p.CreatedAt), p.CreatedBy, UTC(p.UpdatedAt), p.Version)
-	if isUniqueViolation(err) {
-		return care.ErrConflict
+	if isPrimaryKeyViolation(err) {
+		return ErrIDTaken
 	}
 	if err != nil {
 		return fmt.Errorf("insert patient: %w", err)
