@@ -32,7 +32,9 @@ func TestTakenIDIsOneSentinel(t *testing.T) {
 			u.FacilityID.String, u.FacilityID.Valid = fac.ID, true
 			return u
 		}
-		if err := write(func(tx *store.Tx) error { return tx.CreateUser(ctx, user("01900000-0000-7000-8000-00000000a001", "first")) }); err != nil {
+		if err := write(func(tx *store.Tx) error {
+			return tx.CreateUser(ctx, user("01900000-0000-7000-8000-00000000a001", "first"))
+		}); err != nil {
 			t.Fatal(err)
 		}
 		// Another kind holds the id.
@@ -46,7 +48,9 @@ func TestTakenIDIsOneSentinel(t *testing.T) {
 			t.Errorf("facility id again: %v, want ErrIDTaken", err)
 		}
 		// A login id in use is still that.
-		err = write(func(tx *store.Tx) error { return tx.CreateUser(ctx, user("01900000-0000-7000-8000-00000000a002", "first")) })
+		err = write(func(tx *store.Tx) error {
+			return tx.CreateUser(ctx, user("01900000-0000-7000-8000-00000000a002", "first"))
+		})
 		if !errors.Is(err, store.ErrLoginIDTaken) {
 			t.Errorf("taken login id: %v, want ErrLoginIDTaken", err)
 		}
