@@ -42,7 +42,7 @@ type CreateConsentInput struct {
 		ObtainedOn   string `json:"obtained_on" format:"date"`
 		Scope        string `json:"scope" enum:"full,calendar_shared" doc:"full: chart, calendar and notes; calendar_shared: calendar and shared notes only"`
 		ObtainedBy   string `json:"obtained_by,omitempty" format:"uuid" doc:"staff who obtained the signature; defaults to the caller"`
-		AttachmentID string `json:"attachment_id,omitempty" format:"uuid" doc:"the scanned, signed form: an attachment of this patient, uploaded first"`
+		AttachmentID string `json:"attachment_id,omitempty" format:"uuid" doc:"the scanned, signed form: an attachment of this patient, uploaded first; required after a withdrawal (422 consent_form_required)"`
 	}
 }
 
