@@ -42,7 +42,7 @@ type CreateConsentInput struct {
 		ObtainedOn   string `json:"obtained_on" format:"date"`
 		Scope        string `json:"scope" enum:"full,calendar_shared" doc:"full: chart, calendar and notes; calendar_shared: calendar and shared notes only"`
 		ObtainedBy   string `json:"obtained_by,omitempty" format:"uuid" doc:"staff who obtained the signature; defaults to the caller"`
-		AttachmentID string `json:"attachment_id,omitempty" format:"uuid" doc:"the scanned, signed form: an attachment of this patient, uploaded first"`
+		AttachmentID string `json:"attachment_id,omitempty" format:"uuid" doc:"the scanned, signed form: an attachment of this patient, uploaded first; required after a withdrawal (422 consent_form_required)"`
 	}
 }
 
@@ -50,6 +50,9 @@ type ConsentOutput struct{ Body ConsentOut }
 
 // createConsent records a consent; sharing with the team starts at once.
 // An active consent it replaces is closed as superseded in the same write.
+// After a withdrawal only those who register the patient reach it (the
+// registrar, the registering facility's admins), and the new consent must
+// cite the scanned, signed form (care.ConsentNeedsForm).
 func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*ConsentOutput, error) {
 	pr, err := s.authenticate(ctx)
 	if err != nil {
@@ -79,6 +82,22 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 		old, err := tx.Consents(ctx, in.ID)
 		if err != nil {
 			return err
+		}
+		active := false
+		for _, o := range old {
+			active = active || !o.WithdrawnAt.Valid
+		}
+		if care.ConsentNeedsForm(len(old) > 0, active) && !c.AttachmentID.Valid {
+			return &care.Error{Code: care.CodeConsentFormRequired, Field: "attachment_id",
+				Detail: "a consent after a withdrawal needs the scanned, signed form: upload it as an attachment of this patient first"}
+		}
+		if c.AttachmentID.Valid {
+			// checkPatientRefs made sure it is this patient's attachment.
+			for _, o := range old {
+				if o.AttachmentID.String == c.AttachmentID.String {
+					return care.Invalid("attachment_id", "the form of an earlier consent: scan the newly signed form")
+				}
+			}
 		}
 		for _, o := range old {
 			if !o.WithdrawnAt.Valid {

@@ -96,6 +96,11 @@ var messages = map[string]message{
 		"You cannot enter this record for that person: proxy entry is only for care-team members of your own facility who may write this kind of record."},
 	care.CodeConfirmNotAllowed:  {403, "記録の確定は、記録の責任者（代行入力を依頼した本人）だけが行えます。", "Only the record's author (the person it was entered for) can confirm it."},
 	care.CodeConfirmNotRequired: {409, "この版は責任者本人が入力したため、確定は不要です。", "The author entered this version themselves; it needs no confirmation."},
+
+	// consent after a withdrawal; a create's client id already in use
+	care.CodeConsentFormRequired: {422, "同意の撤回後に改めて同意を登録するには、署名済みの同意書をスキャンして添付してください。",
+		"A consent after a withdrawal needs the scanned, signed consent form attached."},
+	care.CodeIDTaken: {409, "このIDは既に使われています。新しいIDで送り直してください。", "This id is already in use; send again with a new id."},
 }
 
 func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) *Problem {

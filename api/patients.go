@@ -67,8 +67,8 @@ type CreatePatientInput struct {
 type PatientOutput struct{ Body PatientOut }
 
 // createPatient registers a patient at the caller's facility, with the
-// caller on the care team. Until a consent is recorded only that facility's
-// staff see the patient.
+// caller on the care team. Until a consent is recorded only the caller and
+// the facility's admins see the patient.
 func (s *Server) createPatient(ctx context.Context, in *CreatePatientInput) (*PatientOutput, error) {
 	pr, err := s.authenticate(ctx)
 	if err != nil {
@@ -109,7 +109,8 @@ func (s *Server) createPatient(ctx context.Context, in *CreatePatientInput) (*Pa
 	}
 	p.CreatedAt, p.UpdatedAt = store.UTC(now), store.UTC(now)
 	role := care.DefaultRole(pr.User.Profession)
-	sc := patientScope{Facts: care.PatientFacts{Exists: true, PatientFacilityID: p.FacilityID, OnTeam: true, TeamRole: role}, Level: care.Registration, Manage: true}
+	sc := patientScope{Facts: care.PatientFacts{Exists: true, PatientFacilityID: p.FacilityID, RegistrarID: p.CreatedBy, OnTeam: true, TeamRole: role},
+		Level: care.Registration, Manage: true}
 	return &PatientOutput{Body: patientOut(p, sc)}, nil
 }
 
@@ -135,8 +136,7 @@ func (s *Server) listPatients(ctx context.Context, _ *struct{}) (*CaseloadOutput
 		}
 		events := make([]*audit.Event, 0, len(entries))
 		for _, e := range entries {
-			facts := care.PatientFacts{Exists: true, PatientFacilityID: e.FacilityID, OnTeam: e.TeamRole != "", TeamRole: e.TeamRole,
-				ConsentActive: e.ConsentScope != "", ConsentScope: e.ConsentScope}
+			facts := e.Facts()
 			lvl := care.PatientAccess(s.opt.Care, pr.Viewer, facts)
 			if lvl == care.None {
 				continue

@@ -26,10 +26,13 @@ func TestConsentGatesSharing(t *testing.T) {
 		}
 		base := "/api/v1/patients/" + p.ID
 		r.doctorC.must(201, "POST", base+"/team", map[string]any{"user_id": r.nurse.ID, "role": "visiting_nurse"})
-		// No consent: the team member from another facility does not see it;
-		// a colleague of the registering facility does (to complete consent).
+		// No consent: the team member from another facility does not see it,
+		// nor does a colleague of the registrar; the facility's admin does
+		// (TestRegistrationLevelReach walks every operation).
 		r.nurseC.must(404, "GET", base, nil)
-		colleague.must(200, "GET", base, nil)
+		colleague.must(404, "GET", base, nil)
+		clinicAdminC := h.signIn(r.clinicAdmin)
+		clinicAdminC.must(200, "GET", base, nil)
 		if res := r.nurseC.must(200, "GET", "/api/v1/patients", nil); strings.Contains(res.body, p.ID) {
 			t.Fatal("caseload lists a patient without consent")
 		}
@@ -61,7 +64,8 @@ func TestConsentGatesSharing(t *testing.T) {
 		r.doctorC.must(200, "POST", base+"/consents/"+c.ID+"/withdraw", map[string]any{"reason": "本人の希望"})
 		r.nurseC.must(404, "GET", base, nil)
 		r.doctorC.must(409, "POST", base+"/consents/"+c.ID+"/withdraw", map[string]any{})
-		colleague.must(200, "GET", base, nil) // back to the registering facility
+		colleague.must(404, "GET", base, nil) // back to the registrar and the facility's admins only
+		clinicAdminC.must(200, "GET", base, nil)
 
 		// Who viewed the patient: the access log names the nurse and the
 		// refused attempt of the withdrawn member.

@@ -260,8 +260,10 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 	err = s.withPatient(ctx, pr, "record.create", in.ID, "record", b.RecordID, care.RecordLevel(b.Kind), false, func(tx *store.Tx, _ patientScope) error {
 		old, err := tx.Record(ctx, b.RecordID)
 		switch {
+		case err == nil && old.PatientID != in.ID:
+			return store.ErrIDTaken // another patient's record: say nothing of it
 		case err == nil:
-			if old.RequestHash != hash || old.AuthorID != authorID || old.PatientID != in.ID {
+			if old.RequestHash != hash || old.AuthorID != authorID {
 				return care.Errorf(care.CodeConflict, "record %s exists with another body", b.RecordID)
 			}
 			out.Status = 200

@@ -284,8 +284,7 @@ func (s *Server) reachable(ctx context.Context, tx *store.Tx, p *Principal) (map
 	}
 	out := make(map[string]patientScope, len(entries))
 	for _, e := range entries {
-		facts := care.PatientFacts{Exists: true, PatientFacilityID: e.FacilityID, OnTeam: e.TeamRole != "", TeamRole: e.TeamRole,
-			ConsentActive: e.ConsentScope != "", ConsentScope: e.ConsentScope}
+		facts := e.Facts()
 		lvl := care.PatientAccess(s.opt.Care, p.Viewer, facts)
 		if lvl != care.None {
 			out[e.ID] = patientScope{Facts: facts, Level: lvl, Manage: care.CanManage(p.Viewer, facts, lvl)}

@@ -432,7 +432,7 @@ func TestPullNeverLeaksDeniedPatients(t *testing.T) {
 						pt = p
 					}
 				}
-				lvl := care.PatientAccess(pol, v, care.PatientFacts{Exists: true, PatientFacilityID: facilities[0], OnTeam: pt.team[q.u.ID],
+				lvl := care.PatientAccess(pol, v, care.PatientFacts{Exists: true, PatientFacilityID: facilities[0], RegistrarID: registrar.u.ID, OnTeam: pt.team[q.u.ID],
 					ConsentActive: pt.consent != "", ConsentScope: pt.consent})
 				if lvl == care.None {
 					t.Errorf("user %s pulled %s of a patient they may not reach", q.u.Profession, c.Entity)

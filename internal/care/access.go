@@ -23,6 +23,7 @@ type Viewer struct {
 type PatientFacts struct {
 	Exists            bool
 	PatientFacilityID string
+	RegistrarID       string // the user who registered the patient
 	OnTeam            bool
 	TeamRole          string // the viewer's role when OnTeam
 	ConsentActive     bool
@@ -35,8 +36,9 @@ type Level int
 const (
 	// None: the patient is invisible; the API answers 404 as for an unknown id.
 	None Level = iota
-	// Registration: no active consent yet; staff of the registering facility
-	// see the demographics and may complete consent and team.
+	// Registration: no active consent (before the first one, or after a
+	// withdrawal); the registrar and the registering facility's admins see
+	// the demographics and may complete consent and team. Nobody else does.
 	Registration
 	// Shared: a team member without chart rights sees the calendar, the team
 	// and the multi-professional notes.
@@ -59,15 +61,35 @@ func PatientAccess(p Policy, v Viewer, f PatientFacts) Level {
 		}
 		return Shared
 	}
-	if !f.ConsentActive && v.FacilityID != "" && v.FacilityID == f.PatientFacilityID {
+	if !f.ConsentActive && Registers(v, f) {
 		return Registration
 	}
 	return None
 }
 
+// Registers reports whether the viewer holds the patient while no consent
+// is active: the registrar (while still staff of the registering facility)
+// or an admin of that facility. Their other colleagues, team members
+// included, reach the patient only through an active consent: the patient
+// has not agreed (or no longer agrees) to share with them.
+func Registers(v Viewer, f PatientFacts) bool {
+	if v.FacilityID == "" || v.FacilityID != f.PatientFacilityID {
+		return false
+	}
+	return v.FacilityAdmin || v.UserID != "" && v.UserID == f.RegistrarID
+}
+
+// ConsentNeedsForm reports whether a new consent must cite the scanned,
+// signed form: when the patient has had a consent and none is active (it
+// was withdrawn). Sharing stopped because the patient said so; only their
+// signature on paper starts it again. The first consent of a patient may
+// be recorded before the form is scanned.
+func ConsentNeedsForm(hadConsent, active bool) bool { return hadConsent && !active }
+
 // CanManage reports whether the viewer may edit the patient's demographics,
 // consents and team: staff of the registering facility, or the team's
-// physicians and care manager.
+// physicians and care manager. Without an active consent only those who
+// register the patient (Registers) reach it at all, so only they manage.
 func CanManage(v Viewer, f PatientFacts, level Level) bool {
 	if level == None {
 		return false

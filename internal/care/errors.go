@@ -80,6 +80,13 @@ const (
 	CodeConfirmNotRequired = "confirmation_not_required" // the author entered this version themselves
 )
 
+// Codes of consent and id rules (a block of their own keeps the list above
+// as it is).
+const (
+	CodeConsentFormRequired = "consent_form_required" // a consent after a withdrawal cites no scanned form
+	CodeIDTaken             = "id_taken"              // a create's client id is already used by another entity
+)
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound        = &Error{Code: CodeNotFound}

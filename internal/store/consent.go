@@ -24,10 +24,16 @@ type Consent struct {
 
 const consentColumns = `id, patient_id, obtained_on, scope, obtained_by, recorded_by, recorded_at, attachment_id, withdrawn_at, withdrawn_by, withdrawal_reason`
 
-// CreateConsent inserts c.
+// CreateConsent inserts c; ErrIDTaken when its id names any entity.
 func (tx *Tx) CreateConsent(ctx context.Context, c Consent) error {
+	if err := tx.claimID(ctx, kindConsent, c.ID); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `INSERT INTO consent (`+consentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)`,
 		c.ID, c.PatientID, c.ObtainedOn, c.Scope, c.ObtainedBy, c.RecordedBy, UTC(c.RecordedAt), c.AttachmentID)
+	if isPrimaryKeyViolation(err) {
+		return ErrIDTaken
+	}
 	if err != nil {
 		return fmt.Errorf("insert consent: %w", err)
 	}

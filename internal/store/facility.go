@@ -16,10 +16,16 @@ type Facility struct {
 	CreatedAt  time.Time `db:"created_at"`
 }
 
-// CreateFacility inserts f.
+// CreateFacility inserts f; ErrIDTaken when its id names any entity.
 func (tx *Tx) CreateFacility(ctx context.Context, f Facility, by string) error {
+	if err := tx.claimID(ctx, kindFacility, f.ID); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `INSERT INTO facility (id, name, name_kana, kind, disclosure, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		f.ID, f.Name, f.NameKana, f.Kind, f.Disclosure, UTC(f.CreatedAt), by)
+	if isPrimaryKeyViolation(err) {
+		return ErrIDTaken
+	}
 	if err != nil {
 		return fmt.Errorf("insert facility: %w", err)
 	}

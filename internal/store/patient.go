@@ -27,13 +27,16 @@ type Patient struct {
 
 const patientColumns = `p.id, p.facility_id, p.name, p.name_kana, p.birth_date, p.sex, p.address, p.phone, p.created_at, p.created_by, p.updated_at, p.version`
 
-// CreatePatient inserts p.
+// CreatePatient inserts p; ErrIDTaken when its id names any entity.
 func (tx *Tx) CreatePatient(ctx context.Context, p Patient) error {
+	if err := tx.claimID(ctx, kindPatient, p.ID); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `INSERT INTO patient (id, facility_id, name, name_kana, birth_date, sex, address, phone, created_at, created_by, updated_at, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.FacilityID, p.Name, p.NameKana, p.BirthDate, p.Sex, p.Address, p.Phone, UTC(p.CreatedAt), p.CreatedBy, UTC(p.UpdatedAt), p.Version)
-	if isUniqueViolation(err) {
-		return care.ErrConflict
+	if isPrimaryKeyViolation(err) {
+		return ErrIDTaken
 	}
 	if err != nil {
 		return fmt.Errorf("insert patient: %w", err)
@@ -66,10 +69,11 @@ func (tx *Tx) UpdatePatient(ctx context.Context, p Patient) error {
 func (tx *Tx) PatientFacts(ctx context.Context, patientID, userID string) (care.PatientFacts, error) {
 	var row struct {
 		FacilityID   string `db:"facility_id"`
+		CreatedBy    string `db:"created_by"`
 		TeamRole     string `db:"team_role"`
 		ConsentScope string `db:"consent_scope"`
 	}
-	err := tx.get(ctx, &row, `SELECT p.facility_id,
+	err := tx.get(ctx, &row, `SELECT p.facility_id, p.created_by,
 		COALESCE((SELECT tm.role FROM team_member tm WHERE tm.patient_id = p.id AND tm.user_id = ? AND tm.removed_at IS NULL), '') AS team_role,
 		COALESCE((SELECT c.scope FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), '') AS consent_scope
 		FROM patient p WHERE p.id = ?`, userID, patientID)
@@ -82,6 +86,7 @@ func (tx *Tx) PatientFacts(ctx context.Context, patientID, userID string) (care.
 	return care.PatientFacts{
 		Exists:            true,
 		PatientFacilityID: row.FacilityID,
+		RegistrarID:       row.CreatedBy,
 		OnTeam:            row.TeamRole != "",
 		TeamRole:          row.TeamRole,
 		ConsentActive:     row.ConsentScope != "",
@@ -97,9 +102,21 @@ type CaseloadEntry struct {
 	ConsentScope string `db:"consent_scope"`
 }
 
+// Facts are the access facts of the entry for the user it was read for.
+func (e CaseloadEntry) Facts() care.PatientFacts {
+	return care.PatientFacts{Exists: true, PatientFacilityID: e.FacilityID, RegistrarID: e.CreatedBy, OnTeam: e.TeamRole != "",
+		TeamRole: e.TeamRole, ConsentActive: e.ConsentScope != "", ConsentScope: e.ConsentScope}
+}
+
 // Reach is what the access rules need of one caseload patient.
 type Reach struct {
-	ID, FacilityID, TeamRole, ConsentScope string
+	ID, FacilityID, RegistrarID, TeamRole, ConsentScope string
+}
+
+// Facts are the access facts of the patient for the user it was read for.
+func (r Reach) Facts() care.PatientFacts {
+	return care.PatientFacts{Exists: true, PatientFacilityID: r.FacilityID, RegistrarID: r.RegistrarID, OnTeam: r.TeamRole != "",
+		TeamRole: r.TeamRole, ConsentActive: r.ConsentScope != "", ConsentScope: r.ConsentScope}
 }
 
 // Reaches is Caseload without the patients' details: what a pull or a
@@ -107,15 +124,15 @@ type Reach struct {
 func (tx *Tx) Reaches(ctx context.Context, userID, facilityID string) ([]Reach, error) {
 	// A team patient without a consent (scope NULL) is left out below: it
 	// is reached, if at all, by the second part, as its facility's.
-	rows, err := tx.query(ctx, `SELECT p.id, p.facility_id, tm.role,
+	rows, err := tx.query(ctx, `SELECT p.id, p.facility_id, p.created_by, tm.role,
 		(SELECT c.scope FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), p.name_kana
 		FROM team_member tm JOIN patient p ON p.id = tm.patient_id
 		WHERE tm.user_id = ? AND tm.removed_at IS NULL
 		UNION ALL
-		SELECT p.id, p.facility_id, COALESCE((SELECT tm.role FROM team_member tm WHERE tm.patient_id = p.id AND tm.user_id = ? AND tm.removed_at IS NULL), ''), '', p.name_kana
+		SELECT p.id, p.facility_id, p.created_by, COALESCE((SELECT tm.role FROM team_member tm WHERE tm.patient_id = p.id AND tm.user_id = ? AND tm.removed_at IS NULL), ''), '', p.name_kana
 		FROM patient p
 		WHERE p.facility_id = ? AND NOT EXISTS (SELECT 1 FROM consent c WHERE c.patient_id = p.id AND c.withdrawn_at IS NULL)
-		ORDER BY 5, 1`, userID, userID, facilityID)
+		ORDER BY 6, 1`, userID, userID, facilityID)
 	if err != nil {
 		return nil, fmt.Errorf("caseload: %w", err)
 	}
@@ -125,7 +142,7 @@ func (tx *Tx) Reaches(ctx context.Context, userID, facilityID string) ([]Reach, 
 	for rows.Next() {
 		var r Reach
 		var scope sql.NullString
-		if err := rows.Scan(&r.ID, &r.FacilityID, &r.TeamRole, &scope, &kana); err != nil {
+		if err := rows.Scan(&r.ID, &r.FacilityID, &r.RegistrarID, &r.TeamRole, &scope, &kana); err != nil {
 			return nil, fmt.Errorf("caseload: %w", err)
 		}
 		if !scope.Valid {
@@ -139,7 +156,9 @@ func (tx *Tx) Reaches(ctx context.Context, userID, facilityID string) ([]Reach, 
 
 // Caseload lists the patients user userID of facility facilityID may reach:
 // those whose team they are on under an active consent, and those of their
-// own facility still waiting for consent. Sorted by kana.
+// own facility without an active consent (of which care.PatientAccess
+// keeps those the user registered, or all for a facility admin). Sorted by
+// kana.
 func (tx *Tx) Caseload(ctx context.Context, userID, facilityID string) ([]CaseloadEntry, error) {
 	out := []CaseloadEntry{}
 	err := tx.sel(ctx, &out, `SELECT `+patientColumns+`, tm.role AS team_role,

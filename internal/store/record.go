@@ -135,15 +135,19 @@ const recordColumns = `r.id, r.patient_id, r.kind, r.chart, r.author_id, r.autho
 const versionColumns = `v.record_id, v.version, v.parent_version, v.stale_parent, v.status, v.reason, v.body, v.vitals, v.attachment_ids, v.entered_by, v.confirmed_by, v.confirmed_at, v.created_at AS version_created_at`
 
 // CreateRecord inserts record r with its first version v. The caller checks
-// first that the id is free (Record); a concurrent insert of the same id
-// gives care.ErrConflict.
+// first whether the id is a record already (Record, a retry); an id that
+// names any other entity, or a concurrent insert of the same id, gives
+// ErrIDTaken.
 func (tx *Tx) CreateRecord(ctx context.Context, r Record, v RecordVersion) error {
+	if err := tx.claimID(ctx, kindRecord, r.ID); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, confirmed_at, request_hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.PatientID, r.Kind, r.Chart, r.AuthorID, r.AuthorFacilityID, r.AuthorProfession, r.VisitID, UTC(r.OccurredAt), UTC(r.CreatedAt), v.Version,
 		v.confirmedAt(), r.RequestHash)
-	if isUniqueViolation(err) {
-		return care.ErrConflict
+	if isPrimaryKeyViolation(err) {
+		return ErrIDTaken
 	}
 	if err != nil {
 		return fmt.Errorf("insert record: %w", err)

@@ -23,8 +23,10 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
-	_ "modernc.org/sqlite"             // driver "sqlite"
+	"modernc.org/sqlite"               // driver "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"tsunagu/internal/care"
 	"tsunagu/internal/gencache"
@@ -536,6 +538,52 @@ func (tx *Tx) Select(ctx context.Context, dst any, query string, args ...any) er
 // UTC normalises a time for storage: UTC, microsecond precision (what
 // PostgreSQL keeps), so both engines round-trip the same value.
 func UTC(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// ErrIDTaken is returned by a create whose client-made id already names
+// an entity, of the same kind or another, of this patient or any other.
+// It is the application error id_taken on the field "id" (409): a client
+// that made a clashing id sends again with a new one, and learns nothing
+// of the entity that holds it.
+var ErrIDTaken error = &care.Error{Code: care.CodeIDTaken, Field: "id", Detail: "store: id taken"}
+
+// Entity kinds whose ids are claimed in entity_id.
+const (
+	kindFacility = "facility"
+	kindUser     = "user"
+	kindPatient  = "patient"
+	kindConsent  = "consent"
+	kindVisit    = "visit"
+	kindRecord   = "record"
+)
+
+// claimID takes id for a new entity of kind, or answers ErrIDTaken when
+// any entity holds it. The claim commits or rolls back with the create.
+// DO NOTHING instead of a failing insert keeps a PostgreSQL transaction
+// usable after a refusal.
+func (tx *Tx) claimID(ctx context.Context, kind, id string) error {
+	n, err := tx.exec(ctx, `INSERT INTO entity_id (id, kind) VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, id, kind)
+	if err != nil {
+		return fmt.Errorf("claim %s id: %w", kind, err)
+	}
+	if n == 0 {
+		return ErrIDTaken
+	}
+	return nil
+}
+
+// isPrimaryKeyViolation reports an insert whose primary key is taken, on
+// either engine (another unique constraint, such as a login id, is not).
+func isPrimaryKeyViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505" && strings.HasSuffix(pe.ConstraintName, "_pkey")
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
 
 // isUniqueViolation reports a unique-constraint failure on either engine.
 func isUniqueViolation(err error) bool {

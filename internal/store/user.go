@@ -36,12 +36,19 @@ const userColumns = `id, facility_id, login_id, name, name_kana, profession, net
 // ErrLoginIDTaken is returned when a login id is already in use.
 var ErrLoginIDTaken = fmt.Errorf("store: login id taken")
 
-// CreateUser inserts u; ErrLoginIDTaken when the login id is in use.
+// CreateUser inserts u; ErrLoginIDTaken when the login id is in use,
+// ErrIDTaken when its id names any entity.
 func (tx *Tx) CreateUser(ctx context.Context, u User) error {
+	if err := tx.claimID(ctx, kindUser, u.ID); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `INSERT INTO app_user (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.FacilityID, u.LoginID, u.Name, u.NameKana, u.Profession, u.NetworkAdmin, u.FacilityAdmin,
 		u.PasswordHash, UTC(u.PasswordChangedAt), u.MustChangePassword, u.TOTPSecret, u.TOTPPendingSecret, u.TOTPLastStep,
 		u.Status, UTC(u.LastActiveAt), UTC(u.CreatedAt), UTC(u.UpdatedAt))
+	if isPrimaryKeyViolation(err) {
+		return ErrIDTaken
+	}
 	if isUniqueViolation(err) {
 		return ErrLoginIDTaken
 	}

@@ -111,9 +111,12 @@ func nullTime(t sql.NullTime) sql.NullTime {
 	return t
 }
 
-// CreateVisit inserts v with its assignees. A visit id already taken is
-// care.ErrConflict.
+// CreateVisit inserts v with its assignees. An id that names any entity
+// already is ErrIDTaken.
 func (tx *Tx) CreateVisit(ctx context.Context, v Visit) error {
+	if err := tx.claimID(ctx, kindVisit, v.ID); err != nil {
+		return err
+	}
 	rec, err := recurrenceJSON(v.Recurrence)
 	if err != nil {
 		return err
@@ -122,8 +125,8 @@ func (tx *Tx) CreateVisit(ctx context.Context, v Visit) error {
 		series_end, version, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.PatientID, v.Kind, UTC(v.StartsAt), UTC(v.EndsAt), v.AllDay, v.Note, v.Status, nullStr(v.RecordID), rec,
 		UTC(v.SeriesEnd), v.Version, UTC(v.CreatedAt), v.CreatedBy, UTC(v.UpdatedAt), v.UpdatedBy)
-	if isUniqueViolation(err) {
-		return care.ErrConflict
+	if isPrimaryKeyViolation(err) {
+		return ErrIDTaken
 	}
 	if err != nil {
 		return fmt.Errorf("insert visit: %w", err)
