@@ -313,7 +313,7 @@ func (s *Server) changePassword(ctx context.Context, in *ChangePasswordInput) (*
 		}
 		return nil, err
 	}
-	if reason := s.opt.Password.Problem(in.Body.NewPassword, p.User.LoginID); reason != "" {
+	if reason := s.opt.Password.Problem(in.Body.NewPassword, p.User.LoginID, p.User.Name, p.User.NameKana); reason != "" {
 		return nil, &care.Error{Code: care.CodePasswordPolicy, Field: "new_password", Detail: reason}
 	}
 	if in.Body.NewPassword == in.Body.CurrentPassword {

@@ -42,7 +42,7 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 		return nil, err
 	}
 	login := normalizeLogin(b.LoginID)
-	if reason := s.opt.Password.Problem(b.Password, login); reason != "" {
+	if reason := s.opt.Password.Problem(b.Password, login, b.Name, b.NameKana); reason != "" {
 		return nil, &care.Error{Code: care.CodePasswordPolicy, Field: "password", Detail: reason}
 	}
 	hash, err := s.hasher.Hash(ctx, b.Password)
@@ -186,7 +186,7 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 			}
 		}
 		if b.Password != nil {
-			if reason := s.opt.Password.Problem(*b.Password, u.LoginID); reason != "" {
+			if reason := s.opt.Password.Problem(*b.Password, u.LoginID, u.Name, u.NameKana); reason != "" {
 				return &care.Error{Code: care.CodePasswordPolicy, Field: "password", Detail: reason}
 			}
 			u.PasswordHash, u.PasswordChangedAt, u.MustChangePassword = hash, now, true
