@@ -95,6 +95,10 @@ var messages = map[string]message{
 		"You cannot enter this record for that person: proxy entry is only for care-team members of your own facility who may write this kind of record."},
 	care.CodeConfirmNotAllowed:  {403, "記録の確定は、記録の責任者（代行入力を依頼した本人）だけが行えます。", "Only the record's author (the person it was entered for) can confirm it."},
 	care.CodeConfirmNotRequired: {409, "この版は責任者本人が入力したため、確定は不要です。", "The author entered this version themselves; it needs no confirmation."},
+
+	// who may change whom (care/profession.go)
+	care.CodeOwnAccount:         {403, "自分のアカウントの職種・権限・所属・状態・パスワード・二要素認証は、この操作では変更できません。他の管理者に依頼してください（パスワードは「パスワード変更」から）。", "You cannot change your own profession, roles, facility, status, password or two-factor sign-in here; ask another administrator (change your password under Change password)."},
+	care.CodeProfessionNotGiven: {403, "この職種は施設の種別では付与できません。ネットワーク事務局に依頼してください。", "Your facility's kind does not employ this profession; the network office grants it."},
 }
 
 func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) *Problem {

@@ -26,8 +26,10 @@ type CreateUserInput struct {
 type UserOutput struct{ Body UserOut }
 
 // createUser: network admins create any account; facility admins create
-// staff of their own facility only. The initial password must be changed
-// at first sign-in.
+// staff of their own facility only, of the professions its kind employs
+// (care.Employs). The initial password must be changed at first sign-in.
+// The profession and roles given are audited as changes of their own
+// (user.profession.change, user.roles.change).
 func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutput, error) {
 	p, err := s.authenticate(ctx)
 	if err != nil {
@@ -36,7 +38,7 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 	b := in.Body
 	netAdmin := slices.Contains(b.Roles, "network_admin")
 	if !care.CanManageUser(p.Viewer, b.FacilityID, netAdmin) {
-		return nil, s.denied(ctx, p, "user.create", "", "account", "", &care.Error{Code: care.CodeAdminOnly})
+		return nil, s.deniedUser(ctx, p, "", &care.Error{Code: care.CodeAdminOnly}, grantActions(b.Profession != "", len(b.Roles) > 0, "user.create")...)
 	}
 	if err := validKana("name_kana", b.NameKana); err != nil {
 		return nil, err
@@ -57,24 +59,71 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 	if u.ID == "" {
 		u.ID = s.newID()
 	}
+	var refused error
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Facility(ctx, b.FacilityID); errors.Is(err, store.ErrNotFound) {
+		f, err := tx.Facility(ctx, b.FacilityID)
+		if errors.Is(err, store.ErrNotFound) {
 			return care.Invalid("facility_id", "no such facility")
 		} else if err != nil {
 			return err
+		}
+		if !care.CanGrantProfession(p.Viewer, f.Kind, u.Profession) {
+			refused = &care.Error{Code: care.CodeProfessionNotGiven, Field: "profession", Detail: "not employed by the facility's kind"}
+			return refused
 		}
 		if err := tx.CreateUser(ctx, u); errors.Is(err, store.ErrLoginIDTaken) {
 			return &care.Error{Code: care.CodeLoginIDTaken, Field: "login_id"}
 		} else if err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, s.event(ctx, p, "user.create", "", "account", u.ID))
+		evs := []*audit.Event{s.event(ctx, p, "user.create", "", "account", u.ID)}
+		for _, a := range grantActions(true, u.NetworkAdmin || u.FacilityAdmin) {
+			evs = append(evs, s.event(ctx, p, a, "", "account", u.ID))
+		}
+		return audit.Append(ctx, tx, evs...)
 	})
+	if refused != nil {
+		return nil, s.deniedUser(ctx, p, u.ID, refused, "user.create", actionProfession)
+	}
 	if err != nil {
 		return nil, err
 	}
 	u.CreatedAt, u.LastActiveAt, u.PasswordChangedAt = store.UTC(now), store.UTC(now), store.UTC(now)
 	return &UserOutput{Body: s.userOut(u, true)}, nil
+}
+
+// The audit actions of a change of profession or roles: each is an event of
+// its own, whoever makes it and however, so that misuse alerts find them by
+// action alone.
+const (
+	actionProfession = "user.profession.change"
+	actionRoles      = "user.roles.change"
+)
+
+// grantActions are the audit actions of a write that changes the
+// profession and/or the roles, after the others given.
+func grantActions(profession, roles bool, others ...string) []string {
+	if profession {
+		others = append(others, actionProfession)
+	}
+	if roles {
+		others = append(others, actionRoles)
+	}
+	return others
+}
+
+// deniedUser audits a refused account change, one event per action, in a
+// transaction of its own, and returns err.
+func (s *Server) deniedUser(ctx context.Context, p *Principal, userID string, err error, actions ...string) error {
+	evs := make([]*audit.Event, len(actions))
+	for i, a := range actions {
+		evs[i] = s.event(ctx, p, a, "", "account", userID)
+		evs[i].Result = audit.ResultDenied
+	}
+	if werr := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, evs...) }); werr != nil {
+		s.log.ErrorContext(ctx, "audit denied account change", "request_id", requestID(ctx), "err", werr)
+	}
+	return err
 }
 
 type ListUsersInput struct {
@@ -124,6 +173,11 @@ type UpdateUserInput struct {
 	}
 }
 
+// updateUser changes another account: CanManageUser decides whom, and
+// CanGrantProfession which profession. Nobody changes their own profession,
+// roles, status, password or TOTP here (403 own_account_change); the own
+// password changes with the current one (PUT /me/password). Changes of
+// profession and roles are audited as events of their own.
 func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutput, error) {
 	p, err := s.authenticate(ctx)
 	if err != nil {
@@ -143,6 +197,7 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 	}
 	var u store.User
 	var refused error
+	var changes []string // the grant actions this request makes
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		u, err = tx.User(ctx, in.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -152,13 +207,10 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 		if err != nil {
 			return err
 		}
+		before := u
 		wantNet := u.NetworkAdmin
 		if b.Roles != nil {
 			wantNet = slices.Contains(*b.Roles, "network_admin")
-		}
-		if !care.CanManageUser(p.Viewer, u.FacilityID.String, u.NetworkAdmin) || !care.CanManageUser(p.Viewer, u.FacilityID.String, wantNet) {
-			refused = &care.Error{Code: care.CodeAdminOnly}
-			return refused
 		}
 		now := s.now()
 		if b.Name != nil {
@@ -173,14 +225,45 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 		if b.Roles != nil {
 			u.NetworkAdmin, u.FacilityAdmin = wantNet, slices.Contains(*b.Roles, "facility_admin")
 		}
-		if b.Status != nil && *b.Status != u.Status {
-			if u.Status == care.StatusRevoked {
+		if b.Status != nil {
+			u.Status = *b.Status
+		}
+		changes = grantActions(u.Profession != before.Profession, u.NetworkAdmin != before.NetworkAdmin || u.FacilityAdmin != before.FacilityAdmin)
+		if !care.CanManageUser(p.Viewer, u.FacilityID.String, before.NetworkAdmin) {
+			refused = &care.Error{Code: care.CodeAdminOnly}
+			return refused
+		}
+		if u.ID == p.User.ID {
+			own := care.OwnAccountChange(accountOf(before), accountOf(u))
+			if b.Password != nil {
+				own = append(own, "password")
+			}
+			if b.ResetTOTP {
+				own = append(own, "reset_totp")
+			}
+			if len(own) > 0 {
+				refused = &care.Error{Code: care.CodeOwnAccount, Field: own[0], Detail: "own account"}
+				return refused
+			}
+		}
+		if !care.CanManageUser(p.Viewer, u.FacilityID.String, wantNet) {
+			refused = &care.Error{Code: care.CodeAdminOnly}
+			return refused
+		}
+		if u.Profession != before.Profession {
+			f, err := tx.Facility(ctx, u.FacilityID.String)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if !care.CanGrantProfession(p.Viewer, f.Kind, u.Profession) {
+				refused = &care.Error{Code: care.CodeProfessionNotGiven, Field: "profession", Detail: "not employed by the facility's kind"}
+				return refused
+			}
+		}
+		if u.Status != before.Status {
+			if before.Status == care.StatusRevoked {
 				return care.Errorf(care.CodeConflict, "revoked accounts stay revoked")
 			}
-			if u.ID == p.User.ID {
-				return care.Invalid("status", "administrators cannot change their own status")
-			}
-			u.Status = *b.Status
 			if u.Status == care.StatusActive {
 				u.LastActiveAt = now // reactivated: the dormancy clock starts again
 			}
@@ -203,13 +286,22 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 				return err
 			}
 		}
-		return audit.Append(ctx, tx, s.event(ctx, p, "user.update", "", "account", u.ID))
+		evs := []*audit.Event{s.event(ctx, p, "user.update", "", "account", u.ID)}
+		for _, a := range changes {
+			evs = append(evs, s.event(ctx, p, a, "", "account", u.ID))
+		}
+		return audit.Append(ctx, tx, evs...)
 	})
 	if refused != nil {
-		return nil, s.denied(ctx, p, "user.update", "", "account", in.ID, refused)
+		return nil, s.deniedUser(ctx, p, in.ID, refused, append([]string{"user.update"}, changes...)...)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return &UserOutput{Body: s.userOut(u, true)}, nil
+}
+
+func accountOf(u store.User) care.Account {
+	return care.Account{FacilityID: u.FacilityID.String, Profession: u.Profession, NetworkAdmin: u.NetworkAdmin,
+		FacilityAdmin: u.FacilityAdmin, Status: u.Status}
 }
