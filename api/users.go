@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"tsunagu/internal/audit"
 	"tsunagu/internal/care"
@@ -37,8 +38,9 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 	}
 	b := in.Body
 	netAdmin := slices.Contains(b.Roles, "network_admin")
+	given := grants(store.User{}, store.User{Profession: b.Profession, NetworkAdmin: netAdmin, FacilityAdmin: slices.Contains(b.Roles, "facility_admin")})
 	if !care.CanManageUser(p.Viewer, b.FacilityID, netAdmin) {
-		return nil, s.deniedUser(ctx, p, "", &care.Error{Code: care.CodeAdminOnly}, grantActions(b.Profession != "", len(b.Roles) > 0, "user.create")...)
+		return nil, s.deniedUser(ctx, p, b.ID, &care.Error{Code: care.CodeAdminOnly}, "user.create", given)
 	}
 	if err := validKana("name_kana", b.NameKana); err != nil {
 		return nil, err
@@ -76,14 +78,10 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 		} else if err != nil {
 			return err
 		}
-		evs := []*audit.Event{s.event(ctx, p, "user.create", "", "account", u.ID)}
-		for _, a := range grantActions(true, u.NetworkAdmin || u.FacilityAdmin) {
-			evs = append(evs, s.event(ctx, p, a, "", "account", u.ID))
-		}
-		return audit.Append(ctx, tx, evs...)
+		return audit.Append(ctx, tx, s.accountEvents(ctx, p, u.ID, audit.ResultOK, "user.create", given)...)
 	})
 	if refused != nil {
-		return nil, s.deniedUser(ctx, p, u.ID, refused, "user.create", actionProfession)
+		return nil, s.deniedUser(ctx, p, u.ID, refused, "user.create", given)
 	}
 	if err != nil {
 		return nil, err
@@ -100,26 +98,42 @@ const (
 	actionRoles      = "user.roles.change"
 )
 
-// grantActions are the audit actions of a write that changes the
-// profession and/or the roles, after the others given.
-func grantActions(profession, roles bool, others ...string) []string {
-	if profession {
-		others = append(others, actionProfession)
+// grant is the audit event of a change of profession or roles, with the
+// codes before and after in its detail ("care_worker>nurse";
+// "facility_admin>" for roles taken away; nothing before ">" at creation).
+type grant struct{ action, detail string }
+
+// grants are the changes of profession and roles from before to after.
+func grants(before, after store.User) []grant {
+	var gs []grant
+	if before.Profession != after.Profession {
+		gs = append(gs, grant{actionProfession, before.Profession + ">" + after.Profession})
 	}
-	if roles {
-		others = append(others, actionRoles)
+	if rb, ra := strings.Join(rolesOf(before), ","), strings.Join(rolesOf(after), ","); rb != ra {
+		gs = append(gs, grant{actionRoles, rb + ">" + ra})
 	}
-	return others
+	return gs
 }
 
-// deniedUser audits a refused account change, one event per action, in a
-// transaction of its own, and returns err.
-func (s *Server) deniedUser(ctx context.Context, p *Principal, userID string, err error, actions ...string) error {
-	evs := make([]*audit.Event, len(actions))
-	for i, a := range actions {
-		evs[i] = s.event(ctx, p, a, "", "account", userID)
-		evs[i].Result = audit.ResultDenied
+// accountEvents are the audit events of a write of account id: action and
+// one event per grant, all with result.
+func (s *Server) accountEvents(ctx context.Context, p *Principal, id, result, action string, gs []grant) []*audit.Event {
+	evs := []*audit.Event{s.event(ctx, p, action, "", "account", id)}
+	for _, g := range gs {
+		e := s.event(ctx, p, g.action, "", "account", id)
+		e.Detail = g.detail
+		evs = append(evs, e)
 	}
+	for _, e := range evs {
+		e.Result = result
+	}
+	return evs
+}
+
+// deniedUser audits a refused account change (action and each grant it
+// asked for) in a transaction of its own, and returns err.
+func (s *Server) deniedUser(ctx context.Context, p *Principal, id string, err error, action string, gs []grant) error {
+	evs := s.accountEvents(ctx, p, id, audit.ResultDenied, action, gs)
 	if werr := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, evs...) }); werr != nil {
 		s.log.ErrorContext(ctx, "audit denied account change", "request_id", requestID(ctx), "err", werr)
 	}
@@ -197,7 +211,7 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 	}
 	var u store.User
 	var refused error
-	var changes []string // the grant actions this request makes
+	var changes []grant // the changes of profession and roles this request makes
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		u, err = tx.User(ctx, in.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -228,7 +242,7 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 		if b.Status != nil {
 			u.Status = *b.Status
 		}
-		changes = grantActions(u.Profession != before.Profession, u.NetworkAdmin != before.NetworkAdmin || u.FacilityAdmin != before.FacilityAdmin)
+		changes = grants(before, u)
 		if !care.CanManageUser(p.Viewer, u.FacilityID.String, before.NetworkAdmin) {
 			refused = &care.Error{Code: care.CodeAdminOnly}
 			return refused
@@ -286,14 +300,10 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 				return err
 			}
 		}
-		evs := []*audit.Event{s.event(ctx, p, "user.update", "", "account", u.ID)}
-		for _, a := range changes {
-			evs = append(evs, s.event(ctx, p, a, "", "account", u.ID))
-		}
-		return audit.Append(ctx, tx, evs...)
+		return audit.Append(ctx, tx, s.accountEvents(ctx, p, u.ID, audit.ResultOK, "user.update", changes)...)
 	})
 	if refused != nil {
-		return nil, s.deniedUser(ctx, p, in.ID, refused, append([]string{"user.update"}, changes...)...)
+		return nil, s.deniedUser(ctx, p, in.ID, refused, "user.update", changes)
 	}
 	if err != nil {
 		return nil, err

@@ -162,16 +162,18 @@ func (f *vfixture) events(t *testing.T) []audit.Event {
 	t.Helper()
 	var evs []audit.Event
 	if err := f.h.db.Read(context.Background(), func(tx *store.Tx) error {
-		return tx.Select(context.Background(), &evs, `SELECT seq, action, result, resource_id, actor_id FROM audit_event WHERE seq > ? ORDER BY seq`, f.auditAfter)
+		return tx.Select(context.Background(), &evs, `SELECT seq, action, result, resource_id, actor_id, detail FROM audit_event WHERE seq > ? ORDER BY seq`, f.auditAfter)
 	}); err != nil {
 		t.Fatal(err)
 	}
 	return evs
 }
 
-func hasEvent(evs []audit.Event, action, result, resource string) bool {
+// hasEvent: an event of action and result about resource ("" = any), with
+// detail if given.
+func hasEvent(evs []audit.Event, action, result, resource string, detail ...string) bool {
 	for _, e := range evs {
-		if e.Action == action && e.Result == result && (resource == "" || e.ResourceID == resource) {
+		if e.Action == action && e.Result == result && (resource == "" || e.ResourceID == resource) && (len(detail) == 0 || e.Detail == detail[0]) {
 			return true
 		}
 	}
@@ -230,11 +232,12 @@ func refused(status int, code string) outcome { return outcome{status: status, c
 
 // updateFieldCase changes one body field of PATCH /users/{T}.
 type updateFieldCase struct {
-	field string // the request body's property it exercises
-	name  string
-	body  map[string]any
-	cols  []string // the columns a permitted change moves, besides updated_at
-	grant string   // the audit action of a change of profession or roles
+	field  string // the request body's property it exercises
+	name   string
+	body   map[string]any
+	cols   []string // the columns a permitted change moves, besides updated_at
+	grant  string   // the audit action of a change of profession or roles
+	detail string   // and its detail: the codes before and after
 	// kind of change for the expectations below
 	own  bool // nobody does this to their own account
 	prof string
@@ -244,11 +247,11 @@ type updateFieldCase struct {
 var updateFieldCases = []updateFieldCase{
 	{field: "name", name: "name", body: map[string]any{"name": "改名 太郎"}, cols: []string{"name"}},
 	{field: "name_kana", name: "name_kana", body: map[string]any{"name_kana": "カイメイ タロウ"}, cols: []string{"name_kana"}},
-	{field: "profession", name: "profession_employed", body: map[string]any{"profession": care.ProfCareManager}, cols: []string{"profession"}, grant: "user.profession.change", own: true, prof: care.ProfCareManager},
-	{field: "profession", name: "profession_nurse", body: map[string]any{"profession": care.ProfNurse}, cols: []string{"profession"}, grant: "user.profession.change", own: true, prof: care.ProfNurse},
-	{field: "profession", name: "profession_doctor", body: map[string]any{"profession": care.ProfDoctor}, cols: []string{"profession"}, grant: "user.profession.change", own: true, prof: care.ProfDoctor},
-	{field: "roles", name: "roles_none", body: map[string]any{"roles": []string{}}, cols: []string{"facility_admin"}, grant: "user.roles.change", own: true},
-	{field: "roles", name: "roles_network_admin", body: map[string]any{"roles": []string{"facility_admin", "network_admin"}}, cols: []string{"network_admin"}, grant: "user.roles.change", own: true, net: true},
+	{field: "profession", name: "profession_employed", body: map[string]any{"profession": care.ProfCareManager}, cols: []string{"profession"}, grant: "user.profession.change", detail: "care_worker>care_manager", own: true, prof: care.ProfCareManager},
+	{field: "profession", name: "profession_nurse", body: map[string]any{"profession": care.ProfNurse}, cols: []string{"profession"}, grant: "user.profession.change", detail: "care_worker>nurse", own: true, prof: care.ProfNurse},
+	{field: "profession", name: "profession_doctor", body: map[string]any{"profession": care.ProfDoctor}, cols: []string{"profession"}, grant: "user.profession.change", detail: "care_worker>doctor", own: true, prof: care.ProfDoctor},
+	{field: "roles", name: "roles_none", body: map[string]any{"roles": []string{}}, cols: []string{"facility_admin"}, grant: "user.roles.change", detail: "facility_admin>", own: true},
+	{field: "roles", name: "roles_network_admin", body: map[string]any{"roles": []string{"facility_admin", "network_admin"}}, cols: []string{"network_admin"}, grant: "user.roles.change", detail: "facility_admin>network_admin,facility_admin", own: true, net: true},
 	{field: "status", name: "status_suspended", body: map[string]any{"status": care.StatusSuspended}, cols: []string{"status"}, own: true},
 	{field: "password", name: "password", body: map[string]any{"password": "fresh-initial-passphrase-77"}, cols: []string{"must_change_password", "password_changed_at", "password_hash"}, own: true},
 	{field: "reset_totp", name: "reset_totp", body: map[string]any{"reset_totp": true}, cols: []string{"totp_secret"}, own: true},
@@ -462,9 +465,9 @@ func sweepUpdateUser(t *testing.T, f *vfixture) {
 			checkOutcome(t, label, r, want, got, f.target.ID)
 			evs := f.events(t)
 			switch {
-			case want.status == 200 && c.grant != "" && !hasEvent(evs, c.grant, audit.ResultOK, f.target.ID):
-				t.Errorf("%s: no %s event: %+v", label, c.grant, evs)
-			case want.status != 200 && c.grant != "" && !hasEvent(evs, c.grant, audit.ResultDenied, f.target.ID):
+			case want.status == 200 && c.grant != "" && !hasEvent(evs, c.grant, audit.ResultOK, f.target.ID, c.detail):
+				t.Errorf("%s: no %s event %q: %+v", label, c.grant, c.detail, evs)
+			case want.status != 200 && c.grant != "" && !hasEvent(evs, c.grant, audit.ResultDenied, f.target.ID, c.detail):
 				t.Errorf("%s: refused %s not audited: %+v", label, c.grant, evs)
 			case want.status != 200 && !hasEvent(evs, "user.update", audit.ResultDenied, f.target.ID):
 				t.Errorf("%s: refusal not audited: %+v", label, evs)
@@ -497,7 +500,7 @@ func sweepCreateUser(t *testing.T, f *vfixture) {
 			checkOutcome(t, label, r, want, moved(before, after), id)
 			evs := f.events(t)
 			if want.status != 201 {
-				if !hasEvent(evs, "user.profession.change", audit.ResultDenied, "") {
+				if !hasEvent(evs, "user.profession.change", audit.ResultDenied, "", ">"+c.profession) {
 					t.Errorf("%s: refused grant not audited: %+v", label, evs)
 				}
 				continue
@@ -507,7 +510,8 @@ func sweepCreateUser(t *testing.T, f *vfixture) {
 				u.Status != care.StatusActive || !u.MustChangePassword || u.TOTPSecret.Valid {
 				t.Errorf("%s: stored %+v", label, u)
 			}
-			if !hasEvent(evs, "user.profession.change", audit.ResultOK, id) || (len(c.roles) > 0) != hasEvent(evs, "user.roles.change", audit.ResultOK, id) {
+			if !hasEvent(evs, "user.profession.change", audit.ResultOK, id, ">"+c.profession) ||
+				(len(c.roles) > 0) != hasEvent(evs, "user.roles.change", audit.ResultOK, id, ">"+strings.Join(c.roles, ",")) {
 				t.Errorf("%s: grant events %+v", label, evs)
 			}
 		}
