@@ -101,6 +101,9 @@ var messages = map[string]message{
 	care.CodeConsentFormRequired: {422, "同意の撤回後に改めて同意を登録するには、署名済みの同意書をスキャンして添付してください。",
 		"A consent after a withdrawal needs the scanned, signed consent form attached."},
 	care.CodeIDTaken: {409, "このIDは既に使われています。新しいIDで送り直してください。", "This id is already in use; send again with a new id."},
+	// who may change whom (care/profession.go)
+	care.CodeOwnAccount:         {403, "自分のアカウントの職種・権限・所属・状態・パスワード・二要素認証は、この操作では変更できません。他の管理者に依頼してください（パスワードは「パスワード変更」から）。", "You cannot change your own profession, roles, facility, status, password or two-factor sign-in here; ask another administrator (change your password under Change password)."},
+	care.CodeProfessionNotGiven: {403, "この職種は施設の種別では付与できません。ネットワーク事務局に依頼してください。", "Your facility's kind does not employ this profession; the network office grants it."},
 }
 
 func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) *Problem {

@@ -302,19 +302,58 @@ type ChangePasswordInput struct {
 }
 
 // changePassword is the one operation a session with an expired (or first)
-// password reaches. Other sessions of the account end.
+// password reaches. Other sessions of the account end. A wrong current
+// password counts as a failed sign-in of the account and of the address
+// (the same throttle, so a session adds no guesses to those of the sign-in
+// form) and is audited; at the limit the answer is 429 too_many_attempts
+// before the password is checked.
 func (s *Server) changePassword(ctx context.Context, in *ChangePasswordInput) (*MeOutput, error) {
 	p, err := s.authenticate(ctx, stagePassword)
 	if err != nil {
 		return nil, err
 	}
+	now := s.now()
+	subjects := []string{"login:" + p.User.LoginID, "addr:" + address(ctx)}
+	since := now.Add(-s.opt.ThrottleWindow)
+	var throttled bool
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
+		nl, err := tx.SigninFailures(ctx, subjects[0], since)
+		if err != nil {
+			return err
+		}
+		na, err := tx.SigninFailures(ctx, subjects[1], since)
+		throttled = nl >= s.opt.MaxFailsLogin || na >= s.opt.MaxFailsAddr
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	fail := func(result string, count bool, refusal error) error {
+		e := s.event(ctx, p, "account.password_change", "", "account", p.User.ID)
+		e.Result = result
+		werr := s.db.Write(ctx, func(tx *store.Tx) error {
+			if count {
+				if err := tx.RecordSigninFailure(ctx, now, subjects...); err != nil {
+					return err
+				}
+			}
+			return audit.Append(ctx, tx, e)
+		})
+		if werr != nil {
+			return werr
+		}
+		return refusal
+	}
+	if throttled {
+		return nil, fail(audit.ResultDenied, false, withRetryAfter(&care.Error{Code: care.CodeTooManyAttempts}, int(s.opt.ThrottleWindow.Seconds())))
+	}
 	if err := s.hasher.Verify(ctx, p.User.PasswordHash, in.Body.CurrentPassword); err != nil {
 		if errors.Is(err, auth.ErrMismatch) {
-			return nil, care.Invalid("current_password", "current password does not match")
+			return nil, fail(audit.ResultFailed, true, care.Invalid("current_password", "current password does not match"))
 		}
 		return nil, err
 	}
-	if reason := s.opt.Password.Problem(in.Body.NewPassword, p.User.LoginID); reason != "" {
+	if reason := s.opt.Password.Problem(in.Body.NewPassword, p.User.LoginID, p.User.Name, p.User.NameKana); reason != "" {
 		return nil, &care.Error{Code: care.CodePasswordPolicy, Field: "new_password", Detail: reason}
 	}
 	if in.Body.NewPassword == in.Body.CurrentPassword {
@@ -324,7 +363,6 @@ func (s *Server) changePassword(ctx context.Context, in *ChangePasswordInput) (*
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
 	u := p.User
 	u.PasswordHash, u.PasswordChangedAt, u.MustChangePassword, u.UpdatedAt = hash, now, false, now
 	stage := stageFull
@@ -340,6 +378,9 @@ func (s *Server) changePassword(ctx context.Context, in *ChangePasswordInput) (*
 		}
 		s.endStreams(tx, u.ID)
 		if err := tx.SetSessionStage(ctx, p.TokenHash, stage); err != nil {
+			return err
+		}
+		if err := tx.ClearSigninFailures(ctx, subjects[0]); err != nil {
 			return err
 		}
 		return audit.Append(ctx, tx, s.event(ctx, p, "account.password_change", "", "account", u.ID))

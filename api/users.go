@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"tsunagu/internal/audit"
 	"tsunagu/internal/care"
@@ -26,8 +27,10 @@ type CreateUserInput struct {
 type UserOutput struct{ Body UserOut }
 
 // createUser: network admins create any account; facility admins create
-// staff of their own facility only. The initial password must be changed
-// at first sign-in.
+// staff of their own facility only, of the professions its kind employs
+// (care.Employs). The initial password must be changed at first sign-in.
+// The profession and roles given are audited as changes of their own
+// (user.profession.change, user.roles.change).
 func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutput, error) {
 	p, err := s.authenticate(ctx)
 	if err != nil {
@@ -35,14 +38,15 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 	}
 	b := in.Body
 	netAdmin := slices.Contains(b.Roles, "network_admin")
+	given := grants(store.User{}, store.User{Profession: b.Profession, NetworkAdmin: netAdmin, FacilityAdmin: slices.Contains(b.Roles, "facility_admin")})
 	if !care.CanManageUser(p.Viewer, b.FacilityID, netAdmin) {
-		return nil, s.denied(ctx, p, "user.create", "", "account", "", &care.Error{Code: care.CodeAdminOnly})
+		return nil, s.deniedUser(ctx, p, b.ID, &care.Error{Code: care.CodeAdminOnly}, "user.create", given)
 	}
 	if err := validKana("name_kana", b.NameKana); err != nil {
 		return nil, err
 	}
 	login := normalizeLogin(b.LoginID)
-	if reason := s.opt.Password.Problem(b.Password, login); reason != "" {
+	if reason := s.opt.Password.Problem(b.Password, login, b.Name, b.NameKana); reason != "" {
 		return nil, &care.Error{Code: care.CodePasswordPolicy, Field: "password", Detail: reason}
 	}
 	hash, err := s.hasher.Hash(ctx, b.Password)
@@ -57,24 +61,83 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 	if u.ID == "" {
 		u.ID = s.newID()
 	}
+	var refused error
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Facility(ctx, b.FacilityID); errors.Is(err, store.ErrNotFound) {
+		f, err := tx.Facility(ctx, b.FacilityID)
+		if errors.Is(err, store.ErrNotFound) {
 			return care.Invalid("facility_id", "no such facility")
 		} else if err != nil {
 			return err
+		}
+		if !care.CanGrantProfession(p.Viewer, f.Kind, u.Profession) {
+			refused = &care.Error{Code: care.CodeProfessionNotGiven, Field: "profession", Detail: "not employed by the facility's kind"}
+			return refused
 		}
 		if err := tx.CreateUser(ctx, u); errors.Is(err, store.ErrLoginIDTaken) {
 			return &care.Error{Code: care.CodeLoginIDTaken, Field: "login_id"}
 		} else if err != nil {
 			return err
 		}
-		return audit.Append(ctx, tx, s.event(ctx, p, "user.create", "", "account", u.ID))
+		return audit.Append(ctx, tx, s.accountEvents(ctx, p, u.ID, audit.ResultOK, "user.create", given)...)
 	})
+	if refused != nil {
+		return nil, s.deniedUser(ctx, p, u.ID, refused, "user.create", given)
+	}
 	if err != nil {
 		return nil, err
 	}
 	u.CreatedAt, u.LastActiveAt, u.PasswordChangedAt = store.UTC(now), store.UTC(now), store.UTC(now)
 	return &UserOutput{Body: s.userOut(u, true)}, nil
+}
+
+// The audit actions of a change of profession or roles: each is an event of
+// its own, whoever makes it and however, so that misuse alerts find them by
+// action alone.
+const (
+	actionProfession = "user.profession.change"
+	actionRoles      = "user.roles.change"
+)
+
+// grant is the audit event of a change of profession or roles, with the
+// codes before and after in its detail ("care_worker>nurse";
+// "facility_admin>" for roles taken away; nothing before ">" at creation).
+type grant struct{ action, detail string }
+
+// grants are the changes of profession and roles from before to after.
+func grants(before, after store.User) []grant {
+	var gs []grant
+	if before.Profession != after.Profession {
+		gs = append(gs, grant{actionProfession, before.Profession + ">" + after.Profession})
+	}
+	if rb, ra := strings.Join(rolesOf(before), ","), strings.Join(rolesOf(after), ","); rb != ra {
+		gs = append(gs, grant{actionRoles, rb + ">" + ra})
+	}
+	return gs
+}
+
+// accountEvents are the audit events of a write of account id: action and
+// one event per grant, all with result.
+func (s *Server) accountEvents(ctx context.Context, p *Principal, id, result, action string, gs []grant) []*audit.Event {
+	evs := []*audit.Event{s.event(ctx, p, action, "", "account", id)}
+	for _, g := range gs {
+		e := s.event(ctx, p, g.action, "", "account", id)
+		e.Detail = g.detail
+		evs = append(evs, e)
+	}
+	for _, e := range evs {
+		e.Result = result
+	}
+	return evs
+}
+
+// deniedUser audits a refused account change (action and each grant it
+// asked for) in a transaction of its own, and returns err.
+func (s *Server) deniedUser(ctx context.Context, p *Principal, id string, err error, action string, gs []grant) error {
+	evs := s.accountEvents(ctx, p, id, audit.ResultDenied, action, gs)
+	if werr := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, evs...) }); werr != nil {
+		s.log.ErrorContext(ctx, "audit denied account change", "request_id", requestID(ctx), "err", werr)
+	}
+	return err
 }
 
 type ListUsersInput struct {
@@ -124,6 +187,11 @@ type UpdateUserInput struct {
 	}
 }
 
+// updateUser changes another account: CanManageUser decides whom, and
+// CanGrantProfession which profession. Nobody changes their own profession,
+// roles, status, password or TOTP here (403 own_account_change); the own
+// password changes with the current one (PUT /me/password). Changes of
+// profession and roles are audited as events of their own.
 func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutput, error) {
 	p, err := s.authenticate(ctx)
 	if err != nil {
@@ -143,6 +211,7 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 	}
 	var u store.User
 	var refused error
+	var changes []grant // the changes of profession and roles this request makes
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		u, err = tx.User(ctx, in.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -152,13 +221,10 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 		if err != nil {
 			return err
 		}
+		before := u
 		wantNet := u.NetworkAdmin
 		if b.Roles != nil {
 			wantNet = slices.Contains(*b.Roles, "network_admin")
-		}
-		if !care.CanManageUser(p.Viewer, u.FacilityID.String, u.NetworkAdmin) || !care.CanManageUser(p.Viewer, u.FacilityID.String, wantNet) {
-			refused = &care.Error{Code: care.CodeAdminOnly}
-			return refused
 		}
 		now := s.now()
 		if b.Name != nil {
@@ -173,20 +239,51 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 		if b.Roles != nil {
 			u.NetworkAdmin, u.FacilityAdmin = wantNet, slices.Contains(*b.Roles, "facility_admin")
 		}
-		if b.Status != nil && *b.Status != u.Status {
-			if u.Status == care.StatusRevoked {
+		if b.Status != nil {
+			u.Status = *b.Status
+		}
+		changes = grants(before, u)
+		if !care.CanManageUser(p.Viewer, u.FacilityID.String, before.NetworkAdmin) {
+			refused = &care.Error{Code: care.CodeAdminOnly}
+			return refused
+		}
+		if u.ID == p.User.ID {
+			own := care.OwnAccountChange(accountOf(before), accountOf(u))
+			if b.Password != nil {
+				own = append(own, "password")
+			}
+			if b.ResetTOTP {
+				own = append(own, "reset_totp")
+			}
+			if len(own) > 0 {
+				refused = &care.Error{Code: care.CodeOwnAccount, Field: own[0], Detail: "own account"}
+				return refused
+			}
+		}
+		if !care.CanManageUser(p.Viewer, u.FacilityID.String, wantNet) {
+			refused = &care.Error{Code: care.CodeAdminOnly}
+			return refused
+		}
+		if u.Profession != before.Profession {
+			f, err := tx.Facility(ctx, u.FacilityID.String)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if !care.CanGrantProfession(p.Viewer, f.Kind, u.Profession) {
+				refused = &care.Error{Code: care.CodeProfessionNotGiven, Field: "profession", Detail: "not employed by the facility's kind"}
+				return refused
+			}
+		}
+		if u.Status != before.Status {
+			if before.Status == care.StatusRevoked {
 				return care.Errorf(care.CodeConflict, "revoked accounts stay revoked")
 			}
-			if u.ID == p.User.ID {
-				return care.Invalid("status", "administrators cannot change their own status")
-			}
-			u.Status = *b.Status
 			if u.Status == care.StatusActive {
 				u.LastActiveAt = now // reactivated: the dormancy clock starts again
 			}
 		}
 		if b.Password != nil {
-			if reason := s.opt.Password.Problem(*b.Password, u.LoginID); reason != "" {
+			if reason := s.opt.Password.Problem(*b.Password, u.LoginID, u.Name, u.NameKana); reason != "" {
 				return &care.Error{Code: care.CodePasswordPolicy, Field: "password", Detail: reason}
 			}
 			u.PasswordHash, u.PasswordChangedAt, u.MustChangePassword = hash, now, true
@@ -204,13 +301,18 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 			}
 			s.endStreams(tx, u.ID)
 		}
-		return audit.Append(ctx, tx, s.event(ctx, p, "user.update", "", "account", u.ID))
+		return audit.Append(ctx, tx, s.accountEvents(ctx, p, u.ID, audit.ResultOK, "user.update", changes)...)
 	})
 	if refused != nil {
-		return nil, s.denied(ctx, p, "user.update", "", "account", in.ID, refused)
+		return nil, s.deniedUser(ctx, p, in.ID, refused, "user.update", changes)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return &UserOutput{Body: s.userOut(u, true)}, nil
+}
+
+func accountOf(u store.User) care.Account {
+	return care.Account{FacilityID: u.FacilityID.String, Profession: u.Profession, NetworkAdmin: u.NetworkAdmin,
+		FacilityAdmin: u.FacilityAdmin, Status: u.Status}
 }

@@ -353,8 +353,8 @@ func createNetworkAdmin(ctx context.Context, cfg Config, env Env, args []string)
 	}
 	password := strings.TrimRight(line, "\r\n")
 	policy := auth.PasswordPolicy{MinLength: cfg.PasswordMinLength}
-	if reason := policy.Problem(password, *login); reason != "" {
-		return fmt.Errorf("password refused by the policy: %s (at least %d characters, not a common password)", reason, cfg.PasswordMinLength)
+	if reason := policy.Problem(password, *login, *name, *kana); reason != "" {
+		return fmt.Errorf("password refused by the policy: %s (at least %d characters, not easily guessed)", reason, cfg.PasswordMinLength)
 	}
 	db, err := store.Open(ctx, cfg.DatabaseURL)
 	if err != nil {

@@ -42,9 +42,12 @@ type Event struct {
 	RequestID     string    `db:"request_id" json:"request_id"`
 	PrevHash      string    `db:"prev_hash" json:"prev_hash"`
 	Hash          string    `db:"hash" json:"hash"`
+	// Detail says what a change changed, in codes only (never patient data),
+	// e.g. "care_worker>nurse" for user.profession.change.
+	Detail string `db:"detail" json:"detail,omitempty"`
 }
 
-const columns = `seq, at, actor_id, actor_facility, action, patient_id, resource_type, resource_id, result, address, request_id, prev_hash, hash`
+const columns = `seq, at, actor_id, actor_facility, action, patient_id, resource_type, resource_id, result, address, request_id, prev_hash, hash, detail`
 
 // Append adds events to the log as part of tx. They are chained and
 // written when tx commits (store.Deferred), in the order appended: the
@@ -85,9 +88,9 @@ func (p *pending) Flush(ctx context.Context, tx *store.Tx) error {
 		e.PrevHash = prev
 		e.Hash = e.computeHash()
 		prev = e.Hash
-		rows[i] = []any{e.Seq, e.At, e.ActorID, e.ActorFacility, e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID, e.PrevHash, e.Hash}
+		rows[i] = []any{e.Seq, e.At, e.ActorID, e.ActorFacility, e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID, e.PrevHash, e.Hash, e.Detail}
 	}
-	if err := tx.InsertRows(ctx, "audit_event", columns, 13, rows); err != nil {
+	if err := tx.InsertRows(ctx, "audit_event", columns, 14, rows); err != nil {
 		return fmt.Errorf("insert audit event: %w", err)
 	}
 	if err := tx.SetAuditHash(ctx, prev); err != nil {
@@ -104,6 +107,9 @@ func (e *Event) computeHash() string {
 	for _, f := range []string{e.PrevHash, strconv.FormatInt(e.Seq, 10), e.At.UTC().Format(time.RFC3339Nano), e.ActorID, e.ActorFacility,
 		e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID} {
 		fmt.Fprintf(h, "%d:%s;", len(f), f)
+	}
+	if e.Detail != "" { // added later: events without one keep their hash
+		fmt.Fprintf(h, "%d:%s;", len(e.Detail), e.Detail)
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }

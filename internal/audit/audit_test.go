@@ -18,10 +18,12 @@ func mustAppend(t *testing.T, db *store.DB, n int) {
 	t.Helper()
 	ctx := context.Background()
 	for i := 0; i < n; i++ {
-		err := db.Write(ctx, func(tx *store.Tx) error {
-			return audit.Append(ctx, tx, &audit.Event{At: time.Date(2026, 11, 21, 9, 0, i, 0, time.UTC), ActorID: fmt.Sprintf("user-%d", i%3),
-				Action: "patient.read", PatientID: "p1", ResourceType: "patient", ResourceID: "p1", Result: audit.ResultOK, Address: "127.0.0.1"})
-		})
+		e := &audit.Event{At: time.Date(2026, 11, 21, 9, 0, i, 0, time.UTC), ActorID: fmt.Sprintf("user-%d", i%3),
+			Action: "patient.read", PatientID: "p1", ResourceType: "patient", ResourceID: "p1", Result: audit.ResultOK, Address: "127.0.0.1"}
+		if i == 5 { // seq 6: a change that names what it changed
+			e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Detail = "user.profession.change", "", "account", "u1", "care_worker>nurse"
+		}
+		err := db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, e) })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,6 +42,9 @@ func TestChainDetectsTampering(t *testing.T) {
 			{"changed actor", []string{`UPDATE audit_event SET actor_id = 'someone-else' WHERE seq = 4`}, 4},
 			{"deleted middle row", []string{`DELETE FROM audit_event WHERE seq = 3`}, 3},
 			{"deleted last row", []string{`DELETE FROM audit_event WHERE seq = 6`}, 6},
+			{"changed detail", []string{`UPDATE audit_event SET detail = 'care_worker>doctor' WHERE seq = 6`}, 6},
+			{"detail added", []string{`UPDATE audit_event SET detail = 'other>doctor' WHERE seq = 3`}, 3},
+			{"detail removed", []string{`UPDATE audit_event SET detail = '' WHERE seq = 6`}, 6},
 			{"rehashed row", []string{`UPDATE audit_event SET result = 'denied', hash = 'x' WHERE seq = 2`}, 2},
 		}
 		for _, c := range tamper {

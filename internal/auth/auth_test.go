@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -38,20 +39,32 @@ func TestHashVerify(t *testing.T) {
 func TestPasswordPolicy(t *testing.T) {
 	p := auth.PasswordPolicy{MinLength: 12}
 	cases := map[string]string{
-		"short1!":           "too_short",
-		"password1234":      "common",
-		"Password123!":      "common",
-		"aaaaaaaaaaaaaaa":   "common",
-		"abcabcabcabcabc":   "common",
-		"nurse.sato-hoge!x": "contains_login_id",
+		"short1!":                  "too_short",
+		"password1234":             "guessable",
+		"Password123!":             "guessable",
+		"qwertyuiop12":             "guessable", // a keyboard row
+		"iloveyou1234":             "guessable",
+		"1234567890ab":             "guessable",
+		"aaaaaaaaaaaaaaa":          "guessable",
+		"abcabcabcabcabc":          "guessable",
+		strings.Repeat("a", 300):   "too_long",
+		strings.Repeat("ab1-", 60): "guessable", // judged on its first 64 characters
+		"tsunagutsunagu":           "guessable", // the service's name
+		"yuzuriha19800101":         "guessable", // the user's own name and a date
+		"nurse.sato-hoge!x":        "contains_login_id",
 		"紫陽花の咲く坂道を上る午後":            "",
 		"river-lantern-stone-42":   "",
+		"kagami-mochi-2026!":       "",
+		"tsunagu-demo-2026":        "", // the demo region's password (internal/demo)
 		strings.Repeat("xyz1", 70): "too_long",
 	}
 	for pw, want := range cases {
-		if got := p.Problem(pw, "nurse.sato"); got != want {
+		if got := p.Problem(pw, "nurse.sato", "Yuzuriha Kotone", "ユズリハ コトネ"); got != want {
 			t.Errorf("Problem(%q) = %q, want %q", pw, got, want)
 		}
+	}
+	if got := p.Problem("yuzuriha19800101", "nurse.sato"); got != "" {
+		t.Errorf("without the name as user input the name is not known: %q", got)
 	}
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	p.MaxAge = 90 * 24 * time.Hour
@@ -106,5 +119,18 @@ func TestTokens(t *testing.T) {
 	}
 	if auth.HashToken(a) != ha || ha == a {
 		t.Fatal("hash must be stable and differ from the token")
+	}
+}
+
+// BenchmarkPasswordProblem measures the strength estimate's cost per call
+// (it runs on every password set, beside an argon2id hash of ~50 ms).
+func BenchmarkPasswordProblem(b *testing.B) {
+	p := auth.PasswordPolicy{MinLength: 12}
+	for _, pw := range []string{"river-lantern-stone-42", "correct horse battery staple and a much longer tail of words 1234", strings.Repeat("qz8!x", 51)} {
+		b.Run(strconv.Itoa(len(pw)), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				p.Problem(pw, "nurse.sato", "Yuzuriha Kotone", "ユズリハ コトネ")
+			}
+		})
 	}
 }

@@ -45,8 +45,8 @@ var TeamRoles = []string{RolePrimaryPhysician, RoleDeputyPhysician, RoleVisiting
 	RoleVisitingPharmacist, RoleNurseAide, RoleHelper, RoleOther}
 
 // FacilityKinds lists every facility kind code.
-var FacilityKinds = []string{"hospital", "clinic", "dental_clinic", "pharmacy", "nursing_station",
-	"care_management", "care_service", "other"}
+var FacilityKinds = []string{KindHospital, KindClinic, KindDentalClinic, KindPharmacy, KindNursingStation,
+	KindCareManagement, KindCareService, KindOther}
 
 // Disclosure of a facility: what its staff's chart content discloses to team
 // members from other facilities.

@@ -78,6 +78,9 @@ const (
 	CodeOnBehalfNotAllowed = "on_behalf_not_allowed"     // on_behalf_of names no one this record may be entered for
 	CodeConfirmNotAllowed  = "confirmation_not_allowed"  // only the record's author confirms
 	CodeConfirmNotRequired = "confirmation_not_required" // the author entered this version themselves
+	// who may change whom (profession.go)
+	CodeOwnAccount         = "own_account_change"       // profession, roles, facility, status, password or TOTP of one's own account through the admin operation
+	CodeProfessionNotGiven = "profession_not_grantable" // the facility's kind does not employ the profession; the network office grants it
 )
 
 // Codes of consent and id rules (a block of their own keeps the list above

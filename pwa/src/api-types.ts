@@ -633,6 +633,7 @@ export interface components {
             address: string;
             /** Format: date-time */
             at: string;
+            detail?: string;
             hash: string;
             patient_id: string;
             prev_hash: string;
@@ -964,6 +965,7 @@ export interface components {
             address: string;
             /** Format: date-time */
             at: string;
+            detail?: string;
             hash: string;
             patient_id: string;
             prev_hash: string;

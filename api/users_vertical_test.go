@@ -1,0 +1,634 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"tsunagu/api"
+	"tsunagu/internal/audit"
+	"tsunagu/internal/auth"
+	"tsunagu/internal/care"
+	"tsunagu/internal/store"
+	"tsunagu/internal/store/storetest"
+)
+
+// The vertical rules (who may change whom) are tested by a sweep over every
+// operation that writes an account row × every actor × every writable
+// field. Each case reads every account row before and after and checks that
+// exactly the expected columns of exactly the expected row moved.
+
+// Actors of the sweep. The target T is a care worker of a care-management
+// office who is that office's facility admin (the penetration test's case).
+const (
+	actSelf       = "self"        // T
+	actSameAdmin  = "same_admin"  // another facility admin of T's office
+	actOtherAdmin = "other_admin" // the facility admin of a clinic
+	actNetAdmin   = "net_admin"   // the network office
+	actStaff      = "staff"       // plain staff of T's office
+)
+
+var actors = []string{actSelf, actSameAdmin, actOtherAdmin, actNetAdmin, actStaff}
+
+type vfixture struct {
+	h          *harness
+	office     string // care_management
+	clinic     string
+	users      map[string]store.User // by actor
+	target     store.User
+	snapshot   map[string]store.User // every account row after setup
+	clients    map[string]*client
+	auditAfter int64
+}
+
+func newVFixture(t *testing.T, engine string) *vfixture {
+	h := newHarness(t, engine)
+	f := &vfixture{h: h, office: h.mustFacility(care.KindCareManagement), clinic: h.mustFacility(care.KindClinic), users: map[string]store.User{}}
+	f.users[actSelf] = h.mustUser(f.office, care.ProfCareWorker, func(u *store.User) {
+		u.FacilityAdmin = true
+		u.TOTPSecret.String, u.TOTPSecret.Valid = "JBSWY3DPEHPK3PXP", true
+	})
+	f.users[actSameAdmin] = h.mustUser(f.office, care.ProfCareManager, func(u *store.User) { u.FacilityAdmin = true })
+	f.users[actOtherAdmin] = h.mustUser(f.clinic, care.ProfOther, func(u *store.User) { u.FacilityAdmin = true })
+	f.users[actNetAdmin] = h.mustUser("", care.ProfOther, func(u *store.User) { u.NetworkAdmin = true })
+	f.users[actStaff] = h.mustUser(f.office, care.ProfCareWorker)
+	f.target = f.users[actSelf]
+	f.snapshot = f.rows(t)
+	return f
+}
+
+// reset puts every account row back as it was after setup, removes the
+// accounts a case created, the sessions and sign-in failures, moves the
+// clock on a minute (so updated_at shows a write) and opens a fresh session
+// for every actor.
+func (f *vfixture) reset(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	f.h.clock.Advance(time.Minute)
+	now := f.h.clock.Now()
+	err := f.h.db.Write(ctx, func(tx *store.Tx) error {
+		ids := []string{}
+		for id, u := range f.snapshot {
+			ids = append(ids, id)
+			u.LastActiveAt = now // not dormant, and not touched by the request
+			if err := tx.UpdateUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		rows, err := f.rowsTx(ctx, tx)
+		if err != nil {
+			return err
+		}
+		for id := range rows {
+			if !slices.Contains(ids, id) {
+				if _, err := tx.Exec(ctx, `DELETE FROM app_user WHERE id = ?`, id); err != nil {
+					return err
+				}
+			}
+		}
+		for _, q := range []string{`DELETE FROM user_session`, `DELETE FROM signin_failure`} {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clients = map[string]*client{}
+	for _, a := range actors {
+		f.clients[a] = f.session(t, f.users[a])
+	}
+	f.auditAfter = f.lastSeq(t)
+}
+
+// session opens a full session for u directly in the store (a sign-in per
+// case would cost an argon2id hash each).
+func (f *vfixture) session(t *testing.T, u store.User) *client {
+	t.Helper()
+	tok, hash := auth.NewToken()
+	now := f.h.clock.Now()
+	if err := f.h.db.Write(context.Background(), func(tx *store.Tx) error {
+		return tx.CreateSession(context.Background(), store.Session{TokenHash: hash, UserID: u.ID, CreatedAt: now, LastSeenAt: now, Address: "127.0.0.1"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := f.h.anon()
+	c.who = u.LoginID
+	c.c.Jar.SetCookies(mustURL(f.h.srv.URL), []*http.Cookie{{Name: api.SessionCookie, Value: tok, Path: "/"}})
+	return c
+}
+
+func (f *vfixture) rows(t *testing.T) map[string]store.User {
+	t.Helper()
+	var out map[string]store.User
+	if err := f.h.db.Read(context.Background(), func(tx *store.Tx) (err error) { out, err = f.rowsTx(context.Background(), tx); return }); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func (f *vfixture) rowsTx(ctx context.Context, tx *store.Tx) (map[string]store.User, error) {
+	us, err := tx.Users(ctx, "")
+	out := map[string]store.User{}
+	for _, u := range us {
+		out[u.ID] = u
+	}
+	return out, err
+}
+
+func (f *vfixture) lastSeq(t *testing.T) int64 {
+	t.Helper()
+	var seq int64
+	if err := f.h.db.Read(context.Background(), func(tx *store.Tx) error {
+		return tx.Get(context.Background(), &seq, `SELECT COALESCE(MAX(seq), 0) FROM audit_event`)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return seq
+}
+
+// events are the audit events of the case, as "action result resource".
+func (f *vfixture) events(t *testing.T) []audit.Event {
+	t.Helper()
+	var evs []audit.Event
+	if err := f.h.db.Read(context.Background(), func(tx *store.Tx) error {
+		return tx.Select(context.Background(), &evs, `SELECT seq, action, result, resource_id, actor_id, detail FROM audit_event WHERE seq > ? ORDER BY seq`, f.auditAfter)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return evs
+}
+
+// hasEvent: an event of action and result about resource ("" = any), with
+// detail if given.
+func hasEvent(evs []audit.Event, action, result, resource string, detail ...string) bool {
+	for _, e := range evs {
+		if e.Action == action && e.Result == result && (resource == "" || e.ResourceID == resource) && (len(detail) == 0 || e.Detail == detail[0]) {
+			return true
+		}
+	}
+	return false
+}
+
+// columns are an account row's stored columns by name (the db tags), so a
+// column added later is compared without a change here.
+func columns(u store.User) map[string]string {
+	out := map[string]string{}
+	v := reflect.ValueOf(u)
+	for i := 0; i < v.NumField(); i++ {
+		val := v.Field(i).Interface()
+		if tm, ok := val.(time.Time); ok {
+			val = tm.UTC().Format(time.RFC3339Nano)
+		}
+		out[v.Type().Field(i).Tag.Get("db")] = fmt.Sprint(val)
+	}
+	return out
+}
+
+// moved lists the columns of row id that differ between before and after
+// ("+" for a row that appeared, "-" for one that went).
+func moved(before, after map[string]store.User) map[string][]string {
+	out := map[string][]string{}
+	for id, a := range after {
+		b, ok := before[id]
+		if !ok {
+			out[id] = []string{"+"}
+			continue
+		}
+		cb, ca := columns(b), columns(a)
+		for col := range ca {
+			if cb[col] != ca[col] {
+				out[id] = append(out[id], col)
+			}
+		}
+		sort.Strings(out[id])
+	}
+	for id := range before {
+		if _, ok := after[id]; !ok {
+			out[id] = []string{"-"}
+		}
+	}
+	return out
+}
+
+// outcome is what a case must answer and change.
+type outcome struct {
+	status int
+	code   string   // on refusal
+	cols   []string // the target row's columns that move (sorted; "+" = a new row)
+}
+
+func refused(status int, code string) outcome { return outcome{status: status, code: code} }
+
+// updateFieldCase changes one body field of PATCH /users/{T}.
+type updateFieldCase struct {
+	field  string // the request body's property it exercises
+	name   string
+	body   map[string]any
+	cols   []string // the columns a permitted change moves, besides updated_at
+	grant  string   // the audit action of a change of profession or roles
+	detail string   // and its detail: the codes before and after
+	// kind of change for the expectations below
+	own  bool // nobody does this to their own account
+	prof string
+	net  bool // gives network_admin
+}
+
+var updateFieldCases = []updateFieldCase{
+	{field: "name", name: "name", body: map[string]any{"name": "改名 太郎"}, cols: []string{"name"}},
+	{field: "name_kana", name: "name_kana", body: map[string]any{"name_kana": "カイメイ タロウ"}, cols: []string{"name_kana"}},
+	{field: "profession", name: "profession_employed", body: map[string]any{"profession": care.ProfCareManager}, cols: []string{"profession"}, grant: "user.profession.change", detail: "care_worker>care_manager", own: true, prof: care.ProfCareManager},
+	{field: "profession", name: "profession_nurse", body: map[string]any{"profession": care.ProfNurse}, cols: []string{"profession"}, grant: "user.profession.change", detail: "care_worker>nurse", own: true, prof: care.ProfNurse},
+	{field: "profession", name: "profession_doctor", body: map[string]any{"profession": care.ProfDoctor}, cols: []string{"profession"}, grant: "user.profession.change", detail: "care_worker>doctor", own: true, prof: care.ProfDoctor},
+	{field: "roles", name: "roles_none", body: map[string]any{"roles": []string{}}, cols: []string{"facility_admin"}, grant: "user.roles.change", detail: "facility_admin>", own: true},
+	{field: "roles", name: "roles_network_admin", body: map[string]any{"roles": []string{"facility_admin", "network_admin"}}, cols: []string{"network_admin"}, grant: "user.roles.change", detail: "facility_admin>network_admin,facility_admin", own: true, net: true},
+	{field: "status", name: "status_suspended", body: map[string]any{"status": care.StatusSuspended}, cols: []string{"status"}, own: true},
+	{field: "password", name: "password", body: map[string]any{"password": "fresh-initial-passphrase-77"}, cols: []string{"must_change_password", "password_changed_at", "password_hash"}, own: true},
+	{field: "reset_totp", name: "reset_totp", body: map[string]any{"reset_totp": true}, cols: []string{"totp_secret"}, own: true},
+}
+
+// expectUpdate is the rule for PATCH /users/{T} as actor.
+func expectUpdate(actor string, c updateFieldCase) outcome {
+	ok := outcome{status: 200, cols: append(slices.Clone(c.cols), "updated_at")}
+	sort.Strings(ok.cols)
+	switch actor {
+	case actStaff, actOtherAdmin:
+		return refused(403, care.CodeAdminOnly)
+	case actNetAdmin:
+		return ok
+	case actSelf:
+		if c.own {
+			return refused(403, care.CodeOwnAccount)
+		}
+		return ok
+	case actSameAdmin:
+		switch {
+		case c.net:
+			return refused(403, care.CodeAdminOnly)
+		case c.prof != "" && !care.FacilityEmploys(care.KindCareManagement, c.prof):
+			return refused(403, care.CodeProfessionNotGiven)
+		}
+		return ok
+	}
+	panic(actor)
+}
+
+// createFieldCase is one POST /users body.
+type createFieldCase struct {
+	name       string
+	fields     []string // the request body's properties it exercises
+	facility   string   // "office" or "clinic"
+	profession string
+	roles      []string
+}
+
+var createFieldCases = []createFieldCase{
+	{name: "employed_profession", fields: []string{"id", "login_id", "name", "name_kana", "password", "profession", "facility_id"}, facility: "office", profession: care.ProfCareManager},
+	{name: "clinical_profession", fields: []string{"profession"}, facility: "office", profession: care.ProfNurse},
+	{name: "doctor", fields: []string{"profession"}, facility: "office", profession: care.ProfDoctor},
+	{name: "facility_admin", fields: []string{"roles"}, facility: "office", profession: care.ProfCareWorker, roles: []string{"facility_admin"}},
+	{name: "network_admin", fields: []string{"roles"}, facility: "office", profession: care.ProfCareWorker, roles: []string{"network_admin"}},
+	{name: "other_facility", fields: []string{"facility_id"}, facility: "clinic", profession: care.ProfDoctor},
+}
+
+func expectCreate(actor string, c createFieldCase) outcome {
+	ok := outcome{status: 201, cols: []string{"+"}}
+	switch actor {
+	case actStaff:
+		return refused(403, care.CodeAdminOnly)
+	case actNetAdmin:
+		return ok
+	case actOtherAdmin: // the clinic's admin
+		if c.facility != "clinic" {
+			return refused(403, care.CodeAdminOnly)
+		}
+		return ok // a clinic employs doctors
+	case actSelf, actSameAdmin: // the office's admins (creating is no change of one's own account)
+		switch {
+		case c.facility != "office" || slices.Contains(c.roles, "network_admin"):
+			return refused(403, care.CodeAdminOnly)
+		case !care.FacilityEmploys(care.KindCareManagement, c.profession):
+			return refused(403, care.CodeProfessionNotGiven)
+		}
+		return ok
+	}
+	panic(actor)
+}
+
+// userWriters are the operations that write account rows, each with its
+// sweep. nonUserWriters are the other operations of the account-shaped
+// parts of the API (tags session and admin, paths /me and /users), each with
+// a body: the sweep runs them as every actor and checks that no account row
+// moves. TestEveryAccountOperationSwept fails on an operation in neither.
+var userWriters = map[string]func(t *testing.T, f *vfixture){
+	"updateUser":     sweepUpdateUser,
+	"createUser":     sweepCreateUser,
+	"changePassword": sweepChangePassword,
+	"startTOTP":      sweepTOTP,
+	"confirmTOTP":    sweepTOTP,
+	"signIn":         sweepSignIn,
+}
+
+var nonUserWriters = map[string]func(f *vfixture) (method, path string, body any){
+	"signOut": func(*vfixture) (string, string, any) { return "DELETE", "/api/v1/session", nil },
+	"createFacility": func(*vfixture) (string, string, any) {
+		return "POST", "/api/v1/facilities", map[string]any{"name": "新施設", "name_kana": "シンシセツ", "kind": "clinic"}
+	},
+	"createCalendarFeed": func(*vfixture) (string, string, any) { return "POST", "/api/v1/me/calendar-feed", nil },
+	"deleteCalendarFeed": func(*vfixture) (string, string, any) { return "DELETE", "/api/v1/me/calendar-feed", nil },
+}
+
+// accountShaped reports whether an operation belongs to the part of the API
+// that may write accounts: anything not a read under the session and admin
+// tags, /me or /users.
+func accountShaped(h *harness, o operation) bool {
+	if o.method == "GET" {
+		return false
+	}
+	if strings.HasPrefix(o.path, "/api/v1/me") || strings.HasPrefix(o.path, "/api/v1/users") || strings.HasPrefix(o.path, "/api/v1/session") {
+		return true
+	}
+	op := opOf(h, o)
+	return slices.Contains(op.Tags, "session") || slices.Contains(op.Tags, "admin")
+}
+
+func opOf(h *harness, o operation) *huma.Operation {
+	item := h.hapi.OpenAPI().Paths[o.path]
+	return map[string]*huma.Operation{"POST": item.Post, "PUT": item.Put, "PATCH": item.Patch, "DELETE": item.Delete, "GET": item.Get}[o.method]
+}
+
+// bodyProperties are the names of the JSON body's properties of o.
+func bodyProperties(t *testing.T, h *harness, o operation) []string {
+	t.Helper()
+	op := opOf(h, o)
+	if op.RequestBody == nil {
+		return nil
+	}
+	sc := op.RequestBody.Content["application/json"].Schema
+	if sc.Ref != "" {
+		sc = h.hapi.OpenAPI().Components.Schemas.SchemaFromRef(sc.Ref)
+	}
+	var props []string
+	for name := range sc.Properties {
+		if !strings.HasPrefix(name, "$") {
+			props = append(props, name)
+		}
+	}
+	if len(props) == 0 {
+		t.Fatalf("%s: no body properties found", o.id)
+	}
+	return props
+}
+
+// TestEveryAccountOperationSwept: each write under session, admin, /me and
+// /users has a sweep, and each body property of createUser and updateUser a
+// case, so the next operation or field added cannot skip the vertical rules.
+func TestEveryAccountOperationSwept(t *testing.T) {
+	h := newHarness(t, store.SQLite)
+	for _, o := range operations(h) {
+		if !accountShaped(h, o) {
+			continue
+		}
+		_, w := userWriters[o.id]
+		_, n := nonUserWriters[o.id]
+		if !w && !n {
+			t.Errorf("operation %s (%s %s) writes in the account part of the API but has no entry in userWriters or nonUserWriters (users_vertical_test.go)", o.id, o.method, o.path)
+		}
+	}
+	covered := map[string][]string{"updateUser": {}, "createUser": {}}
+	for _, c := range updateFieldCases {
+		covered["updateUser"] = append(covered["updateUser"], c.field)
+	}
+	for _, c := range createFieldCases {
+		covered["createUser"] = append(covered["createUser"], c.fields...)
+	}
+	for _, o := range operations(h) {
+		fields, ok := covered[o.id]
+		if !ok {
+			continue
+		}
+		for _, prop := range bodyProperties(t, h, o) {
+			if !slices.Contains(fields, prop) {
+				t.Errorf("%s: body property %q has no sweep case", o.id, prop)
+			}
+		}
+	}
+}
+
+// TestAccountWritesVertical is the sweep: every account-writing operation,
+// every actor, every writable field.
+func TestAccountWritesVertical(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		f := newVFixture(t, engine)
+		for _, id := range sortedKeys(userWriters) {
+			if id == "confirmTOTP" { // swept together with startTOTP
+				continue
+			}
+			t.Run(id, func(t *testing.T) { userWriters[id](t, f) })
+		}
+		for _, id := range sortedKeys(nonUserWriters) {
+			for _, actor := range actors {
+				f.reset(t)
+				before := f.rows(t)
+				method, path, body := nonUserWriters[id](f)
+				r := f.clients[actor].do(method, path, body)
+				if r.status >= 500 {
+					t.Fatalf("%s as %s: %d %s", id, actor, r.status, r.body)
+				}
+				if m := moved(before, f.rows(t)); len(m) > 0 {
+					t.Errorf("%s as %s moved account rows: %v", id, actor, m)
+				}
+			}
+		}
+	})
+}
+
+func sweepUpdateUser(t *testing.T, f *vfixture) {
+	for _, actor := range actors {
+		for _, c := range updateFieldCases {
+			f.reset(t)
+			want := expectUpdate(actor, c)
+			before := f.rows(t)
+			r := f.clients[actor].do("PATCH", "/api/v1/users/"+f.target.ID, c.body)
+			got := moved(before, f.rows(t))
+			label := actor + " " + c.name
+			checkOutcome(t, label, r, want, got, f.target.ID)
+			evs := f.events(t)
+			switch {
+			case want.status == 200 && c.grant != "" && !hasEvent(evs, c.grant, audit.ResultOK, f.target.ID, c.detail):
+				t.Errorf("%s: no %s event %q: %+v", label, c.grant, c.detail, evs)
+			case want.status != 200 && c.grant != "" && !hasEvent(evs, c.grant, audit.ResultDenied, f.target.ID, c.detail):
+				t.Errorf("%s: refused %s not audited: %+v", label, c.grant, evs)
+			case want.status != 200 && !hasEvent(evs, "user.update", audit.ResultDenied, f.target.ID):
+				t.Errorf("%s: refusal not audited: %+v", label, evs)
+			case want.status == 200 && c.grant == "" && (hasEvent(evs, "user.profession.change", audit.ResultOK, "") || hasEvent(evs, "user.roles.change", audit.ResultOK, "")):
+				t.Errorf("%s: a grant event without a grant: %+v", label, evs)
+			}
+		}
+	}
+	// Sending one's own unchanged profession and roles is no change.
+	f.reset(t)
+	f.clients[actSelf].must(200, "PATCH", "/api/v1/users/"+f.target.ID, map[string]any{"profession": f.target.Profession, "roles": []string{"facility_admin"}, "status": "active"})
+}
+
+func sweepCreateUser(t *testing.T, f *vfixture) {
+	for _, actor := range actors {
+		for i, c := range createFieldCases {
+			f.reset(t)
+			want := expectCreate(actor, c)
+			fac := map[string]string{"office": f.office, "clinic": f.clinic}[c.facility]
+			id := newID()
+			body := map[string]any{"id": id, "login_id": fmt.Sprintf("new.%s.%d", strings.ReplaceAll(actor, "_", ""), i), "name": "新規 職員", "name_kana": "シンキ ショクイン",
+				"profession": c.profession, "facility_id": fac, "password": "fresh-initial-passphrase-77"}
+			if c.roles != nil {
+				body["roles"] = c.roles
+			}
+			before := f.rows(t)
+			r := f.clients[actor].do("POST", "/api/v1/users", body)
+			after := f.rows(t)
+			label := actor + " " + c.name
+			checkOutcome(t, label, r, want, moved(before, after), id)
+			evs := f.events(t)
+			if want.status != 201 {
+				if !hasEvent(evs, "user.profession.change", audit.ResultDenied, "", ">"+c.profession) {
+					t.Errorf("%s: refused grant not audited: %+v", label, evs)
+				}
+				continue
+			}
+			u := after[id]
+			if u.Profession != c.profession || u.FacilityID.String != fac || !slices.Equal(rolesOfUser(u), sortedCopy(c.roles)) ||
+				u.Status != care.StatusActive || !u.MustChangePassword || u.TOTPSecret.Valid {
+				t.Errorf("%s: stored %+v", label, u)
+			}
+			if !hasEvent(evs, "user.profession.change", audit.ResultOK, id, ">"+c.profession) ||
+				(len(c.roles) > 0) != hasEvent(evs, "user.roles.change", audit.ResultOK, id, ">"+strings.Join(c.roles, ",")) {
+				t.Errorf("%s: grant events %+v", label, evs)
+			}
+		}
+	}
+}
+
+// sweepChangePassword: every actor changes their own password (right and
+// wrong current password); only their own password columns move.
+func sweepChangePassword(t *testing.T, f *vfixture) {
+	for _, actor := range actors {
+		for _, right := range []bool{true, false} {
+			f.reset(t)
+			cur := testPassword
+			want := outcome{status: 200, cols: []string{"password_changed_at", "password_hash", "updated_at"}}
+			if !right {
+				cur, want = "not-the-password-9", refused(422, care.CodeValidation)
+			}
+			before := f.rows(t)
+			r := f.clients[actor].do("PUT", "/api/v1/me/password", map[string]any{"current_password": cur, "new_password": "hydrangea-slope-evening"})
+			checkOutcome(t, fmt.Sprintf("%s right=%v", actor, right), r, want, moved(before, f.rows(t)), f.users[actor].ID)
+		}
+	}
+}
+
+// sweepTOTP: every actor starts and confirms their own enrolment; only
+// their own TOTP columns move (T, already enrolled, is refused).
+func sweepTOTP(t *testing.T, f *vfixture) {
+	for _, actor := range actors {
+		f.reset(t)
+		me := f.users[actor].ID
+		before := f.rows(t)
+		r := f.clients[actor].do("POST", "/api/v1/me/totp", nil)
+		if actor == actSelf {
+			checkOutcome(t, actor+" start", r, refused(409, care.CodeConflict), moved(before, f.rows(t)), me)
+			continue
+		}
+		checkOutcome(t, actor+" start", r, outcome{status: 200, cols: []string{"totp_pending_secret", "updated_at"}}, moved(before, f.rows(t)), me)
+		var s struct{ Secret string }
+		r.json(t, &s)
+		code, err := auth.TOTPCode(s.Secret, f.h.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		before = f.rows(t)
+		r = f.clients[actor].do("POST", "/api/v1/me/totp/confirm", map[string]any{"code": code})
+		checkOutcome(t, actor+" confirm", r, outcome{status: 200, cols: []string{"totp_last_step", "totp_pending_secret", "totp_secret"}}, moved(before, f.rows(t)), me)
+	}
+}
+
+// sweepSignIn: signing in moves only the last activity (and with TOTP the
+// last step used); a failure moves nothing.
+func sweepSignIn(t *testing.T, f *vfixture) {
+	for _, actor := range actors {
+		for _, right := range []bool{true, false} {
+			f.reset(t)
+			f.h.clock.Advance(2 * time.Hour)
+			u := f.users[actor]
+			body := signInBody(u, testPassword)
+			want := outcome{status: 200, cols: []string{"last_active_at"}}
+			if u.TOTPSecret.Valid {
+				code, _ := auth.TOTPCode(u.TOTPSecret.String, f.h.clock.Now())
+				body = signInBody(u, testPassword, code)
+				want.cols = []string{"last_active_at", "totp_last_step"}
+			}
+			if !right {
+				body["password"] = "not-the-password-9"
+				want = refused(401, care.CodeBadCredentials)
+			}
+			before := f.rows(t)
+			r := f.h.anon().do("POST", "/api/v1/session", body)
+			checkOutcome(t, fmt.Sprintf("%s right=%v", actor, right), r, want, moved(before, f.rows(t)), u.ID)
+		}
+	}
+}
+
+// checkOutcome: the answer, and exactly want.cols of row id moved (nothing
+// at all on a refusal, and never another row).
+func checkOutcome(t *testing.T, label string, r response, want outcome, got map[string][]string, id string) {
+	t.Helper()
+	if r.status != want.status || (want.code != "" && r.code() != want.code) {
+		t.Errorf("%s: answered %d %s, want %d %s", label, r.status, r.body, want.status, want.code)
+	}
+	for row, cols := range got {
+		if row != id {
+			t.Errorf("%s: another account row moved: %s %v", label, row, cols)
+		}
+	}
+	if !slices.Equal(got[id], want.cols) {
+		t.Errorf("%s: columns moved %v, want %v", label, got[id], want.cols)
+	}
+}
+
+func rolesOfUser(u store.User) []string {
+	var rs []string
+	if u.FacilityAdmin {
+		rs = append(rs, "facility_admin")
+	}
+	if u.NetworkAdmin {
+		rs = append(rs, "network_admin")
+	}
+	return rs
+}
+
+func sortedCopy(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	c := slices.Clone(s)
+	sort.Strings(c)
+	return c
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
