@@ -171,7 +171,7 @@ func (f *vfixture) events(t *testing.T) []audit.Event {
 
 // hasEvent: an event of action and result about resource ("" = any), with
 // detail if given.
-func hasEvent(evs []audit.Event, action, result, resource string, detail ...string) bool {
+func hasAuditEvent(evs []audit.Event, action, result, resource string, detail ...string) bool {
 	for _, e := range evs {
 		if e.Action == action && e.Result == result && (resource == "" || e.ResourceID == resource) && (len(detail) == 0 || e.Detail == detail[0]) {
 			return true
@@ -465,13 +465,13 @@ func sweepUpdateUser(t *testing.T, f *vfixture) {
 			checkOutcome(t, label, r, want, got, f.target.ID)
 			evs := f.events(t)
 			switch {
-			case want.status == 200 && c.grant != "" && !hasEvent(evs, c.grant, audit.ResultOK, f.target.ID, c.detail):
+			case want.status == 200 && c.grant != "" && !hasAuditEvent(evs, c.grant, audit.ResultOK, f.target.ID, c.detail):
 				t.Errorf("%s: no %s event %q: %+v", label, c.grant, c.detail, evs)
-			case want.status != 200 && c.grant != "" && !hasEvent(evs, c.grant, audit.ResultDenied, f.target.ID, c.detail):
+			case want.status != 200 && c.grant != "" && !hasAuditEvent(evs, c.grant, audit.ResultDenied, f.target.ID, c.detail):
 				t.Errorf("%s: refused %s not audited: %+v", label, c.grant, evs)
-			case want.status != 200 && !hasEvent(evs, "user.update", audit.ResultDenied, f.target.ID):
+			case want.status != 200 && !hasAuditEvent(evs, "user.update", audit.ResultDenied, f.target.ID):
 				t.Errorf("%s: refusal not audited: %+v", label, evs)
-			case want.status == 200 && c.grant == "" && (hasEvent(evs, "user.profession.change", audit.ResultOK, "") || hasEvent(evs, "user.roles.change", audit.ResultOK, "")):
+			case want.status == 200 && c.grant == "" && (hasAuditEvent(evs, "user.profession.change", audit.ResultOK, "") || hasAuditEvent(evs, "user.roles.change", audit.ResultOK, "")):
 				t.Errorf("%s: a grant event without a grant: %+v", label, evs)
 			}
 		}
@@ -500,7 +500,7 @@ func sweepCreateUser(t *testing.T, f *vfixture) {
 			checkOutcome(t, label, r, want, moved(before, after), id)
 			evs := f.events(t)
 			if want.status != 201 {
-				if !hasEvent(evs, "user.profession.change", audit.ResultDenied, "", ">"+c.profession) {
+				if !hasAuditEvent(evs, "user.profession.change", audit.ResultDenied, "", ">"+c.profession) {
 					t.Errorf("%s: refused grant not audited: %+v", label, evs)
 				}
 				continue
@@ -510,8 +510,8 @@ func sweepCreateUser(t *testing.T, f *vfixture) {
 				u.Status != care.StatusActive || !u.MustChangePassword || u.TOTPSecret.Valid {
 				t.Errorf("%s: stored %+v", label, u)
 			}
-			if !hasEvent(evs, "user.profession.change", audit.ResultOK, id, ">"+c.profession) ||
-				(len(c.roles) > 0) != hasEvent(evs, "user.roles.change", audit.ResultOK, id, ">"+strings.Join(c.roles, ",")) {
+			if !hasAuditEvent(evs, "user.profession.change", audit.ResultOK, id, ">"+c.profession) ||
+				(len(c.roles) > 0) != hasAuditEvent(evs, "user.roles.change", audit.ResultOK, id, ">"+strings.Join(c.roles, ",")) {
 				t.Errorf("%s: grant events %+v", label, evs)
 			}
 		}
