@@ -74,11 +74,10 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 			return err
 		}
 		if c.AttachmentID.Valid {
-			a, err := tx.Attachment(ctx, c.AttachmentID.String)
-			if errors.Is(err, store.ErrNotFound) || err == nil && a.PatientID != in.ID {
-				return care.Invalid("attachment_id", "not an attachment of this patient")
-			} else if err != nil {
+			if ok, err := s.mayCite(ctx, tx, pr, in.ID, c.AttachmentID.String); err != nil {
 				return err
+			} else if !ok {
+				return care.Invalid("attachment_id", "not an attachment of this patient")
 			}
 		}
 		old, err := tx.Consents(ctx, in.ID)

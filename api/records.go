@@ -274,7 +274,7 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 					return err
 				}
 			}
-			if err := citedAttachments(ctx, tx, in.ID, c.AttachmentIDs); err != nil {
+			if err := s.citedAttachments(ctx, tx, pr, in.ID, c.AttachmentIDs); err != nil {
 				return err
 			}
 			r := store.Record{ID: b.RecordID, PatientID: in.ID, Kind: b.Kind, Chart: care.RecordLevel(b.Kind) == care.Chart, AuthorID: author.UserID,
@@ -447,7 +447,7 @@ func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*Record
 		if err := care.ValidateRecord(r.Kind, c); err != nil {
 			return err
 		}
-		if err := citedAttachments(ctx, tx, r.PatientID, c.AttachmentIDs); err != nil {
+		if err := s.citedAttachments(ctx, tx, pr, r.PatientID, c.AttachmentIDs); err != nil {
 			return err
 		}
 		status := base.Status
@@ -813,16 +813,17 @@ func (s *Server) listConfirmations(ctx context.Context, in *ConfirmationsInput) 
 }
 
 // citedAttachments checks that every attachment a record cites was uploaded
-// for the same patient (the app uploads photos before the record citing
-// them, so a missing one is a client error, not a race).
-func citedAttachments(ctx context.Context, tx *store.Tx, patientID string, ids []string) error {
+// for the same patient and that the caller reads it (mayCite): the app
+// uploads photos before the record citing them, so a missing one is a
+// client error, not a race.
+func (s *Server) citedAttachments(ctx context.Context, tx *store.Tx, pr *Principal, patientID string, ids []string) error {
 	for i, id := range ids {
-		a, err := tx.Attachment(ctx, id)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && a.PatientID != patientID) {
-			return care.Invalid(fmt.Sprintf("attachment_ids[%d]", i), "no uploaded attachment of this patient has this id")
-		}
+		ok, err := s.mayCite(ctx, tx, pr, patientID, id)
 		if err != nil {
 			return err
+		}
+		if !ok {
+			return care.Invalid(fmt.Sprintf("attachment_ids[%d]", i), "no uploaded attachment of this patient has this id")
 		}
 	}
 	return nil
