@@ -46,8 +46,12 @@ func parseBlobKey(key string) (kind, sum string, ok bool) {
 
 // photoLimits fills the zero fields of l that the API itself relies on.
 func photoLimits(l photo.Limits) photo.Limits {
+	d := photo.DefaultLimits()
 	if l.MaxBytes <= 0 {
-		l.MaxBytes = photo.DefaultLimits().MaxBytes
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxDecodedBytes <= 0 {
+		l.MaxDecodedBytes = d.MaxDecodedBytes
 	}
 	return l
 }
@@ -202,29 +206,46 @@ func (s *Server) withAttachmentPatient(ctx context.Context, p *Principal, action
 	return err
 }
 
-// sanitize runs photo.Sanitize with at most maxSanitizing decodes at once
-// and turns its refusals into application errors.
+// sanitize runs photo.SanitizeBytes with at most maxSanitizing decodes at
+// once and turns its refusals into application errors. The header is
+// checked first (photo.Check: pixel count, decoded size), outside the
+// queue: a bomb is refused at once and never waits for, or holds, a slot.
+// A request whose context ends while it waits gives up without decoding.
 func (s *Server) sanitize(ctx context.Context, body []byte) (photo.Result, error) {
+	if _, err := photo.Check(body, s.opt.Photo); err != nil {
+		return photo.Result{}, s.photoError(err)
+	}
 	select {
 	case s.sanitizing <- struct{}{}:
 	case <-ctx.Done():
 		return photo.Result{}, ctx.Err()
 	}
 	defer func() { <-s.sanitizing }()
-	res, err := photo.Sanitize(bytes.NewReader(body), s.opt.Photo)
+	if err := ctx.Err(); err != nil { // a slot and the end at once: select picks either
+		return photo.Result{}, err
+	}
+	res, err := photo.SanitizeBytes(body, s.opt.Photo)
+	return res, s.photoError(err)
+}
+
+// photoError is the application error of a photo refusal.
+func (s *Server) photoError(err error) error {
 	switch {
 	case err == nil:
-		return res, nil
+		return nil
 	case errors.Is(err, photo.ErrHEIC), errors.Is(err, photo.ErrUnsupported):
-		return res, care.Errorf(care.CodeUnsupportedFormat, "%v", err)
+		return care.Errorf(care.CodeUnsupportedFormat, "%v", err)
 	case errors.Is(err, photo.ErrTooLarge):
-		return res, care.Errorf(care.CodeImageTooLarge, "%v", err)
+		return care.Errorf(care.CodeImageTooLarge, "%v", err)
 	case errors.Is(err, photo.ErrTooManyPixels):
-		return res, care.Errorf(care.CodeImageTooManyPx, "%v", err)
+		return care.Errorf(care.CodeImageTooManyPx, "%v", err)
+	case errors.Is(err, photo.ErrDecodedTooLarge):
+		return &care.Error{Code: care.CodeImageDecodedTooLarge, Field: "image",
+			Detail: fmt.Sprintf("decoded (width × height × bytes per pixel) the image would exceed the limit of %d MiB", s.opt.Photo.MaxDecodedBytes>>20)}
 	case errors.Is(err, photo.ErrCorrupt):
-		return res, care.Errorf(care.CodeImageCorrupt, "%v", err)
+		return care.Errorf(care.CodeImageCorrupt, "%v", err)
 	}
-	return res, err
+	return err
 }
 
 // putOnce stores data under key unless a blob of that size is already
