@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"tsunagu/internal/care"
+	"tsunagu/internal/store"
 )
 
 // preauth answers a request for an operation that takes a body and needs a
@@ -36,7 +38,8 @@ func (s *Server) preauth(api huma.API, next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := gate.Handler(r); pattern != "" {
-			if err := s.sessionLive(r); err != nil {
+			l, err := s.sessionLive(r)
+			if err != nil {
 				code := care.CodeUnauthenticated
 				var ce *care.Error
 				if errors.As(err, &ce) {
@@ -48,33 +51,45 @@ func (s *Server) preauth(api huma.API, next http.Handler) http.Handler {
 				writeProblem(w, r.Context(), 0, code, "")
 				return
 			}
+			// authenticate takes the lookup from here instead of reading it again.
+			r = r.WithContext(context.WithValue(r.Context(), sessionLookupKey{}, l))
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// sessionLive is nil when r carries the cookie of a session within its
-// timeouts whose account is active; otherwise the refusal authenticate
+// sessionLive returns the session r's cookie names when it is within its
+// timeouts and its account is active; otherwise the refusal authenticate
 // gives (or a failure to look).
-func (s *Server) sessionLive(r *http.Request) error {
+func (s *Server) sessionLive(r *http.Request) (*sessionLookup, error) {
 	ctx := r.Context()
 	tok := token(ctx)
 	if tok == "" {
-		return care.ErrUnauthenticated
+		return nil, care.ErrUnauthenticated
 	}
-	sess, u, err := s.lookupSession(ctx, hashToken(tok))
-	if err != nil {
-		return err
+	l := &sessionLookup{hash: hashToken(tok)}
+	var err error
+	if l.sess, l.user, err = s.lookupSession(ctx, l.hash); err != nil {
+		return nil, err
 	}
 	now := s.now()
 	switch {
-	case now.Sub(sess.LastSeenAt) >= s.opt.SessionIdle || now.Sub(sess.CreatedAt) >= s.opt.SessionMax:
-		return &care.Error{Code: care.CodeSessionExpired}
-	case u.Status != care.StatusActive:
-		return care.ErrUnauthenticated
+	case now.Sub(l.sess.LastSeenAt) >= s.opt.SessionIdle || now.Sub(l.sess.CreatedAt) >= s.opt.SessionMax:
+		return nil, &care.Error{Code: care.CodeSessionExpired}
+	case l.user.Status != care.StatusActive:
+		return nil, care.ErrUnauthenticated
 	}
-	return nil
+	return l, nil
 }
+
+// sessionLookup is a session and its user as read for one request.
+type sessionLookup struct {
+	hash string
+	sess store.Session
+	user store.User
+}
+
+type sessionLookupKey struct{}
 
 // muxPattern is an OpenAPI path as a net/http pattern: a literal suffix
 // after the last parameter ("{token}.ics") is dropped, as suffixMux does.

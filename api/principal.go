@@ -96,8 +96,12 @@ func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal,
 }
 
 // lookupSession reads the session whose token hashes to h and its user, in
-// one read; care.ErrUnauthenticated when there is none.
+// one read; care.ErrUnauthenticated when there is none. A request that
+// preauth looked up already is not read twice.
 func (s *Server) lookupSession(ctx context.Context, h string) (sess store.Session, u store.User, err error) {
+	if l, ok := ctx.Value(sessionLookupKey{}).(*sessionLookup); ok && l.hash == h {
+		return l.sess, l.user, nil
+	}
 	err = s.db.Read(ctx, func(tx *store.Tx) (err error) {
 		if sess, err = tx.Session(ctx, h); err != nil {
 			return err
