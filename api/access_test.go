@@ -86,12 +86,13 @@ var accessCases = map[string]accessCase{
 		return map[string]any{"endpoint": "https://fcm.googleapis.com/fcm/send/x", "keys": map[string]any{"p256dh": strings.Repeat("A", 87), "auth": strings.Repeat("A", 22)}}
 	}},
 	"unsubscribePush": {kind: kSelf, body: func(*region) any { return map[string]any{"endpoint": "https://fcm.googleapis.com/fcm/send/x"} }},
-	// The region's attachment is uploaded again with the same image: a
-	// member gets the 200 of a retry.
-	"uploadAttachment": {kind: kPatient, raw: accessPhoto, contentType: "image/jpeg",
+	// The region's attachment is a photo in the doctor's note: it is read
+	// exactly as the note is. Uploaded again with the same image, it
+	// answers the stored row only to one who reads it.
+	"uploadAttachment": {kind: kChart, raw: accessPhoto, contentType: "image/jpeg",
 		query: func(r *region) string { return "?patient_id=" + r.patientID }},
-	"getAttachment":          {kind: kPatient},
-	"getAttachmentThumbnail": {kind: kPatient},
+	"getAttachment":          {kind: kChart},
+	"getAttachmentThumbnail": {kind: kChart},
 	"listPatientVisits":      {kind: kPatient, query: func(*region) string { return "?from=2026-11-01&to=2026-11-30" }},
 	"createVisit": {kind: kPatient, body: func(r *region) any {
 		return map[string]any{"kind": "care_service", "assignee_ids": []string{r.helper.ID}, "starts_at": "2026-11-24T10:00:00+09:00", "ends_at": "2026-11-24T11:00:00+09:00"}
@@ -181,6 +182,8 @@ func TestEveryOperationAccess(t *testing.T) {
 		h := newHarness(t, engine)
 		r := h.mustRegion()
 		r.attachmentID = h.mustAttachment(r.doctorC, r.patientID, accessPhoto)
+		r.doctorC.mustCreateRecord(t, r.patientID, map[string]any{"kind": "doctor_note", "fields": map[string]any{"instruction": "創部観察"},
+			"attachment_ids": []string{r.attachmentID}})
 		// A visit for the operations on /visits/{id}.
 		var v struct{ ID string }
 		r.doctorC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/visits", map[string]any{"kind": "nurse_visit", "assignee_ids": []string{r.nurse.ID},

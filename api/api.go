@@ -210,7 +210,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	if d.Static != nil {
 		mux.Handle("/", d.Static)
 	}
-	return s.middleware(mux), hapi
+	return s.middleware(s.preauth(hapi, mux)), hapi
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

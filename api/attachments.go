@@ -46,8 +46,12 @@ func parseBlobKey(key string) (kind, sum string, ok bool) {
 
 // photoLimits fills the zero fields of l that the API itself relies on.
 func photoLimits(l photo.Limits) photo.Limits {
+	d := photo.DefaultLimits()
 	if l.MaxBytes <= 0 {
-		l.MaxBytes = photo.DefaultLimits().MaxBytes
+		l.MaxBytes = d.MaxBytes
+	}
+	if l.MaxDecodedBytes <= 0 {
+		l.MaxDecodedBytes = d.MaxDecodedBytes
 	}
 	return l
 }
@@ -98,6 +102,7 @@ func (s *Server) uploadAttachment(ctx context.Context, in *UploadAttachmentInput
 	}
 	const action = "attachment.create"
 	var existing *store.Attachment
+	var hidden error
 	err = s.withAttachmentPatient(ctx, pr, action, in.PatientID, in.ID, func(tx *store.Tx, _ patientScope) error {
 		a, err := tx.Attachment(ctx, in.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -109,9 +114,18 @@ func (s *Server) uploadAttachment(ctx context.Context, in *UploadAttachmentInput
 		if a.PatientID != in.PatientID {
 			return care.Errorf(care.CodeAttachmentIDTaken, "attachment %s belongs to another patient", in.ID)
 		}
+		// A retry answers the stored row, so only to one who reads it (its
+		// uploader while nothing cites it); anyone else gets the refusal
+		// a read of it gives.
+		if hidden, err = s.attachmentRead(ctx, tx, pr, a); err != nil || hidden != nil {
+			return errors.Join(err, hidden)
+		}
 		existing = &a
 		return nil
 	})
+	if hidden != nil {
+		return nil, s.denied(ctx, pr, action, in.PatientID, "attachment", in.ID, hidden)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +162,11 @@ func (s *Server) uploadAttachment(ctx context.Context, in *UploadAttachmentInput
 			return care.Errorf(care.CodeAttachmentIDTaken, "attachment %s was stored with another image meanwhile", in.ID)
 		}
 		if !inserted {
+			// Stored meanwhile by a concurrent upload: answered, like a
+			// retry, only to one who reads it.
+			if refusal, err := s.attachmentRead(ctx, tx, pr, kept); err != nil || refusal != nil {
+				return errors.Join(err, care.Errorf(care.CodeAttachmentIDTaken, "attachment %s was stored meanwhile", in.ID))
+			}
 			out.Status = http.StatusOK
 		}
 		out.Body = attachmentOut(kept)
@@ -187,29 +206,46 @@ func (s *Server) withAttachmentPatient(ctx context.Context, p *Principal, action
 	return err
 }
 
-// sanitize runs photo.Sanitize with at most maxSanitizing decodes at once
-// and turns its refusals into application errors.
+// sanitize runs photo.SanitizeBytes with at most maxSanitizing decodes at
+// once and turns its refusals into application errors. The header is
+// checked first (photo.Check: pixel count, decoded size), outside the
+// queue: a bomb is refused at once and never waits for, or holds, a slot.
+// A request whose context ends while it waits gives up without decoding.
 func (s *Server) sanitize(ctx context.Context, body []byte) (photo.Result, error) {
+	if _, err := photo.Check(body, s.opt.Photo); err != nil {
+		return photo.Result{}, s.photoError(err)
+	}
 	select {
 	case s.sanitizing <- struct{}{}:
 	case <-ctx.Done():
 		return photo.Result{}, ctx.Err()
 	}
 	defer func() { <-s.sanitizing }()
-	res, err := photo.Sanitize(bytes.NewReader(body), s.opt.Photo)
+	if err := ctx.Err(); err != nil { // a slot and the end at once: select picks either
+		return photo.Result{}, err
+	}
+	res, err := photo.SanitizeBytes(body, s.opt.Photo)
+	return res, s.photoError(err)
+}
+
+// photoError is the application error of a photo refusal.
+func (s *Server) photoError(err error) error {
 	switch {
 	case err == nil:
-		return res, nil
+		return nil
 	case errors.Is(err, photo.ErrHEIC), errors.Is(err, photo.ErrUnsupported):
-		return res, care.Errorf(care.CodeUnsupportedFormat, "%v", err)
+		return care.Errorf(care.CodeUnsupportedFormat, "%v", err)
 	case errors.Is(err, photo.ErrTooLarge):
-		return res, care.Errorf(care.CodeImageTooLarge, "%v", err)
+		return care.Errorf(care.CodeImageTooLarge, "%v", err)
 	case errors.Is(err, photo.ErrTooManyPixels):
-		return res, care.Errorf(care.CodeImageTooManyPx, "%v", err)
+		return care.Errorf(care.CodeImageTooManyPx, "%v", err)
+	case errors.Is(err, photo.ErrDecodedTooLarge):
+		return &care.Error{Code: care.CodeImageDecodedTooLarge, Field: "image",
+			Detail: fmt.Sprintf("decoded (width × height × bytes per pixel) the image would exceed the limit of %d MiB", s.opt.Photo.MaxDecodedBytes>>20)}
 	case errors.Is(err, photo.ErrCorrupt):
-		return res, care.Errorf(care.CodeImageCorrupt, "%v", err)
+		return care.Errorf(care.CodeImageCorrupt, "%v", err)
 	}
-	return res, err
+	return err
 }
 
 // putOnce stores data under key unless a blob of that size is already
@@ -252,8 +288,9 @@ func (s *Server) getAttachmentThumbnail(ctx context.Context, in *AttachmentURLIn
 	return s.attachmentURL(ctx, in, true)
 }
 
-// attachmentURL authorises one read of an attachment (or its thumbnail),
-// audits it, and answers a URL signed for signedFor.
+// attachmentURL authorises one read of an attachment (or its thumbnail)
+// by the record-read rule (attachmentRead), audits it, and only then signs
+// a URL for signedFor. A refusal is the record read's, audited.
 func (s *Server) attachmentURL(ctx context.Context, in *AttachmentURLInput, thumb bool) (*SignedURLOutput, error) {
 	pr, err := s.authenticate(ctx)
 	if err != nil {
@@ -261,15 +298,24 @@ func (s *Server) attachmentURL(ctx context.Context, in *AttachmentURLInput, thum
 	}
 	const action = "attachment.read"
 	var a store.Attachment
+	var refused error
 	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		a, err = tx.Attachment(ctx, in.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			refused = care.ErrNotFound
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		refused, err = s.attachmentRead(ctx, tx, pr, a)
 		return err
 	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, s.denied(ctx, pr, action, "", "attachment", in.ID, care.ErrNotFound)
-	}
 	if err != nil {
 		return nil, err
+	}
+	if refused != nil {
+		return nil, s.denied(ctx, pr, action, a.PatientID, "attachment", in.ID, refused)
 	}
 	key := blobKey(keyImage, a.SHA256)
 	if thumb {
@@ -278,9 +324,8 @@ func (s *Server) attachmentURL(ctx context.Context, in *AttachmentURLInput, thum
 		}
 		key = blobKey(keyThumb, a.ThumbSHA.String)
 	}
-	err = s.withAttachmentPatient(ctx, pr, action, a.PatientID, a.ID, func(tx *store.Tx, _ patientScope) error {
-		e := s.event(ctx, pr, action, a.PatientID, "attachment", a.ID)
-		return audit.Append(ctx, tx, e)
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		return audit.Append(ctx, tx, s.event(ctx, pr, action, a.PatientID, "attachment", a.ID))
 	})
 	if err != nil {
 		return nil, err
@@ -291,6 +336,39 @@ func (s *Server) attachmentURL(ctx context.Context, in *AttachmentURLInput, thum
 		out.Status, out.Location = http.StatusSeeOther, out.Body.URL
 	}
 	return out, nil
+}
+
+// attachmentRead decides inside tx whether p reads attachment a now:
+// exactly when p reads a record that cites it, or manages the patient of a
+// consent form, or uploaded it and nothing cites it yet
+// (care.AttachmentRead). It returns the refusal (nil when p reads it); err
+// is a failure to decide.
+func (s *Server) attachmentRead(ctx context.Context, tx *store.Tx, p *Principal, a store.Attachment) (refusal, err error) {
+	facts, err := tx.PatientFacts(ctx, a.PatientID, p.User.ID)
+	if err != nil {
+		return nil, err
+	}
+	af, err := tx.AttachmentFacts(ctx, a)
+	if err != nil {
+		return nil, err
+	}
+	return care.AttachmentRead(s.opt.Care, p.Viewer, facts, care.PatientAccess(s.opt.Care, p.Viewer, facts), af), nil
+}
+
+// mayCite reports whether p may cite attachment id in an entity of patient
+// patientID (a record, a consent): it is an attachment of that patient that
+// p reads now. Citing makes an attachment readable to whoever reads the
+// citing entity, so nobody passes on a photo they could not open.
+func (s *Server) mayCite(ctx context.Context, tx *store.Tx, p *Principal, patientID, id string) (bool, error) {
+	a, err := tx.Attachment(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil || a.PatientID != patientID {
+		return false, err
+	}
+	refusal, err := s.attachmentRead(ctx, tx, p, a)
+	return err == nil && refusal == nil, err
 }
 
 // serveBlob answers GET /blobs/<key>?exp=…&sig=…, the URLs attachmentURL

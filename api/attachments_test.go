@@ -187,8 +187,10 @@ func TestAttachmentUploadAndDownload(t *testing.T) {
 			t.Errorf("a refused upload stored blobs: %v", blobs.puts)
 		}
 
-		// A team member (here a care worker) gets a signed URL that works
-		// without the session, and serves the sanitized bytes.
+		// Once a shared note cites it, a team member (here a care worker)
+		// gets a signed URL that works without the session, and serves the
+		// sanitized bytes.
+		r.nurseC.mustCreateRecord(t, r.patientID, map[string]any{"kind": "note", "text": "創部の写真", "attachment_ids": []string{id}})
 		var u signedURL
 		r.helperC.must(200, "GET", "/api/v1/attachments/"+id, nil).json(t, &u)
 		if !u.ExpiresAt.Equal(h.clock.Now().Add(5*time.Minute)) || !strings.HasPrefix(u.URL, "/blobs/"+key+"?") {

@@ -79,6 +79,13 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 		if err := checkPatientRefs(ctx, tx, in.ID, in.Body); err != nil {
 			return err
 		}
+		if c.AttachmentID.Valid {
+			if ok, err := s.mayCite(ctx, tx, pr, in.ID, c.AttachmentID.String); err != nil {
+				return err
+			} else if !ok {
+				return care.Invalid("attachment_id", "not an attachment of this patient")
+			}
+		}
 		old, err := tx.Consents(ctx, in.ID)
 		if err != nil {
 			return err

@@ -42,18 +42,7 @@ func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal,
 	}
 	now := s.now()
 	h := hashToken(tok)
-	var sess store.Session
-	var u store.User
-	err := s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		if sess, err = tx.Session(ctx, h); err != nil {
-			return err
-		}
-		u, err = tx.User(ctx, sess.UserID)
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, care.ErrUnauthenticated
-	}
+	sess, u, err := s.lookupSession(ctx, h)
 	if err != nil {
 		return nil, err
 	}
@@ -104,6 +93,26 @@ func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal,
 		return nil, err
 	}
 	return p, nil
+}
+
+// lookupSession reads the session whose token hashes to h and its user, in
+// one read; care.ErrUnauthenticated when there is none. A request that
+// preauth looked up already is not read twice.
+func (s *Server) lookupSession(ctx context.Context, h string) (sess store.Session, u store.User, err error) {
+	if l, ok := ctx.Value(sessionLookupKey{}).(*sessionLookup); ok && l.hash == h {
+		return l.sess, l.user, nil
+	}
+	err = s.db.Read(ctx, func(tx *store.Tx) (err error) {
+		if sess, err = tx.Session(ctx, h); err != nil {
+			return err
+		}
+		u, err = tx.User(ctx, sess.UserID)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		err = care.ErrUnauthenticated
+	}
+	return sess, u, err
 }
 
 // stageAllowed refuses a session whose stage is not among allow.

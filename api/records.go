@@ -274,8 +274,12 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 					return err
 				}
 			}
-			// The visit and the attachments it names are this patient's.
+			// The visit and the attachments it names are this patient's,
+			// and the caller reads every photo it cites.
 			if err := checkPatientRefs(ctx, tx, in.ID, b); err != nil {
+				return err
+			}
+			if err := s.citedAttachments(ctx, tx, pr, in.ID, c.AttachmentIDs); err != nil {
 				return err
 			}
 			r := store.Record{ID: b.RecordID, PatientID: in.ID, Kind: b.Kind, Chart: care.RecordLevel(b.Kind) == care.Chart, AuthorID: author.UserID,
@@ -451,6 +455,9 @@ func (s *Server) amendRecord(ctx context.Context, in *AmendRecordInput) (*Record
 		if err := checkPatientRefs(ctx, tx, r.PatientID, b); err != nil {
 			return err
 		}
+		if err := s.citedAttachments(ctx, tx, pr, r.PatientID, c.AttachmentIDs); err != nil {
+			return err
+		}
 		status := base.Status
 		if b.Status != "" {
 			status = b.Status
@@ -579,4 +586,20 @@ func (s *Server) confirmRecord(ctx context.Context, in *ConfirmRecordInput) (*Re
 		return audit.Append(ctx, tx, s.event(ctx, pr, "record.confirm", r.PatientID, "record", r.ID))
 	})
 	return out, err
+}
+// citedAttachments checks that every attachment a record cites was uploaded
+// for the same patient and that the caller reads it (mayCite): the app
+// uploads photos before the record citing them, so a missing one is a
+// client error, not a race.
+func (s *Server) citedAttachments(ctx context.Context, tx *store.Tx, pr *Principal, patientID string, ids []string) error {
+	for i, id := range ids {
+		ok, err := s.mayCite(ctx, tx, pr, patientID, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return care.Invalid(fmt.Sprintf("attachment_ids[%d]", i), "no uploaded attachment of this patient has this id")
+		}
+	}
+	return nil
 }

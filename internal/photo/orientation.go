@@ -31,34 +31,15 @@ var exifHeader = []byte("Exif\x00\x00")
 
 // jpegEXIF returns the TIFF structure inside the first APP1 "Exif" segment.
 func jpegEXIF(b []byte) []byte {
-	i := 2 // after SOI
-	for i+4 <= len(b) {
-		if b[i] != 0xFF {
-			return nil
-		}
-		marker := b[i+1]
-		if marker == 0xFF { // fill byte
-			i++
-			continue
-		}
-		if marker == 0xDA || marker == 0xD9 { // SOS or EOI: no more headers
-			return nil
-		}
-		if marker >= 0xD0 && marker <= 0xD7 || marker == 0x01 { // no length
-			i += 2
-			continue
-		}
-		n := int(binary.BigEndian.Uint16(b[i+2 : i+4]))
-		if n < 2 || i+2+n > len(b) {
-			return nil
-		}
-		seg := b[i+4 : i+2+n]
+	var tiff []byte
+	walkJPEG(b, func(marker byte, seg []byte) bool {
 		if marker == 0xE1 && bytes.HasPrefix(seg, exifHeader) {
-			return seg[len(exifHeader):]
+			tiff = seg[len(exifHeader):]
+			return false
 		}
-		i += 2 + n
-	}
-	return nil
+		return true
+	})
+	return tiff
 }
 
 // pngEXIF returns the contents of the eXIf chunk.

@@ -42,6 +42,10 @@ var (
 	// Limits.MaxPixels or an edge longer than Limits.MaxEdge. Nothing was
 	// decoded.
 	ErrTooManyPixels = errors.New("photo: image has too many pixels")
+	// ErrDecodedTooLarge: decoding the image would take more memory than
+	// Limits.MaxDecodedBytes (width × height × the bytes per pixel of its
+	// colour model; see DecodedBytes). Nothing was decoded.
+	ErrDecodedTooLarge = errors.New("photo: decoded image would exceed the memory limit")
 	// ErrCorrupt: the header or pixel data cannot be decoded (for example a
 	// truncated upload).
 	ErrCorrupt = errors.New("photo: image data is corrupt")
@@ -50,25 +54,31 @@ var (
 // Limits bound what Sanitize accepts and produces. A zero field takes its
 // default from DefaultLimits.
 type Limits struct {
-	MaxBytes     int64 // input size in bytes [20 MiB]
-	MaxPixels    int64 // width×height announced by the header [50,000,000]
-	MaxEdge      int   // longest edge announced by the header [12000]
-	OutputEdge   int   // longer originals are downscaled to this edge [4096]
-	ThumbEdge    int   // longest edge of the thumbnail [320]
-	Quality      int   // JPEG quality of the sanitized image [85]
-	ThumbQuality int   // JPEG quality of the thumbnail [80]
+	MaxBytes  int64 // input size in bytes [20 MiB]
+	MaxPixels int64 // width×height announced by the header [50,000,000]
+	MaxEdge   int   // longest edge announced by the header [12000]
+	// MaxDecodedBytes bounds the memory the decoder allocates for one
+	// image, from its header: width × height × bytes per pixel of its
+	// colour model (DecodedBytes) [128 MiB]. A 12 MP photo needs 18–36 MB,
+	// a 7000×7000 16-bit PNG 392 MB.
+	MaxDecodedBytes int64
+	OutputEdge      int // longer originals are downscaled to this edge [4096]
+	ThumbEdge       int // longest edge of the thumbnail [320]
+	Quality         int // JPEG quality of the sanitized image [85]
+	ThumbQuality    int // JPEG quality of the thumbnail [80]
 }
 
 // DefaultLimits returns the limits used for zero fields.
 func DefaultLimits() Limits {
 	return Limits{
-		MaxBytes:     20 << 20,
-		MaxPixels:    50_000_000,
-		MaxEdge:      12000,
-		OutputEdge:   4096,
-		ThumbEdge:    320,
-		Quality:      85,
-		ThumbQuality: 80,
+		MaxBytes:        20 << 20,
+		MaxPixels:       50_000_000,
+		MaxEdge:         12000,
+		MaxDecodedBytes: 128 << 20,
+		OutputEdge:      4096,
+		ThumbEdge:       320,
+		Quality:         85,
+		ThumbQuality:    80,
 	}
 }
 
@@ -82,6 +92,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxEdge <= 0 {
 		l.MaxEdge = d.MaxEdge
+	}
+	if l.MaxDecodedBytes <= 0 {
+		l.MaxDecodedBytes = d.MaxDecodedBytes
 	}
 	if l.OutputEdge <= 0 {
 		l.OutputEdge = d.OutputEdge
@@ -113,51 +126,94 @@ type Result struct {
 // Sanitize reads one image from r and returns a metadata-free, upright JPEG
 // copy with a thumbnail. It reads at most limits.MaxBytes+1 bytes from r.
 //
-// Errors: ErrTooLarge, ErrHEIC, ErrUnsupported, ErrTooManyPixels (checked on
-// the header before decoding, so a decompression bomb allocates nothing),
-// ErrCorrupt (wrapping the decoder's error).
-//
-// Memory: an accepted image needs roughly 4–12 bytes per pixel while it is
-// processed (a 12 MP JPEG ≈ 60 MB, a 50 MP 16-bit PNG several hundred MB),
-// so callers should bound how many uploads are sanitized at once.
+// Errors: ErrTooLarge, and those of SanitizeBytes.
 func Sanitize(r io.Reader, limits Limits) (Result, error) {
 	limits = limits.withDefaults()
 	data, err := io.ReadAll(io.LimitReader(r, limits.MaxBytes+1))
 	if err != nil {
 		return Result{}, fmt.Errorf("photo: read: %w", err)
 	}
+	return SanitizeBytes(data, limits)
+}
+
+// Header is what Check learns of an image without decoding its pixels.
+type Header struct {
+	Format       string // jpeg, png or webp
+	Width        int
+	Height       int
+	DecodedBytes int64 // DecodedBytes of the image
+}
+
+// Check reads the header of an encoded image and refuses it before any
+// pixel is decoded. It allocates next to nothing, so callers run it before
+// they queue for a decode.
+//
+// Errors: ErrTooLarge (more than MaxBytes), ErrHEIC, ErrUnsupported,
+// ErrCorrupt (an unreadable header), ErrTooManyPixels (over MaxPixels or
+// MaxEdge), ErrDecodedTooLarge (over MaxDecodedBytes).
+func Check(data []byte, limits Limits) (Header, error) {
+	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
-		return Result{}, ErrTooLarge
+		return Header{}, ErrTooLarge
 	}
-
 	f := sniff(data)
-	var decodeConfig func(io.Reader) (image.Config, error)
-	var decode func(io.Reader) (image.Image, error)
-	switch f {
-	case formatJPEG:
-		decodeConfig, decode = jpeg.DecodeConfig, jpeg.Decode
-	case formatPNG:
-		decodeConfig, decode = png.DecodeConfig, png.Decode
-	case formatWebP:
-		decodeConfig, decode = webp.DecodeConfig, webp.Decode
-	case formatHEIC:
-		return Result{}, ErrHEIC
-	default:
-		return Result{}, ErrUnsupported
-	}
-
-	cfg, err := decodeConfig(bytes.NewReader(data))
+	cfg, err := decodeConfig(f, data)
 	if err != nil {
-		return Result{}, fmt.Errorf("%w: %s header: %v", ErrCorrupt, f, err)
+		return Header{}, err
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 {
-		return Result{}, fmt.Errorf("%w: %s header: empty image", ErrCorrupt, f)
+		return Header{}, fmt.Errorf("%w: %s header: empty image", ErrCorrupt, f)
 	}
 	if cfg.Width > limits.MaxEdge || cfg.Height > limits.MaxEdge ||
 		int64(cfg.Width)*int64(cfg.Height) > limits.MaxPixels {
-		return Result{}, fmt.Errorf("%w: %d×%d", ErrTooManyPixels, cfg.Width, cfg.Height)
+		return Header{}, fmt.Errorf("%w: %d×%d", ErrTooManyPixels, cfg.Width, cfg.Height)
 	}
+	h := Header{Format: f.String(), Width: cfg.Width, Height: cfg.Height, DecodedBytes: decodedBytes(f, cfg, data)}
+	if h.DecodedBytes > limits.MaxDecodedBytes {
+		return h, fmt.Errorf("%w: %d bytes, limit %d", ErrDecodedTooLarge, h.DecodedBytes, limits.MaxDecodedBytes)
+	}
+	return h, nil
+}
 
+func decodeConfig(f format, data []byte) (image.Config, error) {
+	var dc func(io.Reader) (image.Config, error)
+	switch f {
+	case formatJPEG:
+		dc = jpeg.DecodeConfig
+	case formatPNG:
+		dc = png.DecodeConfig
+	case formatWebP:
+		dc = webp.DecodeConfig
+	case formatHEIC:
+		return image.Config{}, ErrHEIC
+	default:
+		return image.Config{}, ErrUnsupported
+	}
+	cfg, err := dc(bytes.NewReader(data))
+	if err != nil {
+		return cfg, fmt.Errorf("%w: %s header: %v", ErrCorrupt, f, err)
+	}
+	return cfg, nil
+}
+
+// SanitizeBytes is Sanitize of an image already in memory; data is not
+// kept or changed.
+//
+// Errors: those of Check (checked on the header before decoding, so a
+// decompression bomb allocates nothing), ErrCorrupt (wrapping the
+// decoder's error).
+//
+// Memory: an accepted image needs its DecodedBytes (at most
+// Limits.MaxDecodedBytes) while it is decoded, and up to one RGBA copy
+// (4 bytes per pixel) while it is turned upright or flattened, so callers
+// should bound how many uploads are sanitized at once.
+func SanitizeBytes(data []byte, limits Limits) (Result, error) {
+	limits = limits.withDefaults()
+	if _, err := Check(data, limits); err != nil {
+		return Result{}, err
+	}
+	f := sniff(data)
+	decode := map[format]func(io.Reader) (image.Image, error){formatJPEG: jpeg.Decode, formatPNG: png.Decode, formatWebP: webp.Decode}[f]
 	img, err := decode(bytes.NewReader(data))
 	if err != nil {
 		return Result{}, fmt.Errorf("%w: %s: %v", ErrCorrupt, f, err)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"tsunagu/internal/care"
 )
 
 // Attachment is a stored photo or scanned document: the metadata of a
@@ -56,4 +58,47 @@ func (tx *Tx) AttachmentBySHA(ctx context.Context, sum string, thumb bool) (Atta
 	var a Attachment
 	err := tx.get(ctx, &a, `SELECT `+attachmentColumns+` FROM attachment WHERE `+col+` = ? ORDER BY id LIMIT 1`, sum)
 	return a, err
+}
+
+// citeAttachments records that record recordID cites ids (in one of its
+// versions). The citations are what decide who reads an attachment
+// (AttachmentFacts); a version's attachment_ids stay its JSON for display.
+func (tx *Tx) citeAttachments(ctx context.Context, recordID string, ids []string) error {
+	for _, id := range ids {
+		if _, err := tx.exec(ctx, `INSERT INTO attachment_citation (attachment_id, record_id) VALUES (?, ?) ON CONFLICT (attachment_id, record_id) DO NOTHING`,
+			id, recordID); err != nil {
+			return fmt.Errorf("cite attachment: %w", err)
+		}
+	}
+	return nil
+}
+
+// AttachmentFacts returns what decides who reads attachment a
+// (care.AttachmentRead): the records of a's patient that cite it in any
+// version, each with the disclosure of its author's facility as it is now,
+// and whether a consent of the patient cites it as its scanned form.
+// Citations from another patient's records do not count.
+func (tx *Tx) AttachmentFacts(ctx context.Context, a Attachment) (care.AttachmentFacts, error) {
+	f := care.AttachmentFacts{UploadedBy: a.UploadedBy}
+	var rows []struct {
+		Chart            bool   `db:"chart"`
+		AuthorID         string `db:"author_id"`
+		AuthorFacilityID string `db:"author_facility_id"`
+		Disclosure       string `db:"disclosure"`
+	}
+	err := tx.sel(ctx, &rows, `SELECT r.chart, r.author_id, r.author_facility_id, fa.disclosure
+		FROM attachment_citation c JOIN record r ON r.id = c.record_id JOIN facility fa ON fa.id = r.author_facility_id
+		WHERE c.attachment_id = ? AND r.patient_id = ? ORDER BY r.id`, a.ID, a.PatientID)
+	if err != nil {
+		return f, fmt.Errorf("attachment citations: %w", err)
+	}
+	for _, r := range rows {
+		f.Records = append(f.Records, care.RecordFacts{Chart: r.Chart, AuthorID: r.AuthorID, AuthorFacilityID: r.AuthorFacilityID, AuthorDisclosure: r.Disclosure})
+	}
+	var n int
+	if err := tx.get(ctx, &n, `SELECT COUNT(*) FROM consent WHERE patient_id = ? AND attachment_id = ?`, a.PatientID, a.ID); err != nil {
+		return f, fmt.Errorf("consent forms: %w", err)
+	}
+	f.ConsentForm = n > 0
+	return f, nil
 }

@@ -3,8 +3,10 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,14 +29,30 @@ import (
 // a facility on a team, and patients under a full consent, a
 // calendar_shared one (also as the later of two) and a withdrawn one; each
 // under the default clinical professions, a narrower set and none.
+//
+// Attachments are held to the same table: each record cites a photo of its
+// own (in its first version only, or its second), and for every user the
+// photo is read (store.AttachmentFacts, care.AttachmentRead) exactly when
+// the record is, with the record read's refusal. A consent form is read by
+// those who manage the patient; an upload its patient's records do not
+// cite (another patient's may) by its uploader alone.
 func TestRecordAudienceIsTheReadRule(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		db := storetest.MustOpen(t, engine)
 		ctx := context.Background()
 		now := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
 		id := func() string { return uuid.Must(uuid.NewV7()).String() }
-		fx := regionFixture{subs: map[string]int{}}
+		fx := regionFixture{subs: map[string]int{}, cites: map[string]string{}, forms: map[string]string{}, uncited: map[string]string{},
+			attachments: map[string]store.Attachment{}}
 		err := db.Write(ctx, func(tx *store.Tx) error {
+			attach := func(pid string, by store.User) string {
+				a := store.Attachment{ID: id(), PatientID: pid, SHA256: strings.Repeat("a", 64), Size: 1, ContentType: "image/jpeg", Width: 1, Height: 1,
+					UploadedBy: by.ID, UploadedAt: now}
+				_, _, err := tx.CreateAttachment(ctx, a)
+				fx.must(err)
+				fx.attachments[a.ID] = a
+				return a.ID
+			}
 			facility := func(disclosure string) string {
 				fid := id()
 				fx.must(tx.CreateFacility(ctx, store.Facility{ID: fid, Name: "施設", NameKana: "シセツ", Kind: "clinic", Disclosure: disclosure, CreatedAt: now}, ""))
@@ -77,8 +95,13 @@ func TestRecordAudienceIsTheReadRule(t *testing.T) {
 						continue
 					}
 					fx.lastConsent = id()
-					fx.must(tx.CreateConsent(ctx, store.Consent{ID: fx.lastConsent, PatientID: pid, ObtainedOn: "2026-11-01", Scope: scope, ObtainedBy: docA.ID,
-						RecordedBy: docA.ID, RecordedAt: now.Add(time.Duration(j) * time.Minute)}))
+					c := store.Consent{ID: fx.lastConsent, PatientID: pid, ObtainedOn: "2026-11-01", Scope: scope, ObtainedBy: docA.ID,
+						RecordedBy: docA.ID, RecordedAt: now.Add(time.Duration(j) * time.Minute)}
+					if j == 0 { // the first consent's scanned form
+						fx.forms[pid] = attach(pid, docA)
+						c.AttachmentID = sql.NullString{String: fx.forms[pid], Valid: true}
+					}
+					fx.must(tx.CreateConsent(ctx, c))
 				}
 				for _, u := range fx.users {
 					if u.ID != outsider.ID {
@@ -86,6 +109,12 @@ func TestRecordAudienceIsTheReadRule(t *testing.T) {
 					}
 				}
 				fx.must(tx.RemoveTeamMember(ctx, pid, leaver.ID, docA.ID, now))
+				// An upload nothing cites; on the first patient, one that
+				// only other patients' records cite.
+				fx.uncited[pid] = attach(pid, nurseB)
+				if i == 0 {
+					fx.foreign = attach(pid, docA)
+				}
 				for _, w := range []struct {
 					author store.User
 					kind   string
@@ -93,7 +122,24 @@ func TestRecordAudienceIsTheReadRule(t *testing.T) {
 					r := store.Record{ID: id(), PatientID: pid, Kind: w.kind, Chart: care.RecordLevel(w.kind) == care.Chart, AuthorID: w.author.ID,
 						AuthorFacilityID: w.author.FacilityID.String, AuthorProfession: w.author.Profession, OccurredAt: now, CreatedAt: now,
 						RequestHash: fmt.Sprint(i)}
-					fx.must(tx.CreateRecord(ctx, r, store.RecordVersion{RecordID: r.ID, Version: 1, Status: care.RecordFinal, EnteredBy: w.author.ID, CreatedAt: now}))
+					// Each record cites a photo of its own, in one of two
+					// versions: the first (dropped by the second) or the
+					// second only. The other patients' notes also cite
+					// the first patient's foreign photo.
+					photo := attach(pid, w.author)
+					fx.cites[photo] = r.ID
+					v1 := store.RecordVersion{RecordID: r.ID, Version: 1, Status: care.RecordFinal, EnteredBy: w.author.ID, CreatedAt: now}
+					v2 := store.RecordVersion{RecordID: r.ID, Version: 2, ParentVersion: 1, Status: care.RecordFinal, EnteredBy: w.author.ID, CreatedAt: now}
+					if len(fx.records)%2 == 0 {
+						v1.Content.AttachmentIDs = []string{photo}
+					} else {
+						v2.Content.AttachmentIDs = []string{photo}
+					}
+					if i > 0 && w.kind == "note" {
+						v2.Content.AttachmentIDs = append(v2.Content.AttachmentIDs, fx.foreign)
+					}
+					fx.must(tx.CreateRecord(ctx, r, v1))
+					fx.must(tx.AddRecordVersion(ctx, v2))
 					tx.AppendChange(ctx, store.Change{PatientID: pid, Entity: "record", EntityID: r.ID, Op: "upsert", Chart: r.Chart, At: now})
 					fx.records = append(fx.records, r)
 				}
@@ -127,6 +173,7 @@ func TestRecordAudienceIsTheReadRule(t *testing.T) {
 					// Per user, what readsSQL returns of each patient.
 					viaReads := map[string]bool{} // user + record
 					rule := map[string]bool{}
+					attachments := map[string]attachmentCase{} // user + patient
 					for _, u := range fx.users {
 						v := care.Viewer{UserID: u.ID, FacilityID: u.FacilityID.String, Profession: u.Profession}
 						for _, pid := range fx.patients {
@@ -136,6 +183,7 @@ func TestRecordAudienceIsTheReadRule(t *testing.T) {
 							}
 							lvl := care.PatientAccess(policy, v, f)
 							scope := care.RecordScopeFor(v, lvl)
+							attachments[u.ID+pid] = attachmentCase{facts: f, level: lvl}
 							var ids []string
 							for _, r := range fx.records {
 								if r.PatientID != pid {
@@ -180,6 +228,63 @@ func TestRecordAudienceIsTheReadRule(t *testing.T) {
 							}
 						}
 					}
+					// Every attachment is read exactly as the rule says:
+					// a record's photo as the record, a consent form by
+					// those who manage the patient, an upload nothing of
+					// its patient cites by its uploader alone.
+					attachmentReaders := 0
+					for aid, att := range fx.attachments {
+						af, err := tx.AttachmentFacts(ctx, att)
+						if err != nil {
+							return err
+						}
+						for i, u := range fx.users {
+							v := care.Viewer{UserID: u.ID, FacilityID: u.FacilityID.String, Profession: u.Profession}
+							c := attachments[u.ID+att.PatientID]
+							refusal := care.AttachmentRead(policy, v, c.facts, c.level, af)
+							got := u.Status == care.StatusActive && refusal == nil
+							var want bool
+							var what string
+							switch {
+							case fx.cites[aid] != "":
+								rid := fx.cites[aid]
+								want, what = rule[u.ID+rid], "the photo of record "+rid
+								if want != viaReads[u.ID+rid] {
+									t.Errorf("%s: rule and readsSQL differ on record %s", fx.names[i], rid)
+								}
+								var r store.Record
+								for _, x := range fx.records {
+									if x.ID == rid {
+										r = x
+									}
+								}
+								fac, err := tx.Facility(ctx, r.AuthorFacilityID)
+								if err != nil {
+									return err
+								}
+								recordRefusal := care.RecordRead(policy, v, c.level, care.RecordFacts{Chart: r.Chart, AuthorID: r.AuthorID,
+									AuthorFacilityID: r.AuthorFacilityID, AuthorDisclosure: fac.Disclosure})
+								if !errors.Is(refusal, recordRefusal) && refusal != recordRefusal {
+									t.Errorf("%s, %s: refused with %v, the record with %v", fx.names[i], what, refusal, recordRefusal)
+								}
+							case fx.forms[att.PatientID] == aid:
+								want, what = u.Status == care.StatusActive && care.CanManage(v, c.facts, c.level), "a consent form"
+							default:
+								want, what = u.Status == care.StatusActive && u.ID == att.UploadedBy &&
+									(c.level >= care.Shared || care.CanManage(v, c.facts, c.level)), "an upload its patient's records do not cite"
+							}
+							if got != want {
+								t.Errorf("%s, %s (patient %s): reads %v, want %v", fx.names[i], what, att.PatientID, got, want)
+							}
+							if got {
+								attachmentReaders++
+							}
+						}
+					}
+					if attachmentReaders == 0 {
+						t.Error("nobody reads any attachment: the fixture decides nothing")
+					}
+
 					for _, r := range fx.records {
 						a, err := tx.RecordAudience(ctx, policy, r.ID)
 						if err != nil {
@@ -242,6 +347,18 @@ type regionFixture struct {
 	subs        map[string]int
 	lastConsent string
 	err         error
+
+	attachments map[string]store.Attachment
+	cites       map[string]string // photo → the one record citing it
+	forms       map[string]string // patient → consent form
+	uncited     map[string]string // patient → upload nothing cites
+	foreign     string            // the first patient's, cited by the others' notes only
+}
+
+// attachmentCase is what the API knows of one viewer and one patient.
+type attachmentCase struct {
+	facts care.PatientFacts
+	level care.Level
 }
 
 func (f *regionFixture) must(err error) {

@@ -23,6 +23,11 @@ func goMigrations(engine string) []*goose.Migration {
 		}}, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
 			return execAll(ctx, tx, logsKeyedByRowidDown[engine])
 		}}),
+		goose.NewGoMigration(15, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return execAll(ctx, tx, attachmentCitations[engine])
+		}}, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return execAll(ctx, tx, []string{`DROP TABLE attachment_citation`})
+		}}),
 	}
 }
 
@@ -137,3 +142,23 @@ func SchemaVersion() int64 {
 	}
 	return v
 }
+
+// attachmentCitations keeps, as rows, which records cite which attachment
+// in any version (record_version.attachment_ids is JSON text): who reads an
+// attachment follows from the records that cite it, looked up by index on
+// every download. Existing versions are copied in; reading their JSON is
+// the engine-specific part.
+var attachmentCitations = map[string][]string{
+	SQLite: {citationTable,
+		`INSERT INTO attachment_citation (attachment_id, record_id)
+			SELECT DISTINCT j.value, v.record_id FROM record_version v, json_each(v.attachment_ids) j`},
+	Postgres: {citationTable,
+		`INSERT INTO attachment_citation (attachment_id, record_id)
+			SELECT DISTINCT j, v.record_id FROM record_version v, json_array_elements_text(v.attachment_ids::json) j`},
+}
+
+const citationTable = `CREATE TABLE attachment_citation (
+	attachment_id TEXT NOT NULL,
+	record_id     TEXT NOT NULL REFERENCES record(id),
+	PRIMARY KEY (attachment_id, record_id)
+)`

@@ -178,7 +178,7 @@ func (tx *Tx) insertVersion(ctx context.Context, v RecordVersion) error {
 	if err != nil {
 		return fmt.Errorf("insert record version: %w", err)
 	}
-	return nil
+	return tx.citeAttachments(ctx, v.RecordID, v.Content.AttachmentIDs)
 }
 
 // AddRecordVersion appends v (whose Version must be the current one + 1)

@@ -5,7 +5,9 @@ package phototest
 
 import (
 	"bytes"
+	"compress/flate"
 	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -104,4 +106,66 @@ func exifTIFF(orientation uint16) []byte {
 		u32(v)
 	}
 	return b
+}
+
+// BlankPNG is a valid, non-interlaced PNG of w×h black pixels, RGBA at 8
+// or 16 bits per channel, written row by row so that a huge image costs
+// only its compressed size: a decompression bomb (7000×7000 at 16 bits is
+// 392 MB of pixels in about 0.4 MB).
+func BlankPNG(w, h int, bits16 bool) []byte {
+	depth, bpp := byte(8), 4
+	if bits16 {
+		depth, bpp = 16, 8
+	}
+	var out bytes.Buffer
+	out.WriteString("\x89PNG\r\n\x1a\n")
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(h))
+	ihdr = append(ihdr, depth, 6, 0, 0, 0) // RGBA, deflate, no filter, no interlace
+	pngChunk(&out, "IHDR", ihdr)
+	total := int64(h) * int64(1+w*bpp) // each row: filter type 0, then zero samples
+	pngChunk(&out, "IDAT", zeroZlib(total))
+	pngChunk(&out, "IEND", nil)
+	return out.Bytes()
+}
+
+func pngChunk(w *bytes.Buffer, typ string, data []byte) {
+	binary.Write(w, binary.BigEndian, uint32(len(data)))
+	w.WriteString(typ)
+	w.Write(data)
+	binary.Write(w, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(typ), data...)))
+}
+
+// zeroZlib is a zlib stream of n zero bytes, made without compressing them
+// all: after the first flushed block, a block of zeros only refers back to
+// zeros, so its bytes can be repeated as they are.
+func zeroZlib(n int64) []byte {
+	const chunk = 1 << 20
+	var buf bytes.Buffer
+	fw, _ := flate.NewWriter(&buf, flate.BestCompression)
+	zeros := make([]byte, chunk)
+	part := func(k int64) []byte {
+		buf.Reset()
+		fw.Write(zeros[:k])
+		fw.Flush()
+		return append([]byte(nil), buf.Bytes()...)
+	}
+	adler := uint32(n%65521)<<16 | 1 // Adler-32 of n zeros: a stays 1, b adds it n times
+	out := []byte{0x78, 0xDA}
+	first := min(n, chunk)
+	out = append(out, part(first)...)
+	n -= first
+	if n >= chunk {
+		again := part(chunk)
+		n -= chunk
+		out = append(out, again...)
+		for ; n >= chunk; n -= chunk {
+			out = append(out, again...)
+		}
+	}
+	buf.Reset()
+	fw.Write(zeros[:n])
+	fw.Close()
+	out = append(out, buf.Bytes()...)
+	return binary.BigEndian.AppendUint32(out, adler)
 }
