@@ -587,6 +587,7 @@ func (s *Server) confirmRecord(ctx context.Context, in *ConfirmRecordInput) (*Re
 	})
 	return out, err
 }
+
 // citedAttachments checks that every attachment a record cites was uploaded
 // for the same patient and that the caller reads it (mayCite): the app
 // uploads photos before the record citing them, so a missing one is a
