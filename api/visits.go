@@ -178,13 +178,7 @@ func validRecurrence(r *care.Recurrence, start time.Time) error {
 	if r == nil {
 		return nil
 	}
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	if r.Until != "" && r.Until < start.In(tokyo).Format(time.DateOnly) {
-		return care.Invalid("recurrence.until", "until is before the first visit")
-	}
-	return nil
+	return r.ValidateFrom(start, tokyo)
 }
 
 func validRecordID(field, id string) error {
