@@ -114,6 +114,9 @@ func op(id, method, path, tag, summary string, security []map[string][]string, s
 // the one place application errors become HTTP problems.
 func register[I, O any](s *Server, api huma.API, o huma.Operation, h func(context.Context, *I) (*O, error)) {
 	huma.Register(api, o, func(ctx context.Context, in *I) (*O, error) {
+		if err := checkDates(in); err != nil {
+			return nil, s.problem(ctx, err)
+		}
 		out, err := h(ctx, in)
 		if err != nil {
 			return nil, s.problem(ctx, err)

@@ -523,7 +523,9 @@ func changeSeries(ctx context.Context, tx *store.Tx, v *store.Visit, in *UpdateV
 	if err := validSpan(v.StartsAt, v.EndsAt, v.AllDay); err != nil {
 		return err
 	}
-	if err := validRecurrence(v.Recurrence, v.StartsAt); err != nil {
+	// A series stored before the two-year bound can still be edited (or
+	// cancelled) as long as its rule and start stay as they are.
+	if err := validRecurrence(v.Recurrence, v.StartsAt); err != nil && (b.Recurrence != nil || b.StartsAt != nil) {
 		return err
 	}
 	v.SeriesEnd = seriesEnd(*v)
