@@ -306,8 +306,8 @@ export const en: Record<MessageKey, string> = {
   'visit.unchanged': 'Nothing changed.',
   'visit.problem.assignees': 'Choose at least one person.',
   'visit.problem.by_day': 'Choose at least one day.',
-  'visit.problem.until': 'The end date must be on or after the first date.',
-  'visit.problem.count': 'The number of visits is 1 to 200.',
+  'visit.problem.until': 'The end date must be on or after the first date, and within two years of it.',
+  'visit.problem.count': 'The number of visits is 1 to 200, ending within two years of the first.',
   'visit.problem.time': 'Enter the start and end times.',
 
   'conflict.title': 'Conflicts',

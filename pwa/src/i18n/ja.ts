@@ -306,8 +306,8 @@ export const ja = {
   'visit.unchanged': '変更がありません。',
   'visit.problem.assignees': '担当者を1人以上選んでください。',
   'visit.problem.by_day': '曜日を1つ以上選んでください。',
-  'visit.problem.until': '終了日は初回の日付以降にしてください。',
-  'visit.problem.count': '回数は1〜200回です。',
+  'visit.problem.until': '終了日は初回の日付から2年以内にしてください。',
+  'visit.problem.count': '回数は1〜200回で、初回から2年以内に終わる回数にしてください。',
   'visit.problem.time': '開始と終了の時刻を入力してください。',
 
   'conflict.title': '競合の確認',
