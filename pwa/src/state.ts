@@ -183,14 +183,17 @@ export async function unlock(pin: string): Promise<void> {
 
 function startEngine() {
   engine?.stop();
-  engine = new SyncEngine(outbox, new Puller(db, vault, api), {
+  const mine = new SyncEngine(outbox, new Puller(db, vault, api), {
     window,
     document,
     navigator,
     eventSource: typeof EventSource === 'undefined' ? undefined : (u) => new EventSource(u),
   });
+  engine = mine;
   let lastSync: number | null = null;
-  engine.status.subscribe((s) => {
+  mine.status.subscribe((s) => {
+    // A stopped engine's last run (e.g. the one a wipe ended) no longer speaks.
+    if (engine !== mine) return;
     status.value = s;
     // Every finished sync (launch, SSE hint, reconnect, notification tap) refreshes the badges.
     if (s.lastSyncAt !== lastSync) {
@@ -200,7 +203,7 @@ function startEngine() {
     if (isWipeCode(s.error)) void wipe(); // the api has begun it already
     else if (!vault.unlocked) lock(); // the device secret expired while the app was open
   });
-  void engine.start();
+  void mine.start();
 }
 
 export function lock(): void {
@@ -243,6 +246,7 @@ export const wipe = onceAtATime(async () => {
   engine?.stop();
   engine = null;
   pending = undefined;
+  phase.value = 'signin'; // the screens go before the key does, so none reads a locked vault
   await vault.wipe();
   me.value = null;
   status.value = null;
