@@ -46,7 +46,8 @@ type Options struct {
 	ThrottleWindow time.Duration
 	MaxFailsLogin  int // failed sign-ins per account per window
 	MaxFailsAddr   int // failed sign-ins per address per window
-	// DeviceSecretTTL is how long an offline device may open its data.
+	// DeviceSecretTTL is how long an offline device may open its data
+	// (TSUNAGU_OFFLINE_UNLOCK); every contact with the server renews it.
 	DeviceSecretTTL time.Duration
 	// Photo bounds what an upload may be; zero fields take photo's defaults.
 	Photo photo.Limits
@@ -156,7 +157,7 @@ func New(d Deps) (http.Handler, huma.API) {
 		s.pushTexts = notify.DefaultTexts
 	}
 	if s.opt.DeviceSecretTTL == 0 {
-		s.opt.DeviceSecretTTL = 14 * 24 * time.Hour
+		s.opt.DeviceSecretTTL = 72 * time.Hour
 	}
 	s.opt.Photo = photoLimits(s.opt.Photo)
 	if s.signer == nil {

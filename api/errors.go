@@ -79,6 +79,7 @@ var messages = map[string]message{
 	care.CodeCursorExpired:    {410, "同期をやり直します。端末のデータを最新にしています。", "Sync must start afresh; refreshing the data on this device."},
 	care.CodeSequenceGap:      {400, "送信待ちのデータの順序が崩れています。アプリを再起動してください。", "Queued changes are out of order; restart the app."},
 	care.CodeDeviceRevoked:    {403, "この端末は利用できません。管理者に連絡してください。", "This device may no longer be used; contact your administrator."},
+	care.CodeDeviceWipe:       {401, "この端末は利用できなくなったため、端末内のデータを消去します。所属施設の管理者に連絡してください。", "This device may no longer be used, so its data is being erased; contact your facility administrator."},
 	care.CodeUnsupportedFormat: {415, "この形式のファイルは扱えません。写真はJPEG・PNG・WebPで送ってください。iPadのカメラの写真（HEIC）は、「設定」→「カメラ」→「フォーマット」で「互換性優先」を選んでから撮り直してください。",
 		"This file format is not supported. Send photos as JPEG, PNG or WebP; for iPad camera photos (HEIC) choose Settings → Camera → Formats → Most Compatible and take the photo again."},
 	care.CodeImageTooLarge:        {413, "画像が大きすぎます。20MB以下の画像にしてください。", "The image is too large; send at most 20 MB."},

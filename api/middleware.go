@@ -22,6 +22,7 @@ const (
 	keyUserAgent
 	keyTLS
 	keyHost
+	keyDevice
 )
 
 // SessionCookie is the name of the session cookie.
@@ -49,6 +50,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, keyTLS, r.TLS != nil || (s.opt.TrustProxy && r.Header.Get("X-Forwarded-Proto") == "https"))
 		if c, err := r.Cookie(SessionCookie); err == nil {
 			ctx = context.WithValue(ctx, keyToken, c.Value)
+		}
+		if d := r.Header.Get(DeviceHeader); d != "" && len(d) <= 200 {
+			ctx = context.WithValue(ctx, keyDevice, d)
 		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			w.Header().Set("Cache-Control", "no-store")

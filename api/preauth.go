@@ -43,6 +43,11 @@ func (s *Server) preauth(api huma.API, next http.Handler) http.Handler {
 				code := care.CodeUnauthenticated
 				var ce *care.Error
 				if errors.As(err, &ce) {
+					// A device whose account was withdrawn is told to wipe,
+					// as authenticate would tell it.
+					err = s.wipeOrRefuse(r.Context(), err)
+				}
+				if errors.As(err, &ce) {
 					code = ce.Code
 				} else {
 					s.log.ErrorContext(r.Context(), "check session before body", "request_id", requestID(r.Context()), "err", err)

@@ -30,6 +30,8 @@ type Principal struct {
 // what its stage allows: the operations that pass that stage in allow.
 // Idle and absolute timeouts, account status, dormancy and password expiry
 // are checked on every request, so a suspended account loses access at once.
+// A request without a usable session from a device that must be wiped is
+// answered device_wipe (wipeOrRefuse).
 func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal, error) {
 	if p, ok := ctx.Value(principalKey{}).(*Principal); ok {
 		// A sync mutation runs a REST handler inside the push request, whose
@@ -38,11 +40,14 @@ func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal,
 	}
 	tok := token(ctx)
 	if tok == "" {
-		return nil, care.ErrUnauthenticated
+		return nil, s.wipeOrRefuse(ctx, care.ErrUnauthenticated)
 	}
 	now := s.now()
 	h := hashToken(tok)
 	sess, u, err := s.lookupSession(ctx, h)
+	if errors.Is(err, care.ErrUnauthenticated) {
+		return nil, s.wipeOrRefuse(ctx, care.ErrUnauthenticated)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +91,7 @@ func (s *Server) authenticate(ctx context.Context, allow ...string) (*Principal,
 		}
 	}
 	if refuse != nil {
-		return nil, refuse
+		return nil, s.wipeOrRefuse(ctx, refuse)
 	}
 	p := &Principal{User: u, TokenHash: h, Stage: stage, Viewer: viewerOf(u)}
 	if err := p.stageAllowed(allow); err != nil {

@@ -128,6 +128,9 @@ func bodyReadTimeout(maxBytes int64) time.Duration {
 // the one place application errors become HTTP problems.
 func register[I, O any](s *Server, api huma.API, o huma.Operation, h func(context.Context, *I) (*O, error)) {
 	huma.Register(api, o, func(ctx context.Context, in *I) (*O, error) {
+		if err := checkDates(in); err != nil {
+			return nil, s.problem(ctx, err)
+		}
 		out, err := h(ctx, in)
 		if err != nil {
 			return nil, s.problem(ctx, err)

@@ -281,6 +281,9 @@ func mutationFor[I, O any](h func(context.Context, *I) (*O, error), pathArg stri
 			return nil, entityRef{}, err
 		}
 		setPath(in, id)
+		if err := checkDates(in); err != nil {
+			return nil, entityRef{}, err
+		}
 		out, err := h(ctx, in)
 		if err != nil {
 			return nil, entityRef{}, err

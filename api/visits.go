@@ -177,13 +177,7 @@ func validRecurrence(r *care.Recurrence, start time.Time) error {
 	if r == nil {
 		return nil
 	}
-	if err := r.Validate(); err != nil {
-		return err
-	}
-	if r.Until != "" && r.Until < start.In(tokyo).Format(time.DateOnly) {
-		return care.Invalid("recurrence.until", "until is before the first visit")
-	}
-	return nil
+	return r.ValidateFrom(start, tokyo)
 }
 
 func validRecordID(field, id string) error {
@@ -534,7 +528,9 @@ func changeSeries(ctx context.Context, tx *store.Tx, v *store.Visit, in *UpdateV
 	if err := validSpan(v.StartsAt, v.EndsAt, v.AllDay); err != nil {
 		return err
 	}
-	if err := validRecurrence(v.Recurrence, v.StartsAt); err != nil {
+	// A series stored before the two-year bound can still be edited (or
+	// cancelled) as long as its rule and start stay as they are.
+	if err := validRecurrence(v.Recurrence, v.StartsAt); err != nil && (b.Recurrence != nil || b.StartsAt != nil) {
 		return err
 	}
 	v.SeriesEnd = seriesEnd(*v)

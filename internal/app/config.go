@@ -28,6 +28,7 @@ type Config struct {
 	DormantAfter        time.Duration // TSUNAGU_DORMANT_AFTER_DAYS
 	SessionIdle         time.Duration // TSUNAGU_SESSION_IDLE
 	SessionMax          time.Duration // TSUNAGU_SESSION_MAX
+	OfflineUnlock       time.Duration // TSUNAGU_OFFLINE_UNLOCK: how long a device may open its data without reaching the server
 	ClinicalProfessions []string      // TSUNAGU_CLINICAL_PROFESSIONS
 	SecureCookies       bool          // TSUNAGU_SECURE_COOKIES
 	TrustProxyHeaders   bool          // TSUNAGU_TRUST_PROXY
@@ -81,6 +82,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DormantAfter:      time.Duration(r.integer("TSUNAGU_DORMANT_AFTER_DAYS", 396, 0, 3650)) * 24 * time.Hour,
 		SessionIdle:       r.duration("TSUNAGU_SESSION_IDLE", 15*time.Minute),
 		SessionMax:        r.duration("TSUNAGU_SESSION_MAX", 12*time.Hour),
+		OfflineUnlock:     r.duration("TSUNAGU_OFFLINE_UNLOCK", 72*time.Hour),
 		SecureCookies:     r.boolean("TSUNAGU_SECURE_COOKIES", false),
 		TrustProxyHeaders: r.boolean("TSUNAGU_TRUST_PROXY", false),
 		LogFormat:         r.str("TSUNAGU_LOG_FORMAT", "text"),
@@ -121,6 +123,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.SessionMax < c.SessionIdle || c.SessionMax > 7*24*time.Hour {
 		r.fail("TSUNAGU_SESSION_MAX", "must be at least TSUNAGU_SESSION_IDLE and at most 168h")
+	}
+	if c.OfflineUnlock < time.Hour || c.OfflineUnlock > 14*24*time.Hour {
+		r.fail("TSUNAGU_OFFLINE_UNLOCK", "must be between 1h and 336h (14 days)")
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		r.fail("TSUNAGU_LOG_FORMAT", "must be text or json")

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tsunagu/internal/app"
 )
@@ -121,5 +122,24 @@ func TestLoadConfigPublicURL(t *testing.T) {
 				t.Errorf("PublicURL %q, want %q", cfg.PublicURL, tt.want)
 			}
 		})
+	}
+}
+
+// TestLoadConfigOfflineUnlock: the offline unlock window defaults to 72h, and
+// a window outside 1h–14 days is refused with the variable's name.
+func TestLoadConfigOfflineUnlock(t *testing.T) {
+	cfg, err := app.LoadConfig(func(string) string { return "" })
+	if err != nil || cfg.OfflineUnlock != 72*time.Hour {
+		t.Fatalf("default: %v, %v", cfg.OfflineUnlock, err)
+	}
+	for v, ok := range map[string]bool{"24h": true, "336h": true, "30m": false, "337h": false, "soon": false} {
+		env := map[string]string{"TSUNAGU_OFFLINE_UNLOCK": v}
+		cfg, err := app.LoadConfig(func(k string) string { return env[k] })
+		switch {
+		case ok && err != nil:
+			t.Errorf("%s: refused: %v", v, err)
+		case !ok && (err == nil || !strings.Contains(err.Error(), "TSUNAGU_OFFLINE_UNLOCK")):
+			t.Errorf("%s: accepted (%v) or the error does not name the variable: %v", v, cfg.OfflineUnlock, err)
+		}
 	}
 }

@@ -68,6 +68,7 @@ const (
 	CodeCursorExpired        = "sync_reset_required"
 	CodeSequenceGap          = "sequence_gap"
 	CodeDeviceRevoked        = "device_revoked"
+	CodeDeviceWipe           = "device_wipe"             // the device's account or the device itself was taken out of use: erase its data
 	CodeImageTooLarge        = "image_too_large"         // over the byte limit of an upload
 	CodeImageTooManyPx       = "image_too_many_pixels"   // width×height or an edge over the limit
 	CodeImageCorrupt         = "image_corrupt"           // cannot be decoded (e.g. a truncated upload)

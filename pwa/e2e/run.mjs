@@ -464,6 +464,33 @@ try {
     await card.locator('.tag', { hasText: '確定済み' }).waitFor({ timeout: 10000 });
     check(await card.locator('button.confirm').count() === 0, 'the confirm button is still on the confirmed record');
   });
+  await step('l. suspended: the colleague\'s app is wiped at its next contact (IndexedDB empty, back to sign-in)', async () => {
+    const setStatus = (st) => np.evaluate(async ({ id, st }) => (await fetch(`/api/v1/users/${id}`, {
+      method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: st }) })).status, { id: proxy.colleague.user_id, st });
+    const rows = () => kp.evaluate(async () => {
+      let n = 0;
+      for (const d of await indexedDB.databases()) {
+        const db = await new Promise((res, rej) => { const r = indexedDB.open(d.name); r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+        for (const s of db.objectStoreNames) {
+          if (s === 'meta') continue;
+          n += await new Promise((res) => { const r = db.transaction(s).objectStore(s).count(); r.onsuccess = () => res(r.result); });
+        }
+        db.close();
+      }
+      return n;
+    });
+    check(await rows() > 0, 'the colleague\'s device holds no data before the test');
+    check(await setStatus('suspended') === 200, 'suspending the colleague');
+    try {
+      // Her next contact: the app comes back to the foreground and syncs.
+      await kp.evaluate(() => { document.dispatchEvent(new Event('visibilitychange')); });
+      await kp.waitForSelector('input[name=login_id]', { timeout: 20000 });
+      await until(async () => (await rows()) === 0, 'the colleague\'s IndexedDB emptied');
+      await shoot(kp, 'suspended-wiped');
+    } finally {
+      await setStatus('active');
+    }
+  });
   await colleague.close();
   open.splice(open.indexOf(colleague), 1);
 

@@ -5,6 +5,17 @@ import type { Problem } from './schemas';
 
 export const API_BASE = '/api/v1';
 
+/** Names the installed app on every request ("<device id>.<proof>", see sync/wipe.ts). */
+export const DEVICE_HEADER = 'X-Tsunagu-Device';
+
+/**
+ * Answers that tell this device to erase everything it holds at once: the
+ * server's wipe instruction, a revoked device, and an account that was
+ * suspended, revoked or became dormant.
+ */
+export const WIPE_CODES: readonly string[] = ['device_wipe', 'device_revoked', 'account_suspended', 'account_revoked', 'account_dormant'];
+export const isWipeCode = (code: string | null | undefined): boolean => !!code && WIPE_CODES.includes(code);
+
 /** A problem+json answer (RFC 9457) from the server; `code` is the stable string. */
 export class ApiError extends Error {
   readonly status: number;
@@ -48,7 +59,16 @@ export interface Api {
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
-export function createApi(opts: { base?: string; fetch?: FetchLike } = {}): Api {
+export interface ApiOptions {
+  base?: string;
+  fetch?: FetchLike;
+  /** The DEVICE_HEADER value to send, if the device has one. */
+  device?: () => Promise<string | undefined>;
+  /** Called with the code of an answer in WIPE_CODES; the ApiError is thrown once it has finished. */
+  onWipe?: (code: string) => void | Promise<void>;
+}
+
+export function createApi(opts: ApiOptions = {}): Api {
   const base = opts.base ?? API_BASE;
   const doFetch: FetchLike = opts.fetch ?? ((i, init) => fetch(i, init));
   return {
@@ -61,6 +81,8 @@ export function createApi(opts: { base?: string; fetch?: FetchLike } = {}): Api 
         if (s) url += '?' + s;
       }
       const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' };
+      const dev = await opts.device?.().catch(() => undefined);
+      if (dev) headers[DEVICE_HEADER] = dev;
       let body: BodyInit | undefined;
       if (o.body instanceof ArrayBuffer || o.body instanceof Uint8Array || (typeof Blob !== 'undefined' && o.body instanceof Blob)) {
         body = o.body as BodyInit;
@@ -85,7 +107,9 @@ export function createApi(opts: { base?: string; fetch?: FetchLike } = {}): Api 
             /* a broken error body still yields an ApiError with the status */
           }
         }
-        throw new ApiError(res.status, p);
+        const err = new ApiError(res.status, p);
+        if (isWipeCode(err.code)) await opts.onWipe?.(err.code);
+        throw err;
       }
       if (res.status === 204 || !ct.includes('json')) return undefined as T;
       return (await res.json()) as T;

@@ -2,7 +2,7 @@
 // signals and call these actions; they never talk to IndexedDB or the network.
 
 import { signal } from '@preact/signals';
-import { ApiError, NetworkError, createApi } from './api';
+import { ApiError, NetworkError, isWipeCode } from './api';
 import { awaitingMine, confirmedCopy } from './authorship';
 import { DayClock } from './clock';
 import type { DeviceSecret, MeBody, MutationType, Patient, RecordDetail, Team, TeamMember, TOTPStart, Unread, User, VisitDetail, Vitals } from './schemas';
@@ -18,12 +18,20 @@ import { Entities, type EntityData } from './sync/entities';
 import { Outbox, deviceId, type Conflict } from './sync/outbox';
 import { Puller } from './sync/pull';
 import { uuidv7 } from './sync/uuid';
+import { deviceApi, onceAtATime } from './sync/wipe';
 import { ensurePushSubscription, dropPushSubscription } from './push';
 
 export type Phase = 'boot' | 'signin' | 'pin' | 'ready';
 export type SignInStep = 'password' | 'totp' | 'change' | 'enrol';
 
-export const api = createApi();
+/** Every request names this device; a wipe answer erases the device at once (sync/wipe.ts). */
+export const api = deviceApi({
+  db: () => db,
+  wipe: async () => {
+    await wipe();
+    notice.value = 'pin.device_wiped';
+  },
+});
 export const phase = signal<Phase>('boot');
 export const signInStep = signal<SignInStep>('password');
 export const me = signal<User | null>(null);
@@ -70,6 +78,9 @@ export async function boot(): Promise<void> {
   if (await vault.exists()) {
     pinIsNew.value = false;
     phase.value = 'pin';
+    // Contact the server before the PIN: a device whose account was withdrawn
+    // is told to wipe (the api does it); offline, the PIN opens the data.
+    if (navigator.onLine) void api.request('GET', '/me').catch(() => undefined);
   } else phase.value = 'signin';
 }
 
@@ -172,24 +183,27 @@ export async function unlock(pin: string): Promise<void> {
 
 function startEngine() {
   engine?.stop();
-  engine = new SyncEngine(outbox, new Puller(db, vault, api), {
+  const mine = new SyncEngine(outbox, new Puller(db, vault, api), {
     window,
     document,
     navigator,
     eventSource: typeof EventSource === 'undefined' ? undefined : (u) => new EventSource(u),
   });
+  engine = mine;
   let lastSync: number | null = null;
-  engine.status.subscribe((s) => {
+  mine.status.subscribe((s) => {
+    // A stopped engine's last run (e.g. the one a wipe ended) no longer speaks.
+    if (engine !== mine) return;
     status.value = s;
     // Every finished sync (launch, SSE hint, reconnect, notification tap) refreshes the badges.
     if (s.lastSyncAt !== lastSync) {
       lastSync = s.lastSyncAt;
       void refreshUnread();
     }
-    if (s.error === 'account_revoked' || s.error === 'account_dormant') void wipe();
+    if (isWipeCode(s.error)) void wipe(); // the api has begun it already
     else if (!vault.unlocked) lock(); // the device secret expired while the app was open
   });
-  void engine.start();
+  void mine.start();
 }
 
 export function lock(): void {
@@ -227,17 +241,19 @@ export async function signOut(): Promise<void> {
   await wipe();
 }
 
-/** Deletes everything on this device and returns to sign-in. */
-export async function wipe(): Promise<void> {
+/** Deletes everything on this device and returns to sign-in (once, however many ask at the same time). */
+export const wipe = onceAtATime(async () => {
   engine?.stop();
   engine = null;
+  pending = undefined;
+  phase.value = 'signin'; // the screens go before the key does, so none reads a locked vault
   await vault.wipe();
   me.value = null;
   status.value = null;
   unread.value = {};
   await open();
   phase.value = 'signin';
-}
+});
 
 // --- reads for the screens (they re-run when status.revision changes) ---
 

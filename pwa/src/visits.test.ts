@@ -68,6 +68,12 @@ describe('visit editor', () => {
     expect(checkForm({ ...f, repeat: true, by_day: [] })).toBe('by_day');
     expect(checkForm({ ...f, repeat: true, ends: 'until', until: '2026-11-01' })).toBe('until');
     expect(checkForm({ ...f, repeat: true, count: 201 })).toBe('count');
+    // A series ends within two years (the server's bound), by until or by count.
+    expect(checkForm({ ...f, repeat: true, ends: 'until', until: '2028-11-02' })).toBeNull();
+    expect(checkForm({ ...f, repeat: true, ends: 'until', until: '2028-11-03' })).toBe('until');
+    expect(checkForm({ ...f, repeat: true, ends: 'until', until: '9999-12-31' })).toBe('until');
+    expect(checkForm({ ...f, repeat: true, by_day: ['MO'], interval: 1, count: 104 })).toBeNull();
+    expect(checkForm({ ...f, repeat: true, by_day: ['MO'], interval: 8, count: 200 })).toBe('count');
   });
 
   it('moves one occurrence by its occurrence_start, sending only what changed', () => {

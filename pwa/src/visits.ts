@@ -90,14 +90,22 @@ export function formRecurrence(f: VisitForm): Recurrence | undefined {
 
 export type FormProblem = 'assignees' | 'by_day' | 'until' | 'count' | 'time';
 
+/** The last day a series starting on `day` may reach: two years on (the server's bound). */
+export function seriesLimit(day: string): string {
+  return `${Number(day.slice(0, 4)) + 2}${day.slice(4)}`;
+}
+
 /** What keeps the form from being sent, if anything (the server checks again). */
 export function checkForm(f: VisitForm): FormProblem | null {
   if (f.assignee_ids.length === 0) return 'assignees';
   if (!f.all_day && (!/^\d\d:\d\d$/.test(f.start) || !/^\d\d:\d\d$/.test(f.end))) return 'time';
   if (f.repeat) {
     if (f.by_day.length === 0) return 'by_day';
-    if (f.ends === 'until' && !(f.until >= f.day)) return 'until';
+    if (f.ends === 'until' && !(f.until >= f.day && f.until <= seriesLimit(f.day))) return 'until';
     if (f.ends === 'count' && !(f.count >= 1 && f.count <= 200)) return 'count';
+    // The server refuses a series past two years; this estimate of the last
+    // day errs by at most the days of one week.
+    if (f.ends === 'count' && addDays(f.day, (Math.ceil(f.count / f.by_day.length) - 1) * f.interval * 7) > seriesLimit(f.day)) return 'count';
   }
   return null;
 }

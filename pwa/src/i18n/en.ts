@@ -39,6 +39,7 @@ export const en: Record<MessageKey, string> = {
   'pin.wrong': 'Wrong PIN. After 10 wrong PINs in a row the data on this device is erased.',
   'pin.wiped': 'The PIN was wrong 10 times, so the data on this device was erased. Please sign in again.',
   'pin.expired': 'The device key has expired. Connect and sign in again (unsent records are kept).',
+  'pin.device_wiped': 'This device may no longer be used, so the data on it was erased. Contact your facility administrator.',
   'pin.other_user': 'The previous user\u2019s data was erased.',
   'pin.signin_again': 'Sign in again',
 
@@ -167,6 +168,8 @@ export const en: Record<MessageKey, string> = {
   'error.password_expired': 'Your password has expired. Please set a new one.',
   'error.account_dormant': 'This account was suspended after a long time without use. Ask your facility administrator to reactivate it.',
   'error.account_revoked': 'This account has been revoked. Contact your facility administrator.',
+  'error.device_wipe': 'This device may no longer be used, so the data on it was erased. Contact your facility administrator.',
+  'error.device_revoked': 'This device may no longer be used. Contact your facility administrator.',
   'error.account_suspended': 'This account is suspended. Contact your facility administrator.',
   'error.totp_required': 'Enter your verification code.',
   'error.totp_invalid': 'The code is wrong or has expired. Enter a new code.',
@@ -303,8 +306,8 @@ export const en: Record<MessageKey, string> = {
   'visit.unchanged': 'Nothing changed.',
   'visit.problem.assignees': 'Choose at least one person.',
   'visit.problem.by_day': 'Choose at least one day.',
-  'visit.problem.until': 'The end date must be on or after the first date.',
-  'visit.problem.count': 'The number of visits is 1 to 200.',
+  'visit.problem.until': 'The end date must be on or after the first date, and within two years of it.',
+  'visit.problem.count': 'The number of visits is 1 to 200, ending within two years of the first.',
   'visit.problem.time': 'Enter the start and end times.',
 
   'conflict.title': 'Conflicts',

@@ -39,6 +39,7 @@ export const ja = {
   'pin.wrong': 'PINが違います。続けて10回間違えると、この端末のデータは消去されます。',
   'pin.wiped': 'PINを10回間違えたため、この端末のデータを消去しました。もう一度サインインしてください。',
   'pin.expired': '端末の鍵の有効期限が切れました。ネットワークに接続してサインインし直してください(未送信の記録は保持されています)。',
+  'pin.device_wiped': 'この端末は利用できなくなったため、端末内のデータを消去しました。所属施設の管理者に連絡してください。',
   'pin.other_user': '別の利用者のデータを消去しました。',
   'pin.signin_again': 'サインインし直す',
 
@@ -167,6 +168,8 @@ export const ja = {
   'error.password_expired': 'パスワードの有効期限が切れています。新しいパスワードを設定してください。',
   'error.account_dormant': '長期間使われていないため、アカウントが停止されています。所属施設の管理者に再開を依頼してください。',
   'error.account_revoked': 'アカウントが無効になりました。所属施設の管理者に連絡してください。',
+  'error.device_wipe': 'この端末は利用できなくなったため、端末内のデータを消去しました。所属施設の管理者に連絡してください。',
+  'error.device_revoked': 'この端末は利用できません。所属施設の管理者に連絡してください。',
   'error.account_suspended': 'アカウントが一時停止されています。所属施設の管理者に連絡してください。',
   'error.totp_required': '確認コードを入力してください。',
   'error.totp_invalid': '確認コードが違うか、有効期限が切れています。新しいコードを入力してください。',
@@ -303,8 +306,8 @@ export const ja = {
   'visit.unchanged': '変更がありません。',
   'visit.problem.assignees': '担当者を1人以上選んでください。',
   'visit.problem.by_day': '曜日を1つ以上選んでください。',
-  'visit.problem.until': '終了日は初回の日付以降にしてください。',
-  'visit.problem.count': '回数は1〜200回です。',
+  'visit.problem.until': '終了日は初回の日付から2年以内にしてください。',
+  'visit.problem.count': '回数は1〜200回で、初回から2年以内に終わる回数にしてください。',
   'visit.problem.time': '開始と終了の時刻を入力してください。',
 
   'conflict.title': '競合の確認',

@@ -6,7 +6,7 @@ import { errorMessage, formatDate, formatMonth, formatShortDate, formatTime, for
 import { occurrences } from '../recurrence';
 import type { TeamMember, VisitDetail } from '../schemas';
 import { createVisit, describeError, editVisit, getVisit, listPatients, listRecords, listTeam, listVisits, me, today, type LocalRecord } from '../state';
-import { VISIT_KINDS, VISIT_STATUSES, checkForm, createArgs, createdVisit, editForm, kindForProfession, newForm, type Scope, type VisitForm } from '../visits';
+import { VISIT_KINDS, VISIT_STATUSES, checkForm, createArgs, createdVisit, editForm, kindForProfession, newForm, seriesLimit, type Scope, type VisitForm } from '../visits';
 import { useData } from './hooks';
 
 // The shared calendar (診療カレンダー): a patient's month and week, "my week"
@@ -372,7 +372,7 @@ function EditorForm(props: { patientId: string; team: TeamMember[]; series?: Vis
               </label>
               <div class="ends" role="radiogroup" aria-label={t('visit.ends')}>
                 <label class="check"><input type="radio" name="ends" value="until" checked={f.ends === 'until'} onChange={() => set({ ends: 'until' })} />{t('visit.until')}</label>
-                <input type="date" name="until" aria-label={t('visit.until_date')} min={f.day} disabled={f.ends !== 'until'} value={f.until} onInput={(e) => set({ until: e.currentTarget.value })} />
+                <input type="date" name="until" aria-label={t('visit.until_date')} min={f.day} max={seriesLimit(f.day)} disabled={f.ends !== 'until'} value={f.until} onInput={(e) => set({ until: e.currentTarget.value })} />
                 <label class="check"><input type="radio" name="ends" value="count" checked={f.ends === 'count'} onChange={() => set({ ends: 'count' })} />{t('visit.count')}</label>
                 <input type="number" name="count" inputMode="numeric" aria-label={t('visit.count_n')} min={1} max={200} disabled={f.ends !== 'count'} value={f.count}
                   onInput={(e) => set({ count: Number(e.currentTarget.value) })} />
