@@ -103,13 +103,30 @@ func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) 
 		m = messages[codeInternal]
 		code = codeInternal
 	}
-	p := &Problem{Title: http.StatusText(m.status), Status: m.status, Code: code, RequestID: requestID(ctx), Errors: details}
+	p := &Problem{Title: http.StatusText(m.status), Status: m.status, Code: code, RequestID: requestID(ctx), Errors: withoutValues(details)}
 	if lang(ctx) == "en" {
 		p.Detail = m.en
 	} else {
 		p.Detail = m.ja
 	}
 	return p
+}
+
+// withoutValues copies details without the value each carried: a problem
+// names the field and the rule it broke, never what was sent (which may be
+// a patient's name or address, and ends up in logs and screenshots).
+func withoutValues(details []*huma.ErrorDetail) []*huma.ErrorDetail {
+	if len(details) == 0 {
+		return nil
+	}
+	out := make([]*huma.ErrorDetail, 0, len(details))
+	for _, d := range details {
+		if d == nil {
+			continue
+		}
+		out = append(out, &huma.ErrorDetail{Location: d.Location, Message: d.Message})
+	}
+	return out
 }
 
 // problem turns any handler error into the problem the client sees. It is

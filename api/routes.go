@@ -111,9 +111,13 @@ func op(id, method, path, tag, summary string, security []map[string][]string, s
 }
 
 // register adds an operation whose errors all pass through Server.problem,
-// the one place application errors become HTTP problems.
+// the one place application errors become HTTP problems. Its input is
+// checked for hidden characters (checkText) before the handler sees it.
 func register[I, O any](s *Server, api huma.API, o huma.Operation, h func(context.Context, *I) (*O, error)) {
 	huma.Register(api, o, func(ctx context.Context, in *I) (*O, error) {
+		if err := checkText(in); err != nil {
+			return nil, s.problem(ctx, err)
+		}
 		out, err := h(ctx, in)
 		if err != nil {
 			return nil, s.problem(ctx, err)

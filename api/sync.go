@@ -637,6 +637,9 @@ func mutationFor[I, O any](h func(context.Context, *I) (*O, error), build func(m
 		if err := build(m, in); err != nil {
 			return nil, err
 		}
+		if err := checkText(in); err != nil {
+			return nil, err
+		}
 		out, err := h(ctx, in)
 		if err != nil {
 			return nil, err
