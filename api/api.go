@@ -46,6 +46,9 @@ type Options struct {
 	DeviceSecretTTL time.Duration
 	// Photo bounds what an upload may be; zero fields take photo's defaults.
 	Photo photo.Limits
+	// PublicURL is the app's origin (TSUNAGU_PUBLIC_URL); state-changing
+	// requests from any other origin are refused. Empty: the request's own.
+	PublicURL string
 }
 
 // Deps are what the API is built from.
@@ -177,9 +180,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	// the credential (made per request by getAttachment), and the answer is
 	// image bytes, not JSON.
 	mux.HandleFunc("GET "+blobPrefix+"{key...}", s.serveBlob)
-	if d.Static != nil {
-		mux.Handle("/", d.Static)
-	}
+	mux.Handle("/", fallback(mux, d.Static)) // unknown /api/ paths: problem+json, never the app
 	return s.middleware(mux), hapi
 }
 

@@ -112,8 +112,10 @@ func op(id, method, path, tag, summary string, security []map[string][]string, s
 
 // register adds an operation whose errors all pass through Server.problem,
 // the one place application errors become HTTP problems. Its input is
-// checked for hidden characters (checkText) before the handler sees it.
+// checked for hidden characters (checkText) before the handler sees it, and
+// its body's media type (requireMediaType) before huma reads it.
 func register[I, O any](s *Server, api huma.API, o huma.Operation, h func(context.Context, *I) (*O, error)) {
+	o.Middlewares = append(o.Middlewares, requireMediaType)
 	huma.Register(api, o, func(ctx context.Context, in *I) (*O, error) {
 		if err := checkText(in); err != nil {
 			return nil, s.problem(ctx, err)
