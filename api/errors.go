@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -144,9 +145,13 @@ func withoutValues(details []*huma.ErrorDetail) []*huma.ErrorDetail {
 	return out
 }
 
-// withoutSentKey is the location of an unexpected property without the
-// property's own name: huma places the error at object.key, and value is
-// the object the key was sent in.
+var fieldShaped = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+// withoutSentKey is the location of an unexpected property: huma places
+// the error at object.key, and value is the object the key was sent in. A
+// key shaped like a field name ("colour") stays, so that the client learns
+// which field is unknown; any other key (text, a name) is what was sent and
+// is cut off: the location names the object.
 func withoutSentKey(loc string, value any) string {
 	obj, ok := value.(map[string]any)
 	if !ok {
@@ -160,6 +165,9 @@ func withoutSentKey(loc string, value any) string {
 		if strings.HasSuffix(loc, "."+k) && len(k) > len(best) {
 			best = k
 		}
+	}
+	if fieldShaped.MatchString(best) {
+		return loc
 	}
 	if best != "" {
 		return strings.TrimSuffix(loc, "."+best)
