@@ -53,7 +53,8 @@ type Options struct {
 	Photo photo.Limits
 	// PublicURL is the origin every absolute URL the server makes starts
 	// with (scheme://host[:port], no path, no trailing slash), e.g.
-	// "https://tsunagu.example.jp". The Host header is never trusted.
+	// "https://tsunagu.example.jp". The Host header is never trusted, and
+	// state-changing requests from any other origin are refused.
 	PublicURL string
 	// StreamRecheck is how often an open event stream checks its session
 	// (0 = notify.DefaultCheckInterval, a minute): an expired session's
@@ -208,9 +209,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	// the credential (made per request by getAttachment), and the answer is
 	// image bytes, not JSON.
 	mux.HandleFunc("GET "+blobPrefix+"{key...}", s.serveBlob)
-	if d.Static != nil {
-		mux.Handle("/", d.Static)
-	}
+	mux.Handle("/", fallback(mux, d.Static)) // unknown /api/ paths: problem+json, never the app
 	return s.middleware(s.preauth(hapi, mux)), hapi
 }
 

@@ -266,7 +266,7 @@ func (w *walker) baseline(id string) map[string]any {
 	if c, ok := accessCases[id]; ok && c.body != nil {
 		// Through JSON, so that arrays and objects have one shape.
 		var m map[string]any
-		if json.Unmarshal([]byte(mustJSON(c.body(r))), &m) == nil {
+		if json.Unmarshal([]byte(jsonText(c.body(r))), &m) == nil {
 			return m
 		}
 	}
@@ -335,7 +335,7 @@ func (w *walker) walkOperation(o operation) {
 		case c.raw != nil:
 			res = w.send(cl, o.method, full, c.contentType, c.raw)
 		case body != nil:
-			res = w.send(cl, o.method, full, "application/json", []byte(mustJSON(body)))
+			res = w.send(cl, o.method, full, "application/json", []byte(jsonText(body)))
 		default:
 			res = w.send(cl, o.method, full, "", nil)
 		}
@@ -534,7 +534,7 @@ func (w *walker) walkMutation(typ string) {
 	}
 	push := func(field string, val walkValue, a map[string]any) {
 		body := map[string]any{"device_id": newID(), "mutations": []any{map[string]any{"id": newID(), "seq": 1, "type": typ, "args": a}}}
-		res := w.send(w.r.doctorC, "POST", "/api/v1/sync/push", "application/json", []byte(mustJSON(body)))
+		res := w.send(w.r.doctorC, "POST", "/api/v1/sync/push", "application/json", []byte(jsonText(body)))
 		w.check("syncPush "+typ, field, val, res)
 	}
 	push("(baseline)", walkValue{class: "baseline"}, args())
@@ -625,10 +625,10 @@ func echoes(body, value string) bool {
 		b, _ := json.Marshal(p)
 		body = string(b)
 	}
-	return strings.Contains(body, value) || strings.Contains(body, strings.Trim(mustJSON(value), `"`))
+	return strings.Contains(body, value) || strings.Contains(body, strings.Trim(jsonText(value), `"`))
 }
 
-func mustJSON(v any) string {
+func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }

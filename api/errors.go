@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/validation"
 
 	"tsunagu/internal/care"
 	"tsunagu/internal/store"
@@ -42,7 +45,11 @@ func (p *Problem) ContentType(ct string) string {
 	return ct
 }
 
-const codeInternal = "internal"
+const (
+	codeInternal    = "internal"
+	codeCrossOrigin = "cross_origin"             // a state-changing request from another origin
+	codeMediaType   = "unsupported_content_type" // a body of a type the operation does not take (photos: care.CodeUnsupportedFormat)
+)
 
 type message struct {
 	status int
@@ -91,6 +98,8 @@ var messages = map[string]message{
 	"bad_request":                 {400, "リクエストの形式が正しくありません。", "The request is malformed."},
 	"too_large":                   {413, "データが大きすぎます。", "The request is too large."},
 	"method_not_allowed":          {405, "この操作はできません。", "Method not allowed."},
+	codeCrossOrigin:               {403, "他のサイトからの操作は受け付けません。つなぐの画面から操作してください。", "Requests from other sites are refused; use the Tsunagu app itself."},
+	codeMediaType:                 {415, "リクエストの形式（Content-Type）が正しくありません。", "The request's Content-Type is not accepted here."},
 	codeInternal:                  {500, "サーバーで問題が起きました。時間をおいてもう一度お試しください。", "Something went wrong on the server; please try again."},
 
 	// who entered and who confirmed a record (代行入力と確定)
@@ -114,13 +123,70 @@ func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) 
 		m = messages[codeInternal]
 		code = codeInternal
 	}
-	p := &Problem{Title: http.StatusText(m.status), Status: m.status, Code: code, RequestID: requestID(ctx), Errors: details}
+	p := &Problem{Title: http.StatusText(m.status), Status: m.status, Code: code, RequestID: requestID(ctx), Errors: withoutValues(details)}
 	if lang(ctx) == "en" {
 		p.Detail = m.en
 	} else {
 		p.Detail = m.ja
 	}
 	return p
+}
+
+// withoutValues copies details without the value each carried: a problem
+// names the field and the rule it broke, never what was sent (which may be
+// a patient's name or address, and ends up in logs and screenshots).
+func withoutValues(details []*huma.ErrorDetail) []*huma.ErrorDetail {
+	if len(details) == 0 {
+		return nil
+	}
+	out := make([]*huma.ErrorDetail, 0, len(details))
+	for _, d := range details {
+		if d == nil {
+			continue
+		}
+		loc, msg := d.Location, d.Message
+		if msg == validation.MsgUnexpectedProperty {
+			loc = withoutSentKey(loc, d.Value) // the key is what was sent: name the object it was sent in
+		}
+		if strings.HasPrefix(msg, "expected ") {
+			msg, _, _ = strings.Cut(msg, ": ") // huma's format errors end in the parser's error, which quotes the value
+		}
+		out = append(out, &huma.ErrorDetail{Location: loc, Message: msg})
+	}
+	return out
+}
+
+var fieldShaped = regexp.MustCompile(`^[a-z][a-z0-9_]{0,39}$`)
+
+// withoutSentKey is the location of an unexpected property: huma places
+// the error at object.key, and value is the object the key was sent in. A
+// key shaped like a field name ("colour") stays, so that the client learns
+// which field is unknown; any other key (text, a name) is what was sent and
+// is cut off: the location names the object.
+func withoutSentKey(loc string, value any) string {
+	obj, ok := value.(map[string]any)
+	if !ok {
+		if i := strings.LastIndex(loc, "."); i > 0 {
+			return loc[:i]
+		}
+		return loc
+	}
+	best := ""
+	for k := range obj {
+		if strings.HasSuffix(loc, "."+k) && len(k) > len(best) {
+			best = k
+		}
+	}
+	if fieldShaped.MatchString(best) {
+		return loc
+	}
+	if best != "" {
+		return strings.TrimSuffix(loc, "."+best)
+	}
+	if i := strings.LastIndex(loc, "."); i > 0 {
+		return loc[:i]
+	}
+	return loc
 }
 
 // problem turns any handler error into the problem the client sees. It is
@@ -164,6 +230,16 @@ func withRetryAfter(err error, seconds int) error {
 }
 
 func init() {
+	// huma's format errors append the parser's error, which quotes the
+	// value ("parse \"…\": invalid control character"): keep the rule only.
+	huma.ErrorFormatter = func(format string, a ...any) string {
+		if f, ok := strings.CutSuffix(format, ": %v"); ok && len(a) > 0 {
+			if _, isErr := a[len(a)-1].(error); isErr {
+				return fmt.Sprintf(f, a[:len(a)-1]...)
+			}
+		}
+		return fmt.Sprintf(format, a...)
+	}
 	// huma's own errors (validation, malformed JSON, body too large) get the
 	// same shape and codes as ours.
 	huma.NewErrorWithContext = func(hctx huma.Context, status int, msg string, errs ...error) huma.StatusError {

@@ -125,10 +125,16 @@ func bodyReadTimeout(maxBytes int64) time.Duration {
 }
 
 // register adds an operation whose errors all pass through Server.problem,
-// the one place application errors become HTTP problems.
+// the one place application errors become HTTP problems. Its input is
+// checked for hidden characters (checkText) before the handler sees it, and
+// its body's media type (requireMediaType) before huma reads it.
 func register[I, O any](s *Server, api huma.API, o huma.Operation, h func(context.Context, *I) (*O, error)) {
+	o.Middlewares = append(o.Middlewares, requireMediaType)
 	huma.Register(api, o, func(ctx context.Context, in *I) (*O, error) {
 		if err := checkDates(in); err != nil {
+			return nil, s.problem(ctx, err)
+		}
+		if err := checkText(in); err != nil {
 			return nil, s.problem(ctx, err)
 		}
 		out, err := h(ctx, in)

@@ -284,6 +284,9 @@ func mutationFor[I, O any](h func(context.Context, *I) (*O, error), pathArg stri
 		if err := checkDates(in); err != nil {
 			return nil, entityRef{}, err
 		}
+		if err := checkText(in); err != nil {
+			return nil, entityRef{}, err
+		}
 		out, err := h(ctx, in)
 		if err != nil {
 			return nil, entityRef{}, err

@@ -22,6 +22,12 @@ export async function launch({ base, viewport = { width: 1180, height: 820 }, pe
     baseURL: base,
     permissions,
   });
+  // Whatever the app's Content-Security-Policy blocks is kept for the checks (run.mjs axe()).
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      (window.__cspViolations ||= []).push(`${e.effectiveDirective} ${e.blockedURI || 'inline'}`);
+    });
+  });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.log(`  [page error] ${e.message}`));
   return { context, page, close: async () => { await context.close(); await rm(dir, { recursive: true, force: true }); } };
