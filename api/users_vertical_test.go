@@ -623,4 +623,3 @@ func sortedCopy(s []string) []string {
 	sort.Strings(c)
 	return c
 }
-
