@@ -56,6 +56,12 @@ type Options struct {
 	// "https://tsunagu.example.jp". The Host header is never trusted, and
 	// state-changing requests from any other origin are refused.
 	PublicURL string
+	// PublicURLDerived says PublicURL was made from the listen address
+	// because none is configured: state-changing requests are then also
+	// accepted from the origin they came to (a development server is
+	// reached as localhost as well as 127.0.0.1). An empty PublicURL is
+	// derived too.
+	PublicURLDerived bool
 	// StreamRecheck is how often an open event stream checks its session
 	// (0 = notify.DefaultCheckInterval, a minute): an expired session's
 	// stream ends within it even when no hint comes.
@@ -176,7 +182,7 @@ func New(d Deps) (http.Handler, huma.API) {
 		s.log = slog.Default()
 	}
 	if s.opt.PublicURL == "" {
-		s.opt.PublicURL = DefaultPublicURL
+		s.opt.PublicURL, s.opt.PublicURLDerived = DefaultPublicURL, true
 	}
 	s.opt.PublicURL = strings.TrimSuffix(s.opt.PublicURL, "/")
 	if s.opt.TOTPIssuer == "" {

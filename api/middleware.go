@@ -120,8 +120,8 @@ var stateChanging = map[string]bool{http.MethodPost: true, http.MethodPut: true,
 // sameOrigin reports whether r may go on: any safe method, or a
 // state-changing one that no browser marked as coming from another site
 // (Sec-Fetch-Site) and whose Origin, when sent, is the server's own — the
-// configured public URL, or without one the scheme and host the request
-// came to. SameSite cookies alone let a sibling subdomain or an old browser
+// public URL, or, while that is only derived from the listen address, also
+// the scheme and host the request came to. SameSite cookies alone let a sibling subdomain or an old browser
 // through.
 func (s *Server) sameOrigin(r *http.Request, tls bool) bool {
 	if !stateChanging[r.Method] {
@@ -136,22 +136,17 @@ func (s *Server) sameOrigin(r *http.Request, tls bool) bool {
 	if origin == "" {
 		return true // not a browser's cross-origin request: browsers send Origin on those
 	}
-	return strings.EqualFold(origin, s.ownOrigin(r, tls))
-}
-
-// ownOrigin is the origin pages of this server have: scheme://host[:port]
-// of Options.PublicURL, or of the request itself when none is configured.
-func (s *Server) ownOrigin(r *http.Request, tls bool) string {
-	if s.opt.PublicURL != "" {
-		if u, err := url.Parse(s.opt.PublicURL); err == nil && u.Scheme != "" && u.Host != "" {
-			return u.Scheme + "://" + u.Host
-		}
+	if u, err := url.Parse(s.opt.PublicURL); err == nil && strings.EqualFold(origin, u.Scheme+"://"+u.Host) {
+		return true
+	}
+	if !s.opt.PublicURLDerived {
+		return false
 	}
 	scheme := "http"
 	if tls {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	return strings.EqualFold(origin, scheme+"://"+r.Host)
 }
 
 // logPath is the path as logged: a calendar feed's path is its credential,

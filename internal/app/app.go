@@ -109,16 +109,17 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 
 func apiOptions(cfg Config) api.Options {
 	return api.Options{
-		RequireTOTP:     cfg.RequireTOTP,
-		Password:        auth.PasswordPolicy{MinLength: cfg.PasswordMinLength, MaxAge: cfg.PasswordMaxAge},
-		DormantAfter:    cfg.DormantAfter,
-		SessionIdle:     cfg.SessionIdle,
-		SessionMax:      cfg.SessionMax,
-		DeviceSecretTTL: cfg.OfflineUnlock,
-		Care:            care.Policy{ClinicalProfessions: cfg.ClinicalProfessions},
-		SecureCookies:   cfg.SecureCookies,
-		TrustProxy:      cfg.TrustProxyHeaders,
-		PublicURL:       cfg.PublicURL,
+		RequireTOTP:      cfg.RequireTOTP,
+		Password:         auth.PasswordPolicy{MinLength: cfg.PasswordMinLength, MaxAge: cfg.PasswordMaxAge},
+		DormantAfter:     cfg.DormantAfter,
+		SessionIdle:      cfg.SessionIdle,
+		SessionMax:       cfg.SessionMax,
+		DeviceSecretTTL:  cfg.OfflineUnlock,
+		Care:             care.Policy{ClinicalProfessions: cfg.ClinicalProfessions},
+		SecureCookies:    cfg.SecureCookies,
+		TrustProxy:       cfg.TrustProxyHeaders,
+		PublicURL:        cfg.PublicURL,
+		PublicURLDerived: cfg.PublicURLDerived,
 	}
 }
 

@@ -38,6 +38,9 @@ type Config struct {
 	// (TSUNAGU_PUBLIC_URL, default "http://" + Addr). The Host header of a
 	// request is never trusted for this.
 	PublicURL string
+	// PublicURLDerived: TSUNAGU_PUBLIC_URL is unset and PublicURL was made
+	// from TSUNAGU_ADDR.
+	PublicURLDerived bool
 	// S3 is the bucket photos and scanned forms are kept in (TSUNAGU_S3_*).
 	// An empty Endpoint keeps them on local disk under BlobDir.
 	S3      blob.S3Config
@@ -118,6 +121,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		r.fail("TSUNAGU_ADDR", "%q is not host:port", c.Addr)
 	}
 	c.PublicURL = r.publicURL("TSUNAGU_PUBLIC_URL", c.Addr)
+	c.PublicURLDerived = strings.TrimSpace(getenv("TSUNAGU_PUBLIC_URL")) == ""
 	if c.SessionIdle < time.Minute || c.SessionIdle > 24*time.Hour {
 		r.fail("TSUNAGU_SESSION_IDLE", "must be between 1m and 24h")
 	}
