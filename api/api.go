@@ -20,6 +20,7 @@ import (
 	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
 	"tsunagu/internal/gencache"
+	"tsunagu/internal/metrics"
 	"tsunagu/internal/notify"
 	"tsunagu/internal/photo"
 	"tsunagu/internal/store"
@@ -92,6 +93,8 @@ type Deps struct {
 	PushAllow      notify.AllowList // push services subscriptions may point at
 	PushTexts      notify.Texts
 	WakePush       func() // tells the outbox worker there is work
+	// Metrics counts requests by route template; nil counts nothing.
+	Metrics *metrics.Metrics
 	// TopicKey keys the push Topics (notify.Topics): instances share it;
 	// random per process when empty; New panics when it is shorter than
 	// notify.TopicKeyLen.
@@ -124,6 +127,8 @@ type Server struct {
 	// sanitizing bounds concurrent photo decodes: a 12 MP image needs about
 	// 40–60 MB while it is processed.
 	sanitizing chan struct{}
+	metrics    *metrics.Metrics
+	mux        *http.ServeMux // the routes, to name a request's route in metrics
 }
 
 // maxSanitizing is how many uploads are decoded at once.
@@ -135,7 +140,8 @@ func New(d Deps) (http.Handler, huma.API) {
 	s := &Server{db: d.DB, hasher: d.Hasher, log: d.Log, now: d.Now, newID: d.NewID, opt: d.Options,
 		cursorKey: d.CursorKey, hub: d.Hub, hints: d.Hints, vapidPublicKey: d.VAPIDPublicKey, allowPush: d.PushAllow,
 		pushTexts: d.PushTexts, wakePush: d.WakePush, mutations: map[string]mutation{},
-		blobs: d.Blobs, signer: d.Signer, sanitizing: make(chan struct{}, maxSanitizing), encoded: newEncodedRecords()}
+		blobs: d.Blobs, signer: d.Signer, sanitizing: make(chan struct{}, maxSanitizing), encoded: newEncodedRecords(),
+		metrics: d.Metrics}
 	if len(s.cursorKey) == 0 {
 		s.cursorKey = make([]byte, 32)
 		rand.Read(s.cursorKey)
@@ -198,6 +204,7 @@ func New(d Deps) (http.Handler, huma.API) {
 		s.opt.MaxFailsAddr = 30
 	}
 	mux := http.NewServeMux()
+	s.mux = mux
 	cfg := huma.DefaultConfig("Tsunagu API", Version)
 	cfg.Info.Description = "Care-team records, calendar and notifications for home medical care (在宅医療). Errors are RFC 9457 problem+json with a stable `code`."
 	cfg.OpenAPIPath = "/openapi"

@@ -79,6 +79,11 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 				attrs = append(attrs, "client_request_id", c)
 			}
 			s.log.Log(ctx, level, "request", attrs...)
+			if s.metrics != nil {
+				// The route's template, never the path: ids stay out of labels.
+				_, route := s.mux.Handler(r)
+				s.metrics.Request(route, rec.status, time.Since(start), r.URL.Path == "/api/v1/events")
+			}
 		}()
 		if !s.sameOrigin(r, tls) {
 			writeProblem(rec, ctx, 0, codeCrossOrigin, "")

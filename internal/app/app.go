@@ -167,12 +167,12 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	if err != nil {
 		return err
 	}
-	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist),
+	mets := newMetrics(cfg, db, push)
+	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist), Metrics: mets,
 		Blobs: blobs, Signer: signer, CursorKey: push.cursorKey, TopicKey: push.topicKey, Hub: push.hub, Hints: push.hints, VAPIDPublicKey: push.keys.PublicKey(),
 		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody, VisitNew: cfg.PushVisitBody, VisitChanged: cfg.PushVisitChanged,
 			Confirm: cfg.PushConfirmBody}, WakePush: push.worker.Wake})
 
-	mets := newMetrics(cfg, db)
 	handler = withMetrics(handler, mets, cfg.MetricsToken)
 	if cfg.MetricsAddr != "" {
 		if err := serveMetrics(ctx, cfg.MetricsAddr, mets, log); err != nil {

@@ -11,13 +11,20 @@ import (
 
 	"tsunagu/internal/backup"
 	"tsunagu/internal/metrics"
+	"tsunagu/internal/notify"
 	"tsunagu/internal/store"
 )
 
-// newMetrics makes the server's metrics with the gauges read at scrape
-// time: the outbox's depth and the age of the newest backup generation.
-func newMetrics(cfg Config, db *store.DB) *metrics.Metrics {
+// newMetrics makes the server's metrics: group commits and push outcomes
+// as they happen, and the gauges read at scrape time (the outbox's depth,
+// open event streams, the age of the newest backup generation).
+func newMetrics(cfg Config, db *store.DB, push *pushParts) *metrics.Metrics {
 	m := metrics.New()
+	db.ObserveGroupCommits(m.GroupCommit)
+	push.worker.OnOutcome = func(o notify.Outcome) { m.Push(o.String()) }
+	m.Gauge("tsunagu_event_streams", "Open event streams (live hints) on this instance.", func() float64 {
+		return float64(push.hub.Connections())
+	})
 	m.Gauge("tsunagu_outbox_depth", "Notifications waiting to be sent.", func() float64 {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()

@@ -40,6 +40,8 @@ type Worker struct {
 	Poll        time.Duration // how often to look without a wake-up (default 2s)
 	Claim       time.Duration // how long a claim holds (default DefaultLease)
 	GiveUpAfter time.Duration // drop rows older than this (default 24h, the TTL)
+	// OnOutcome, when set, hears each send's outcome (for metrics).
+	OnOutcome func(Outcome)
 
 	wake chan struct{}
 	once sync.Once
@@ -157,6 +159,9 @@ func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) {
 	}
 	outcome, after, err := w.Sender.Send(sendCtx, Message{Endpoint: it.Endpoint, P256dh: it.P256dh, Auth: it.Auth,
 		Payload: []byte(it.Payload), TTL: ttl, Topic: it.Topic, Urgency: it.Urgency})
+	if w.OnOutcome != nil {
+		w.OnOutcome(outcome)
+	}
 	now := w.Now()
 	werr := w.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 		switch outcome {

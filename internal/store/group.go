@@ -106,6 +106,9 @@ func (db *DB) runGroup(batch []*writeJob) {
 		return
 	}
 	db.wakeCheckpointer()
+	if f := db.groupSizes.Load(); f != nil {
+		(*f)(len(batch))
+	}
 	for _, f := range tx.afterCommit {
 		f()
 	}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -70,7 +71,14 @@ type DB struct {
 	ckStopped chan struct{}
 	closeMu   sync.Mutex
 	isClosed  bool
+	// groupSizes, when set (ObserveGroupCommits), hears how many writes
+	// each SQLite commit carried.
+	groupSizes atomic.Pointer[func(int)]
 }
+
+// ObserveGroupCommits calls f with the number of writes of every SQLite
+// group commit from now on (for metrics).
+func (db *DB) ObserveGroupCommits(f func(writes int)) { db.groupSizes.Store(&f) }
 
 // recordCacheSize is a generation of the record cache: 4,096 to 8,192
 // decoded records, a few MB, the caseloads of the nurses online at once.
