@@ -144,10 +144,9 @@ func (s *Server) device(ctx context.Context, tx *store.Tx, p *Principal, id stri
 	if errors.Is(err, store.ErrNotFound) {
 		now := s.now()
 		d = store.Device{ID: id, UserID: p.User.ID, Secret: newSecret(), SecretExpiresAt: now.Add(s.opt.DeviceSecretTTL), CreatedAt: now, LastSeenAt: now}
-		if err := tx.CreateDevice(ctx, d); err != nil {
-			return d, err
-		}
-		return d, nil
+		// Another request may register the same new device at the same
+		// moment: the row kept is checked like an existing one.
+		d, err = tx.CreateDevice(ctx, d)
 	}
 	if err != nil {
 		return d, err

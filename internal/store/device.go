@@ -28,17 +28,22 @@ func (tx *Tx) Device(ctx context.Context, id string) (Device, error) {
 	return d, err
 }
 
-// CreateDevice inserts d.
-func (tx *Tx) CreateDevice(ctx context.Context, d Device) error {
-	_, err := tx.exec(ctx, `INSERT INTO device (`+deviceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+// CreateDevice inserts d unless a device with d's id exists, and returns
+// the row kept under that id: d itself, or the one another request
+// registered first (two first pushes of a new device at once), which the
+// caller checks belongs to the same user. Safe under concurrency on both
+// engines.
+func (tx *Tx) CreateDevice(ctx context.Context, d Device) (Device, error) {
+	_, err := tx.exec(ctx, `INSERT INTO device (`+deviceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (id) DO NOTHING`,
 		d.ID, d.UserID, d.Secret, UTC(d.SecretExpiresAt), d.LastSeq, UTC(d.CreatedAt), UTC(d.LastSeenAt))
-	if isUniqueViolation(err) {
-		return ErrConflict
-	}
 	if err != nil {
-		return fmt.Errorf("insert device: %w", err)
+		return Device{}, fmt.Errorf("insert device: %w", err)
 	}
-	return nil
+	kept, err := tx.Device(ctx, d.ID)
+	if err != nil {
+		return Device{}, fmt.Errorf("read device: %w", err)
+	}
+	return kept, nil
 }
 
 // ErrConflict is returned when a row with the same key exists already.
