@@ -7,8 +7,10 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -231,8 +233,15 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	if err := s.db.SQL().PingContext(ctx); err != nil {
+	// A ping answers while a full disk refuses every commit: readiness
+	// also asks whether writes are failing.
+	err := s.db.SQL().PingContext(ctx)
+	if err == nil && s.db.WritesFailing() {
+		err = errors.New("the last write failed: the database cannot commit")
+	}
+	if err != nil {
 		s.log.ErrorContext(ctx, "health check failed", "err", err)
+		w.Header().Set("Retry-After", strconv.Itoa(retryUnavailable))
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte(`{"status":"unavailable"}`))
 		return

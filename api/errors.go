@@ -49,6 +49,7 @@ const (
 	codeInternal    = "internal"
 	codeCrossOrigin = "cross_origin"             // a state-changing request from another origin
 	codeMediaType   = "unsupported_content_type" // a body of a type the operation does not take (photos: care.CodeUnsupportedFormat)
+	codeUnavailable = "unavailable"              // the database cannot serve now (restarting, disk full): retry after Retry-After
 )
 
 type message struct {
@@ -100,6 +101,7 @@ var messages = map[string]message{
 	"method_not_allowed":          {405, "この操作はできません。", "Method not allowed."},
 	codeCrossOrigin:               {403, "他のサイトからの操作は受け付けません。つなぐの画面から操作してください。", "Requests from other sites are refused; use the Tsunagu app itself."},
 	codeMediaType:                 {415, "リクエストの形式（Content-Type）が正しくありません。", "The request's Content-Type is not accepted here."},
+	codeUnavailable:               {503, "サーバーが一時的に利用できません。しばらくしてから自動的に再送します。", "The server is briefly unavailable; try again shortly."},
 	codeInternal:                  {500, "サーバーで問題が起きました。時間をおいてもう一度お試しください。", "Something went wrong on the server; please try again."},
 
 	// who entered and who confirmed a record (代行入力と確定)
@@ -219,10 +221,17 @@ func (s *Server) problem(ctx context.Context, err error) error {
 		return err
 	case errors.Is(err, context.Canceled):
 		return newProblem(ctx, codeInternal)
+	case store.IsUnavailable(err):
+		// Nothing was kept; the client (and any proxy) retries.
+		s.log.WarnContext(ctx, "database unavailable", "request_id", requestID(ctx), "err", err)
+		return withRetryAfter(newProblem(ctx, codeUnavailable), retryUnavailable)
 	}
 	s.log.ErrorContext(ctx, "request failed", "request_id", requestID(ctx), "err", err)
 	return newProblem(ctx, codeInternal)
 }
+
+// retryUnavailable is the Retry-After, in seconds, of a 503 unavailable.
+const retryUnavailable = 5
 
 // withRetryAfter attaches a Retry-After header to err.
 func withRetryAfter(err error, seconds int) error {

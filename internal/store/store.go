@@ -74,6 +74,9 @@ type DB struct {
 	// groupSizes, when set (ObserveGroupCommits), hears how many writes
 	// each SQLite commit carried.
 	groupSizes atomic.Pointer[func(int)]
+	// writesFailing: the last write failed for want of the database
+	// (WritesFailing).
+	writesFailing atomic.Bool
 }
 
 // ObserveGroupCommits calls f with the number of writes of every SQLite
@@ -346,7 +349,12 @@ var savepointNames = []string{"sp0", "sp1", "sp2", "sp3", "sp4", "sp5", "sp6", "
 
 // Write runs fn in a transaction and commits when fn returns nil.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, false, fn)
+	if Joined(ctx) {
+		return db.run(ctx, false, fn)
+	}
+	err := db.run(ctx, false, fn)
+	db.noteWrite(err)
+	return err
 }
 
 // Read runs fn in a read-only transaction. Audit events of reads are writes,
