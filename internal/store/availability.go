@@ -26,7 +26,7 @@ func IsUnavailable(err error) bool {
 	if errors.As(err, &pe) {
 		switch {
 		case strings.HasPrefix(pe.Code, "08"), // connection exception
-			strings.HasPrefix(pe.Code, "53"),                                 // insufficient resources: disk full, out of memory, too many connections
+			strings.HasPrefix(pe.Code, "53"),                           // insufficient resources: disk full, out of memory, too many connections
 			pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03", // shutting down, crashed, starting up
 			pe.Code == "58030", // I/O error
 			pe.Code == "25006": // read-only transaction (a standby after failover)
