@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math"
 	"sync"
@@ -45,6 +46,11 @@ type Worker struct {
 
 	wake chan struct{}
 	once sync.Once
+	// unrecorded are the outcomes of sends whose recording failed (the
+	// database was down): they are written before anything new is claimed,
+	// so a push the service accepted is not claimed and sent again.
+	mu         sync.Mutex
+	unrecorded map[string]func(*store.Tx) error
 }
 
 func (w *Worker) init() {
@@ -111,6 +117,9 @@ func (w *Worker) Run(ctx context.Context) error {
 // rows it claimed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 	w.init()
+	if err := w.recordPending(ctx); err != nil {
+		return 0, err
+	}
 	now := w.Now()
 	var items []store.OutboxItem
 	err := w.DB.Write(ctx, func(tx *store.Tx) (err error) {
@@ -163,7 +172,7 @@ func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) {
 		w.OnOutcome(outcome)
 	}
 	now := w.Now()
-	werr := w.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+	record := func(tx *store.Tx) error {
 		switch outcome {
 		case Delivered:
 			return tx.CompletePush(ctx, it.ID)
@@ -178,10 +187,52 @@ func (w *Worker) deliver(ctx context.Context, it store.OutboxItem) {
 			return tx.CompletePush(ctx, it.ID)
 		}
 		return tx.RetryPush(ctx, it.ID, claim, now.Add(backoff(it.Attempts, after)))
-	})
-	if werr != nil {
-		w.Log.Error("outbox update failed", "outbox_id", it.ID, "err", werr)
 	}
+	if werr := w.DB.Write(context.WithoutCancel(ctx), record); werr != nil {
+		w.Log.Error("outbox update failed; kept to record before the next claim", "outbox_id", it.ID, "err", werr)
+		w.mu.Lock()
+		if w.unrecorded == nil {
+			w.unrecorded = map[string]func(*store.Tx) error{}
+		}
+		w.unrecorded[it.ID] = record
+		w.mu.Unlock()
+	}
+}
+
+// recordPending writes the outcomes whose recording failed, all in one
+// transaction; until it succeeds the worker claims nothing. The window
+// left: another instance may claim such a row once its lease has run out
+// (TSUNAGU_PUSH_LEASE) before this one records it, and send it again.
+func (w *Worker) recordPending(ctx context.Context) error {
+	w.mu.Lock()
+	pending := w.unrecorded
+	w.unrecorded = nil
+	w.mu.Unlock()
+	if len(pending) == 0 {
+		return nil
+	}
+	err := w.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		for _, record := range pending {
+			if err := record(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		w.mu.Lock()
+		if w.unrecorded == nil {
+			w.unrecorded = map[string]func(*store.Tx) error{}
+		}
+		for id, record := range pending {
+			if _, newer := w.unrecorded[id]; !newer {
+				w.unrecorded[id] = record
+			}
+		}
+		w.mu.Unlock()
+		return fmt.Errorf("record earlier push outcomes: %w", err)
+	}
+	return nil
 }
 
 // backoff is exponential from 5 s, capped at 30 min, and never sooner than
