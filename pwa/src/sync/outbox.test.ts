@@ -104,6 +104,21 @@ describe('Outbox', () => {
     expect(await outbox.pendingCount()).toBe(2);
   });
 
+  it('halves the batch after a push too slow for the link, and grows it back', async () => {
+    // The link carries at most 2 mutations within the server's time: more time out (408).
+    const { outbox, calls } = await setup((c) => {
+      const req = c.body as PushRequest;
+      if ((req.mutations ?? []).length > 2) return problem(408, 'bad_request');
+      return json({ results: (req.mutations ?? []).map((m) => ({ id: m.id, status: 'applied' })) });
+    });
+    for (let i = 0; i < 8; i++) await outbox.enqueue('record.read', { record_id: `r${i}` });
+    for (let tries = 0; tries < 12 && (await outbox.pendingCount()) > 0; tries++) await outbox.flush();
+    expect(await outbox.pendingCount()).toBe(0);
+    const sizes = pushes(calls).map((p) => p.mutations.length);
+    expect(sizes.slice(0, 3)).toEqual([8, 4, 2]);
+    expect(Math.max(...sizes.slice(3))).toBeLessThanOrEqual(4);
+  });
+
   it('re-sends the same ids and seqs after the answer was lost (exactly-once)', async () => {
     const ledger = new Map<string, number>(); // the server's mutation ledger
     let loseAnswer = true;

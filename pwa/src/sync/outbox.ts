@@ -69,6 +69,8 @@ export interface OutboxOptions {
 
 export class Outbox {
   readonly #batch: number;
+  /** The batch size now: halved after a push that timed out or was cut, grown back after one that went through. */
+  #size: number;
   readonly #newId: () => string;
   readonly #adopt: Adopt;
 
@@ -80,6 +82,7 @@ export class Outbox {
     opts: OutboxOptions = {},
   ) {
     this.#batch = opts.batchSize ?? 50;
+    this.#size = this.#batch;
     this.#newId = opts.newId ?? (() => uuidv7());
     this.#adopt = opts.adopt ?? (async () => undefined);
   }
@@ -187,7 +190,7 @@ export class Outbox {
     const report: FlushReport = { sent: 0, applied: 0, conflicts: 0, rejected: 0 };
     const deviceId = await this.deviceId();
     for (;;) {
-      const rows = (await this.#rows()).filter((r) => r.state === 'pending').slice(0, this.#batch);
+      const rows = (await this.#rows()).filter((r) => r.state === 'pending').slice(0, this.#size);
       if (rows.length === 0) return report;
       const batch: Mutation[] = [];
       const inBatch = new Set<string>();
@@ -220,10 +223,17 @@ export class Outbox {
             body: { device_id: deviceId, device_time: new Date().toISOString(), mutations: batch.map(toWire) },
           });
         } catch (e) {
+          // A batch too slow or too big for the link (the server's 408 when
+          // the body did not arrive in time, a proxy's 504 or 413): the next
+          // try sends half as much.
+          if (e instanceof ApiError && [408, 413, 504].includes(e.status)) {
+            this.#size = Math.max(1, Math.floor(batch.length / 2));
+          }
           report.stopped = e instanceof NetworkError ? 'network' : 'error';
           report.error = e;
           return report;
         }
+        this.#size = Math.min(this.#batch, this.#size * 2);
         report.sent += batch.length;
         const byId = new Map((res.results ?? []).map((x) => [x.id, x]));
         for (const m of batch) {
