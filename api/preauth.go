@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -49,6 +50,9 @@ func (s *Server) preauth(api huma.API, next http.Handler) http.Handler {
 				}
 				if errors.As(err, &ce) {
 					code = ce.Code
+				} else if store.IsUnavailable(err) {
+					w.Header().Set("Retry-After", strconv.Itoa(retryUnavailable))
+					code = codeUnavailable
 				} else {
 					s.log.ErrorContext(r.Context(), "check session before body", "request_id", requestID(r.Context()), "err", err)
 					code = codeInternal

@@ -26,7 +26,7 @@ echo "drill: dumped to $dump ($(du -h "$dump" | cut -f1))"
 
 base=${src%%\?*}
 query=${src#"$base"}
-scratch="tsunagu_drill_$(date +%s)_$$"
+scratch="tsunagu_restore_drill_$(date +%s)_$$"
 restored="${base%/*}/$scratch$query"
 psql -q -v ON_ERROR_STOP=1 "$src" -c "CREATE DATABASE $scratch"
 cleanup() { psql -q "$src" -c "DROP DATABASE IF EXISTS $scratch" >/dev/null 2>&1 || true; }
