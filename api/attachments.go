@@ -24,13 +24,13 @@ import (
 // SHA-256 of the stored bytes. A retried upload therefore writes nothing new.
 const (
 	blobPrefix  = "/blobs/" // the path signed download URLs live under
-	keyImage    = "att"
-	keyThumb    = "thumb"
+	keyImage    = blob.KindImage
+	keyThumb    = blob.KindThumb
 	signedFor   = 5 * time.Minute
 	thumbFormat = photo.ContentType
 )
 
-func blobKey(kind, sum string) string { return kind + "/" + sum[:2] + "/" + sum }
+func blobKey(kind, sum string) string { return blob.ContentKey(kind, sum) }
 
 // parseBlobKey splits a key made by blobKey; ok is false for anything else.
 func parseBlobKey(key string) (kind, sum string, ok bool) {
