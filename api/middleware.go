@@ -28,7 +28,6 @@ const (
 	keyLang
 	keyUserAgent
 	keyTLS
-	keyHost
 	keyDevice
 )
 
@@ -55,7 +54,6 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, keyAddress, s.clientAddress(r))
 		ctx = context.WithValue(ctx, keyLang, language(r.Header.Get("Accept-Language")))
 		ctx = context.WithValue(ctx, keyUserAgent, r.UserAgent())
-		ctx = context.WithValue(ctx, keyHost, r.Host)
 		ctx = context.WithValue(ctx, keyTLS, tls)
 		if c, err := r.Cookie(SessionCookie); err == nil {
 			ctx = context.WithValue(ctx, keyToken, c.Value)
@@ -214,7 +212,6 @@ func language(accept string) string {
 func requestID(ctx context.Context) string { v, _ := ctx.Value(keyRequestID).(string); return v }
 func address(ctx context.Context) string   { v, _ := ctx.Value(keyAddress).(string); return v }
 func token(ctx context.Context) string     { v, _ := ctx.Value(keyToken).(string); return v }
-func host(ctx context.Context) string      { v, _ := ctx.Value(keyHost).(string); return v }
 func isTLS(ctx context.Context) bool       { v, _ := ctx.Value(keyTLS).(bool); return v }
 func lang(ctx context.Context) string {
 	if v, _ := ctx.Value(keyLang).(string); v != "" {
