@@ -123,6 +123,23 @@ var accessCases = map[string]accessCase{
 	"confirmRecord": {kind: kChart, body: func(*region) any { return map[string]any{"version": 1} }},
 }
 
+// request is the path (parameters filled, query appended) and JSON body
+// with which the sweeps send operation o of this case on region r: the
+// case's body, or an empty object for a write that takes one.
+func (c accessCase) request(o operation, r *region) (string, any) {
+	path := fill(o.path, r)
+	if c.query != nil {
+		path += c.query(r)
+	}
+	var body any
+	if c.body != nil {
+		body = c.body(r)
+	} else if o.method == http.MethodPost || o.method == http.MethodPut || o.method == http.MethodPatch {
+		body = map[string]any{}
+	}
+	return path, body
+}
+
 // accessPhoto is the image of the region's attachment in the access test.
 var accessPhoto = phototest.JPEG(phototest.Halves(40, 20))
 
@@ -217,16 +234,7 @@ func TestEveryOperationAccess(t *testing.T) {
 			if c.kind == kPublic {
 				continue
 			}
-			path := fill(o.path, r)
-			if c.query != nil {
-				path += c.query(r)
-			}
-			var body any
-			if c.body != nil {
-				body = c.body(r)
-			} else if o.method == http.MethodPost || o.method == http.MethodPut || o.method == http.MethodPatch {
-				body = map[string]any{}
-			}
+			path, body := c.request(o, r)
 			check := func(who string, cl *client, want ...int) {
 				t.Helper()
 				var res response

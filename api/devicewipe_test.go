@@ -120,16 +120,7 @@ func TestWithdrawnAccountsDeviceIsWiped(t *testing.T) {
 					if !ok || c.kind == kPublic {
 						continue
 					}
-					path := fill(o.path, r)
-					if c.query != nil {
-						path += c.query(r)
-					}
-					var body any
-					if c.body != nil {
-						body = c.body(r)
-					} else if o.method == http.MethodPost || o.method == http.MethodPut || o.method == http.MethodPatch {
-						body = map[string]any{}
-					}
+					path, body := c.request(o, r)
 					if res := withDevice(h.anon(), header, o.method, path, c, body); res.status != 401 || res.code() != care.CodeDeviceWipe {
 						t.Errorf("%s %s: %d %s, want 401 %s", o.id, path, res.status, res.body, care.CodeDeviceWipe)
 					}

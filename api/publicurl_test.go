@@ -99,16 +99,7 @@ func TestAbsoluteURLsUseThePublicOrigin(t *testing.T) {
 				continue // would end the session the sweep runs on
 			}
 			c := accessCases[o.id]
-			path := fill(o.path, r)
-			if c.query != nil {
-				path += c.query(r)
-			}
-			var body any
-			if c.body != nil {
-				body = c.body(r)
-			} else if o.method == http.MethodPost || o.method == http.MethodPut || o.method == http.MethodPatch {
-				body = map[string]any{}
-			}
+			path, body := c.request(o, r)
 			leaks(o.id, r.doctorC.forged(o.method, path, body, c.contentType, c.raw))
 		}
 		var att struct{ URL string }
