@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End-to-end tests: the built web app in Debian's Chromium against the real server
-# (SQLite in a temp dir, the demo region, TOTP required) and a local Web Push
+# End-to-end tests: the built web app in Debian's Chromium against two real servers
+# (SQLite in temp dirs, TOTP required: the demo region for run.mjs, and an empty
+# region with only a network administrator for onboarding.mjs) and a local Web Push
 # receiver (npm web-push-testing). Screenshots go to test-artifacts/screenshots/.
 # Under CI=true a missing Chromium fails the run; elsewhere it is skipped.
 set -euo pipefail
@@ -35,32 +36,51 @@ echo "e2e: building the server"
 go build -o "$tmp/tsunagu" .
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-push_port=$(free_port)
-(cd "$tmp" && exec node "$root/pwa/node_modules/web-push-testing/src/bin/server.js" "$push_port") >"$tmp/push.log" 2>&1 &
-pids+=($!)
+push_# wait_up PORT LOG: the server answers /healthz, or the run fails with its log.
+wait_up() {
+  for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && curl -fsS -X POST "http://127.0.0.1:$push_port/status" >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  if ! curl -fsS "http://127.0.0.1:$1/healthz" >/dev/null; then
+    echo "e2e: the server did not start" >&2
+    cat "$2" >&2
+    exit 1
+  fi
+}
+push_env=(TSUNAGU_PUSH_ALLOWED_HOSTS=127.0.0.1:$push_port TSUNAGU_PUSH_SUBJECT=e2e@tsunagu.example)
 
+# The demo region, for the nurse's daily scenarios (run.mjs).
 port=$(free_port)
-TSUNAGU_ADDR=127.0.0.1:$port TSUNAGU_DATA_DIR="$tmp/data" TSUNAGU_DEMO=1 TSUNAGU_REQUIRE_TOTP=1 \
-  TSUNAGU_PUSH_ALLOWED_HOSTS=127.0.0.1:$push_port TSUNAGU_PUSH_SUBJECT=e2e@tsunagu.example \
+env TSUNAGU_ADDR=127.0.0.1:$port TSUNAGU_DATA_DIR="$tmp/data" TSUNAGU_DEMO=1 TSUNAGU_REQUIRE_TOTP=1 "${push_env[@]}" \
   "$tmp/tsunagu" serve >"$tmp/server.log" 2>&1 &
 pids+=($!)
+wait_up "$port" "$tmp/server.log"
 
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && curl -fsS -X POST "http://127.0.0.1:$push_port/status" >/dev/null 2>&1 && break
-  sleep 0.2
-done
-if ! curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null; then
-  echo "e2e: the server did not start" >&2
-  cat "$tmp/server.log" >&2
-  exit 1
-fi
+# An empty region with only the network administrator made on the command
+# line, for starting a region from nothing (onboarding.mjs).
+region_port=$(free_port)
+region_password='hydrangea-office-2026-e2e'
+mkdir -p "$tmp/region"
+printf '%s\n' "$region_password" | TSUNAGU_DATA_DIR="$tmp/region" "$tmp/tsunagu" admin create-network-admin --login-id office.admin >/dev/null
+env TSUNAGU_ADDR=127.0.0.1:$region_port TSUNAGU_DATA_DIR="$tmp/region" TSUNAGU_REQUIRE_TOTP=1 "${push_env[@]}" \
+  "$tmp/tsunagu" serve >"$tmp/region.log" 2>&1 &
+pids+=($!)
+wait_up "$region_port" "$tmp/region.log"
 
-echo "e2e: server on 127.0.0.1:$port, push receiver on 127.0.0.1:$push_port"
+echo "e2e: demo server on 127.0.0.1:$port, empty region on 127.0.0.1:$region_port, push receiver on 127.0.0.1:$push_port"
 status=0
 E2E_BASE_URL="http://127.0.0.1:$port" E2E_PUSH_URL="http://127.0.0.1:$push_port" CHROMIUM="$chromium" \
   E2E_ARTIFACTS="$root/test-artifacts" node pwa/e2e/run.mjs || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: FAILED; server log tail:" >&2
   tail -n 40 "$tmp/server.log" >&2
+  exit "$status"
+fi
+E2E_BASE_URL="http://127.0.0.1:$region_port" E2E_PUSH_URL="http://127.0.0.1:$push_port" E2E_ADMIN_PASSWORD="$region_password" \
+  CHROMIUM="$chromium" E2E_ARTIFACTS="$root/test-artifacts" node pwa/e2e/onboarding.mjs || status=$?
+if [ "$status" != 0 ]; then
+  echo "e2e: onboarding FAILED; server log tail:" >&2
+  tail -n 40 "$tmp/region.log" >&2
 fi
 exit "$status"

@@ -29,6 +29,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Client, uuidv7 } from './lib/client.mjs';
 import { enterPin, launch, settled, signInUI } from './lib/browser.mjs';
+import { LANDSCAPE, PORTRAIT, axe, check, controlled, harness, tokyoDay, until } from './lib/harness.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const PUSH = process.env.E2E_PUSH_URL;
@@ -39,47 +40,14 @@ const PIN = '2580';
 const DIST = new URL('../dist/', import.meta.url).pathname;
 if (!BASE || !PUSH) throw new Error('run through scripts/e2e.sh (E2E_BASE_URL, E2E_PUSH_URL)');
 
-const results = [];
-async function step(name, f) {
-  const t0 = Date.now();
-  try {
-    const v = await f();
-    results.push(`ok   ${name} (${Date.now() - t0} ms)`);
-    console.log(`ok   ${name}`);
-    return v;
-  } catch (e) {
-    console.log(`FAIL ${name}\n${e.stack ?? e}`);
-    // What each open app showed when the step failed.
-    for (const [i, o] of open.entries()) {
-      await o.page.screenshot({ path: join(SHOTS, `failed-${i}.png`) }).catch(() => undefined);
-      console.log(`  [app ${i}] ${await o.page.evaluate(() => `${location.hash} | ${document.querySelector('main, .card')?.innerText.slice(0, 600)}`).catch(() => '?')}`);
-    }
-    throw e;
-  }
-}
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-const until = async (f, what, ms = 20000) => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-};
-const tokyoDay = (d = new Date()) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Tokyo' }).format(d);
 const addDays = (day, n) => tokyoDay(new Date(Date.parse(`${day}T12:00:00+09:00`) + n * 86400000));
 const weekdayCode = (day) => ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'][new Date(`${day}T12:00:00+09:00`).getUTCDay()];
 /** Monday of the week of `day` (the app's weeks start on Monday). */
 const weekStart = (day) => addDays(day, -((new Date(`${day}T12:00:00+09:00`).getUTCDay() + 6) % 7));
-const LANDSCAPE = { width: 1180, height: 820 };
-const PORTRAIT = { width: 820, height: 1180 };
 const axeProblems = [];
 
 await mkdir(SHOTS, { recursive: true });
-const open = [];
+const { results, open, step, shoot } = harness(SHOTS);
 let failed = false;
 try {
   // The other users, as API sessions (they enrol TOTP here on first sign-in).
@@ -100,7 +68,7 @@ try {
     axeProblems.push(...(await axe(np, 'signin-portrait')));
     await np.setViewportSize(LANDSCAPE);
     await signInUI(np, 'demo.nurse', PASSWORD, PIN);
-    await controlled(np);
+    await controlled(np, PIN);
   });
   const nurseMe = (await np.evaluate(() => fetch('/api/v1/me').then((r) => r.json()))).user;
 
@@ -164,7 +132,7 @@ try {
   const dp = doctor.page;
   const sub = await step('c. doctor signs in in the app (TOTP code) and subscribes at the push receiver', async () => {
     await signInUI(dp, 'demo.doctor', PASSWORD, PIN);
-    await controlled(dp);
+    await controlled(dp, PIN);
     const { public_key } = await dp.evaluate(() => fetch('/api/v1/push/key').then((r) => r.json()));
     const res = await fetch(`${PUSH}/subscribe`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ userVisibleOnly: 'true', applicationServerKey: public_key }) });
     const { data, error } = await res.json();
@@ -693,33 +661,6 @@ if (failed) {
   process.exit(1);
 }
 console.log('\ne2e: all scenarios passed');
-
-/** Makes sure the service worker controls the page (reloading once and unlocking if not). */
-async function controlled(page) {
-  await page.evaluate(() => navigator.serviceWorker.ready);
-  if (await page.evaluate(() => !!navigator.serviceWorker.controller)) return;
-  await page.reload();
-  await page.waitForSelector('input[name=pin]', { timeout: 15000 });
-  await enterPin(page, PIN);
-  check(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the service worker does not control the page');
-}
-
-async function shoot(page, name) {
-  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
-}
-
-/** Serious accessibility problems of the page, and anything its Content-Security-Policy blocked. */
-async function axe(page, name) {
-  // Evaluated through DevTools, not as a <script> tag: the app's CSP allows no inline script.
-  axe.source ??= await readFile(new URL('../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
-  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axe.source);
-  const r = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const blocked = await page.evaluate(() => window.__cspViolations ?? []);
-  return r.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `  ${name}: ${v.impact} ${v.id} — ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`)
-    .concat(blocked.map((b) => `  ${name}: the Content-Security-Policy blocked ${b}`));
-}
 
 async function jsSize() {
   let raw = 0;
