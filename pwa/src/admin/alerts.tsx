@@ -85,11 +85,11 @@ function Acknowledge({ alert, onClose, onDone }: { alert: Alert; onClose: () => 
   return (
     <Dialog title={at('admin.alerts.ack_label', { name: alert.user_name, rule: ruleName(alert.rule) })} onClose={onClose}>
       <p>{ruleHint(alert.rule)}</p>
-      <form onSubmit={(e) => { e.preventDefault(); void act.run(async () => onDone(await acknowledgeAlert(alert.id, note.trim()))); }}>
+      <form onSubmit={(e) => { e.preventDefault(); void act.run(async () => onDone(await acknowledgeAlert(alert.id, note.trim())), true); }}>
         <label>{at('admin.alerts.note')}
           <textarea name="note" rows={4} maxLength={1000} value={note} onInput={(e) => setNote(e.currentTarget.value)} aria-describedby="adm-note-hint" />
-          <small id="adm-note-hint">{at('admin.alerts.note_hint')}</small>
         </label>
+        <small id="adm-note-hint" class="muted">{at('admin.alerts.note_hint')}</small>
         <ErrorNote err={act.err} />
         <div class="row">
           <button type="submit" class="primary" disabled={act.busy}>{at('admin.alerts.ack')}</button>

@@ -10,7 +10,7 @@ import {
   type AuditEvent, type AuditFilter,
 } from './logic';
 import type { AdminKey } from './messages';
-import { ErrorNote, at, useAction } from './ui';
+import { ErrorNote, SelectField, at, useAction } from './ui';
 
 const PAGE = 100;
 const CSV_PAGE = 1000;
@@ -55,27 +55,27 @@ export function Audit() {
     <section aria-labelledby="adm-audit-h">
       <h2 id="adm-audit-h">{at('admin.audit.title')}</h2>
       <form class="filters" role="search" aria-label={at('admin.audit.title')} onSubmit={(e) => { e.preventDefault(); search(filter); }}>
-        <label>{at('admin.audit.user')}
-          <select name="actor_id" value={filter.actor_id} onChange={set('actor_id')}>
+        <SelectField label={at('admin.audit.user')} name="actor_id" value={filter.actor_id} onChange={set('actor_id')}>
             <option value="">{at('admin.all')}</option>
             {people_.map(([id, name]) => <option key={id} value={id}>{name}</option>)}
-          </select>
-        </label>
-        <label>{at('admin.audit.patient_id')}
-          <input name="patient_id" autocomplete="off" autocapitalize="off" spellcheck={false} value={filter.patient_id} onInput={set('patient_id')} aria-describedby="adm-pid-hint" {...field('patient_id')} />
+          </SelectField>
+        <div class="field">
+          <label>{at('admin.audit.patient_id')}
+            <input name="patient_id" autocomplete="off" autocapitalize="off" spellcheck={false} value={filter.patient_id} onInput={set('patient_id')} aria-describedby="adm-pid-hint" {...field('patient_id')} />
+          </label>
           <small id="adm-pid-hint">{at('admin.audit.patient_hint')}</small>
-        </label>
-        <label>{at('admin.audit.action')}
-          <input name="action" list="adm-actions" autocomplete="off" autocapitalize="off" spellcheck={false} value={filter.action} onInput={set('action')} aria-describedby="adm-act-hint" {...field('action')} />
+        </div>
+        <div class="field">
+          <label>{at('admin.audit.action')}
+            <input name="action" list="adm-actions" autocomplete="off" autocapitalize="off" spellcheck={false} value={filter.action} onInput={set('action')} aria-describedby="adm-act-hint" {...field('action')} />
+          </label>
           <small id="adm-act-hint">{at('admin.audit.action_hint')}</small>
           <datalist id="adm-actions">{AUDIT_ACTIONS.map((a) => <option key={a} value={a} />)}</datalist>
-        </label>
-        <label>{at('admin.audit.result')}
-          <select name="result" value={filter.result} onChange={set('result')}>
+        </div>
+        <SelectField label={at('admin.audit.result')} name="result" value={filter.result} onChange={set('result')}>
             <option value="">{at('admin.all')}</option>
             {(['ok', 'denied', 'failed'] as const).map((r) => <option key={r} value={r}>{at(`admin.audit.result.${r}`)}</option>)}
-          </select>
-        </label>
+          </SelectField>
         <label>{at('admin.audit.from')}<input name="from" type="date" value={filter.from} onInput={set('from')} {...field('from')} /></label>
         <label>{at('admin.audit.to')}<input name="to" type="date" value={filter.to} onInput={set('to')} {...field('to')} /></label>
         <div class="row filter-buttons">
@@ -108,7 +108,7 @@ export function Audit() {
                 <td><code>{e.action}</code>{e.detail && <small class="muted">{e.detail}</small>}</td>
                 <td>{at(`admin.audit.result.${e.result}` as AdminKey)}</td>
                 <td class="id">{e.patient_id ? e.patient_id : '—'}</td>
-                <td class="id">{e.resource_type}{e.resource_id && <small class="muted">{e.resource_id}</small>}</td>
+                <td class="id">{e.resource_type}{e.resource_id && <small class="muted">{(e.resource_type === 'account' && people.get(e.resource_id)) || e.resource_id}</small>}</td>
                 <td>{e.address}</td>
               </tr>
             ))}

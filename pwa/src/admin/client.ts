@@ -41,10 +41,11 @@ export const acknowledgeAlert = (alertId: string, note: string) =>
   api.request<Alert>('POST', `/alerts/${id(alertId)}/acknowledge`, { body: { note } });
 
 /**
- * The error code to show. A route this server does not have yet (405, or 404 for
- * a list that cannot be missing) is "not_available" rather than "not found".
+ * The error code to show. A route this server does not have yet (405, or 404 where
+ * `newRoute` says the thing asked about exists: a list, or an item just listed) is
+ * "not_available" rather than "not found".
  */
-export function failure(e: unknown, listing = false): string {
-  if (e instanceof ApiError && (e.code === 'method_not_allowed' || e.status === 405 || (listing && e.status === 404))) return 'not_available';
+export function failure(e: unknown, newRoute = false): string {
+  if (e instanceof ApiError && (e.code === 'method_not_allowed' || e.status === 405 || (newRoute && e.status === 404))) return 'not_available';
   return describeError(e);
 }

@@ -5,7 +5,7 @@ import { me } from '../state';
 import { createFacility, listFacilities, updateFacility, type FacilityForm } from './client';
 import { FACILITY_KINDS, isNetworkAdmin, matchesFacility, type Disclosure, type Facility, type FacilityKind } from './logic';
 import type { AdminKey } from './messages';
-import { Dialog, ErrorNote, at, useAction } from './ui';
+import { Dialog, ErrorNote, SelectField, at, useAction } from './ui';
 
 export const kindLabel = (k: string) => at(`admin.kind.${k}` as AdminKey);
 
@@ -44,12 +44,14 @@ export function Facilities() {
           <tbody>
             {shown.map((f) => (
               <tr key={f.id}>
-                <th scope="row"><ruby>{f.name}<rt>{f.name_kana}</rt></ruby></th>
+                <th scope="row"><span class="name">{f.name}</span><small class="kana">{f.name_kana}</small></th>
                 <td>{kindLabel(f.kind)}</td>
                 <td>{at(`admin.disclosure.${f.disclosure}` as AdminKey)}</td>
-                <td class="actions-cell">
+                <td>
+                  <div class="row wrap">
                   <a class="button" href={`#/admin/staff/${encodeURIComponent(f.id)}`} aria-label={at('admin.facilities.staff_label', { name: f.name })}>{at('admin.facilities.staff_link')}</a>
                   {office && <button onClick={() => setEditing(f)} aria-label={at('admin.facilities.edit_label', { name: f.name })}>{at('admin.facilities.edit')}</button>}
+                  </div>
                 </td>
               </tr>
             ))}
@@ -89,18 +91,16 @@ function FacilityEditor({ facility, onClose, onSaved }: { facility: Facility | n
       }
       if (Object.keys(changed).length === 0) return onClose();
       onSaved(await updateFacility(facility.id, changed), false);
-    });
+    }, true);
   };
   return (
     <Dialog title={facility ? at('admin.facilities.edit_title', { name: facility.name }) : at('admin.facilities.new_title')} onClose={onClose}>
       <form onSubmit={submit}>
         <label>{at('admin.facilities.name')}<input name="facility_name" required maxLength={200} value={f.name} onInput={set('name')} /></label>
         <label>{at('admin.facilities.kana')}<input name="facility_kana" required maxLength={200} value={f.name_kana} onInput={set('name_kana')} /></label>
-        <label>{at('admin.facilities.kind')}
-          <select name="facility_kind" value={f.kind} onChange={set('kind')}>
+        <SelectField label={at('admin.facilities.kind')} name="facility_kind" value={f.kind} onChange={set('kind')}>
             {FACILITY_KINDS.map((k) => <option key={k} value={k}>{kindLabel(k)}</option>)}
-          </select>
-        </label>
+          </SelectField>
         <fieldset>
           <legend>{at('admin.facilities.disclosure')}</legend>
           {(['full', 'shared_only'] as const).map((d) => (

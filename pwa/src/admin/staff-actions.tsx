@@ -44,11 +44,11 @@ export function StaffActions({ user, onChanged, onClose }: { user: Staff; onChan
         onChanged(await resetTotp(user.id));
         setStep({ kind: 'done', message: at('admin.staff.done_totp', { name: user.name }) });
       }
-    });
+    }, 'reset' in a);
   return (
     <Dialog title={step.kind === 'temp' ? at('admin.staff.temp_title', { name: user.name }) : at('admin.staff.manage', { name: user.name })} onClose={onClose}>
       <p>
-        <ruby>{user.name}<rt>{user.name_kana}</rt></ruby> · {professionLabel(user.profession)} · {user.login_id ?? ''} ·{' '}
+        <span class="name">{user.name}</span><small class="kana">{user.name_kana}</small> · {professionLabel(user.profession)} · {user.login_id ?? ''} ·{' '}
         <span class={user.status === 'active' ? 'tag' : 'tag warn'}>{statusLabel(user.status)}</span>
       </p>
       {own && <p class="notice">{at('admin.staff.own')}</p>}

@@ -12,7 +12,7 @@ import {
 } from './logic';
 import type { AdminKey } from './messages';
 import { StaffActions } from './staff-actions';
-import { Dialog, ErrorNote, at, useAction } from './ui';
+import { Dialog, ErrorNote, SelectField, at, useAction } from './ui';
 
 export const professionLabel = (p: string) => t(`profession.${p}` as MessageKey);
 export const statusLabel = (s: string) => at(`admin.staff.status.${s}` as AdminKey);
@@ -45,27 +45,21 @@ export function StaffScreen({ facilityId }: { facilityId?: string }) {
       <form class="filters" role="search" aria-label={at('admin.staff.title')} onSubmit={(e) => { e.preventDefault(); void search(); }}>
         <label>{at('admin.staff.q')}<input name="q" type="search" autocomplete="off" value={filter.q} onInput={set('q')} /></label>
         {office ? (
-          <label>{at('admin.staff.facility')}
-            <select name="facility_id" value={filter.facility_id} onChange={set('facility_id')}>
+          <SelectField label={at('admin.staff.facility')} name="facility_id" value={filter.facility_id} onChange={set('facility_id')}>
               <option value="">{at('admin.all')}</option>
               {facilities.map((f) => <option key={f.id} value={f.id}>{f.name}</option>)}
-            </select>
-          </label>
+            </SelectField>
         ) : (
           <p class="own-facility">{at('admin.staff.own_facility', { name: names.get(own) ?? '' })}</p>
         )}
-        <label>{at('admin.staff.profession')}
-          <select name="profession" value={filter.profession} onChange={set('profession')}>
+        <SelectField label={at('admin.staff.profession')} name="profession" value={filter.profession} onChange={set('profession')}>
             <option value="">{at('admin.all')}</option>
             {PROFESSIONS.map((p) => <option key={p} value={p}>{professionLabel(p)}</option>)}
-          </select>
-        </label>
-        <label>{at('admin.staff.status')}
-          <select name="status" value={filter.status} onChange={set('status')}>
+          </SelectField>
+        <SelectField label={at('admin.staff.status')} name="status" value={filter.status} onChange={set('status')}>
             <option value="">{at('admin.all')}</option>
             {STATUSES.map((s) => <option key={s} value={s}>{statusLabel(s)}</option>)}
-          </select>
-        </label>
+          </SelectField>
         <div class="row filter-buttons">
           <button type="submit" class="primary" disabled={load.busy}>{at('admin.search')}</button>
           <button type="button" onClick={() => { const f = { ...emptyStaffFilter(), facility_id: own }; setFilter(f); void search(f); }}>{at('admin.clear')}</button>
@@ -92,7 +86,7 @@ export function StaffScreen({ facilityId }: { facilityId?: string }) {
             {staff.map((u) => (
               <tr key={u.id}>
                 <th scope="row">
-                  <ruby>{u.name}<rt>{u.name_kana}</rt></ruby>
+                  <span class="name">{u.name}</span><small class="kana">{u.name_kana}</small>
                   {u.roles?.map((r) => <span key={r} class="tag">{roleLabel(r)}</span>)}
                 </th>
                 <td>{u.login_id ?? '—'}</td>
@@ -155,17 +149,14 @@ function NewStaffForm({ facilities, own, onClose, onCreated }: { facilities: Fac
             <input name="login_id" required minLength={3} maxLength={64} pattern="[A-Za-z0-9._@\-]+" autocapitalize="off" autocomplete="off" spellcheck={false} value={f.login_id} onInput={set('login_id')} />
           </label>
           {office ? (
-            <label>{at('admin.staff.facility')}
-              <select name="facility_id" required value={f.facility_id} onChange={set('facility_id')}>
+            <SelectField label={at('admin.staff.facility')} name="facility_id" required value={f.facility_id} onChange={set('facility_id')}>
                 <option value="">{at('admin.staff.pick_facility')}</option>
                 {facilities.map((x) => <option key={x.id} value={x.id}>{x.name}({kindLabel(x.kind)})</option>)}
-              </select>
-            </label>
+              </SelectField>
           ) : (
             <p class="own-facility">{at('admin.staff.own_facility', { name: facility?.name ?? '' })}</p>
           )}
-          <label>{at('admin.staff.profession')}
-            <select name="profession" required value={profession} disabled={!f.facility_id} onChange={(e) => setF({ ...f, profession: e.currentTarget.value as Profession })}>
+          <SelectField label={at('admin.staff.profession')} name="profession" required value={profession} disabled={!f.facility_id} onChange={(e) => setF({ ...f, profession: e.currentTarget.value as Profession })}>
               <optgroup label={at('admin.staff.profession_usual')}>
                 {usual.map((p) => <option key={p} value={p}>{professionLabel(p)}</option>)}
               </optgroup>
@@ -174,12 +165,13 @@ function NewStaffForm({ facilities, own, onClose, onCreated }: { facilities: Fac
                   {other.map((p) => <option key={p} value={p}>{professionLabel(p)}</option>)}
                 </optgroup>
               )}
-            </select>
-          </label>
-          <label>{at('admin.staff.password')}
-            <input name="initial_password" type="text" required maxLength={256} autocomplete="new-password" autocapitalize="off" spellcheck={false} value={f.password} onInput={set('password')} aria-describedby="adm-pw-hint" />
-            <small id="adm-pw-hint">{at('admin.staff.password_hint')}</small>
-          </label>
+            </SelectField>
+          <div class="field">
+            <label>{at('admin.staff.password')}
+              <input name="initial_password" type="text" required maxLength={256} autocomplete="new-password" autocapitalize="off" spellcheck={false} value={f.password} onInput={set('password')} aria-describedby="adm-pw-hint" />
+            </label>
+            <small id="adm-pw-hint" class="muted">{at('admin.staff.password_hint')}</small>
+          </div>
         </div>
         <fieldset>
           <legend>{at('admin.staff.roles')}</legend>

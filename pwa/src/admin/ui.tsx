@@ -1,7 +1,7 @@
 // Small pieces the console's screens share: its messages, a modal dialog, and a
 // runner that keeps "busy" and the error of an action.
 
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage, tx } from '../i18n';
 import { failure } from './client';
@@ -48,14 +48,14 @@ export function Dialog({ title, onClose, children, wide }: { title: string; onCl
 export function useAction() {
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
-  const run = async (f: () => Promise<void>, listing = false) => {
+  const run = async (f: () => Promise<void>, newRoute = false) => {
     if (busy) return;
     setBusy(true);
     setErr('');
     try {
       await f();
     } catch (e) {
-      setErr(errorMessage(failure(e, listing)));
+      setErr(errorMessage(failure(e, newRoute)));
     } finally {
       setBusy(false);
     }
@@ -64,3 +64,17 @@ export function useAction() {
 }
 
 export const ErrorNote = ({ err }: { err: string }) => (err ? <p class="error" role="alert">{err}</p> : null);
+
+/**
+ * A labelled <select>. The label is outside the control (label for=), so the
+ * accessible name is the label alone, not the label plus every option's text.
+ */
+export function SelectField({ label, children, ...props }: { label: string; children: ComponentChildren } & JSX.SelectHTMLAttributes<HTMLSelectElement>) {
+  const id = useId('sel');
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      <select id={id} {...props}>{children}</select>
+    </div>
+  );
+}
