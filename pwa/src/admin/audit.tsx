@@ -106,7 +106,7 @@ export function Audit() {
                 <td><time dateTime={e.at}>{formatDateTime(e.at)}</time></td>
                 <th scope="row">{people.get(e.actor_id) ?? (e.actor_id ? e.actor_id.slice(0, 8) : '—')}<small class="muted">{facilities.get(e.actor_facility_id) ?? ''}</small></th>
                 <td><code>{e.action}</code>{e.detail && <small class="muted">{e.detail}</small>}</td>
-                <td>{at(`admin.audit.result.${e.result}` as AdminKey)}</td>
+                <td class="result">{at(`admin.audit.result.${e.result}` as AdminKey)}</td>
                 <td class="id">{e.patient_id ? e.patient_id : '—'}</td>
                 <td class="id">{e.resource_type}{e.resource_id && <small class="muted">{(e.resource_type === 'account' && people.get(e.resource_id)) || e.resource_id}</small>}</td>
                 <td>{e.address}</td>

@@ -2,10 +2,9 @@
 // Everything goes through the app's one api, so the device header and the wipe
 // answers work here as everywhere.
 
-import { ApiError } from '../api';
 import { api, describeError } from '../state';
 import {
-  auditQuery, matchesStaff, staffQuery,
+  auditQuery, matchesStaff, notAvailable, staffQuery,
   type AccountStatus, type Alert, type AuditEvent, type AuditFilter, type Disclosure, type Facility, type FacilityKind, type Profession, type Staff, type StaffFilter,
 } from './logic';
 
@@ -40,12 +39,5 @@ export const listAlerts = async (status: 'open' | 'acknowledged'): Promise<Alert
 export const acknowledgeAlert = (alertId: string, note: string) =>
   api.request<Alert>('POST', `/alerts/${id(alertId)}/acknowledge`, { body: { note } });
 
-/**
- * The error code to show. A route this server does not have yet (405, or 404 where
- * `newRoute` says the thing asked about exists: a list, or an item just listed) is
- * "not_available" rather than "not found".
- */
-export function failure(e: unknown, newRoute = false): string {
-  if (e instanceof ApiError && (e.code === 'method_not_allowed' || e.status === 405 || (newRoute && e.status === 404))) return 'not_available';
-  return describeError(e);
-}
+/** The error code to show; see notAvailable. */
+export const failure = (e: unknown, newRoute = false): string => (notAvailable(e, newRoute) ? 'not_available' : describeError(e));

@@ -7,21 +7,13 @@ import { me } from '../state';
 import { Alerts } from './alerts';
 import { Audit } from './audit';
 import { Facilities } from './facilities';
-import { isAdmin, isNetworkAdmin } from './logic';
+import { isNetworkAdmin, screensFor, type Screen } from './logic';
 import { adminEn, adminJa } from './messages';
 import { StaffScreen } from './staff';
 import { at } from './ui';
 import './admin.css';
 
 addMessages({ ja: adminJa, en: adminEn });
-
-export type Screen = 'facilities' | 'staff' | 'audit' | 'alerts';
-
-/** The screens a role may open, in the menu's order. */
-export function screensFor(u: Parameters<typeof isAdmin>[0]): Screen[] {
-  if (isNetworkAdmin(u)) return ['facilities', 'staff', 'audit', 'alerts'];
-  return isAdmin(u) ? ['staff', 'audit', 'alerts'] : [];
-}
 
 /** `path` is the hash after #/admin, e.g. ['staff', '<facility id>']. */
 export function Admin({ path }: { path: string[] }) {

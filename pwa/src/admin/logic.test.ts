@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 // The server's tables, read as text so that a change there fails here until mirrored.
 import careGo from '../../../internal/care/care.go?raw';
 import professionGo from '../../../internal/care/profession.go?raw';
+import { ApiError } from '../api';
 import {
   ALERT_RULES, EMPLOYS, FACILITY_KINDS, PROFESSIONS, auditCsv, auditFilterProblems, auditQuery, canManage, csvCell, emptyAuditFilter,
   emptyStaffFilter, employs, grantable, grantableRoles, isAlertRule, matchesFacility, matchesStaff, nextDay, queryString, staffQuery,
-  statusActions, toCsv, tokyoStamp, type AuditEvent, type Staff,
+  notAvailable, screensFor, statusActions, toCsv, tokyoStamp, type AuditEvent, type Staff,
 } from './logic';
 
 describe('Employs mirror', () => {
@@ -45,6 +46,12 @@ describe('who manages whom', () => {
     expect(canManage(fadmin, { roles: [], facility_id: '' })).toBe(false);
     expect(canManage({ roles: [], facility_id: 'f1' }, { roles: [], facility_id: 'f1' })).toBe(false);
     expect(canManage(null, { roles: [] })).toBe(false);
+  });
+  it('opens the facility register to the network office only, the console to admins only', () => {
+    expect(screensFor(office)).toEqual(['facilities', 'staff', 'audit', 'alerts']);
+    expect(screensFor(fadmin)).toEqual(['staff', 'audit', 'alerts']);
+    expect(screensFor({ roles: [] })).toEqual([]);
+    expect(screensFor(null)).toEqual([]);
   });
   it('offers roles and status changes by rule; revoked is final', () => {
     expect(grantableRoles(office)).toEqual(['facility_admin', 'network_admin']);
@@ -144,6 +151,16 @@ describe('CSV', () => {
       '',
     ]);
     expect(tokyoStamp('2026-12-31T15:00:00Z')).toBe('2027-01-01 00:00:00');
+  });
+});
+
+describe('routes the server does not have yet', () => {
+  it('tells a missing route from a missing thing', () => {
+    expect(notAvailable(new ApiError(405, { code: 'method_not_allowed' }))).toBe(true);
+    expect(notAvailable(new ApiError(404, { code: 'not_found' }), true)).toBe(true);
+    expect(notAvailable(new ApiError(404, { code: 'not_found' }))).toBe(false);
+    expect(notAvailable(new ApiError(403, { code: 'admin_only' }), true)).toBe(false);
+    expect(notAvailable(new Error('x'), true)).toBe(false);
   });
 });
 

@@ -3,6 +3,7 @@
 // of an audit search. The server decides every permission; these only keep the
 // screens from offering what it would refuse.
 
+import { ApiError } from '../api';
 import type { components } from '../api-types';
 import { toHiragana } from '../i18n';
 
@@ -56,6 +57,14 @@ type WithRoles = Pick<Staff, 'roles'> & { facility_id?: string };
 export const isNetworkAdmin = (u: WithRoles | null | undefined) => !!u?.roles?.includes('network_admin');
 export const isFacilityAdmin = (u: WithRoles | null | undefined) => !!u?.roles?.includes('facility_admin');
 export const isAdmin = (u: WithRoles | null | undefined) => isNetworkAdmin(u) || isFacilityAdmin(u);
+
+export type Screen = 'facilities' | 'staff' | 'audit' | 'alerts';
+
+/** The console's screens a role may open, in the menu's order: the facility register is the network office's. */
+export function screensFor(u: WithRoles | null | undefined): Screen[] {
+  if (isNetworkAdmin(u)) return ['facilities', 'staff', 'audit', 'alerts'];
+  return isFacilityAdmin(u) ? ['staff', 'audit', 'alerts'] : [];
+}
 
 /** care.CanManageUser: network admins manage everyone; facility admins their own facility's staff, never a network admin. */
 export function canManage(admin: WithRoles | null | undefined, target: WithRoles): boolean {
@@ -207,3 +216,13 @@ export const AUDIT_ACTIONS = [
   'user.password_reset', 'user.totp_reset', 'user.dormant', 'facility.', 'patient.', 'patient.read', 'patient.access_log', 'record.', 'record.read',
   'record.create', 'attachment.', 'team.', 'consent.', 'visit.', 'device.wipe', 'audit.read', 'alert.acknowledge', 'calendar.', 'sync.',
 ] as const;
+
+/**
+ * Whether an error means the server has no such route yet (405, or a 404 where
+ * `newRoute` says the thing asked about exists: a list, or an item just listed),
+ * rather than "not found". Operations another part of this round adds answer so
+ * until the server is updated.
+ */
+export function notAvailable(e: unknown, newRoute = false): boolean {
+  return e instanceof ApiError && (e.code === 'method_not_allowed' || e.status === 405 || (newRoute && e.status === 404));
+}
