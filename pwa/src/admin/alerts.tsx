@@ -3,8 +3,8 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { formatDateTime } from '../i18n';
-import { acknowledgeAlert, listAlerts } from './client';
-import { isAlertRule, type Alert } from './logic';
+import { acknowledgeAlert, listAlerts, searchStaff } from './client';
+import { emptyStaffFilter, isAlertRule, type Alert } from './logic';
 import { Dialog, ErrorNote, at, useAction } from './ui';
 
 /** The rule's name in the user's language; an unknown rule shows its code. */
@@ -15,7 +15,9 @@ export function Alerts() {
   const [status, setStatus] = useState<'open' | 'acknowledged'>('open');
   const [alerts, setAlerts] = useState<Alert[] | null>(null);
   const [acking, setAcking] = useState<Alert | null>(null);
+  const [people, setPeople] = useState<Map<string, string>>(new Map());
   const load = useAction();
+  useEffect(() => void searchStaff(emptyStaffFilter()).then((us) => setPeople(new Map(us.map((u) => [u.id, u.name]))), () => undefined), []);
   useEffect(() => {
     setAlerts(null);
     void load.run(async () => setAlerts(await listAlerts(status)), true);
@@ -56,7 +58,7 @@ export function Alerts() {
                   ) : (
                     <>
                       <span class="text">{a.note}</span>
-                      {a.acknowledged_at && <small class="muted">{at('admin.alerts.acked_by', { time: formatDateTime(a.acknowledged_at), name: a.acknowledged_by ?? '' })}</small>}
+                      {a.acknowledged_at && <small class="muted">{at('admin.alerts.acked_by', { time: formatDateTime(a.acknowledged_at), name: people.get(a.acknowledged_by ?? '') ?? a.acknowledged_by ?? '' })}</small>}
                     </>
                   )}
                 </td>
