@@ -7,6 +7,7 @@ export const en: Record<MessageKey, string> = {
   'nav.today': 'Today',
   'nav.patients': 'Patients',
   'nav.settings': 'Settings',
+  'nav.admin': 'Admin',
   'nav.back': 'Back',
   'nav.main': 'Main menu',
 

@@ -34,17 +34,31 @@ export function setLang(l: Lang): void {
   if (globalThis.document) document.documentElement.lang = l;
 }
 
+/**
+ * Catalogues a lazily loaded part of the app (e.g. the office console) adds when it
+ * loads, so its messages stay out of the first load. A core key keeps its core message.
+ */
+const extra: Record<Lang, Record<string, string>> = { ja: {}, en: {} };
+export function addMessages(more: Record<Lang, Record<string, string>>): void {
+  for (const l of ['ja', 'en'] as Lang[]) Object.assign(extra[l], more[l]);
+}
+
 /** The message for `key`, with `{name}` placeholders filled from `vars`. */
 export function t(key: MessageKey, vars?: Record<string, string | number>): string {
-  let s = catalogues[lang][key] ?? ja[key] ?? key;
+  return tx(key, vars);
+}
+
+/** t() for keys of an added catalogue (typed by its owner); unknown keys come back as themselves. */
+export function tx(key: string, vars?: Record<string, string | number>): string {
+  let s = (catalogues[lang] as Record<string, string>)[key] ?? extra[lang][key] ?? (ja as Record<string, string>)[key] ?? extra.ja[key] ?? key;
   if (vars) for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
   return s;
 }
 
 /** A message a user can act on for an API error code; unknown codes get a generic one. */
 export function errorMessage(code: string): string {
-  const key = `error.${code}` as MessageKey;
-  return key in ja ? t(key) : t('error.unknown');
+  const key = `error.${code}`;
+  return key in ja || key in extra.ja ? tx(key) : t('error.unknown');
 }
 
 const locale = () => (lang === 'ja' ? 'ja-JP' : 'en-GB');

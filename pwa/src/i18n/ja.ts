@@ -7,6 +7,7 @@ export const ja = {
   'nav.today': '今日',
   'nav.patients': '患者',
   'nav.settings': '設定',
+  'nav.admin': '管理',
   'nav.back': '戻る',
   'nav.main': 'メインメニュー',
 

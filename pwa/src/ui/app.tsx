@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, formatTime, t } from '../i18n';
-import { lang, phase, status, toSignIn } from '../state';
+import { lang, me, phase, status, toSignIn } from '../state';
+import { AdminRoute, showsAdmin } from './admin-entry';
 import { MyWeek, VisitEditor } from './calendar';
 import { Conflicts } from './conflicts';
 import { Patients, Today } from './lists';
@@ -34,6 +35,7 @@ function route(hash: string) {
   if (a === 'conflicts') return <Conflicts />;
   if (a === 'settings') return <Settings />;
   if (a === 'install') return <Install />;
+  if (a === 'admin') return <AdminRoute path={parts.slice(1)} />;
   return <Today />;
 }
 
@@ -70,6 +72,7 @@ export function App() {
         <a href="#/today" aria-current={tab === 'today' ? 'page' : undefined}>{t('nav.today')}</a>
         <a href="#/patients" aria-current={tab === 'patients' ? 'page' : undefined}>{t('nav.patients')}</a>
         <a href="#/calendar" aria-current={tab === 'calendar' ? 'page' : undefined}>{t('nav.calendar')}</a>
+        {showsAdmin(me.value) && <a href="#/admin" aria-current={tab === 'admin' ? 'page' : undefined}>{t('nav.admin')}</a>}
         <a href="#/settings" aria-current={tab === 'settings' ? 'page' : undefined}>{t('nav.settings')}</a>
       </nav>
     </Shell>
