@@ -32,7 +32,7 @@ func resetRefusal(p *Principal, u store.User) error {
 	case !care.CanManageUser(p.Viewer, u.FacilityID.String, u.NetworkAdmin):
 		return &care.Error{Code: care.CodeAdminOnly}
 	case u.ID == p.User.ID:
-		return &care.Error{Code: care.CodeOwnAccount, Field: "id", Detail: "own account"}
+		return &care.Error{Code: care.CodeOwnAccount, Detail: "own account"}
 	case u.Status == care.StatusRevoked:
 		return care.Errorf(care.CodeConflict, "revoked accounts stay revoked")
 	}
