@@ -66,6 +66,13 @@ var accessCases = map[string]accessCase{
 	}},
 	"updateUser": {kind: kAdmin, body: func(*region) any { return map[string]any{"name": "改名"} }},
 	"listAudit":  {kind: kAdmin},
+
+	// Admin API: a facility's fields, and the credential resets (the
+	// vertical rules of the resets are in users_reset_test.go).
+	"updateFacility": {kind: kAdmin, body: func(*region) any { return map[string]any{"name": "改称施設"} }},
+	"resetPassword":  {kind: kAdmin},
+	"resetTOTP":      {kind: kAdmin},
+
 	"getPatient": {kind: kPatient},
 	"getTeam":    {kind: kPatient},
 	"updatePatient": {kind: kManage, body: func(*region) any {
@@ -161,6 +168,9 @@ func fill(path string, r *region) string {
 			}
 			if strings.HasPrefix(path, "/api/v1/records/") {
 				return r.recordID
+			}
+			if strings.HasPrefix(path, "/api/v1/facilities/") {
+				return r.clinic
 			}
 			return r.patientID
 		case "{cid}":

@@ -220,7 +220,7 @@ func (w *walker) caller(id string) *client {
 func (w *walker) path(o operation) string {
 	p := fill(o.path, w.r)
 	switch o.id {
-	case "updateUser":
+	case "updateUser", "resetPassword", "resetTOTP":
 		p = strings.Replace(o.path, "{id}", w.victim.ID, 1)
 	case "withdrawConsent":
 		p = strings.NewReplacer("{id}", w.idOf("id: other reachable patient"), "{cid}", w.p2Consent).Replace(o.path)

@@ -27,9 +27,12 @@ func (s *Server) routes(api huma.API) {
 	// administration
 	register(s, api, op("createFacility", http.MethodPost, v1+"/facilities", "admin", "Register a facility (network admin)", session, 201), s.createFacility)
 	register(s, api, op("listFacilities", http.MethodGet, v1+"/facilities", "admin", "Facility directory", session), s.listFacilities)
+	register(s, api, op("updateFacility", http.MethodPatch, v1+"/facilities/{id}", "admin", "Edit a facility's name, kind or disclosure (network admin)", session), s.updateFacility)
 	register(s, api, op("createUser", http.MethodPost, v1+"/users", "admin", "Create a staff account", session, 201), s.createUser)
 	register(s, api, op("listUsers", http.MethodGet, v1+"/users", "admin", "Staff directory", session), s.listUsers)
 	register(s, api, op("updateUser", http.MethodPatch, v1+"/users/{id}", "admin", "Change roles, status or password of an account", session), s.updateUser)
+	register(s, api, op("resetPassword", http.MethodPost, v1+"/users/{id}/password-reset", "admin", "Give an account a temporary password (sessions end)", session), s.resetPassword)
+	register(s, api, op("resetTOTP", http.MethodPost, v1+"/users/{id}/totp-reset", "admin", "Forget an account's TOTP secret (sessions end)", session), s.resetTOTP)
 	register(s, api, op("listAudit", http.MethodGet, v1+"/audit", "admin", "Query the audit log", session), s.listAudit)
 
 	// patients, consent, team

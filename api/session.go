@@ -21,6 +21,7 @@ type UserOut struct {
 	NameKana           string     `json:"name_kana"`
 	Profession         string     `json:"profession"`
 	FacilityID         string     `json:"facility_id,omitempty"`
+	FacilityName       string     `json:"facility_name,omitempty" doc:"the name of the account's facility, in the staff directory and the answers of the account operations"`
 	Roles              []string   `json:"roles"`
 	Status             string     `json:"status"`
 	MustChangePassword bool       `json:"must_change_password"`

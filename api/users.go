@@ -62,6 +62,7 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 		u.ID = s.newID()
 	}
 	var refused error
+	var facilityName string
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		f, err := tx.Facility(ctx, b.FacilityID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -73,6 +74,7 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 			refused = &care.Error{Code: care.CodeProfessionNotGiven, Field: "profession", Detail: "not employed by the facility's kind"}
 			return refused
 		}
+		facilityName = f.Name
 		if err := tx.CreateUser(ctx, u); errors.Is(err, store.ErrLoginIDTaken) {
 			return &care.Error{Code: care.CodeLoginIDTaken, Field: "login_id"}
 		} else if err != nil {
@@ -87,7 +89,9 @@ func (s *Server) createUser(ctx context.Context, in *CreateUserInput) (*UserOutp
 		return nil, err
 	}
 	u.CreatedAt, u.LastActiveAt, u.PasswordChangedAt = store.UTC(now), store.UTC(now), store.UTC(now)
-	return &UserOutput{Body: s.userOut(u, true)}, nil
+	out := s.userOut(u, true)
+	out.FacilityName = facilityName
+	return &UserOutput{Body: out}, nil
 }
 
 // The audit actions of a change of profession or roles: each is an event of
@@ -97,6 +101,27 @@ const (
 	actionProfession = "user.profession.change"
 	actionRoles      = "user.roles.change"
 )
+
+// The audit actions of a reset of another account's credentials, each an
+// event of its own however it is made (PATCH /users/{id} or the reset
+// operations), so that misuse alerts find resets by action alone.
+const (
+	actionPasswordReset = "user.password_reset"
+	actionTOTPReset     = "user.totp_reset"
+)
+
+// credentialResets are the reset events of a change that sets a new
+// password and/or forgets the TOTP secret.
+func credentialResets(password, totp bool) []grant {
+	var gs []grant
+	if password {
+		gs = append(gs, grant{action: actionPasswordReset})
+	}
+	if totp {
+		gs = append(gs, grant{action: actionTOTPReset})
+	}
+	return gs
+}
 
 // grant is the audit event of a change of profession or roles, with the
 // codes before and after in its detail ("care_worker>nurse";
@@ -140,40 +165,6 @@ func (s *Server) deniedUser(ctx context.Context, p *Principal, id string, err er
 	return err
 }
 
-type ListUsersInput struct {
-	FacilityID string `query:"facility_id" format:"uuid" doc:"only staff of this facility"`
-}
-
-type UsersOutput struct {
-	Body struct {
-		Users []UserOut `json:"users"`
-	}
-}
-
-// listUsers is the staff directory (to add team members from any facility).
-// Administrators also see login ids and account state of those they manage;
-// others see active staff only.
-func (s *Server) listUsers(ctx context.Context, in *ListUsersInput) (*UsersOutput, error) {
-	p, err := s.authenticate(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := &UsersOutput{}
-	out.Body.Users = []UserOut{}
-	err = s.db.Read(ctx, func(tx *store.Tx) error {
-		us, err := tx.Users(ctx, in.FacilityID)
-		for _, u := range us {
-			admin := care.CanManageUser(p.Viewer, u.FacilityID.String, u.NetworkAdmin)
-			if !admin && u.Status != care.StatusActive {
-				continue
-			}
-			out.Body.Users = append(out.Body.Users, s.userOut(u, admin || u.ID == p.User.ID))
-		}
-		return err
-	})
-	return out, err
-}
-
 type UpdateUserInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body struct {
@@ -191,7 +182,8 @@ type UpdateUserInput struct {
 // CanGrantProfession which profession. Nobody changes their own profession,
 // roles, status, password or TOTP here (403 own_account_change); the own
 // password changes with the current one (PUT /me/password). Changes of
-// profession and roles are audited as events of their own.
+// profession and roles, a new password and a TOTP reset are audited as
+// events of their own (also when refused).
 func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutput, error) {
 	p, err := s.authenticate(ctx)
 	if err != nil {
@@ -211,7 +203,8 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 	}
 	var u store.User
 	var refused error
-	var changes []grant // the changes of profession and roles this request makes
+	var facilityName string
+	var changes []grant // the changes of profession and roles and the resets this request makes
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		u, err = tx.User(ctx, in.ID)
 		if errors.Is(err, store.ErrNotFound) {
@@ -242,7 +235,7 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 		if b.Status != nil {
 			u.Status = *b.Status
 		}
-		changes = grants(before, u)
+		changes = append(grants(before, u), credentialResets(b.Password != nil, b.ResetTOTP)...)
 		if !care.CanManageUser(p.Viewer, u.FacilityID.String, before.NetworkAdmin) {
 			refused = &care.Error{Code: care.CodeAdminOnly}
 			return refused
@@ -264,11 +257,12 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 			refused = &care.Error{Code: care.CodeAdminOnly}
 			return refused
 		}
+		f, err := tx.Facility(ctx, u.FacilityID.String)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		facilityName = f.Name
 		if u.Profession != before.Profession {
-			f, err := tx.Facility(ctx, u.FacilityID.String)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
 			if !care.CanGrantProfession(p.Viewer, f.Kind, u.Profession) {
 				refused = &care.Error{Code: care.CodeProfessionNotGiven, Field: "profession", Detail: "not employed by the facility's kind"}
 				return refused
@@ -309,7 +303,9 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 	if err != nil {
 		return nil, err
 	}
-	return &UserOutput{Body: s.userOut(u, true)}, nil
+	out := s.userOut(u, true)
+	out.FacilityName = facilityName
+	return &UserOutput{Body: out}, nil
 }
 
 func accountOf(u store.User) care.Account {

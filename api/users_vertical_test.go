@@ -253,8 +253,8 @@ var updateFieldCases = []updateFieldCase{
 	{field: "roles", name: "roles_none", body: map[string]any{"roles": []string{}}, cols: []string{"facility_admin"}, grant: "user.roles.change", detail: "facility_admin>", own: true},
 	{field: "roles", name: "roles_network_admin", body: map[string]any{"roles": []string{"facility_admin", "network_admin"}}, cols: []string{"network_admin"}, grant: "user.roles.change", detail: "facility_admin>network_admin,facility_admin", own: true, net: true},
 	{field: "status", name: "status_suspended", body: map[string]any{"status": care.StatusSuspended}, cols: []string{"status"}, own: true},
-	{field: "password", name: "password", body: map[string]any{"password": "fresh-initial-passphrase-77"}, cols: []string{"must_change_password", "password_changed_at", "password_hash"}, own: true},
-	{field: "reset_totp", name: "reset_totp", body: map[string]any{"reset_totp": true}, cols: []string{"totp_secret"}, own: true},
+	{field: "password", name: "password", body: map[string]any{"password": "fresh-initial-passphrase-77"}, cols: []string{"must_change_password", "password_changed_at", "password_hash"}, grant: "user.password_reset", own: true},
+	{field: "reset_totp", name: "reset_totp", body: map[string]any{"reset_totp": true}, cols: []string{"totp_secret"}, grant: "user.totp_reset", own: true},
 }
 
 // expectUpdate is the rule for PATCH /users/{T} as actor.
@@ -337,6 +337,8 @@ var userWriters = map[string]func(t *testing.T, f *vfixture){
 	"startTOTP":      sweepTOTP,
 	"confirmTOTP":    sweepTOTP,
 	"signIn":         sweepSignIn,
+	"resetPassword":  sweepResetPassword, // users_reset_test.go
+	"resetTOTP":      sweepResetTOTP,
 }
 
 var nonUserWriters = map[string]func(f *vfixture) (method, path string, body any){
@@ -346,6 +348,9 @@ var nonUserWriters = map[string]func(f *vfixture) (method, path string, body any
 	},
 	"createCalendarFeed": func(*vfixture) (string, string, any) { return "POST", "/api/v1/me/calendar-feed", nil },
 	"deleteCalendarFeed": func(*vfixture) (string, string, any) { return "DELETE", "/api/v1/me/calendar-feed", nil },
+	"updateFacility": func(f *vfixture) (string, string, any) {
+		return "PATCH", "/api/v1/facilities/" + f.office, map[string]any{"name": "改称施設", "disclosure": "shared_only"}
+	},
 }
 
 // accountShaped reports whether an operation belongs to the part of the API
@@ -473,6 +478,8 @@ func sweepUpdateUser(t *testing.T, f *vfixture) {
 				t.Errorf("%s: refusal not audited: %+v", label, evs)
 			case want.status == 200 && c.grant == "" && (hasAuditEvent(evs, "user.profession.change", audit.ResultOK, "") || hasAuditEvent(evs, "user.roles.change", audit.ResultOK, "")):
 				t.Errorf("%s: a grant event without a grant: %+v", label, evs)
+			case want.status == 200 && c.field != "password" && c.field != "reset_totp" && (hasAuditEvent(evs, "user.password_reset", audit.ResultOK, "") || hasAuditEvent(evs, "user.totp_reset", audit.ResultOK, "")):
+				t.Errorf("%s: a reset event without a reset: %+v", label, evs)
 			}
 		}
 	}

@@ -92,6 +92,12 @@ const (
 	CodeIDTaken             = "id_taken"              // a create's client id is already used by another entity
 )
 
+// Codes of the facility rules (a block of their own keeps the lists above
+// as they are).
+const (
+	CodeProfessionNotEmployed = "profession_not_employed" // a facility's new kind would not employ the profession of some of its staff
+)
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound        = &Error{Code: CodeNotFound}

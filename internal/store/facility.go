@@ -45,3 +45,33 @@ func (tx *Tx) Facilities(ctx context.Context) ([]Facility, error) {
 	err := tx.sel(ctx, &fs, `SELECT id, name, name_kana, kind, disclosure, created_at FROM facility ORDER BY name_kana, id`)
 	return fs, err
 }
+
+// UpdateFacility writes the name, kana, kind and disclosure of f;
+// ErrNotFound when there is no such facility.
+func (tx *Tx) UpdateFacility(ctx context.Context, f Facility) error {
+	n, err := tx.exec(ctx, `UPDATE facility SET name = ?, name_kana = ?, kind = ?, disclosure = ? WHERE id = ?`,
+		f.Name, f.NameKana, f.Kind, f.Disclosure, f.ID)
+	if err != nil {
+		return fmt.Errorf("update facility: %w", err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// StaffProfessions lists the distinct professions of the accounts of a
+// facility that are not revoked (a revoked account never works again).
+func (tx *Tx) StaffProfessions(ctx context.Context, facilityID string) ([]string, error) {
+	ps := []string{}
+	err := tx.sel(ctx, &ps, `SELECT DISTINCT profession FROM app_user WHERE facility_id = ? AND status <> 'revoked' ORDER BY profession`, facilityID)
+	return ps, err
+}
+
+// PatientsWithChartBy lists the patients with chart records written by
+// staff of a facility: those whose readers change when its disclosure does.
+func (tx *Tx) PatientsWithChartBy(ctx context.Context, facilityID string) ([]string, error) {
+	ids := []string{}
+	err := tx.sel(ctx, &ids, `SELECT DISTINCT patient_id FROM record WHERE author_facility_id = ? AND chart = ? ORDER BY patient_id`, facilityID, true)
+	return ids, err
+}

@@ -390,6 +390,7 @@ export const en: Record<MessageKey, string> = {
   'error.on_behalf_not_allowed': 'The proxy entry was not accepted and the record was not sent. You can enter records only for care-team members of your own facility who may write this kind of record for this patient and whose account is active.',
   'error.confirmation_not_allowed': 'Only the author can confirm a record.',
   'error.confirmation_not_required': 'The author entered this version, so it needs no confirmation.',
+  'error.profession_not_employed': 'Some staff of this facility have a profession the new kind does not employ. Change their profession or revoke their accounts first.',
 
   'profession.doctor': 'Doctor',
   'profession.dentist': 'Dentist',

@@ -390,6 +390,7 @@ export const ja = {
   'error.on_behalf_not_allowed': '代行入力が認められず、記録は送信されていません。代行入力できるのは、同じ施設のケアチームメンバーで、この患者のこの種類の記録を書ける人(アカウントが有効な人)の分だけです。',
   'error.confirmation_not_allowed': '確定できるのは記録者本人だけです。',
   'error.confirmation_not_required': 'この版は記録者本人の入力のため、確定の必要はありません。',
+  'error.profession_not_employed': 'この施設の種別では雇用しない職種の職員がいるため、種別を変更できません。先にその職員の職種を変更するか、アカウントを失効させてください。',
 
   'profession.doctor': '医師',
   'profession.dentist': '歯科医師',
