@@ -77,6 +77,8 @@ type mutation struct {
 	// apply runs it (ctx carries the transaction) and answers the entity
 	// after the change and which entity that is.
 	apply func(ctx context.Context, m MutationIn) (any, entityRef, error)
+	// answer rebuilds the entity of its answer for a resend.
+	answer answerLoader
 }
 
 // syncPush applies a device's mutations in seq order, each in its own
@@ -212,11 +214,7 @@ func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, 
 			return retry, true
 		}
 	}
-	b, _ := json.Marshal(res)
-	e := store.LedgerEntry{DeviceID: dev.ID, ID: m.ID, Seq: m.Seq, Type: m.Type, Status: res.Status, Result: string(b), AppliedAt: s.now()}
-	if res.Entity != nil {
-		e.Entity, e.EntityID = ref.Kind, ref.ID
-	}
+	e := ledgerEntry(dev.ID, m, res, ref, s.now())
 	if err := tx.AppendLedger(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "ledger write failed", "request_id", requestID(ctx), "err", err)
 		return retry, true
