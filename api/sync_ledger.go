@@ -56,7 +56,7 @@ func ledgerEntry(deviceID string, m MutationIn, res MutationResult, ref entityRe
 }
 
 // resent answers a mutation the device sent before, as duplicate: the
-// stored status's problem, and the entity rebuilt by the mutation type's
+// problem kept with it, and the entity rebuilt by the mutation type's
 // loader (sync_answers.go) only if the caller reads that entity now (the
 // access decision of today, not of the day it was applied). Showing the
 // entity is an audited read; hiding it is an audited refusal. A row
