@@ -83,21 +83,22 @@ func (s *Server) entityKinds() {
 	})
 
 	// The writes the app makes offline, as sync mutations: each is the REST
-	// operation of the same name, with its path id carried in args.
+	// operation of the same name, with its path id carried in args, and the
+	// loader that rebuilds its answer for a resend (sync_answers.go).
 	record := func(d RecordDetail) (any, entityRef) { return d, d.ref() }
 	visit := func(d VisitDetail) (any, entityRef) { return d, d.ref() }
 	s.mutations["record.create"] = mutationFor(s.createRecord, "patient_id", func(in *CreateRecordInput, id string) { in.ID = id },
-		func(o *RecordCreatedOutput) (any, entityRef) { return record(o.Body) })
+		func(o *RecordCreatedOutput) (any, entityRef) { return record(o.Body) }).answeredBy(recordAnswer)
 	s.mutations["record.amend"] = mutationFor(s.amendRecord, "record_id", func(in *AmendRecordInput, id string) { in.ID = id },
-		func(o *RecordOutput) (any, entityRef) { return record(o.Body) })
+		func(o *RecordOutput) (any, entityRef) { return record(o.Body) }).answeredBy(recordAnswer)
 	s.mutations["record.read"] = mutationFor(s.markRecordRead, "record_id", func(in *RecordIDInput, id string) { in.ID = id },
 		func(o *MarkReadOutput) (any, entityRef) {
 			return o.Body, entityRef{Kind: "record", ID: o.Body.RecordID}
-		})
+		}).answeredBy(readAnswer)
 	s.mutations["record.confirm"] = mutationFor(s.confirmRecord, "record_id", func(in *ConfirmRecordInput, id string) { in.ID = id },
-		func(o *RecordOutput) (any, entityRef) { return record(o.Body) })
+		func(o *RecordOutput) (any, entityRef) { return record(o.Body) }).answeredBy(recordAnswer)
 	s.mutations["visit.create"] = mutationFor(s.createVisit, "patient_id", func(in *CreateVisitInput, id string) { in.ID = id },
-		func(o *VisitOutput) (any, entityRef) { return visit(o.Body) })
+		func(o *VisitOutput) (any, entityRef) { return visit(o.Body) }).answeredBy(visitAnswer)
 	s.mutations["visit.update"] = mutationFor(s.updateVisit, "visit_id", func(in *UpdateVisitInput, id string) { in.ID = id },
-		func(o *VisitOutput) (any, entityRef) { return visit(o.Body) })
+		func(o *VisitOutput) (any, entityRef) { return visit(o.Body) }).answeredBy(visitAnswer)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"tsunagu/internal/audit"
 	"tsunagu/internal/care"
@@ -16,15 +17,19 @@ import (
 // entity in that answer is shown only while the caller may still read it.
 
 // entityRef names the entity a mutation's answer shows: a pull entity
-// kind ("record", "visit") and its id.
-type entityRef struct{ Kind, ID string }
+// kind ("record", "visit"), its id, and the version the answer showed (0
+// when the answer is not of one version, as a read receipt).
+type entityRef struct {
+	Kind, ID string
+	Version  int64
+}
 
 // referent is an answer that knows which entity it shows (the current
 // state carried by a conflict).
 type referent interface{ ref() entityRef }
 
-func (d RecordDetail) ref() entityRef { return entityRef{Kind: "record", ID: d.ID} }
-func (d VisitDetail) ref() entityRef  { return entityRef{Kind: "visit", ID: d.ID} }
+func (d RecordDetail) ref() entityRef { return entityRef{Kind: "record", ID: d.ID, Version: d.Version} }
+func (d VisitDetail) ref() entityRef  { return entityRef{Kind: "visit", ID: d.ID, Version: d.Version} }
 
 var (
 	// errMutationIDUsed refuses a mutation id another device sent.
@@ -33,11 +38,74 @@ var (
 	errSeqUsed = errors.New("sequence number already used")
 )
 
-// resent answers a mutation the device sent before: the stored answer as
-// duplicate, with its entity only if the caller reads that entity now
-// (the access decision of today, not of the day it was applied). Showing
-// the entity is an audited read; hiding it is an audited refusal.
+// ledgerEntry is what the ledger keeps of answer res to mutation m of
+// device deviceID: its status, its problem, and a reference to the entity
+// it shows (ref), never the entity (sync_answers.go rebuilds it).
+func ledgerEntry(deviceID string, m MutationIn, res MutationResult, ref entityRef, at time.Time) store.LedgerEntry {
+	e := store.LedgerEntry{DeviceID: deviceID, ID: m.ID, Seq: m.Seq, Type: m.Type, Status: res.Status, AppliedAt: at}
+	if res.Problem != nil {
+		p := *res.Problem
+		p.Current = nil // a conflict's entity is the answer's, by reference
+		b, _ := json.Marshal(p)
+		e.Problem = string(b)
+	}
+	if res.Entity != nil {
+		e.Entity, e.EntityID, e.EntityVersion = ref.Kind, ref.ID, ref.Version
+	}
+	return e
+}
+
+// resent answers a mutation the device sent before, as duplicate: the
+// problem kept with it, and the entity rebuilt by the mutation type's
+// loader (sync_answers.go) only if the caller reads that entity now (the
+// access decision of today, not of the day it was applied). Showing the
+// entity is an audited read; hiding it is an audited refusal. A row
+// written before the ledger kept references answers its stored answer,
+// under the same rule.
 func (s *Server) resent(ctx context.Context, tx *store.Tx, p *Principal, e store.LedgerEntry) (MutationResult, error) {
+	if e.Result != "" {
+		return s.resentWhole(ctx, tx, p, e)
+	}
+	r := MutationResult{ID: e.ID, Status: "duplicate"}
+	if e.Problem != "" {
+		var prob Problem
+		if err := json.Unmarshal([]byte(e.Problem), &prob); err != nil {
+			s.log.ErrorContext(ctx, "ledger problem unreadable", "request_id", requestID(ctx), "err", err)
+		} else {
+			r.Problem = &prob
+		}
+	}
+	if e.Entity == "" {
+		return r, nil
+	}
+	// A type this build no longer has (TestEveryMutationHasAnAnswerLoader
+	// holds every type it has to a loader) answers without its entity.
+	load := s.mutations[e.Type].answer
+	if load == nil {
+		s.log.ErrorContext(ctx, "no answer loader", "request_id", requestID(ctx), "type", e.Type)
+		return r, nil
+	}
+	ref := entityRef{Kind: e.Entity, ID: e.EntityID, Version: e.EntityVersion}
+	patientID, visible, err := s.readsNow(ctx, tx, p, ref)
+	if err != nil {
+		return r, err
+	}
+	ev := s.event(ctx, p, "sync.duplicate", patientID, e.Entity, e.EntityID)
+	if visible {
+		v, err := load(ctx, tx, p, ref, e.AppliedAt)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return r, err
+		}
+		r.Entity = v
+	} else {
+		ev.Result = audit.ResultDenied
+	}
+	return r, audit.Append(ctx, tx, ev)
+}
+
+// resentWhole answers a row that kept its whole answer (written before
+// migration 17), with the entity only if the caller reads it now.
+func (s *Server) resentWhole(ctx context.Context, tx *store.Tx, p *Principal, e store.LedgerEntry) (MutationResult, error) {
 	r := storedResult(e)
 	if r.Entity == nil {
 		return r, nil
@@ -128,6 +196,7 @@ func (s *Server) auditRefused(ctx context.Context, tx *store.Tx, p *Principal, m
 	return audit.Append(ctx, tx, e)
 }
 
+// storedResult is the whole answer a row written before migration 17 kept.
 func storedResult(e store.LedgerEntry) MutationResult {
 	var r MutationResult
 	if err := json.Unmarshal([]byte(e.Result), &r); err != nil {

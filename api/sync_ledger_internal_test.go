@@ -29,3 +29,17 @@ func TestMutationEnumIsTheTable(t *testing.T) {
 		t.Fatalf("mutation table %v, type enum %v", table, enum)
 	}
 }
+
+// TestEveryMutationHasAnAnswerLoader: a resend rebuilds the answer with
+// the loader of the mutation's type (sync_answers.go), so a mutation type
+// added without one fails here (and TestDuplicateAnswerIsTheFirstAnswer
+// needs its fixture).
+func TestEveryMutationHasAnAnswerLoader(t *testing.T) {
+	s := &Server{mutations: map[string]mutation{}}
+	s.entityKinds()
+	for typ, m := range s.mutations {
+		if m.answer == nil {
+			t.Errorf("mutation type %s has no answer loader: give it one with answeredBy", typ)
+		}
+	}
+}

@@ -24,7 +24,7 @@ import (
 // order, and answered from the ledger (sync_ledger.go) when resent.
 
 type MutationIn struct {
-	ID          string          `json:"id" format:"uuid" doc:"client UUIDv7 of the mutation; the device that sent it gets the stored answer when it resends it (duplicate, with the entity only while the caller may still read it); an id another device sent is rejected"`
+	ID          string          `json:"id" format:"uuid" doc:"client UUIDv7 of the mutation; the device that sent it gets the same answer again when it resends it (duplicate, with the entity only while the caller may still read it); an id another device sent is rejected"`
 	Seq         int64           `json:"seq" minimum:"1" doc:"per-device sequence number, without gaps"`
 	Type        string          `json:"type" enum:"record.create,record.amend,record.read,record.confirm,visit.create,visit.update"`
 	Args        json.RawMessage `json:"args" doc:"the REST body plus patient_id / record_id / visit_id"`
@@ -42,7 +42,7 @@ type PushInput struct {
 type MutationResult struct {
 	ID      string   `json:"id"`
 	Status  string   `json:"status" enum:"applied,duplicate,conflict,rejected,retry"`
-	Entity  any      `json:"entity,omitempty" doc:"the entity after the mutation, or the current one on conflict"`
+	Entity  any      `json:"entity,omitempty" doc:"the entity after the mutation, or the current one on conflict; on duplicate, the entity as the first answer showed it (the version the mutation made, or on conflict the version then current)"`
 	Problem *Problem `json:"problem,omitempty"`
 }
 
@@ -77,6 +77,8 @@ type mutation struct {
 	// apply runs it (ctx carries the transaction) and answers the entity
 	// after the change and which entity that is.
 	apply func(ctx context.Context, m MutationIn) (any, entityRef, error)
+	// answer rebuilds the entity of its answer for a resend.
+	answer answerLoader
 }
 
 // syncPush applies a device's mutations in seq order, each in its own
@@ -212,11 +214,7 @@ func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, 
 			return retry, true
 		}
 	}
-	b, _ := json.Marshal(res)
-	e := store.LedgerEntry{DeviceID: dev.ID, ID: m.ID, Seq: m.Seq, Type: m.Type, Status: res.Status, Result: string(b), AppliedAt: s.now()}
-	if res.Entity != nil {
-		e.Entity, e.EntityID = ref.Kind, ref.ID
-	}
+	e := ledgerEntry(dev.ID, m, res, ref, s.now())
 	if err := tx.AppendLedger(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "ledger write failed", "request_id", requestID(ctx), "err", err)
 		return retry, true

@@ -61,21 +61,26 @@ func (tx *Tx) SetDeviceSeq(ctx context.Context, id string, seq int64, now time.T
 	return err
 }
 
-// LedgerEntry is one answered mutation of one device. Entity and EntityID
-// name the entity its answer shows ("" when it shows none).
+// LedgerEntry is one answered mutation of one device. Entity, EntityID and
+// EntityVersion name the entity its answer shows (Entity "" when it shows
+// none); Problem is the answer's problem as JSON ("" when none). Result is
+// the whole answer of a row written before the ledger kept references
+// (migration 17), "" in every row written since.
 type LedgerEntry struct {
-	DeviceID  string    `db:"device_id"`
-	ID        string    `db:"id"`
-	Seq       int64     `db:"seq"`
-	Type      string    `db:"type"`
-	Status    string    `db:"status"`
-	Result    string    `db:"result"`
-	Entity    string    `db:"entity"`
-	EntityID  string    `db:"entity_id"`
-	AppliedAt time.Time `db:"applied_at"`
+	DeviceID      string    `db:"device_id"`
+	ID            string    `db:"id"`
+	Seq           int64     `db:"seq"`
+	Type          string    `db:"type"`
+	Status        string    `db:"status"`
+	Result        string    `db:"result"`
+	Problem       string    `db:"problem"`
+	Entity        string    `db:"entity"`
+	EntityID      string    `db:"entity_id"`
+	EntityVersion int64     `db:"entity_version"`
+	AppliedAt     time.Time `db:"applied_at"`
 }
 
-const ledgerColumns = `device_id, id, seq, type, status, result, entity, entity_id, applied_at`
+const ledgerColumns = `device_id, id, seq, type, status, result, problem, entity, entity_id, entity_version, applied_at`
 
 // Ledger returns the entry of mutation id sent by device deviceID, or
 // ErrNotFound. The same id sent by another device is not found here: the
@@ -96,8 +101,8 @@ func (tx *Tx) LedgerIDUsed(ctx context.Context, deviceID, id string) (bool, erro
 
 // AppendLedger records the answer to a mutation of a device.
 func (tx *Tx) AppendLedger(ctx context.Context, e LedgerEntry) error {
-	_, err := tx.exec(ctx, `INSERT INTO mutation_ledger (`+ledgerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.DeviceID, e.ID, e.Seq, e.Type, e.Status, e.Result, e.Entity, e.EntityID, UTC(e.AppliedAt))
+	_, err := tx.exec(ctx, `INSERT INTO mutation_ledger (`+ledgerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.DeviceID, e.ID, e.Seq, e.Type, e.Status, e.Result, e.Problem, e.Entity, e.EntityID, e.EntityVersion, UTC(e.AppliedAt))
 	if isUniqueViolation(err) {
 		return ErrConflict
 	}

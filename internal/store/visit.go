@@ -202,6 +202,14 @@ func (tx *Tx) VisitHistory(ctx context.Context, visitID string) ([]VisitHistoryE
 	return out, nil
 }
 
+// VisitSnapshot returns version version of visit visitID as it was kept
+// (the API's form of that version, as JSON), or ErrNotFound.
+func (tx *Tx) VisitSnapshot(ctx context.Context, visitID string, version int64) (string, error) {
+	var snap string
+	err := tx.get(ctx, &snap, `SELECT snapshot FROM visit_history WHERE visit_id = ? AND version = ?`, visitID, version)
+	return snap, err
+}
+
 // VisitPatientID returns the patient of visit id, or ErrNotFound. It does
 // not check access: callers decide on that patient next.
 func (tx *Tx) VisitPatientID(ctx context.Context, id string) (string, error) {

@@ -1082,7 +1082,7 @@ export interface components {
             base_version?: number;
             /**
              * Format: uuid
-             * @description client UUIDv7 of the mutation; the device that sent it gets the stored answer when it resends it (duplicate, with the entity only while the caller may still read it); an id another device sent is rejected
+             * @description client UUIDv7 of the mutation; the device that sent it gets the same answer again when it resends it (duplicate, with the entity only while the caller may still read it); an id another device sent is rejected
              */
             id: string;
             /**
@@ -1094,7 +1094,7 @@ export interface components {
             type: "record.create" | "record.amend" | "record.read" | "record.confirm" | "visit.create" | "visit.update";
         };
         MutationResult: {
-            /** @description the entity after the mutation, or the current one on conflict */
+            /** @description the entity after the mutation, or the current one on conflict; on duplicate, the entity as the first answer showed it (the version the mutation made, or on conflict the version then current) */
             entity?: unknown;
             id: string;
             problem?: components["schemas"]["Problem"];

@@ -182,6 +182,24 @@ describe('stale record amendments', () => {
     expect(await entities.get('record', 'r1')).toMatchObject({ version: 3, stale_parent: true });
   });
 
+  it('sets aside the same way when the answer was lost and the resend answers duplicate', async () => {
+    // The server rebuilds a duplicate as the version the amendment made
+    // (api/sync_answers.go), so stale_parent and the displaced version are
+    // there even if the record was amended again since.
+    const srv = fakeServer((c: Call) =>
+      json({ results: ((c.body as PushRequest).mutations ?? []).map((m) => ({ id: m.id, status: 'duplicate', entity: stale })) }),
+    );
+    const db = await mustOpenDB();
+    const vault = await mustVault(db);
+    const entities = new Entities(db, vault);
+    const outbox = new Outbox(db, vault, srv.api, async () => 'device-1', { adopt: (e, d) => entities.put(e, d) });
+    await outbox.enqueue('record.amend', { record_id: 'r1', reason: '追記', base_version: 1, text: '夕方に再訪問' });
+    expect(await outbox.flush()).toMatchObject({ conflicts: 1, applied: 0 });
+    const [c] = await outbox.conflicts();
+    expect(c!.stale).toBe(true);
+    expect(displacedVersion(c!.server as RecordDetail)).toMatchObject({ version: 2, entered_by: 'doctor' });
+  });
+
   it('"mine" confirms my content on the current version', async () => {
     const { s, outbox, entities, c } = await staleConflict();
     await decide(outbox, entities, c, 'mine', { reason: '競合の解消' });
