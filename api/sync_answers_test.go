@@ -20,6 +20,7 @@ import (
 type rawResult struct {
 	ID      string          `json:"id"`
 	Status  string          `json:"status"`
+	First   string          `json:"first_status"`
 	Entity  json.RawMessage `json:"entity"`
 	Problem json.RawMessage `json:"problem"`
 }
@@ -58,7 +59,8 @@ func sameAnswer(first, dup rawResult) bool {
 	empty := func(m json.RawMessage) bool { return len(m) == 0 || string(m) == "null" }
 	entityOK := (empty(first.Entity) && empty(dup.Entity)) || sameJSON(first.Entity, dup.Entity)
 	problemOK := (empty(first.Problem) && empty(dup.Problem)) || sameJSON(first.Problem, dup.Problem)
-	return dup.Status == "duplicate" && dup.ID == first.ID && entityOK && problemOK
+	// The duplicate says what the first answer was (the app handles it as that).
+	return dup.Status == "duplicate" && dup.First == first.Status && dup.ID == first.ID && entityOK && problemOK
 }
 
 // ledgerRow reads every column of the ledger row of mutation id of device.

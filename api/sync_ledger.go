@@ -66,7 +66,7 @@ func (s *Server) resent(ctx context.Context, tx *store.Tx, p *Principal, e store
 	if e.Result != "" {
 		return s.resentWhole(ctx, tx, p, e)
 	}
-	r := MutationResult{ID: e.ID, Status: "duplicate"}
+	r := MutationResult{ID: e.ID, Status: "duplicate", FirstStatus: e.Status}
 	if e.Problem != "" {
 		var prob Problem
 		if err := json.Unmarshal([]byte(e.Problem), &prob); err != nil {
@@ -200,9 +200,9 @@ func (s *Server) auditRefused(ctx context.Context, tx *store.Tx, p *Principal, m
 func storedResult(e store.LedgerEntry) MutationResult {
 	var r MutationResult
 	if err := json.Unmarshal([]byte(e.Result), &r); err != nil {
-		return MutationResult{ID: e.ID, Status: "duplicate"}
+		return MutationResult{ID: e.ID, Status: "duplicate", FirstStatus: e.Status}
 	}
-	r.Status = "duplicate"
+	r.Status, r.FirstStatus = "duplicate", e.Status
 	return r
 }
 

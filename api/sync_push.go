@@ -44,6 +44,10 @@ type MutationResult struct {
 	Status  string   `json:"status" enum:"applied,duplicate,conflict,rejected,retry"`
 	Entity  any      `json:"entity,omitempty" doc:"the entity after the mutation, or the current one on conflict; on duplicate, the entity as the first answer showed it (the version the mutation made, or on conflict the version then current)"`
 	Problem *Problem `json:"problem,omitempty"`
+	// FirstStatus tells a device what a mutation it sends again came to the
+	// first time, so that a lost answer to a conflict or a refusal is not
+	// taken for an applied change (and the device's change dropped).
+	FirstStatus string `json:"first_status,omitempty" enum:"applied,conflict,rejected" doc:"on duplicate: the status of the first answer (applied, conflict or rejected); the app handles the duplicate as that"`
 }
 
 type PushOutput struct {

@@ -1096,6 +1096,11 @@ export interface components {
         MutationResult: {
             /** @description the entity after the mutation, or the current one on conflict; on duplicate, the entity as the first answer showed it (the version the mutation made, or on conflict the version then current) */
             entity?: unknown;
+            /**
+             * @description on duplicate: the status of the first answer (applied, conflict or rejected); the app handles the duplicate as that
+             * @enum {string}
+             */
+            first_status?: "applied" | "conflict" | "rejected";
             id: string;
             problem?: components["schemas"]["Problem"];
             /** @enum {string} */

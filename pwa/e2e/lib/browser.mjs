@@ -50,6 +50,30 @@ export async function signInUI(page, login, password, pin) {
   await enterPin(page, pin);
 }
 
+/**
+ * A new account's first sign-in through the app: the initial password, then the
+ * change to its own password, the TOTP enrolment, and a new PIN.
+ */
+export async function firstSignInUI(page, login, initial, password, pin) {
+  await page.goto('/');
+  await page.fill('input[name=login_id]', login);
+  await page.fill('input[name=password]', initial);
+  await page.click('button.primary');
+  await page.waitForSelector('input[name=new_password], input[name=totp_code]', { timeout: 15000 });
+  if (await page.$('input[name=new_password]')) {
+    await page.fill('input[name=new_password]', password);
+    await page.fill('input[name=new_password2]', password);
+    await page.click('button.primary');
+    await page.waitForSelector('input[name=totp_code]', { timeout: 15000 });
+  }
+  const secret = await page.waitForSelector('code.secret', { timeout: 15000 });
+  secrets.set(login, await secret.getAttribute('data-secret'));
+  await page.fill('input[name=totp_code]', await nextCode(login));
+  await page.click('button.primary');
+  await page.waitForSelector('input[name=pin]', { timeout: 15000 });
+  await enterPin(page, pin);
+}
+
 export async function enterPin(page, pin) {
   await page.fill('input[name=pin]', pin);
   if (await page.$('input[name=pin2]')) await page.fill('input[name=pin2]', pin);

@@ -85,6 +85,23 @@ describe('Outbox', () => {
     expect(pushes(calls)).toHaveLength(1);
   });
 
+  it('handles a resend as what it came to the first time: a lost conflict or refusal is not dropped', async () => {
+    const server = { id: 'v1', version: 4 };
+    const problem = { type: 'about:blank', title: 'bad', status: 422, code: 'validation_failed' };
+    const { outbox } = await setup(
+      pushWith((m) => (m.seq === 1
+        ? { status: 'duplicate', first_status: 'conflict', entity: server, problem: { type: 'about:blank', title: 'conflict', status: 409, code: 'conflict' } }
+        : m.seq === 2 ? { status: 'duplicate', first_status: 'rejected', problem } : { status: 'duplicate', first_status: 'applied' })),
+    );
+    const conflicted = await outbox.enqueue('visit.update', { visit_id: 'v1', note: '変更' }, 3);
+    const refused = await outbox.enqueue('record.create', { patient_id: 'p1', vitals: { pulse: 900 } });
+    await outbox.enqueue('record.read', { record_id: 'r1' });
+    expect(await outbox.flush()).toMatchObject({ conflicts: 1, rejected: 1, applied: 1 });
+    expect((await outbox.conflicts())[0]!.mutation.id).toBe(conflicted.id);
+    expect((await outbox.failed())[0]!.mutation.id).toBe(refused.id);
+    expect(await outbox.pendingCount()).toBe(0);
+  });
+
   it('stops at retry: that one and everything after it wait', async () => {
     const { outbox } = await setup(pushWith((m) => (m.seq === 2 ? { status: 'retry' } : { status: 'applied' })));
     await outbox.enqueue('record.read', { record_id: 'r1' });

@@ -242,7 +242,10 @@ export class Outbox {
             report.stopped = 'retry';
             return report;
           }
-          switch (r.status) {
+          // A mutation sent again (its first answer was lost) is handled as what
+          // it came to the first time: a lost conflict or refusal is not dropped.
+          const status = r.status === 'duplicate' && r.first_status ? r.first_status : r.status;
+          switch (status) {
             case 'applied':
             case 'duplicate':
               if (m.type === 'record.amend' && isStale(r.entity)) {
