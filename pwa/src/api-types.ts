@@ -764,8 +764,10 @@ export interface components {
         };
         ConsentOut: {
             active: boolean;
-            /** @description the scanned, signed form */
+            /** @description the first page of the signed form */
             attachment_id?: string;
+            /** @description the pages of the signed form, in order (empty when none was photographed) */
+            attachment_ids: string[] | null;
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -786,9 +788,11 @@ export interface components {
         CreateConsentInputBody: {
             /**
              * Format: uuid
-             * @description the scanned, signed form: an attachment of this patient, uploaded first
+             * @description a one-page signed form (as attachment_ids with one page); not together with attachment_ids
              */
             attachment_id?: string;
+            /** @description the pages of the signed form, in order: attachments of this patient, uploaded first. A consent after a withdrawal needs the form (422 consent_form_required) */
+            attachment_ids?: string[] | null;
             /** Format: uuid */
             id?: string;
             /**
@@ -1031,7 +1035,7 @@ export interface components {
             base_version?: number;
             /**
              * Format: uuid
-             * @description client UUIDv7 of the mutation; resending it returns the stored answer
+             * @description client UUIDv7 of the mutation; the device that sent it gets the stored answer when it resends it (duplicate, with the entity only while the caller may still read it); an id another device sent is rejected
              */
             id: string;
             /**
@@ -1040,7 +1044,7 @@ export interface components {
              */
             seq: number;
             /** @enum {string} */
-            type: "record.create" | "record.amend" | "record.read" | "record.confirm" | "visit.create" | "visit.update";
+            type: "record.create" | "record.amend" | "record.read" | "record.confirm" | "visit.create" | "visit.update" | "consent.create";
         };
         MutationResult: {
             /** @description the entity after the mutation, or the current one on conflict */
