@@ -27,8 +27,12 @@ type Consent struct {
 
 const consentColumns = `id, patient_id, obtained_on, scope, obtained_by, recorded_by, recorded_at, attachment_id, withdrawn_at, withdrawn_by, withdrawal_reason`
 
-// CreateConsent inserts c; ErrIDTaken when its id names any entity.
+// CreateConsent inserts c with its pages; ErrIDTaken when its id names any
+// entity. A consent with an AttachmentID and no Pages has a one-page form.
 func (tx *Tx) CreateConsent(ctx context.Context, c Consent) error {
+	if len(c.Pages) == 0 && c.AttachmentID.Valid {
+		c.Pages = []string{c.AttachmentID.String}
+	}
 	if err := tx.claimID(ctx, kindConsent, c.ID); err != nil {
 		return err
 	}

@@ -455,7 +455,7 @@ export const ja = {
   'consent.history': '同意の履歴',
   'consent.new': '同意を記録',
   'consent.none': '同意の記録はまだありません。',
-  'consent.offline': '同意の履歴はオンラインのときに表示されます。',
+  'consent.offline': 'これまでの同意の履歴は、オンラインのときに表示されます。',
   'consent.active': '有効',
   'consent.withdrawn': '撤回',
   'consent.pending': '送信待ち',

@@ -169,7 +169,7 @@ describe('Outbox', () => {
     await outbox.enqueue('consent.create', { patient_id: 'p1', id: 'c-new', obtained_on: '2026-12-01', scope: 'full', attachment_ids: pages });
     await outbox.flush();
     expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([`PUT /api/v1/attachments/${pages[0]}`, `PUT /api/v1/attachments/${pages[1]}`, 'POST /api/v1/sync/push']);
-    expect(pushes(calls)[0]!.mutations[0]!.args.attachment_ids).toEqual(pages);
+    expect((pushes(calls)[0]!.mutations[0]!.args as { attachment_ids: string[] }).attachment_ids).toEqual(pages);
     expect(await db.count('blobs')).toBe(0);
     const failed = await outbox.failed();
     expect(failed.map((f) => [f.problem.code, subjectOf(f.mutation)])).toEqual([['consent_form_required', 'c-new']]);

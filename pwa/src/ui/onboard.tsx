@@ -18,7 +18,9 @@ function FieldError({ id, error }: { id: string; error?: string }) {
 
 export function RegisterPatient() {
   const [f, setF] = useState<PatientForm>({ name: '', name_kana: '', birth_date: '', sex: '', address: '', phone: '' });
-  const [errs, setErrs] = useState<PatientErrors>({});
+  // Errors show after the first try to save, and follow the typing from then on.
+  const [tried, setTried] = useState(false);
+  const errs: PatientErrors = tried ? checkPatient(f, today.value) : {};
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
   const set = (k: keyof PatientForm) => (e: Event) => setF({ ...f, [k]: (e.currentTarget as HTMLInputElement).value });
@@ -32,8 +34,8 @@ export function RegisterPatient() {
   const save = async (e: Event) => {
     e.preventDefault();
     const found = checkPatient(f, today.value);
-    setErrs(found);
-    if (Object.keys(found).length) return setErr(t('onboard.fix'));
+    setTried(true);
+    if (Object.keys(found).length) return setErr('');
     setErr('');
     setBusy(true);
     try {
@@ -83,6 +85,7 @@ export function RegisterPatient() {
         <input name="phone" type="tel" autoComplete="off" maxLength={20} value={f.phone} onInput={set('phone')} {...described('phone')} />
         <FieldError id="reg-phone-err" error={errs.phone} />
       </label>
+      {Object.keys(errs).length > 0 && <p class="error" role="alert">{t('onboard.fix')}</p>}
       {err && <p class="error" role="alert">{err}</p>}
       <button class="primary" disabled={busy || !isOnline}>{busy ? t('onboard.saving') : t('onboard.save')}</button>
     </form>
@@ -98,13 +101,14 @@ export function NewConsent({ patientId }: { patientId: string }) {
   const [scope, setScope] = useState<Scope | ''>('full');
   const [obtainedBy, setObtainedBy] = useState(user?.id ?? '');
   const [list, setList] = useState<Page[]>([]);
-  const [errs, setErrs] = useState<ConsentErrors>({});
+  const [tried, setTried] = useState(false);
   const [err, setErr] = useState('');
   const [note, setNote] = useState('');
   const [busy, setBusy] = useState(false);
   useEffect(() => () => list.forEach((p) => URL.revokeObjectURL(p.url)), []); // eslint-disable-line
 
   if (!ctx) return <p class="empty">{t('app.loading')}</p>;
+  const errs: ConsentErrors = tried ? checkConsent({ obtained_on: obtainedOn, scope, obtained_by: obtainedBy, pages: list.length }, today.value) : {};
   const others = ctx.team.filter((m) => m.user_id !== user?.id);
 
   const addPages = async (files: FileList | null) => {
@@ -128,8 +132,8 @@ export function NewConsent({ patientId }: { patientId: string }) {
   const save = async (e: Event) => {
     e.preventDefault();
     const found = checkConsent({ obtained_on: obtainedOn, scope, obtained_by: obtainedBy, pages: list.length }, today.value);
-    setErrs(found);
-    if (Object.keys(found).length) return setErr(t('onboard.fix'));
+    setTried(true);
+    if (Object.keys(found).length) return setErr('');
     setErr('');
     setBusy(true);
     try {
@@ -198,6 +202,7 @@ export function NewConsent({ patientId }: { patientId: string }) {
         {note && <p class="notice" role="status">{note}</p>}
         <FieldError id="con-pages-err" error={errs.pages} />
       </fieldset>
+      {Object.keys(errs).length > 0 && <p class="error" role="alert">{t('onboard.fix')}</p>}
       {err && <p class="error" role="alert">{err}</p>}
       <button class="primary" disabled={busy}>{t('consent.save')}</button>
     </form>
