@@ -111,7 +111,9 @@ func (s *Server) entityKinds() {
 // (readsNow), as GET /patients/{id} shows the consents.
 func (s *Server) answerEntities() {
 	s.entities["consent"] = entityKind{
-		patientOf: func(ctx context.Context, tx *store.Tx, id string) (string, error) { return tx.ConsentPatientID(ctx, id) },
+		patientOf: func(ctx context.Context, tx *store.Tx, id string) (string, error) {
+			return tx.ConsentPatientID(ctx, id)
+		},
 		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string, ids []string, put func(string, any)) error {
 			for _, id := range ids {
 				c, err := tx.Consent(ctx, patientID, id)
