@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"tsunagu/internal/audit"
@@ -17,7 +19,8 @@ type ConsentOut struct {
 	ObtainedBy       string     `json:"obtained_by" format:"uuid"`
 	RecordedBy       string     `json:"recorded_by" format:"uuid"`
 	RecordedAt       time.Time  `json:"recorded_at"`
-	AttachmentID     string     `json:"attachment_id,omitempty" doc:"the scanned, signed form"`
+	AttachmentID     string     `json:"attachment_id,omitempty" doc:"the first page of the signed form"`
+	AttachmentIDs    []string   `json:"attachment_ids" doc:"the pages of the signed form, in order (empty when none was photographed)"`
 	Active           bool       `json:"active"`
 	WithdrawnAt      *time.Time `json:"withdrawn_at,omitempty"`
 	WithdrawnBy      string     `json:"withdrawn_by,omitempty"`
@@ -26,8 +29,11 @@ type ConsentOut struct {
 
 func consentOut(c store.Consent) ConsentOut {
 	o := ConsentOut{ID: c.ID, ObtainedOn: c.ObtainedOn, Scope: c.Scope, ObtainedBy: c.ObtainedBy, RecordedBy: c.RecordedBy,
-		RecordedAt: c.RecordedAt, AttachmentID: c.AttachmentID.String, Active: !c.WithdrawnAt.Valid,
+		RecordedAt: c.RecordedAt, AttachmentID: c.AttachmentID.String, AttachmentIDs: c.Pages, Active: !c.WithdrawnAt.Valid,
 		WithdrawnBy: c.WithdrawnBy.String, WithdrawalReason: c.WithdrawalReason.String}
+	if o.AttachmentIDs == nil {
+		o.AttachmentIDs = []string{}
+	}
 	if c.WithdrawnAt.Valid {
 		t := c.WithdrawnAt.Time
 		o.WithdrawnAt = &t
@@ -35,24 +41,53 @@ func consentOut(c store.Consent) ConsentOut {
 	return o
 }
 
+// maxConsentPages is how many pages a signed consent form may have.
+const maxConsentPages = 20
+
 type CreateConsentInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body struct {
-		ConsentID    string `json:"id,omitempty" format:"uuid"`
-		ObtainedOn   string `json:"obtained_on" format:"date"`
-		Scope        string `json:"scope" enum:"full,calendar_shared" doc:"full: chart, calendar and notes; calendar_shared: calendar and shared notes only"`
-		ObtainedBy   string `json:"obtained_by,omitempty" format:"uuid" doc:"staff who obtained the signature; defaults to the caller"`
-		AttachmentID string `json:"attachment_id,omitempty" format:"uuid" doc:"the scanned, signed form: an attachment of this patient, uploaded first; required after a withdrawal (422 consent_form_required)"`
+		ConsentID     string   `json:"id,omitempty" format:"uuid"`
+		ObtainedOn    string   `json:"obtained_on" format:"date"`
+		Scope         string   `json:"scope" enum:"full,calendar_shared" doc:"full: chart, calendar and notes; calendar_shared: calendar and shared notes only"`
+		ObtainedBy    string   `json:"obtained_by,omitempty" format:"uuid" doc:"staff who obtained the signature; defaults to the caller"`
+		AttachmentID  string   `json:"attachment_id,omitempty" format:"uuid" doc:"a one-page signed form (as attachment_ids with one page); not together with attachment_ids"`
+		AttachmentIDs []string `json:"attachment_ids,omitempty" minItems:"1" maxItems:"20" doc:"the pages of the signed form, in order: attachments of this patient, uploaded first. A consent after a withdrawal needs the form (422 consent_form_required)"`
 	}
 }
 
 type ConsentOutput struct{ Body ConsentOut }
 
+// consentPages reads the pages of the signed form from a consent's body:
+// attachment_ids in order, or attachment_id as a one-page form. field
+// names the body field of page i for a refusal.
+func consentPages(in *CreateConsentInput) (pages []string, field func(i int) string, err error) {
+	b := in.Body
+	if b.AttachmentID != "" && len(b.AttachmentIDs) > 0 {
+		return nil, nil, care.Invalid("attachment_ids", "send the pages in attachment_ids or a one-page form in attachment_id, not both")
+	}
+	if b.AttachmentID != "" {
+		return []string{b.AttachmentID}, func(int) string { return "attachment_id" }, nil
+	}
+	if len(b.AttachmentIDs) > maxConsentPages {
+		return nil, nil, care.Invalid("attachment_ids", "a form has at most %d pages", maxConsentPages)
+	}
+	field = func(i int) string { return fmt.Sprintf("attachment_ids[%d]", i) }
+	for i, id := range b.AttachmentIDs {
+		if slices.Contains(b.AttachmentIDs[:i], id) {
+			return nil, nil, care.Invalid(field(i), "the same page twice")
+		}
+	}
+	return b.AttachmentIDs, field, nil
+}
+
 // createConsent records a consent; sharing with the team starts at once.
 // An active consent it replaces is closed as superseded in the same write.
 // After a withdrawal only those who register the patient reach it (the
 // registrar, the registering facility's admins), and the new consent must
-// cite the scanned, signed form (care.ConsentNeedsForm).
+// cite the signed form (care.ConsentNeedsForm). The form's pages are
+// citations: those who manage the patient read them (care.AttachmentRead).
+// It is also the sync mutation consent.create.
 func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*ConsentOutput, error) {
 	pr, err := s.authenticate(ctx)
 	if err != nil {
@@ -62,8 +97,15 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 	if err := validDate("obtained_on", in.Body.ObtainedOn, now); err != nil {
 		return nil, err
 	}
+	pages, pageField, err := consentPages(in)
+	if err != nil {
+		return nil, err
+	}
 	c := store.Consent{ID: in.Body.ConsentID, PatientID: in.ID, ObtainedOn: in.Body.ObtainedOn, Scope: in.Body.Scope,
-		ObtainedBy: in.Body.ObtainedBy, RecordedBy: pr.User.ID, RecordedAt: store.UTC(now), AttachmentID: nullString(in.Body.AttachmentID)}
+		ObtainedBy: in.Body.ObtainedBy, RecordedBy: pr.User.ID, RecordedAt: store.UTC(now), Pages: pages}
+	if len(pages) > 0 {
+		c.AttachmentID = nullString(pages[0])
+	}
 	if c.ID == "" {
 		c.ID = s.newID()
 	}
@@ -79,11 +121,11 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 		if err := checkPatientRefs(ctx, tx, in.ID, in.Body); err != nil {
 			return err
 		}
-		if c.AttachmentID.Valid {
-			if ok, err := s.mayCite(ctx, tx, pr, in.ID, c.AttachmentID.String); err != nil {
+		for i, id := range pages {
+			if ok, err := s.mayCite(ctx, tx, pr, in.ID, id); err != nil {
 				return err
 			} else if !ok {
-				return care.Invalid("attachment_id", "not an attachment of this patient")
+				return care.Invalid(pageField(i), "not an attachment of this patient")
 			}
 		}
 		old, err := tx.Consents(ctx, in.ID)
@@ -94,15 +136,15 @@ func (s *Server) createConsent(ctx context.Context, in *CreateConsentInput) (*Co
 		for _, o := range old {
 			active = active || !o.WithdrawnAt.Valid
 		}
-		if care.ConsentNeedsForm(len(old) > 0, active) && !c.AttachmentID.Valid {
+		if care.ConsentNeedsForm(len(old) > 0, active) && len(pages) == 0 {
 			return &care.Error{Code: care.CodeConsentFormRequired, Field: "attachment_id",
-				Detail: "a consent after a withdrawal needs the scanned, signed form: upload it as an attachment of this patient first"}
+				Detail: "a consent after a withdrawal needs the signed form: upload its pages as attachments of this patient first and send them in attachment_ids"}
 		}
-		if c.AttachmentID.Valid {
-			// checkPatientRefs made sure it is this patient's attachment.
+		// checkPatientRefs made sure the pages are this patient's attachments.
+		for i, id := range pages {
 			for _, o := range old {
-				if o.AttachmentID.String == c.AttachmentID.String {
-					return care.Invalid("attachment_id", "the form of an earlier consent: scan the newly signed form")
+				if slices.Contains(o.Pages, id) || o.AttachmentID.String == id {
+					return care.Invalid(pageField(i), "a page of an earlier consent's form: photograph the newly signed form")
 				}
 			}
 		}

@@ -92,6 +92,7 @@ var walkMutationOps = map[string]struct{ op, idArg string }{
 	"record.confirm": {"confirmRecord", "record_id"},
 	"visit.create":   {"createVisit", "patient_id"},
 	"visit.update":   {"updateVisit", "visit_id"},
+	"consent.create": {"createConsent", "patient_id"},
 }
 
 // walkValue is one value sent for a field.

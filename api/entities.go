@@ -101,4 +101,32 @@ func (s *Server) entityKinds() {
 		func(o *VisitOutput) (any, entityRef) { return visit(o.Body) }).answeredBy(visitAnswer)
 	s.mutations["visit.update"] = mutationFor(s.updateVisit, "visit_id", func(in *UpdateVisitInput, id string) { in.ID = id },
 		func(o *VisitOutput) (any, entityRef) { return visit(o.Body) }).answeredBy(visitAnswer)
+	s.mutations["consent.create"] = mutationFor(s.createConsent, "patient_id", func(in *CreateConsentInput, id string) { in.ID = id },
+		func(o *ConsentOutput) (any, entityRef) { return o.Body, entityRef{Kind: "consent", ID: o.Body.ID} }).answeredBy(consentAnswer)
+	s.answerEntities()
+}
+
+// answerEntities registers the kinds a mutation's answer shows that pull
+// does not send (a consent travels in its patient's detail): a resent
+// mutation's answer shows one while the caller reads its patient
+// (readsNow), as GET /patients/{id} shows the consents.
+func (s *Server) answerEntities() {
+	s.entities["consent"] = entityKind{
+		patientOf: func(ctx context.Context, tx *store.Tx, id string) (string, error) {
+			return tx.ConsentPatientID(ctx, id)
+		},
+		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, patientID string, ids []string, put func(string, any)) error {
+			for _, id := range ids {
+				c, err := tx.Consent(ctx, patientID, id)
+				if errors.Is(err, store.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				put(id, consentOut(c))
+			}
+			return nil
+		},
+	}
 }

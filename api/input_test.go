@@ -228,6 +228,7 @@ func syncBases(r *region) []syncBase {
 		{"record.confirm", with(body("confirmRecord"), "record_id", r.recordID)},
 		{"visit.create", with(body("createVisit"), "patient_id", r.patientID)},
 		{"visit.update", with(body("updateVisit"), "visit_id", r.visitID)},
+		{"consent.create", with(body("createConsent"), "patient_id", r.patientID)},
 	}
 }
 

@@ -141,7 +141,7 @@ var refProbes = map[string]refProbe{
 		body: func(t *testing.T, h *harness, r *region) map[string]any {
 			return map[string]any{"obtained_on": "2026-11-20", "scope": "full"}
 		},
-		ok: 201,
+		ok: 201, mutation: "consent.create", pathArg: "patient_id",
 	},
 }
 
@@ -150,7 +150,7 @@ var refProbes = map[string]refProbe{
 func writes(t *testing.T, h *harness) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, table := range []string{"change_log", "record", "record_version", "visit", "visit_exception", "visit_history", "consent"} {
+	for _, table := range []string{"change_log", "record", "record_version", "visit", "visit_exception", "visit_history", "consent", "consent_page"} {
 		var n int
 		if err := h.db.SQL().Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
 			t.Fatal(err)
@@ -295,6 +295,11 @@ func TestBodyIDsNameThePatientsOwnEntities(t *testing.T) {
 				path, _ := pr.target(t, h, r)
 				if res := r.doctorC.do(pr.method, path, body); res.status != pr.ok {
 					t.Errorf("%s %s with the patient's own %s: want %d, got %d %s", op, field, kind, pr.ok, res.status, res.body)
+				}
+				if kind == "attachment" {
+					// A consent's page is cited by one consent only: the
+					// next probe needs a page of its own.
+					own["attachment"] = h.mustAttachment(r.doctorC, r.patientID, accessPhoto)
 				}
 				probed++
 			}

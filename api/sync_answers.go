@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"time"
 
@@ -105,4 +106,22 @@ func visitAnswer(ctx context.Context, tx *store.Tx, _ *Principal, ref entityRef,
 		return nil, err
 	}
 	return d, nil
+}
+
+// consentAnswer is consent ref.ID as it was at asOf: a withdrawal made
+// since (or its closing when a newer consent replaced it) is not part of
+// the first answer.
+func consentAnswer(ctx context.Context, tx *store.Tx, _ *Principal, ref entityRef, asOf time.Time) (any, error) {
+	patientID, err := tx.ConsentPatientID(ctx, ref.ID)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tx.Consent(ctx, patientID, ref.ID)
+	if err != nil {
+		return nil, err
+	}
+	if c.WithdrawnAt.Valid && c.WithdrawnAt.Time.After(asOf) {
+		c.WithdrawnAt, c.WithdrawnBy, c.WithdrawalReason = sql.NullTime{}, sql.NullString{}, sql.NullString{}
+	}
+	return consentOut(c), nil
 }

@@ -121,7 +121,8 @@ func entityOfResult(t *testing.T, typ string, r rawResult) (string, string) {
 
 // changeLater changes an entity after a mutation's answer, as the doctor:
 // a record is amended (a new version, other text) and read; a visit is
-// changed (a new version).
+// changed (a new version); a consent is replaced by a newer one (as the
+// nurse, who manages the consents).
 func changeLater(t *testing.T, r *region, kind, id string) {
 	t.Helper()
 	var cur struct {
@@ -135,6 +136,10 @@ func changeLater(t *testing.T, r *region, kind, id string) {
 	case "visit":
 		r.doctorC.must(200, "GET", "/api/v1/visits/"+id, nil).json(t, &cur)
 		r.doctorC.must(200, "PATCH", "/api/v1/visits/"+id, map[string]any{"base_version": cur.Version, "note": secretText + " 後日"})
+	case "consent":
+		// A newer consent replaces it (closing it as superseded).
+		page := r.h.mustAttachment(r.nurseC, r.patientID, accessPhoto)
+		r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/consents", map[string]any{"obtained_on": "2026-11-21", "scope": "full", "attachment_ids": []string{page}})
 	default:
 		t.Fatalf("no later change for entity %s", kind)
 	}

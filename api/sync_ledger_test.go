@@ -66,6 +66,41 @@ var ledgerFixtures = map[string]ledgerFixture{
 			"starts_at": "2026-11-25T10:00:00+09:00", "ends_at": "2026-11-25T10:45:00+09:00"}).json(t, &v)
 		return map[string]any{"visit_id": v.ID, "base_version": 1, "note": secretText + " 変更"}
 	},
+	"consent.create": func(t *testing.T, h *harness, r *region) map[string]any {
+		// The nurse is also the patient's care manager (ケアマネジャー, often
+		// a nurse by license): she manages the consents, and records one
+		// with the photographed form.
+		r.nurseCareManager(t)
+		page := h.mustAttachment(r.nurseC, r.patientID, accessPhoto)
+		return map[string]any{"patient_id": r.patientID, "id": newID(), "obtained_on": "2026-11-20", "scope": "full", "attachment_ids": []string{page}}
+	},
+}
+
+// nurseCareManager makes the region's nurse the patient's care manager
+// instead of its visiting nurse.
+func (r *region) nurseCareManager(t testing.TB) {
+	t.Helper()
+	r.doctorC.must(204, "DELETE", "/api/v1/patients/"+r.patientID+"/team/"+r.nurse.ID, nil)
+	r.doctorC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/team", map[string]any{"user_id": r.nurse.ID, "role": "care_manager"})
+}
+
+// activeConsentID is the patient's active consent, read by c.
+func (c *client) activeConsentID(t *testing.T, patientID string) string {
+	t.Helper()
+	var p struct {
+		Consents []struct {
+			ID     string `json:"id"`
+			Active bool   `json:"active"`
+		} `json:"consents"`
+	}
+	c.must(200, "GET", "/api/v1/patients/"+patientID, nil).json(t, &p)
+	for _, k := range p.Consents {
+		if k.Active {
+			return k.ID
+		}
+	}
+	t.Fatal("no active consent")
+	return ""
 }
 
 type pushResult struct {
@@ -215,7 +250,8 @@ func TestLedgerAnswersOnlyWhoMayRead(t *testing.T) {
 				case "removed from the team":
 					r.doctorC.must(204, "DELETE", "/api/v1/patients/"+r.patientID+"/team/"+r.nurse.ID, nil)
 				case "consent withdrawn":
-					r.doctorC.must(200, "POST", "/api/v1/patients/"+r.patientID+"/consents/"+r.consentID+"/withdraw", map[string]any{"reason": "撤回"})
+					// The active one: consent.create replaced the region's.
+					r.doctorC.must(200, "POST", "/api/v1/patients/"+r.patientID+"/consents/"+r.doctorC.activeConsentID(t, r.patientID)+"/withdraw", map[string]any{"reason": "撤回"})
 				}
 				for _, typ := range types {
 					res, body := r.nurseC.pushOne(t, nurseDev, sent[typ])

@@ -21,8 +21,8 @@ import (
 // The seeds (testdata/fuzz/FuzzSyncPush) are the pushes the app sends,
 // with placeholders the target fills in before sending so that mutations
 // reach the handlers: $DEVICE (a new device for each input, so seq 1 is
-// next), $FRESH (a new UUID at each place), $PATIENT, $RECORD, $VISIT and
-// $NURSE (the region's).
+// next), $FRESH (a new UUID at each place), $PATIENT, $RECORD, $VISIT,
+// $NURSE (the region's) and $PAGE (an attachment the nurse uploaded).
 func FuzzSyncPush(f *testing.F) {
 	h := newHarness(f, store.SQLite)
 	r := h.mustRegion()
@@ -31,7 +31,11 @@ func FuzzSyncPush(f *testing.F) {
 	}
 	r.doctorC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/visits", map[string]any{"kind": "nurse_visit", "assignee_ids": []string{r.nurse.ID},
 		"starts_at": "2026-11-23T10:00:00+09:00", "ends_at": "2026-11-23T10:45:00+09:00"}).json(f, &v)
-	fixed := strings.NewReplacer("$PATIENT", r.patientID, "$RECORD", r.recordID, "$VISIT", v.ID, "$NURSE", r.nurse.ID)
+	// The nurse is also the care manager, so that consent.create reaches
+	// its handler, with a page she uploaded.
+	r.nurseCareManager(f)
+	page := h.mustAttachment(r.nurseC, r.patientID, accessPhoto)
+	fixed := strings.NewReplacer("$PATIENT", r.patientID, "$RECORD", r.recordID, "$VISIT", v.ID, "$NURSE", r.nurse.ID, "$PAGE", page)
 	nurse := r.nurseC.c
 	url := h.srv.URL + "/api/v1/sync/push"
 

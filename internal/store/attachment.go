@@ -76,7 +76,8 @@ func (tx *Tx) citeAttachments(ctx context.Context, recordID string, ids []string
 // AttachmentFacts returns what decides who reads attachment a
 // (care.AttachmentRead): the records of a's patient that cite it in any
 // version, each with the disclosure of its author's facility as it is now,
-// and whether a consent of the patient cites it as its scanned form.
+// and whether a consent of the patient cites it as a page of its signed
+// form (consent_page).
 // Citations from another patient's records do not count.
 func (tx *Tx) AttachmentFacts(ctx context.Context, a Attachment) (care.AttachmentFacts, error) {
 	f := care.AttachmentFacts{UploadedBy: a.UploadedBy}
@@ -96,7 +97,8 @@ func (tx *Tx) AttachmentFacts(ctx context.Context, a Attachment) (care.Attachmen
 		f.Records = append(f.Records, care.RecordFacts{Chart: r.Chart, AuthorID: r.AuthorID, AuthorFacilityID: r.AuthorFacilityID, AuthorDisclosure: r.Disclosure})
 	}
 	var n int
-	if err := tx.get(ctx, &n, `SELECT COUNT(*) FROM consent WHERE patient_id = ? AND attachment_id = ?`, a.PatientID, a.ID); err != nil {
+	if err := tx.get(ctx, &n, `SELECT COUNT(*) FROM consent_page p JOIN consent c ON c.id = p.consent_id
+		WHERE p.attachment_id = ? AND c.patient_id = ?`, a.ID, a.PatientID); err != nil {
 		return f, fmt.Errorf("consent forms: %w", err)
 	}
 	f.ConsentForm = n > 0

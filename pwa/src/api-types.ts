@@ -815,8 +815,10 @@ export interface components {
         };
         ConsentOut: {
             active: boolean;
-            /** @description the scanned, signed form */
+            /** @description the first page of the signed form */
             attachment_id?: string;
+            /** @description the pages of the signed form, in order (empty when none was photographed) */
+            attachment_ids: string[] | null;
             /** Format: uuid */
             id: string;
             /** Format: uuid */
@@ -837,9 +839,11 @@ export interface components {
         CreateConsentInputBody: {
             /**
              * Format: uuid
-             * @description the scanned, signed form: an attachment of this patient, uploaded first; required after a withdrawal (422 consent_form_required)
+             * @description a one-page signed form (as attachment_ids with one page); not together with attachment_ids
              */
             attachment_id?: string;
+            /** @description the pages of the signed form, in order: attachments of this patient, uploaded first. A consent after a withdrawal needs the form (422 consent_form_required) */
+            attachment_ids?: string[] | null;
             /** Format: uuid */
             id?: string;
             /**
@@ -1091,7 +1095,7 @@ export interface components {
              */
             seq: number;
             /** @enum {string} */
-            type: "record.create" | "record.amend" | "record.read" | "record.confirm" | "visit.create" | "visit.update";
+            type: "record.create" | "record.amend" | "record.read" | "record.confirm" | "visit.create" | "visit.update" | "consent.create";
         };
         MutationResult: {
             /** @description the entity after the mutation, or the current one on conflict; on duplicate, the entity as the first answer showed it (the version the mutation made, or on conflict the version then current) */

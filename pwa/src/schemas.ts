@@ -35,6 +35,8 @@ export type UpdateVisitBody = S['UpdateVisitInputBody'];
 export type Profession = NonNullable<S['UpdateUserInputBody']['profession']>;
 export type DeviceSecret = S['DeviceOutputBody'];
 export type Attachment = S['AttachmentOut'];
+export type Consent = S['ConsentOut'];
+export type PatientDetail = S['PatientDetail'];
 
 // --- sync ---
 export type MutationIn = Omit<S['MutationIn'], 'args'> & { args: Record<string, unknown> };

@@ -5,7 +5,7 @@ import { signal } from '@preact/signals';
 import { ApiError, NetworkError, isWipeCode } from './api';
 import { awaitingMine, confirmedCopy } from './authorship';
 import { DayClock } from './clock';
-import type { DeviceSecret, MeBody, MutationType, Patient, RecordDetail, Team, TeamMember, TOTPStart, Unread, User, VisitDetail, Vitals } from './schemas';
+import type { Consent, DeviceSecret, MeBody, MutationType, Patient, PatientDetail, RecordDetail, Team, TeamMember, TOTPStart, Unread, User, VisitDetail, Vitals } from './schemas';
 import { occurrences } from './recurrence';
 import { sinceLastVisit, type SinceLast } from './changes';
 import { applyUpdate, createArgs, createdVisit, updateArgs, type Scope, type VisitForm } from './visits';
@@ -452,3 +452,67 @@ export function describeError(e: unknown): string {
   if (e instanceof LockedError) return e.reason;
   return 'unknown';
 }
+
+// --- onboarding: registering a patient, consents (同意書) ---
+
+/** A consent as the patient screen shows it: `pending` while consent.create waits in the outbox. */
+export type LocalConsent = Consent & { patient_id?: string; pending?: boolean };
+
+/** Registers a patient (POST /patients, online only) and keeps the answer on the device. */
+export async function registerPatient(body: Record<string, string>): Promise<Patient> {
+  const p = await api.request<Patient>('POST', '/patients', { body: { ...body, id: uuidv7() } });
+  await entities.put('patient', p as unknown as EntityData);
+  await engine?.changed();
+  return p;
+}
+
+export interface NewConsent {
+  patient_id: string;
+  obtained_on: string;
+  scope: Consent['scope'];
+  obtained_by: string;
+  /** The photographed pages of the signed form, in order (JPEG). */
+  pages: Uint8Array[];
+}
+
+/**
+ * Queues consent.create like a record with photos: the pages wait as blobs, the
+ * outbox uploads them before the mutation. Shown at once as pending.
+ */
+export async function createConsent(c: NewConsent): Promise<string> {
+  const attachment_ids: string[] = [];
+  for (const p of c.pages) attachment_ids.push(await outbox.addBlob(p, 'image/jpeg', c.patient_id));
+  const { pages: _pages, ...rest } = c;
+  const id = uuidv7();
+  const local: LocalConsent = {
+    ...rest, id, attachment_ids, attachment_id: attachment_ids[0], recorded_by: me.value?.id ?? '', recorded_at: new Date().toISOString(),
+    active: true, pending: true,
+  };
+  await mutate('consent.create', { ...rest, id, attachment_ids }, undefined, ['consent', local as unknown as EntityData]);
+  return id;
+}
+
+/**
+ * The patient's consents, newest first: the server's (online), with those still
+ * waiting on this device first. A local copy the server has is dropped. Offline,
+ * only the waiting ones, and `online` false.
+ */
+export async function listConsents(patientId: string): Promise<{ consents: LocalConsent[]; online: boolean }> {
+  const local = (await entities.list<LocalConsent>('consent', patientId)).sort((a, b) => b.recorded_at.localeCompare(a.recorded_at));
+  let server: Consent[];
+  try {
+    server = (await api.request<PatientDetail>('GET', `/patients/${encodeURIComponent(patientId)}`)).consents ?? [];
+  } catch {
+    return { consents: local, online: false };
+  }
+  const known = new Set(server.map((c) => c.id));
+  for (const c of local) if (known.has(c.id)) await entities.delete('consent', c.id);
+  return { consents: [...local.filter((c) => !known.has(c.id)), ...server], online: true };
+}
+
+/** Withdraws a consent (online): sharing with the team stops at once. */
+export async function withdrawConsent(patientId: string, consentId: string, reason: string): Promise<void> {
+  await api.request('POST', `/patients/${encodeURIComponent(patientId)}/consents/${encodeURIComponent(consentId)}/withdraw`, { body: { reason } });
+  await engine?.changed();
+}
+

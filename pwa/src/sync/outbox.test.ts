@@ -178,6 +178,20 @@ describe('Outbox', () => {
     expect(await db.count('blobs')).toBe(0);
   });
 
+  it('uploads the pages of a consent form, in order, before consent.create; a refusal names the consent', async () => {
+    let n = 0;
+    const { outbox, calls, db } = await setup((c) => c.method === 'PUT' ? json({ id: c.path.split('/').pop() }, 201)
+      : pushWith(() => (n++ === 0 ? { status: 'rejected', problem: { type: 'about:blank', title: 'x', status: 422, code: 'consent_form_required' } } : { status: 'applied' }))(c));
+    const pages = [await outbox.addBlob(new Uint8Array([1]), 'image/jpeg', 'p1'), await outbox.addBlob(new Uint8Array([2]), 'image/jpeg', 'p1')];
+    await outbox.enqueue('consent.create', { patient_id: 'p1', id: 'c-new', obtained_on: '2026-12-01', scope: 'full', attachment_ids: pages });
+    await outbox.flush();
+    expect(calls.map((c) => `${c.method} ${c.path}`)).toEqual([`PUT /api/v1/attachments/${pages[0]}`, `PUT /api/v1/attachments/${pages[1]}`, 'POST /api/v1/sync/push']);
+    expect((pushes(calls)[0]!.mutations[0]!.args as { attachment_ids: string[] }).attachment_ids).toEqual(pages);
+    expect(await db.count('blobs')).toBe(0);
+    const failed = await outbox.failed();
+    expect(failed.map((f) => [f.problem.code, subjectOf(f.mutation)])).toEqual([['consent_form_required', 'c-new']]);
+  });
+
   it('does not send a mutation whose photo could not be uploaded, nor later ones', async () => {
     const { outbox, calls } = await setup((c) => (c.method === 'PUT' ? offline() : pushWith(() => ({ status: 'applied' }))(c)));
     await outbox.enqueue('record.read', { record_id: 'r0' });

@@ -10,6 +10,11 @@ import { NewRecord } from './record-new';
 import { RecordView } from './record-view';
 import { Install, Settings, isStandalone } from './settings';
 import { Pin, SignIn } from './signin';
+import { lazy } from './lazy';
+
+// Onboarding screens load on first use (the nurse's first load stays small).
+const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
+const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -24,6 +29,8 @@ function useHash(): string {
 function route(hash: string) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [a, b, c, d, e] = parts;
+  if (a === 'patients' && b === 'register') return <RegisterPatient />;
+  if (a === 'patients' && b && c === 'consent' && d === 'new') return <NewConsent patientId={b} key={b} />;
   if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
   if (a === 'patients' && b && c === 'records' && d && e === 'amend') return <NewRecord patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'records' && d) return <RecordView patientId={b} recordId={d} key={d} />;

@@ -126,7 +126,10 @@ export function Patients() {
   const counts = unread.value;
   return (
     <section aria-labelledby="patients-h">
-      <h1 id="patients-h">{t('patients.title')}</h1>
+      <div class="row">
+        <h1 id="patients-h" class="grow">{t('patients.title')}</h1>
+        {me.value?.facility_id && <a class="button primary" href="#/patients/register">{t('onboard.register')}</a>}
+      </div>
       <input type="search" class="search" aria-label={t('patients.search')} placeholder={t('patients.search')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />
       {shown && shown.length === 0 && <p class="empty">{t('patients.none')}</p>}
       <ul class="list">

@@ -6,10 +6,13 @@ import { confirmRecord, describeError, getPatient, listRecords, listTeam, markRe
 import { VITALS, abnormal } from '../vitals';
 import { PatientCalendar } from './calendar';
 import { useData } from './hooks';
+import { lazy } from './lazy';
 import { VitalsTrend } from './vitals-chart';
 
-export type Tab = 'timeline' | 'calendar' | 'vitals' | 'team';
-export const TABS: Tab[] = ['timeline', 'calendar', 'vitals', 'team'];
+export type Tab = 'timeline' | 'calendar' | 'vitals' | 'team' | 'consent';
+export const TABS: Tab[] = ['timeline', 'calendar', 'vitals', 'team', 'consent'];
+
+const ConsentHistory = lazy(() => import('./consents').then((m) => m.ConsentHistory));
 
 /** Who may amend: the author; for chart kinds also any clinical member (the server decides). */
 function mayAmend(r: LocalRecord): boolean {
@@ -42,6 +45,7 @@ export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab })
         {tab === 'calendar' && <PatientCalendar id={id} />}
         {tab === 'vitals' && <Vitals id={id} />}
         {tab === 'team' && <Team id={id} />}
+        {tab === 'consent' && <ConsentHistory id={id} />}
       </div>
     </section>
   );
