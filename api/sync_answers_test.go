@@ -123,7 +123,7 @@ func entityOfResult(t *testing.T, typ string, r rawResult) (string, string) {
 // a record is amended (a new version, other text) and read; a visit is
 // changed (a new version); a consent is replaced by a newer one (as the
 // nurse, who manages the consents).
-func changeLater(t *testing.T, r *region, kind, id string) {
+func changeLater(t *testing.T, h *harness, r *region, kind, id string) {
 	t.Helper()
 	var cur struct {
 		Version int64 `json:"version"`
@@ -138,7 +138,7 @@ func changeLater(t *testing.T, r *region, kind, id string) {
 		r.doctorC.must(200, "PATCH", "/api/v1/visits/"+id, map[string]any{"base_version": cur.Version, "note": secretText + " 後日"})
 	case "consent":
 		// A newer consent replaces it (closing it as superseded).
-		page := r.h.mustAttachment(r.nurseC, r.patientID, accessPhoto)
+		page := h.mustAttachment(r.nurseC, r.patientID, accessPhoto)
 		r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/consents", map[string]any{"obtained_on": "2026-11-21", "scope": "full", "attachment_ids": []string{page}})
 	default:
 		t.Fatalf("no later change for entity %s", kind)
@@ -250,7 +250,7 @@ func TestDuplicateAnswerIsTheFirstAnswer(t *testing.T) {
 			if c.name == "record.confirm conflict" {
 				r.nurseC.must(200, "POST", "/api/v1/records/"+id+"/confirm", map[string]any{"version": 3})
 			}
-			changeLater(t, r, kind, id)
+			changeLater(t, h, r, kind, id)
 		}
 		h.clock.Advance(time.Minute)
 		resend("after the entities changed")
