@@ -235,8 +235,9 @@ type AccessLogInput struct {
 
 type AccessLogEntry struct {
 	audit.Event
-	ActorName       string `json:"actor_name"`
-	ActorProfession string `json:"actor_profession"`
+	ActorName         string `json:"actor_name"`
+	ActorProfession   string `json:"actor_profession"`
+	ActorFacilityName string `json:"actor_facility_name" doc:"the actor's facility now (empty for the network office)"`
 }
 
 type AccessLogOutput struct {
@@ -276,6 +277,7 @@ func (s *Server) accessLog(ctx context.Context, in *AccessLogInput) (*AccessLogO
 			return err
 		}
 		names := map[string]store.User{}
+		facilities := map[string]string{}
 		for _, e := range evs {
 			if _, ok := names[e.ActorID]; !ok && e.ActorID != "" {
 				u, err := tx.User(ctx, e.ActorID)
@@ -283,9 +285,19 @@ func (s *Server) accessLog(ctx context.Context, in *AccessLogInput) (*AccessLogO
 					return err
 				}
 				names[e.ActorID] = u
+				if fid := u.FacilityID.String; fid != "" {
+					if _, ok := facilities[fid]; !ok {
+						f, err := tx.Facility(ctx, fid)
+						if err != nil && err != store.ErrNotFound {
+							return err
+						}
+						facilities[fid] = f.Name
+					}
+				}
 			}
 			u := names[e.ActorID]
-			out.Body.Events = append(out.Body.Events, AccessLogEntry{Event: e, ActorName: u.Name, ActorProfession: u.Profession})
+			out.Body.Events = append(out.Body.Events, AccessLogEntry{Event: e, ActorName: u.Name, ActorProfession: u.Profession,
+				ActorFacilityName: facilities[u.FacilityID.String]})
 		}
 		if len(evs) == in.Limit && len(evs) > 0 {
 			out.Body.Next = evs[len(evs)-1].Seq

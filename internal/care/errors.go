@@ -92,6 +92,11 @@ const (
 	CodeIDTaken             = "id_taken"              // a create's client id is already used by another entity
 )
 
+// Codes of care-team rules.
+const (
+	CodeMemberNotActive = "member_not_active" // a suspended, dormant or revoked account cannot join a care team
+)
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound        = &Error{Code: CodeNotFound}

@@ -627,6 +627,8 @@ export interface components {
         AccessLogEntry: {
             action: string;
             actor_facility_id: string;
+            /** @description the actor's facility now (empty for the network office) */
+            actor_facility_name: string;
             actor_id: string;
             actor_name: string;
             actor_profession: string;
@@ -786,7 +788,7 @@ export interface components {
         CreateConsentInputBody: {
             /**
              * Format: uuid
-             * @description the scanned, signed form: an attachment of this patient, uploaded first
+             * @description the scanned, signed form: an attachment of this patient, uploaded first; required after a withdrawal (422 consent_form_required)
              */
             attachment_id?: string;
             /** Format: uuid */
@@ -1031,7 +1033,7 @@ export interface components {
             base_version?: number;
             /**
              * Format: uuid
-             * @description client UUIDv7 of the mutation; resending it returns the stored answer
+             * @description client UUIDv7 of the mutation; the device that sent it gets the stored answer when it resends it (duplicate, with the entity only while the caller may still read it); an id another device sent is rejected
              */
             id: string;
             /**
@@ -1450,11 +1452,18 @@ export interface components {
             /** Format: date-time */
             added_at: string;
             facility_id: string;
+            /** @description the kind of the member's facility (clinic, nursing_station, ...) */
+            facility_kind: string;
             facility_name: string;
             name: string;
             name_kana: string;
             profession: string;
             role: string;
+            /**
+             * @description the member's account: a suspended (or dormant) or revoked member stays listed but reaches nothing until removed or reactivated
+             * @enum {string}
+             */
+            status: "active" | "suspended" | "revoked";
             /** Format: uuid */
             user_id: string;
         };
