@@ -237,7 +237,7 @@ type AccessLogEntry struct {
 	audit.Event
 	ActorName         string `json:"actor_name"`
 	ActorProfession   string `json:"actor_profession"`
-	ActorFacilityName string `json:"actor_facility_name" doc:"the actor's facility now (empty for the network office)"`
+	ActorFacilityName string `json:"actor_facility_name" doc:"the name of the actor's facility when they acted (actor_facility_id; empty for the network office)"`
 }
 
 type AccessLogOutput struct {
@@ -285,19 +285,17 @@ func (s *Server) accessLog(ctx context.Context, in *AccessLogInput) (*AccessLogO
 					return err
 				}
 				names[e.ActorID] = u
-				if fid := u.FacilityID.String; fid != "" {
-					if _, ok := facilities[fid]; !ok {
-						f, err := tx.Facility(ctx, fid)
-						if err != nil && err != store.ErrNotFound {
-							return err
-						}
-						facilities[fid] = f.Name
-					}
+			}
+			if _, ok := facilities[e.ActorFacility]; !ok && e.ActorFacility != "" {
+				f, err := tx.Facility(ctx, e.ActorFacility)
+				if err != nil && err != store.ErrNotFound {
+					return err
 				}
+				facilities[e.ActorFacility] = f.Name
 			}
 			u := names[e.ActorID]
 			out.Body.Events = append(out.Body.Events, AccessLogEntry{Event: e, ActorName: u.Name, ActorProfession: u.Profession,
-				ActorFacilityName: facilities[u.FacilityID.String]})
+				ActorFacilityName: facilities[e.ActorFacility]})
 		}
 		if len(evs) == in.Limit && len(evs) > 0 {
 			out.Body.Next = evs[len(evs)-1].Seq

@@ -627,7 +627,7 @@ export interface components {
         AccessLogEntry: {
             action: string;
             actor_facility_id: string;
-            /** @description the actor's facility now (empty for the network office) */
+            /** @description the name of the actor's facility when they acted (actor_facility_id; empty for the network office) */
             actor_facility_name: string;
             actor_id: string;
             actor_name: string;
