@@ -6,7 +6,10 @@ import { confirmRecord, describeError, getPatient, listRecords, listTeam, markRe
 import { VITALS, abnormal } from '../vitals';
 import { PatientCalendar } from './calendar';
 import { useData } from './hooks';
+import { lazy } from './lazy';
 import { VitalsTrend } from './vitals-chart';
+
+const Team = lazy(() => import('./team').then((m) => m.default));
 
 export type Tab = 'timeline' | 'calendar' | 'vitals' | 'team';
 export const TABS: Tab[] = ['timeline', 'calendar', 'vitals', 'team'];
@@ -30,6 +33,7 @@ export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab })
           <h1 id="patient-h"><ruby>{p.name}<rt>{p.name_kana}</rt></ruby></h1>
           {p.birth_date && <p>{formatEraDate(p.birth_date)} · {t('patient.age', { n: age(p.birth_date) })}</p>}
         </div>
+        {p.can_manage && <a class="button" href={`#/patients/${id}/access-log`}>{t('team.access_log')}</a>}
         <a class="button primary" href={`#/patients/${id}/new`}>{t('patient.new_record')}</a>
       </header>
       <nav class="tabs" aria-label={t('patient.sections')}>
@@ -149,16 +153,4 @@ export function ConfirmButton({ rec, label }: { rec: LocalRecord; label: string 
 function Vitals({ id }: { id: string }) {
   const recs = useData(() => listRecords(id), [id]);
   return recs ? <VitalsTrend records={recs} /> : <p class="empty">{t('app.loading')}</p>;
-}
-
-function Team({ id }: { id: string }) {
-  const team = useData(() => listTeam(id), [id]);
-  if (team && team.length === 0) return <p class="empty">{t('patient.no_team')}</p>;
-  return (
-    <ul class="list">
-      {team?.map((m) => (
-        <li key={m.user_id} class="row"><span class="grow">{m.name ?? m.user_id}</span><span>{t(`role.${m.role}` as MessageKey)}</span></li>
-      ))}
-    </ul>
-  );
 }
