@@ -69,7 +69,7 @@ func (s *Server) addTeamMember(ctx context.Context, in *AddTeamMemberInput) (*Te
 			return err
 		}
 		if u.Status != care.StatusActive {
-			return &care.Error{Code: care.CodeMemberNotActive, Field: "user_id", Detail: "account " + u.Status}
+			return &care.Error{Code: care.CodeMemberNotActive, Field: "user_id", Detail: "only an active account can join a care team"}
 		}
 		if !u.FacilityID.Valid {
 			return care.Invalid("user_id", "only staff of a facility can join a care team")

@@ -113,7 +113,9 @@ func TestTeamRefusesInactiveAndUnknownAccounts(t *testing.T) {
 		for _, st := range []string{care.StatusSuspended, care.StatusDormant, care.StatusRevoked} {
 			u := h.mustUser(r.station, care.ProfNurse, func(u *store.User) { u.Status = st })
 			res := r.doctorC.do("POST", base, map[string]any{"user_id": u.ID, "role": "visiting_nurse"})
-			if res.status != 422 || res.code() != care.CodeMemberNotActive || !strings.Contains(res.body, "user_id") || strings.Contains(res.body, u.ID) {
+			// The message names the field and the rule, not the account's state.
+			if res.status != 422 || res.code() != care.CodeMemberNotActive || !strings.Contains(res.body, "user_id") || strings.Contains(res.body, u.ID) ||
+				!strings.Contains(res.body, "only an active account") || strings.Contains(res.body, st) {
 				t.Fatalf("%s account: %d %s", st, res.status, res.body)
 			}
 		}

@@ -140,7 +140,10 @@ export default function TeamSection({ id }: { id: string }) {
 
 function ConfirmRemove({ name, busy, onYes, onNo }: { name: string; busy: boolean; onYes: () => void; onNo: () => void }) {
   const no = useRef<HTMLButtonElement>(null);
-  useEffect(() => no.current?.focus(), []);
+  useEffect(() => {
+    no.current?.focus();
+    no.current?.scrollIntoView({ block: 'center' });
+  }, []);
   return (
     <div role="group" aria-labelledby="team-remove-q" class="confirm">
       <p id="team-remove-q">{t('team.remove_question', { name })}</p>
