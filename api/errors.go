@@ -120,6 +120,8 @@ var messages = map[string]message{
 	// a facility's kind must employ every profession of its staff (care.Employs)
 	care.CodeProfessionNotEmployed: {409, "この種別の施設では雇用しない職種の職員がいるため、種別を変更できません。先に該当する職員の職種を変更するか、アカウントを失効させてください。",
 		"Some staff of this facility have a profession the new kind does not employ; change their profession or revoke their accounts first."},
+	// care team (api/team.go)
+	care.CodeMemberNotActive: {422, "利用停止中または失効したアカウントはケアチームに追加できません。", "A suspended or revoked account cannot join a care team."},
 }
 
 func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) *Problem {

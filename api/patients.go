@@ -235,8 +235,9 @@ type AccessLogInput struct {
 
 type AccessLogEntry struct {
 	audit.Event
-	ActorName       string `json:"actor_name"`
-	ActorProfession string `json:"actor_profession"`
+	ActorName         string `json:"actor_name"`
+	ActorProfession   string `json:"actor_profession"`
+	ActorFacilityName string `json:"actor_facility_name" doc:"the name of the actor's facility when they acted (actor_facility_id; empty for the network office)"`
 }
 
 type AccessLogOutput struct {
@@ -276,6 +277,7 @@ func (s *Server) accessLog(ctx context.Context, in *AccessLogInput) (*AccessLogO
 			return err
 		}
 		names := map[string]store.User{}
+		facilities := map[string]string{}
 		for _, e := range evs {
 			if _, ok := names[e.ActorID]; !ok && e.ActorID != "" {
 				u, err := tx.User(ctx, e.ActorID)
@@ -284,8 +286,16 @@ func (s *Server) accessLog(ctx context.Context, in *AccessLogInput) (*AccessLogO
 				}
 				names[e.ActorID] = u
 			}
+			if _, ok := facilities[e.ActorFacility]; !ok && e.ActorFacility != "" {
+				f, err := tx.Facility(ctx, e.ActorFacility)
+				if err != nil && err != store.ErrNotFound {
+					return err
+				}
+				facilities[e.ActorFacility] = f.Name
+			}
 			u := names[e.ActorID]
-			out.Body.Events = append(out.Body.Events, AccessLogEntry{Event: e, ActorName: u.Name, ActorProfession: u.Profession})
+			out.Body.Events = append(out.Body.Events, AccessLogEntry{Event: e, ActorName: u.Name, ActorProfession: u.Profession,
+				ActorFacilityName: facilities[e.ActorFacility]})
 		}
 		if len(evs) == in.Limit && len(evs) > 0 {
 			out.Body.Next = evs[len(evs)-1].Seq

@@ -18,6 +18,8 @@ type TeamMemberOut struct {
 	Profession   string    `json:"profession"`
 	FacilityID   string    `json:"facility_id"`
 	FacilityName string    `json:"facility_name"`
+	FacilityKind string    `json:"facility_kind" doc:"the kind of the member's facility (clinic, nursing_station, ...)"`
+	Status       string    `json:"status" enum:"active,suspended,revoked" doc:"the member's account: a suspended (or dormant) or revoked member stays listed but reaches nothing until removed or reactivated"`
 	AddedAt      time.Time `json:"added_at"`
 }
 
@@ -66,8 +68,11 @@ func (s *Server) addTeamMember(ctx context.Context, in *AddTeamMemberInput) (*Te
 		if err != nil {
 			return err
 		}
-		if u.Status != care.StatusActive || !u.FacilityID.Valid {
-			return care.Invalid("user_id", "only active staff of a facility can join a care team")
+		if u.Status != care.StatusActive {
+			return &care.Error{Code: care.CodeMemberNotActive, Field: "user_id", Detail: "only an active account can join a care team"}
+		}
+		if !u.FacilityID.Valid {
+			return care.Invalid("user_id", "only staff of a facility can join a care team")
 		}
 		if err := tx.AddTeamMember(ctx, s.newID(), in.ID, u.ID, in.Body.Role, pr.User.ID, s.now()); errors.Is(err, store.ErrAlreadyOnTeam) {
 			return &care.Error{Code: care.CodeAlreadyOnTeam, Field: "user_id"}
@@ -118,7 +123,33 @@ func teamOut(ms []store.TeamMember) []TeamMemberOut {
 	out := make([]TeamMemberOut, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, TeamMemberOut{UserID: m.UserID, Role: m.Role, Name: m.Name, NameKana: m.NameKana,
-			Profession: m.Profession, FacilityID: m.FacilityID, FacilityName: m.FacilityName, AddedAt: m.AddedAt})
+			Profession: m.Profession, FacilityID: m.FacilityID, FacilityName: m.FacilityName, FacilityKind: m.FacilityKind,
+			Status: memberStatus(m.Status), AddedAt: m.AddedAt})
 	}
 	return out
+}
+
+// memberStatus is a member's account status as the team shows it: a dormant
+// account (unused for long; an administrator reactivates it) is suspended.
+func memberStatus(status string) string {
+	switch status {
+	case care.StatusActive, care.StatusRevoked:
+		return status
+	}
+	return care.StatusSuspended
+}
+
+// teamsChanged resends the team of every patient userID is a member of
+// (its status or name shows there).
+func (s *Server) teamsChanged(ctx context.Context, tx *store.Tx, userID string) error {
+	ids, err := tx.UserTeamPatientIDs(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.changed(ctx, tx, store.Change{PatientID: id, Entity: "team", EntityID: id}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -295,6 +295,11 @@ func (s *Server) updateUser(ctx context.Context, in *UpdateUserInput) (*UserOutp
 			}
 			s.endStreams(tx, u.ID)
 		}
+		if u.Status != before.Status { // the teams show the member's status: resend them
+			if err := s.teamsChanged(ctx, tx, u.ID); err != nil {
+				return err
+			}
+		}
 		return audit.Append(ctx, tx, s.accountEvents(ctx, p, u.ID, audit.ResultOK, "user.update", changes)...)
 	})
 	if refused != nil {

@@ -98,6 +98,11 @@ const (
 	CodeProfessionNotEmployed = "profession_not_employed" // a facility's new kind would not employ the profession of some of its staff
 )
 
+// Codes of care-team rules.
+const (
+	CodeMemberNotActive = "member_not_active" // a suspended, dormant or revoked account cannot join a care team
+)
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound        = &Error{Code: CodeNotFound}

@@ -20,6 +20,8 @@ type TeamMember struct {
 	Profession   string    `db:"profession"`
 	FacilityID   string    `db:"facility_id"`
 	FacilityName string    `db:"facility_name"`
+	FacilityKind string    `db:"facility_kind"`
+	Status       string    `db:"status"` // the member's account status (care.Status*)
 }
 
 // ErrAlreadyOnTeam is returned when the user is already a current member.
@@ -51,11 +53,14 @@ func (tx *Tx) RemoveTeamMember(ctx context.Context, patientID, userID, by string
 	return nil
 }
 
-// Team lists the current members of a patient's team.
+// Team lists the current members of a patient's team, suspended and
+// revoked accounts included (they stay members until removed, but reach
+// nothing while their account is not active).
 func (tx *Tx) Team(ctx context.Context, patientID string) ([]TeamMember, error) {
 	ms := []TeamMember{}
 	err := tx.sel(ctx, &ms, `SELECT tm.id, tm.patient_id, tm.user_id, tm.role, tm.added_at, tm.added_by,
-		u.name, u.name_kana, u.profession, COALESCE(u.facility_id, '') AS facility_id, COALESCE(f.name, '') AS facility_name
+		u.name, u.name_kana, u.profession, COALESCE(u.facility_id, '') AS facility_id, COALESCE(f.name, '') AS facility_name,
+		COALESCE(f.kind, '') AS facility_kind, u.status
 		FROM team_member tm JOIN app_user u ON u.id = tm.user_id LEFT JOIN facility f ON f.id = u.facility_id
 		WHERE tm.patient_id = ? AND tm.removed_at IS NULL ORDER BY tm.added_at, tm.id`, patientID)
 	return ms, err
@@ -65,5 +70,12 @@ func (tx *Tx) Team(ctx context.Context, patientID string) ([]TeamMember, error) 
 func (tx *Tx) TeamUserIDs(ctx context.Context, patientID string) ([]string, error) {
 	ids := []string{}
 	err := tx.sel(ctx, &ids, `SELECT user_id FROM team_member WHERE patient_id = ? AND removed_at IS NULL ORDER BY user_id`, patientID)
+	return ids, err
+}
+
+// UserTeamPatientIDs returns the patients whose current team includes userID.
+func (tx *Tx) UserTeamPatientIDs(ctx context.Context, userID string) ([]string, error) {
+	ids := []string{}
+	err := tx.sel(ctx, &ids, `SELECT patient_id FROM team_member WHERE user_id = ? AND removed_at IS NULL ORDER BY patient_id`, userID)
 	return ids, err
 }

@@ -678,6 +678,8 @@ export interface components {
         AccessLogEntry: {
             action: string;
             actor_facility_id: string;
+            /** @description the name of the actor's facility when they acted (actor_facility_id; empty for the network office) */
+            actor_facility_name: string;
             actor_id: string;
             actor_name: string;
             actor_profession: string;
@@ -1515,11 +1517,18 @@ export interface components {
             /** Format: date-time */
             added_at: string;
             facility_id: string;
+            /** @description the kind of the member's facility (clinic, nursing_station, ...) */
+            facility_kind: string;
             facility_name: string;
             name: string;
             name_kana: string;
             profession: string;
             role: string;
+            /**
+             * @description the member's account: a suspended (or dormant) or revoked member stays listed but reaches nothing until removed or reactivated
+             * @enum {string}
+             */
+            status: "active" | "suspended" | "revoked";
             /** Format: uuid */
             user_id: string;
         };

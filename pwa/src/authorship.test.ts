@@ -3,7 +3,7 @@ import { awaitingMine, confirmedCopy, kindsForAuthor, mayConfirm, proxyCandidate
 import type { TeamMember } from './schemas';
 
 const member = (user_id: string, profession: string, facility_id: string, role = 'other'): TeamMember => ({
-  user_id, profession, facility_id, role, name: user_id, name_kana: '', facility_name: '', added_at: '',
+  user_id, profession, facility_id, role, name: user_id, name_kana: '', facility_name: '', facility_kind: '', status: 'active', added_at: '',
 });
 // A clinic (doctor + clerk) and a nursing station (two nurses) on one patient's team.
 const team = [
@@ -21,6 +21,9 @@ describe('代行入力: who a record may be entered for', () => {
     expect(proxyCandidates(team, { id: 'clerk', facility_id: 'clinic' }).map((m) => m.user_id)).toEqual(['doctor']);
     expect(proxyCandidates(team, { id: 'cm', facility_id: 'office' })).toEqual([]);
     expect(proxyCandidates(team, { id: 'admin', facility_id: undefined })).toEqual([]);
+    // A suspended or revoked colleague is no candidate.
+    const withInactive = [...team, { ...member('nurse3', 'nurse', 'station'), status: 'suspended' as const }, { ...member('nurse4', 'nurse', 'station'), status: 'revoked' as const }];
+    expect(proxyCandidates(withInactive, { id: 'nurse', facility_id: 'station' }).map((m) => m.user_id)).toEqual(['nurse2']);
   });
 
   it('gives the author\'s template: a nurse entering for the doctor writes a doctor\'s note', () => {

@@ -20,11 +20,12 @@ export const isChart = (k: RecordKind) => CHART_KINDS.includes(k);
 
 /**
  * The team members the user may enter a record for: the others of the user's own
- * facility, in the team's order. Empty when the user has no facility.
+ * facility whose account is active (the server refuses the others), in the team's
+ * order. Empty when the user has no facility.
  */
 export function proxyCandidates(team: TeamMember[], me: Pick<User, 'id' | 'facility_id'>): TeamMember[] {
   if (!me.facility_id) return [];
-  return team.filter((m) => m.user_id !== me.id && m.facility_id === me.facility_id);
+  return team.filter((m) => m.user_id !== me.id && m.facility_id === me.facility_id && (m.status ?? 'active') === 'active');
 }
 
 /**

@@ -274,6 +274,13 @@ export async function listVisits(from: string, to: string, patientId?: string): 
 export const getRecord = (id: string) => entities.get<LocalRecord>('record', id);
 export const getVisit = (id: string) => entities.get<VisitDetail>('visit', id);
 export const listTeam = async (patientId: string): Promise<TeamMember[]> => (await entities.get<Team>('team', patientId))?.members ?? [];
+/** The team this device holds, or undefined when sync has none (a patient it does not hold). */
+export const heldTeam = async (patientId: string): Promise<TeamMember[] | undefined> => (await entities.get<Team>('team', patientId))?.members ?? undefined;
+/** Keeps the team the server answered after an add or a removal (the next pull confirms it) and refreshes the screens. */
+export async function storeTeam(patientId: string, members: TeamMember[]): Promise<void> {
+  await entities.put('team', { patient_id: patientId, members }, patientId);
+  await engine?.changed();
+}
 export const listConflicts = (): Promise<Conflict[]> => outbox.conflicts();
 
 /** Records on this device awaiting my confirmation (確定待ち), across my patients. */

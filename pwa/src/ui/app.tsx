@@ -12,9 +12,10 @@ import { Install, Settings, isStandalone } from './settings';
 import { Pin, SignIn } from './signin';
 import { lazy } from './lazy';
 
-// Onboarding screens load on first use (the nurse's first load stays small).
+// Screens not every user opens load on first use (the nurse's first load stays small).
 const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
 const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
+const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -36,6 +37,7 @@ function route(hash: string) {
   if (a === 'patients' && b && c === 'records' && d) return <RecordView patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'visits' && d === 'new') return <VisitEditor patientId={b} day={e} key={`new/${e}`} />;
   if (a === 'patients' && b && c === 'visits' && d) return <VisitEditor patientId={b} visitId={d} occurrence={e} key={`${d}/${e}`} />;
+  if (a === 'patients' && b && c === 'access-log') return <AccessLog id={b} key={`log/${b}`} />;
   if (a === 'patients' && b) return <PatientView id={b} key={b} tab={TABS.includes(c as Tab) ? (c as Tab) : 'timeline'} />;
   if (a === 'patients') return <Patients />;
   if (a === 'calendar') return <MyWeek />;

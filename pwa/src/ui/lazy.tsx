@@ -1,4 +1,4 @@
-import { h, type FunctionComponent } from 'preact';
+import { h, type ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { t } from '../i18n';
 
@@ -6,11 +6,11 @@ import { t } from '../i18n';
  * A screen loaded on first use (dynamic import), so the nurse's first load
  * stays small. The service worker precaches the chunk, so it opens offline too.
  */
-export function lazy<P extends object>(load: () => Promise<FunctionComponent<P>>): FunctionComponent<P> {
-  let loaded: FunctionComponent<P> | undefined;
-  let loading: Promise<FunctionComponent<P>> | undefined;
+export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): ComponentType<P> {
+  let loaded: ComponentType<P> | undefined;
+  let loading: Promise<ComponentType<P>> | undefined;
   return function Lazy(props: P) {
-    const [C, setC] = useState<FunctionComponent<P> | undefined>(() => loaded);
+    const [C, setC] = useState<ComponentType<P> | undefined>(() => loaded);
     const [failed, setFailed] = useState(false);
     useEffect(() => {
       if (C) return;

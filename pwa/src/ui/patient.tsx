@@ -9,10 +9,11 @@ import { useData } from './hooks';
 import { lazy } from './lazy';
 import { VitalsTrend } from './vitals-chart';
 
+const Team = lazy(() => import('./team').then((m) => m.default));
+const ConsentHistory = lazy(() => import('./consents').then((m) => m.ConsentHistory));
+
 export type Tab = 'timeline' | 'calendar' | 'vitals' | 'team' | 'consent';
 export const TABS: Tab[] = ['timeline', 'calendar', 'vitals', 'team', 'consent'];
-
-const ConsentHistory = lazy(() => import('./consents').then((m) => m.ConsentHistory));
 
 /** Who may amend: the author; for chart kinds also any clinical member (the server decides). */
 function mayAmend(r: LocalRecord): boolean {
@@ -33,6 +34,7 @@ export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab })
           <h1 id="patient-h"><ruby>{p.name}<rt>{p.name_kana}</rt></ruby></h1>
           {p.birth_date && <p>{formatEraDate(p.birth_date)} · {t('patient.age', { n: age(p.birth_date) })}</p>}
         </div>
+        {p.can_manage && <a class="button" href={`#/patients/${id}/access-log`}>{t('team.access_log')}</a>}
         <a class="button primary" href={`#/patients/${id}/new`}>{t('patient.new_record')}</a>
       </header>
       <nav class="tabs" aria-label={t('patient.sections')}>
@@ -153,16 +155,4 @@ export function ConfirmButton({ rec, label }: { rec: LocalRecord; label: string 
 function Vitals({ id }: { id: string }) {
   const recs = useData(() => listRecords(id), [id]);
   return recs ? <VitalsTrend records={recs} /> : <p class="empty">{t('app.loading')}</p>;
-}
-
-function Team({ id }: { id: string }) {
-  const team = useData(() => listTeam(id), [id]);
-  if (team && team.length === 0) return <p class="empty">{t('patient.no_team')}</p>;
-  return (
-    <ul class="list">
-      {team?.map((m) => (
-        <li key={m.user_id} class="row"><span class="grow">{m.name ?? m.user_id}</span><span>{t(`role.${m.role}` as MessageKey)}</span></li>
-      ))}
-    </ul>
-  );
 }
