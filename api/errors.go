@@ -117,6 +117,9 @@ var messages = map[string]message{
 	// who may change whom (care/profession.go)
 	care.CodeOwnAccount:         {403, "自分のアカウントの職種・権限・所属・状態・パスワード・二要素認証は、この操作では変更できません。他の管理者に依頼してください（パスワードは「パスワード変更」から）。", "You cannot change your own profession, roles, facility, status, password or two-factor sign-in here; ask another administrator (change your password under Change password)."},
 	care.CodeProfessionNotGiven: {403, "この職種は施設の種別では付与できません。ネットワーク事務局に依頼してください。", "Your facility's kind does not employ this profession; the network office grants it."},
+
+	// misuse alerts (alerts.go)
+	care.CodeOwnAlert: {403, "自分についてのアラートは確認済みにできません。他の管理者に依頼してください。", "You cannot acknowledge an alert about yourself; ask another administrator."},
 }
 
 func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) *Problem {

@@ -31,6 +31,8 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("listUsers", http.MethodGet, v1+"/users", "admin", "Staff directory", session), s.listUsers)
 	register(s, api, op("updateUser", http.MethodPatch, v1+"/users/{id}", "admin", "Change roles, status or password of an account", session), s.updateUser)
 	register(s, api, op("listAudit", http.MethodGet, v1+"/audit", "admin", "Query the audit log", session), s.listAudit)
+	register(s, api, op("listAlerts", http.MethodGet, v1+"/alerts", "admin", "Misuse alerts (network admins: all; facility admins: their staff's)", session), s.listAlerts)
+	register(s, api, op("acknowledgeAlert", http.MethodPost, v1+"/alerts/{id}/acknowledge", "admin", "Acknowledge a misuse alert with a note", session), s.acknowledgeAlert)
 
 	// patients, consent, team
 	register(s, api, op("createPatient", http.MethodPost, v1+"/patients", "patients", "Register a patient", session, 201), s.createPatient)

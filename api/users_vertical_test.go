@@ -346,6 +346,9 @@ var nonUserWriters = map[string]func(f *vfixture) (method, path string, body any
 	},
 	"createCalendarFeed": func(*vfixture) (string, string, any) { return "POST", "/api/v1/me/calendar-feed", nil },
 	"deleteCalendarFeed": func(*vfixture) (string, string, any) { return "DELETE", "/api/v1/me/calendar-feed", nil },
+	"acknowledgeAlert": func(*vfixture) (string, string, any) {
+		return "POST", "/api/v1/alerts/" + newID() + "/acknowledge", map[string]any{"note": "確認"}
+	},
 }
 
 // accountShaped reports whether an operation belongs to the part of the API

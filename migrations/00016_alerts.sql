@@ -16,6 +16,9 @@ CREATE TABLE alert_seen (
     item     TEXT NOT NULL,
     at       TIMESTAMP NOT NULL,
     prev_at  TIMESTAMP,
+    -- the patient of the event that saw it last, if any: a new alert
+    -- names the patients of its window
+    patient_id TEXT NOT NULL,
     PRIMARY KEY (rule, user_id, item)
 );
 

@@ -168,7 +168,7 @@ func TestOtherEventsCountForNoRule(t *testing.T) {
 			&audit.Event{At: t0, ActorID: user, Action: "session.create", Address: "192.0.2.1", Result: audit.ResultFailed},
 			&audit.Event{At: t0, ActorID: "", Action: "session.create", Address: "192.0.2.1", Result: audit.ResultFailed},
 			&audit.Event{At: t0, ActorID: user, Action: "audit.read", Result: audit.ResultDenied}, // no patient
-			change(t0, "user.roles.change"))                                                       // privilege_change is off
+			change(t0, "user.roles.change")) // privilege_change is off
 		if got := e.list(""); len(got) != 0 {
 			t.Fatalf("opened %+v", got)
 		}
@@ -243,7 +243,8 @@ func TestOpenAlertIsUpdatedUntilAcknowledged(t *testing.T) {
 		if acked[0].Note != "確認済み" || acked[0].AcknowledgedBy.String != "admin" || !acked[0].AcknowledgedAt.Time.Equal(t0.Add(3*time.Minute)) {
 			t.Errorf("acknowledged %+v", acked[0])
 		}
-		if open[0].Count != 4 || strings.Join(open[0].PatientIDs, ",") != patient(4) {
+		// The new alert names every patient of its window.
+		if open[0].Count != 4 || strings.Join(open[0].PatientIDs, ",") != strings.Join([]string{patient(1), patient(2), patient(3), patient(4)}, ",") {
 			t.Errorf("new alert %+v", open[0])
 		}
 	})

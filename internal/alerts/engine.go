@@ -71,7 +71,7 @@ func (e *Engine) Watch(ctx context.Context, tx *store.Tx, events []*audit.Event)
 	for _, h := range hits {
 		r := e.Config[h.rule]
 		var fresh bool
-		if err := tx.Get(ctx, &fresh, seenSQL, h.rule, h.user, h.item, h.at, h.at.Add(-r.Window)); err != nil {
+		if err := tx.Get(ctx, &fresh, seenSQL, h.rule, h.user, h.item, h.at, h.patient, h.at.Add(-r.Window)); err != nil {
 			return fmt.Errorf("alerts: count %s: %w", h.rule, err)
 		}
 		if !fresh {
@@ -105,9 +105,10 @@ func (e *Engine) Watch(ctx context.Context, tx *store.Tx, events []*audit.Event)
 // seenSQL records that a rule saw an item of a user at a time, and answers
 // whether the item has just entered the window (given its start): it is
 // new, or was last seen before the window.
-const seenSQL = `INSERT INTO alert_seen (rule, user_id, item, at) VALUES (?, ?, ?, ?)
+const seenSQL = `INSERT INTO alert_seen (rule, user_id, item, at, patient_id) VALUES (?, ?, ?, ?, ?)
 	ON CONFLICT (rule, user_id, item) DO UPDATE SET
-		at = CASE WHEN excluded.at > alert_seen.at THEN excluded.at ELSE alert_seen.at END, prev_at = alert_seen.at
+		at = CASE WHEN excluded.at > alert_seen.at THEN excluded.at ELSE alert_seen.at END, prev_at = alert_seen.at,
+		patient_id = excluded.patient_id
 	RETURNING prev_at IS NULL OR prev_at <= ?`
 
 // count counts the window of g's rule and user, and fires at the threshold.
@@ -165,7 +166,13 @@ func (e *Engine) fire(ctx context.Context, tx *store.Tx, g *group, n int64) erro
 	case !errors.Is(err, store.ErrNotFound):
 		return fmt.Errorf("alerts: open alert: %w", err)
 	}
-	a := Alert{ID: e.newID(), Rule: g.rule, UserID: g.user, FacilityID: g.facility, PatientIDs: mergeIDs(nil, g.patients),
+	// A new alert names the patients of the window that made it fire.
+	var inWindow []string
+	if err := tx.Select(ctx, &inWindow, `SELECT patient_id FROM alert_seen WHERE rule = ? AND user_id = ? AND at > ? AND patient_id <> ''
+		ORDER BY at, patient_id`, g.rule, g.user, g.at.Add(-e.Config[g.rule].Window)); err != nil {
+		return fmt.Errorf("alerts: patients of the window: %w", err)
+	}
+	a := Alert{ID: e.newID(), Rule: g.rule, UserID: g.user, FacilityID: g.facility, PatientIDs: mergeIDs(mergeIDs(nil, inWindow), g.patients),
 		Count: n, FirstAt: g.at, LastAt: g.at, Status: StatusOpen}
 	if _, err := tx.Exec(ctx, `INSERT INTO alert (id, rule, user_id, facility_id, patient_ids, count, first_at, last_at, status, note)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', '')`, a.ID, a.Rule, a.UserID, a.FacilityID, idList(a.PatientIDs), a.Count, a.FirstAt, a.LastAt); err != nil {

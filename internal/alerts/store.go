@@ -115,8 +115,11 @@ func Acknowledge(ctx context.Context, tx *store.Tx, id, by, note string, at time
 
 // Prune removes what the rules saw before their windows (everything of a
 // rule that is off), and the tallies left without anything: the daily
-// housekeeping.
+// housekeeping. A nil cfg is DefaultConfig, as for the API.
 func Prune(ctx context.Context, tx *store.Tx, cfg Config, now time.Time) error {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
 	for _, rule := range Rules {
 		r := cfg[rule]
 		var err error

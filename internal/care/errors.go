@@ -92,6 +92,11 @@ const (
 	CodeIDTaken             = "id_taken"              // a create's client id is already used by another entity
 )
 
+// Codes of misuse alerts (api/alerts.go).
+const (
+	CodeOwnAlert = "own_alert" // an alert about oneself is acknowledged by another administrator
+)
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound        = &Error{Code: CodeNotFound}
