@@ -46,6 +46,7 @@ func alertOut(a alerts.Alert) AlertOut {
 
 type ListAlertsInput struct {
 	Status string `query:"status" enum:"open,acknowledged" doc:"only alerts in this state (both when empty)"`
+	UserID string `query:"user_id" format:"uuid" doc:"only alerts about this user"`
 }
 
 type AlertsOutput struct {
@@ -83,7 +84,7 @@ func (s *Server) listAlerts(ctx context.Context, in *ListAlertsInput) (*AlertsOu
 	out := &AlertsOutput{}
 	out.Body.Alerts = []AlertOut{}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		as, err := alerts.List(ctx, tx, alerts.Filter{Status: in.Status, FacilityID: facility})
+		as, err := alerts.List(ctx, tx, alerts.Filter{Status: in.Status, UserID: in.UserID, FacilityID: facility})
 		if err != nil {
 			return err
 		}

@@ -192,6 +192,12 @@ func TestAlertsAPI(t *testing.T) {
 		if got := listAlerts(t, netC, "?status=acknowledged"); len(got) != 1 || got[0].ID != a.ID {
 			t.Errorf("acknowledged list %+v", got)
 		}
+		if got := listAlerts(t, netC, "?user_id="+r.outsider.ID); len(got) != 2 {
+			t.Errorf("the outsider's alerts %+v", got)
+		}
+		if got := listAlerts(t, netC, "?user_id="+r.doctor.ID); len(got) != 0 {
+			t.Errorf("the doctor's alerts %+v", got)
+		}
 
 		// A change of roles made by the network admin is an alert about
 		// them: another network admin acknowledges it, not they.

@@ -61,6 +61,7 @@ const ListLimit = 500
 // Filter narrows a list of alerts; empty fields do not filter.
 type Filter struct {
 	Status     string
+	UserID     string // alerts about this user
 	FacilityID string // alerts about this facility's staff
 }
 
@@ -72,6 +73,10 @@ func List(ctx context.Context, tx *store.Tx, f Filter) ([]Alert, error) {
 	if f.Status != "" {
 		q += ` AND a.status = ?`
 		args = append(args, f.Status)
+	}
+	if f.UserID != "" {
+		q += ` AND a.user_id = ?`
+		args = append(args, f.UserID)
 	}
 	if f.FacilityID != "" {
 		q += ` AND a.facility_id = ?`

@@ -1914,6 +1914,8 @@ export interface operations {
             query?: {
                 /** @description only alerts in this state (both when empty) */
                 status?: "open" | "acknowledged";
+                /** @description only alerts about this user */
+                user_id?: string;
             };
             header?: never;
             path?: never;
