@@ -64,8 +64,13 @@ func (e *Engine) Watch(ctx context.Context, tx *store.Tx, events []*audit.Event)
 	if len(hits) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(hits, func(a, b hit) int {
-		return cmp.Or(cmp.Compare(a.rule, b.rule), cmp.Compare(a.user, b.user), cmp.Compare(a.item, b.item))
+	slices.SortStableFunc(hits, func(a, b hit) int { // the latest of an item first
+		return cmp.Or(cmp.Compare(a.rule, b.rule), cmp.Compare(a.user, b.user), cmp.Compare(a.item, b.item), b.at.Compare(a.at))
+	})
+	// One upsert per item: an item a transaction saw twice (a SQLite
+	// group of one user's reads of one patient) counts once, at its latest.
+	hits = slices.CompactFunc(hits, func(a, b hit) bool {
+		return a.rule == b.rule && a.user == b.user && a.item == b.item
 	})
 	var groups []*group
 	for _, h := range hits {
