@@ -128,6 +128,10 @@ var accessCases = map[string]accessCase{
 	// Only the author confirms: the region's record is the nurse's own (the
 	// nurse would get 409 confirmation_not_required; TestConfirmRecord).
 	"confirmRecord": {kind: kChart, body: func(*region) any { return map[string]any{"version": 1} }},
+
+	// Misuse alerts: administrators only (TestAlertsAPI).
+	"listAlerts":       {kind: kAdmin},
+	"acknowledgeAlert": {kind: kAdmin, body: func(*region) any { return map[string]any{"note": "確認"} }},
 }
 
 // request is the path (parameters filled, query appended) and JSON body

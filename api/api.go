@@ -18,6 +18,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/google/uuid"
 
+	"tsunagu/internal/alerts"
 	"tsunagu/internal/auth"
 	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
@@ -69,6 +70,9 @@ type Options struct {
 	// (0 = notify.DefaultCheckInterval, a minute): an expired session's
 	// stream ends within it even when no hint comes.
 	StreamRecheck time.Duration
+	// Alerts are the misuse alert rules (TSUNAGU_ALERT_*); nil turns every
+	// rule on with its default (alerts.DefaultConfig).
+	Alerts alerts.Config
 }
 
 // Deps are what the API is built from.
@@ -205,6 +209,7 @@ func New(d Deps) (http.Handler, huma.API) {
 	if s.opt.MaxFailsAddr == 0 {
 		s.opt.MaxFailsAddr = 30
 	}
+	s.watchAudit()
 	mux := http.NewServeMux()
 	s.mux = mux
 	cfg := huma.DefaultConfig("Tsunagu API", Version)

@@ -122,6 +122,9 @@ var messages = map[string]message{
 		"Some staff of this facility have a profession the new kind does not employ; change their profession or revoke their accounts first."},
 	// care team (api/team.go)
 	care.CodeMemberNotActive: {422, "利用停止中または失効したアカウントはケアチームに追加できません。", "A suspended or revoked account cannot join a care team."},
+
+	// misuse alerts (alerts.go)
+	care.CodeOwnAlert: {403, "自分についてのアラートは確認済みにできません。他の管理者に依頼してください。", "You cannot acknowledge an alert about yourself; ask another administrator."},
 }
 
 func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) *Problem {

@@ -34,6 +34,8 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("resetPassword", http.MethodPost, v1+"/users/{id}/password-reset", "admin", "Give an account a temporary password (sessions end)", session), s.resetPassword)
 	register(s, api, op("resetTOTP", http.MethodPost, v1+"/users/{id}/totp-reset", "admin", "Forget an account's TOTP secret (sessions end)", session), s.resetTOTP)
 	register(s, api, op("listAudit", http.MethodGet, v1+"/audit", "admin", "Query the audit log", session), s.listAudit)
+	register(s, api, op("listAlerts", http.MethodGet, v1+"/alerts", "admin", "Misuse alerts (network admins: all; facility admins: their staff's)", session), s.listAlerts)
+	register(s, api, op("acknowledgeAlert", http.MethodPost, v1+"/alerts/{id}/acknowledge", "admin", "Acknowledge a misuse alert with a note", session), s.acknowledgeAlert)
 
 	// patients, consent, team
 	register(s, api, op("createPatient", http.MethodPost, v1+"/patients", "patients", "Register a patient", session, 201), s.createPatient)

@@ -351,6 +351,9 @@ var nonUserWriters = map[string]func(f *vfixture) (method, path string, body any
 	"updateFacility": func(f *vfixture) (string, string, any) {
 		return "PATCH", "/api/v1/facilities/" + f.office, map[string]any{"name": "改称施設", "disclosure": "shared_only"}
 	},
+	"acknowledgeAlert": func(*vfixture) (string, string, any) {
+		return "POST", "/api/v1/alerts/" + newID() + "/acknowledge", map[string]any{"note": "確認"}
+	},
 }
 
 // accountShaped reports whether an operation belongs to the part of the API

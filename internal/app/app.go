@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"tsunagu/api"
+	"tsunagu/internal/alerts"
 	"tsunagu/internal/audit"
 	"tsunagu/internal/auth"
 	"tsunagu/internal/blob"
@@ -120,6 +121,7 @@ func apiOptions(cfg Config) api.Options {
 		TrustProxy:       cfg.TrustProxyHeaders,
 		PublicURL:        cfg.PublicURL,
 		PublicURLDerived: cfg.PublicURLDerived,
+		Alerts:           cfg.Alerts,
 	}
 }
 
@@ -171,7 +173,7 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist), Metrics: mets,
 		Blobs: blobs, Signer: signer, CursorKey: push.cursorKey, TopicKey: push.topicKey, Hub: push.hub, Hints: push.hints, VAPIDPublicKey: push.keys.PublicKey(),
 		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody, VisitNew: cfg.PushVisitBody, VisitChanged: cfg.PushVisitChanged,
-			Confirm: cfg.PushConfirmBody}, WakePush: push.worker.Wake})
+			Confirm: cfg.PushConfirmBody, Alert: cfg.PushAlertBody}, WakePush: push.worker.Wake})
 
 	handler = withMetrics(handler, mets, cfg.MetricsToken)
 	if cfg.MetricsAddr != "" {
@@ -306,7 +308,8 @@ func runDaily(ctx context.Context, log *slog.Logger, job func(context.Context) e
 }
 
 // housekeeping makes accounts unused for the dormancy period dormant and
-// removes expired sessions and old sign-in failures. Safe to run on several
+// removes expired sessions, old sign-in failures and what the alert rules
+// saw before their windows. Safe to run on several
 // instances at once.
 func housekeeping(ctx context.Context, db *store.DB, cfg Config, now time.Time) error {
 	return db.Write(ctx, func(tx *store.Tx) error {
@@ -326,8 +329,10 @@ func housekeeping(ctx context.Context, db *store.DB, cfg Config, now time.Time) 
 		if _, err := tx.DeleteSessionsBefore(ctx, now.Add(-cfg.SessionIdle), now.Add(-cfg.SessionMax)); err != nil {
 			return err
 		}
-		_, err := tx.PruneSigninFailures(ctx, now.Add(-24*time.Hour))
-		return err
+		if _, err := tx.PruneSigninFailures(ctx, now.Add(-24*time.Hour)); err != nil {
+			return err
+		}
+		return alerts.Prune(ctx, tx, cfg.Alerts, now)
 	})
 }
 

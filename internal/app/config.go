@@ -11,6 +11,7 @@ import (
 
 	"filippo.io/age"
 
+	"tsunagu/internal/alerts"
 	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
 	"tsunagu/internal/notify"
@@ -62,6 +63,10 @@ type Config struct {
 	PushVisitBody    string   // TSUNAGU_PUSH_VISIT_BODY: a visit assigned to the recipient
 	PushVisitChanged string   // TSUNAGU_PUSH_VISIT_CHANGED_BODY: a visit of the recipient moved, cancelled or reassigned
 	PushConfirmBody  string   // TSUNAGU_PUSH_CONFIRM_BODY: a version of the recipient's record awaits their confirmation
+	PushAlertBody    string   // TSUNAGU_PUSH_ALERT_BODY: a new misuse alert (to network admins)
+	// Alerts are the misuse alert rules, TSUNAGU_ALERT_<RULE> each
+	// ("5/1h", or "off"); every rule is on by default.
+	Alerts alerts.Config
 	// PushLease is how long an outbox worker holds the pushes it claimed
 	// (TSUNAGU_PUSH_LEASE). A push is never started after its lease ends;
 	// after a crash the rows it held are sent again once it has run out.
@@ -150,6 +155,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.PushVisitBody = r.str("TSUNAGU_PUSH_VISIT_BODY", notify.DefaultTexts.VisitNew)
 	c.PushVisitChanged = r.str("TSUNAGU_PUSH_VISIT_CHANGED_BODY", notify.DefaultTexts.VisitChanged)
 	c.PushConfirmBody = r.str("TSUNAGU_PUSH_CONFIRM_BODY", notify.DefaultTexts.Confirm)
+	c.PushAlertBody = r.str("TSUNAGU_PUSH_ALERT_BODY", notify.DefaultTexts.Alert)
+	c.Alerts = r.alertRules()
 	c.PushLease = r.duration("TSUNAGU_PUSH_LEASE", notify.DefaultLease)
 	if c.PushLease < notify.MinLease || c.PushLease > time.Hour {
 		r.fail("TSUNAGU_PUSH_LEASE", "must be between %s and 1h", notify.MinLease)
@@ -185,6 +192,29 @@ func (r *envReader) backupConfig() BackupConfig {
 		}
 	}
 	return b
+}
+
+// AlertVar is the variable of a misuse alert rule: TSUNAGU_ALERT_ and the
+// rule's code in capitals (TSUNAGU_ALERT_REFUSED_ACCESS).
+func AlertVar(rule string) string { return "TSUNAGU_ALERT_" + strings.ToUpper(rule) }
+
+// alertRules reads every rule's threshold and window, or off.
+func (r *envReader) alertRules() alerts.Config {
+	cfg := alerts.DefaultConfig()
+	for _, rule := range alerts.Rules {
+		name := AlertVar(rule)
+		v := strings.TrimSpace(r.getenv(name))
+		if v == "" {
+			continue
+		}
+		rr, err := alerts.ParseRule(v)
+		if err != nil {
+			r.fail(name, "%v", err)
+			continue
+		}
+		cfg[rule] = rr
+	}
+	return cfg
 }
 
 // checkS3 accepts either no S3 settings (local disk) or a complete set.

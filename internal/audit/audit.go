@@ -60,7 +60,44 @@ func Append(ctx context.Context, tx *store.Tx, events ...*Event) error {
 	}
 	buf := tx.Defer(pendingKey{}, store.RankAudit, func() store.Deferred { return &pending{} }).(*pending)
 	buf.events = append(buf.events, events...)
+	if w, ok := tx.Attached(watcherKey{}).(Watcher); ok {
+		tx.Defer(watchingKey{}, store.RankWatch, func() store.Deferred { return &watching{w: w, p: buf} })
+	}
 	return nil
+}
+
+// Watcher sees every event appended through a database, in the
+// transaction that appends it (the misuse alerts, internal/alerts).
+type Watcher interface {
+	// Watch is given a transaction's events when it commits, just before
+	// they are written and before any head row is locked (store.RankWatch),
+	// so its work runs in parallel with other writers on PostgreSQL. The
+	// events' Seq and hashes are not set yet. An error fails the
+	// transaction, as a failed audit write does.
+	Watch(ctx context.Context, tx *store.Tx, events []*Event) error
+}
+
+// Watch makes w see every event appended through db from now on.
+func Watch(db *store.DB, w Watcher) { db.Attach(watcherKey{}, w) }
+
+type watcherKey struct{}
+type watchingKey struct{}
+
+// watching hands a transaction's events to its Watcher. It holds nothing
+// of its own: a savepoint that rolls back truncates the pending events it
+// reads.
+type watching struct {
+	w Watcher
+	p *pending
+}
+
+func (w *watching) Len() int     { return 0 }
+func (w *watching) Truncate(int) {}
+func (w *watching) Flush(ctx context.Context, tx *store.Tx) error {
+	if len(w.p.events) == 0 {
+		return nil
+	}
+	return w.w.Watch(ctx, tx, w.p.events)
 }
 
 type pendingKey struct{}

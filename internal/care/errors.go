@@ -103,6 +103,11 @@ const (
 	CodeMemberNotActive = "member_not_active" // a suspended, dormant or revoked account cannot join a care team
 )
 
+// Codes of misuse alerts (api/alerts.go).
+const (
+	CodeOwnAlert = "own_alert" // an alert about oneself is acknowledged by another administrator
+)
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound        = &Error{Code: CodeNotFound}

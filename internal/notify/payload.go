@@ -30,6 +30,9 @@ const (
 	// someone else entered for them (代行入力) or amended: a version
 	// awaits their confirmation (確定).
 	PayloadTypeConfirm = "confirm"
+	// PayloadTypeAlert marks a push to the network administrators: a new
+	// misuse alert awaits review (internal/alerts).
+	PayloadTypeAlert = "alert"
 )
 
 // Texts is the generic notification text. It must never name a patient or
@@ -40,11 +43,12 @@ type Texts struct {
 	VisitNew     string // a visit assigned to the recipient
 	VisitChanged string // a visit of the recipient moved, cancelled or reassigned
 	Confirm      string // a version of the recipient's record awaits their confirmation
+	Alert        string // a new misuse alert awaits review (network administrators)
 }
 
 // DefaultTexts is the Japanese text shown when the server configures none.
 var DefaultTexts = Texts{Title: "つなぐ", Body: "新しい記録があります", VisitNew: "新しい訪問予定があります", VisitChanged: "訪問予定が変更されました",
-	Confirm: "確定待ちの記録があります"}
+	Confirm: "確定待ちの記録があります", Alert: "要確認のアラートがあります"}
 
 // withDefaults fills the empty fields of t from DefaultTexts.
 func (t Texts) withDefaults() Texts {
@@ -62,6 +66,9 @@ func (t Texts) withDefaults() Texts {
 	}
 	if t.Confirm == "" {
 		t.Confirm = DefaultTexts.Confirm
+	}
+	if t.Alert == "" {
+		t.Alert = DefaultTexts.Alert
 	}
 	return t
 }
@@ -132,6 +139,19 @@ func NewConfirmPayload(patientID, recordID string, t Texts) Payload {
 		Body:      t.Confirm,
 		Tag:       ConfirmTag(patientID),
 	}
+}
+
+// AlertTag tags the alert pushes on the device: a newer one replaces the
+// older.
+const AlertTag = "alert"
+
+// NewAlertPayload is the push to a network administrator that a new misuse
+// alert awaits review. It carries the generic text only: no user, no
+// patient, no rule, no count (the administrator reads the alert in the
+// app, signed in).
+func NewAlertPayload(t Texts) Payload {
+	t = t.withDefaults()
+	return Payload{Type: PayloadTypeAlert, Title: t.Title, Body: t.Alert, Tag: AlertTag}
 }
 
 // ConfirmTag is the notification tag of a patient's confirmation pushes,

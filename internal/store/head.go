@@ -73,7 +73,10 @@ type deferredSlot struct {
 // transaction takes them in the same order, so none waits on another in a
 // cycle.
 const (
-	RankChanges = iota
+	// RankWatch is work on what the heads will carry, done before any
+	// head is locked: the misuse alerts computed from the audit events.
+	RankWatch = iota - 1
+	RankChanges
 	RankAudit
 )
 

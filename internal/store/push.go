@@ -72,6 +72,15 @@ func (tx *Tx) PushSubscriptionsOf(ctx context.Context, userIDs []string) ([]Push
 	return out, err
 }
 
+// NetworkAdminSubscriptions returns the subscriptions of the active
+// network administrators (who hear of new misuse alerts).
+func (tx *Tx) NetworkAdminSubscriptions(ctx context.Context) ([]PushSubscription, error) {
+	out := []PushSubscription{}
+	err := tx.sel(ctx, &out, `SELECT s.id, s.user_id, s.endpoint, s.p256dh, s.auth, s.created_at, s.updated_at
+		FROM push_subscription s JOIN app_user u ON u.id = s.user_id WHERE u.network_admin = ? AND u.status = ? ORDER BY s.id`, true, care.StatusActive)
+	return out, err
+}
+
 // RecordAudience is who hears of a change to one record: the members of
 // its patient's team who read it, and their push subscriptions.
 type RecordAudience struct {

@@ -77,7 +77,18 @@ type DB struct {
 	// writesFailing: the last write failed for want of the database
 	// (WritesFailing).
 	writesFailing atomic.Bool
+	// attached holds what packages built on the store keep on it (Attach).
+	attached sync.Map
 }
+
+// Attach keeps v on the database under key, for a package built on the
+// store that must find it from any transaction (the audit log's watcher);
+// Tx.Attached reads it back.
+func (db *DB) Attach(key, v any) { db.attached.Store(key, v) }
+
+// Attached is what was attached to the transaction's database under key,
+// or nil.
+func (tx *Tx) Attached(key any) any { v, _ := tx.db.attached.Load(key); return v }
 
 // ObserveGroupCommits calls f with the number of writes of every SQLite
 // group commit from now on (for metrics).

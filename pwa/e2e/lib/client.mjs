@@ -43,9 +43,18 @@ export class Client {
     return raw ? { status: res.status, body: json } : json;
   }
 
-  /** Signs in, enrolling TOTP when the server asks for it. */
-  async signIn(login, password) {
+  /**
+   * Signs in, enrolling TOTP when the server asks for it. A new account's initial
+   * password is changed to `newPassword` first when the server asks for that.
+   */
+  async signIn(login, password, newPassword) {
     let r = await this.req('POST', '/session', { login_id: login, password }, { raw: true });
+    if (r.status === 200 && r.body.stage === 'password_change') {
+      if (!newPassword) throw new Error(`sign-in ${login}: the initial password must be changed`);
+      await this.req('PUT', '/me/password', { current_password: password, new_password: newPassword }, { expect: 200 });
+      password = newPassword;
+      r = await this.req('POST', '/session', { login_id: login, password }, { raw: true });
+    }
     if (r.status === 401 && r.body.code === 'totp_required') {
       r = await this.req('POST', '/session', { login_id: login, password, totp_code: await nextCode(login) }, { raw: true });
     }
