@@ -172,6 +172,28 @@ func TestOtherEventsCountForNoRule(t *testing.T) {
 		if got := e.list(""); len(got) != 0 {
 			t.Fatalf("opened %+v", got)
 		}
+		// The profession a new account is given is routine; roles given at
+		// creation, a refused profession and a changed one count.
+		e = newEnv(t, engine, alerts.Config{alerts.PrivilegeChange: {1, time.Hour}})
+		made := change(t0, "user.profession.change")
+		made.Detail = ">nurse"
+		e.write(made)
+		if got := e.list(""); len(got) != 0 {
+			t.Fatalf("a new account's profession opened %+v", got)
+		}
+		for i, d := range []struct{ action, detail, result string }{
+			{"user.roles.change", ">facility_admin", audit.ResultOK},
+			{"user.profession.change", ">doctor", audit.ResultDenied},
+			{"user.profession.change", "care_worker>nurse", audit.ResultOK},
+		} {
+			e = newEnv(t, engine, alerts.Config{alerts.PrivilegeChange: {1, time.Hour}})
+			ev := change(t0, d.action)
+			ev.Detail, ev.Result = d.detail, d.result
+			e.write(ev)
+			if got := e.list(""); len(got) != 1 {
+				t.Errorf("case %d (%s %s %s): %d alerts", i, d.action, d.detail, d.result, len(got))
+			}
+		}
 	})
 }
 

@@ -84,7 +84,11 @@ try {
     await d.locator('input[name=name_kana]').fill(p.kana);
     await d.locator('input[name=login_id]').fill(p.login);
     const fac = d.locator('select[name=facility_id]');
-    if (facility && (await fac.isEnabled())) await fac.selectOption({ label: facility });
+    if (facility && (await fac.count())) {
+      // Options read "name(kind)".
+      const value = await fac.locator('option', { hasText: facility }).first().getAttribute('value');
+      await fac.selectOption(value);
+    }
     await d.locator('select[name=profession]').selectOption(profession);
     await d.locator('input[name=initial_password]').fill(p.initial);
     if (facilityAdmin) await d.getByLabel('施設管理者').check();
