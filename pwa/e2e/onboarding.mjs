@@ -93,8 +93,7 @@ try {
     await d.locator('input[name=initial_password]').fill(p.initial);
     if (facilityAdmin) await d.getByLabel('施設管理者').check();
     await d.getByRole('button', { name: '職員アカウントを作成' }).click();
-    await d.getByText('アカウントを作成しました').waitFor();
-    await d.getByRole('button', { name: '閉じる' }).first().click();
+    await page.getByText(`${p.name}さんのアカウントを作成しました`).waitFor();
     await dialog(page).waitFor({ state: 'detached' });
   }
 

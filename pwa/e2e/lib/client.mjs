@@ -49,7 +49,7 @@ export class Client {
    */
   async signIn(login, password, newPassword) {
     let r = await this.req('POST', '/session', { login_id: login, password }, { raw: true });
-    if (r.status === 200 && r.body.stage === 'password_change') {
+    if (r.status === 403 && r.body.code === 'password_change_required') {
       if (!newPassword) throw new Error(`sign-in ${login}: the initial password must be changed`);
       await this.req('PUT', '/me/password', { current_password: password, new_password: newPassword }, { expect: 200 });
       password = newPassword;
