@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLang } from './i18n';
-import { ja } from './i18n/ja';
+import { careEn, careJa } from './i18n/care';
 import { ACTIONS, ROLES, actionLabel, activeCount, defaultRole, filterStaff, fold, memberStatus, professionLabel, resultLabel, roleLabel, sortMembers } from './team';
 
 const m = (user_id: string, role: string, status: 'active' | 'suspended' | 'revoked' | undefined, name_kana = '') =>
@@ -90,7 +90,10 @@ describe('access-log labels', () => {
     expect(actionLabel('team.add')).toBe('チームにメンバーを追加');
   });
   it('has a label for every listed action in both languages, and shows an unknown one as its code', () => {
-    for (const a of ACTIONS) expect(`accesslog.action.${a}` in ja, a).toBe(true);
+    for (const a of ACTIONS) {
+      expect(`accesslog.action.${a}` in careJa, a).toBe(true);
+      expect(`accesslog.action.${a}` in careEn, a).toBe(true);
+    }
     expect(actionLabel('future.thing')).toBe('future.thing');
     setLang('en');
     expect(actionLabel('record.read')).toBe('Viewed a record');

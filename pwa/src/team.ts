@@ -2,6 +2,7 @@
 // pure functions, so the screens in ui/team.tsx and ui/access-log.tsx stay thin.
 
 import { t, toHiragana, type MessageKey } from './i18n';
+import { careJa, ct, type CareKey } from './i18n/care';
 import { ja } from './i18n/ja';
 import type { Profession, TeamMember, User } from './schemas';
 
@@ -115,7 +116,7 @@ export const ACTIONS = [
 /** 記録を閲覧 for record.read …; an unknown action shows as its code. */
 export function actionLabel(action: string): string {
   const key = `accesslog.action.${action}`;
-  return key in ja ? t(key as MessageKey) : action;
+  return key in careJa ? ct(key as CareKey) : action;
 }
 
 export type Outcome = 'ok' | 'denied' | 'failed';
@@ -123,5 +124,5 @@ export type Outcome = 'ok' | 'denied' | 'failed';
 /** 成功 / 拒否 / 失敗; an unknown result shows as its code. */
 export function resultLabel(result: string): string {
   const key = `accesslog.result.${result}`;
-  return key in ja ? t(key as MessageKey) : result;
+  return key in careJa ? ct(key as CareKey) : result;
 }

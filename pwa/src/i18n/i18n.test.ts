@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { en } from './en';
 import { ja } from './ja';
 import { adminEn, adminJa } from '../admin/messages';
+import { careEn, careJa } from './care';
 import { addMessages, age, errorMessage, formatDate, formatEraDate, setLang, t, toHiragana, tokyoDay, tx } from './index';
 
 describe('i18n', () => {
@@ -14,6 +15,34 @@ describe('i18n', () => {
     expect(Object.keys(adminEn).sort()).toEqual(Object.keys(adminJa).sort());
     for (const v of [...Object.values(adminJa), ...Object.values(adminEn)]) expect(v.trim()).not.toBe('');
     for (const k of Object.keys(adminJa)) if (k.startsWith('admin.')) expect(k in ja).toBe(false);
+  });
+
+  it('has the same keys in the patient screens\' catalogue (care.ts), none shadowing a core or console key', () => {
+    expect(Object.keys(careEn).sort()).toEqual(Object.keys(careJa).sort());
+    for (const v of [...Object.values(careJa), ...Object.values(careEn)]) expect(v.trim()).not.toBe('');
+    for (const k of Object.keys(careJa)) {
+      expect(k in ja, k).toBe(false);
+      expect(k in en, k).toBe(false);
+      expect(k in adminJa, k).toBe(false);
+    }
+  });
+
+  it('keeps the patient screens\' messages out of the first load, and every one of them is used', () => {
+    const files = sources();
+    const first = firstLoad(files, 'main.tsx');
+    for (const f of ['ui/app.tsx', 'ui/patient.tsx', 'ui/lazy.tsx', 'i18n/index.ts', 'i18n/ja.ts']) expect(first.has(f), f).toBe(true); // the walk follows static imports
+    expect('i18n/care.ts' in files).toBe(true);
+    for (const f of ['i18n/care.ts', 'ui/onboard.tsx', 'ui/consents.tsx', 'ui/team.tsx', 'ui/access-log.tsx', 'team.ts', 'admin/messages.ts']) expect(first.has(f), f).toBe(false);
+    const careKeys = Object.keys(careJa);
+    for (const f of first) {
+      // A key (or a template that makes one) in a first-load module would show as the raw key until a screen loads.
+      for (const k of careKeys) expect(files[f]!.includes(`'${k}'`), `${k} in ${f}`).toBe(false);
+      for (const re of templates(files[f]!)) expect(careKeys.filter((k) => re.test(k)), `${re} in ${f}`).toEqual([]);
+    }
+    const code = Object.entries(files).filter(([f]) => !/^i18n\/(ja|en|care)\.ts$/.test(f)).map(([, src]) => src);
+    const made = code.flatMap(templates);
+    const unused = careKeys.filter((k) => !code.some((src) => src.includes(`'${k}'`)) && !made.some((re) => re.test(k)));
+    expect(unused).toEqual([]);
   });
 
   it('uses an added catalogue once registered, also for error codes', () => {
@@ -62,3 +91,38 @@ describe('i18n', () => {
     expect(toHiragana('ヤマダ ハナコ')).toBe('やまだ はなこ');
   });
 });
+
+/** The app's sources (tests left out), by path under src/. */
+function sources(): Record<string, string> {
+  const all = import.meta.glob<string>(['/src/**/*.ts', '/src/**/*.tsx', '!/src/**/*.test.ts'], { query: '?raw', import: 'default', eager: true });
+  return Object.fromEntries(Object.entries(all).map(([p, src]) => [p.replace(/^\/src\//, ''), src]));
+}
+
+/** The modules reached from `entry` by static imports (import() and `import type` do not load anything). */
+function firstLoad(files: Record<string, string>, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const walk = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    const dir = f.includes('/') ? f.slice(0, f.lastIndexOf('/') + 1) : '';
+    for (const m of files[f]!.matchAll(/^(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?'(\.[^']+)'/gm)) {
+      const parts: string[] = [];
+      for (const seg of (dir + m[1]!).split('/')) {
+        if (seg === '..') parts.pop();
+        else if (seg !== '.') parts.push(seg);
+      }
+      const base = parts.join('/');
+      const hit = [base, `${base}.ts`, `${base}.tsx`, `${base}/index.ts`, `${base}/index.tsx`].find((c) => c in files);
+      if (hit) walk(hit);
+    }
+  };
+  walk(entry);
+  return seen;
+}
+
+/** The patient screens' keys a template literal makes, e.g. `team.status.${st}`, as patterns. */
+function templates(src: string): RegExp[] {
+  return [...src.matchAll(/`((?:onboard|consent|team|accesslog)\.[^`]*\$\{[^`]*)`/g)].map(
+    (m) => new RegExp(`^${m[1]!.split(/\$\{[^}]*\}/).map((s) => s.replace(/[.*+?^()|[\]\\]/g, '\\$&')).join('[a-z0-9_.]+')}$`),
+  );
+}

@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { components } from '../api-types';
 import { errorMessage, getLang, t } from '../i18n';
+import { ct } from '../i18n/care';
 import { api, describeError, getPatient, status } from '../state';
 import { actionLabel, professionLabel, resultLabel } from '../team';
 import { useData } from './hooks';
@@ -51,34 +52,34 @@ export default function AccessLog({ id }: { id: string }) {
   const back = `#/patients/${encodeURIComponent(id)}/team`;
   return (
     <section class="access-log" aria-labelledby="accesslog-h">
-      <p><a href={back}>{t('accesslog.back')}</a></p>
-      <h1 id="accesslog-h">{t('accesslog.title')}{patient && <small class="muted"> — {patient.name}</small>}</h1>
-      <p class="muted">{t('accesslog.lead')}</p>
-      {!isOnline && !loaded && <p class="notice" role="note">{t('accesslog.offline')}</p>}
+      <p><a href={back}>{ct('accesslog.back')}</a></p>
+      <h1 id="accesslog-h">{ct('accesslog.title')}{patient && <small class="muted"> — {patient.name}</small>}</h1>
+      <p class="muted">{ct('accesslog.lead')}</p>
+      {!isOnline && !loaded && <p class="notice" role="note">{ct('accesslog.offline')}</p>}
       {err && <p class="error" role="alert">{err}</p>}
       {busy && !loaded && <p class="empty">{t('app.loading')}</p>}
-      {loaded && entries.length === 0 && <p class="empty">{t('accesslog.none')}</p>}
+      {loaded && entries.length === 0 && <p class="empty">{ct('accesslog.none')}</p>}
       {entries.length > 0 && (
         <div class="table-scroll">
           <table class="log">
-            <caption class="sr">{t('accesslog.caption')}</caption>
+            <caption class="sr">{ct('accesslog.caption')}</caption>
             <thead>
               <tr>
-                <th scope="col">{t('accesslog.col.at')}</th>
-                <th scope="col">{t('accesslog.col.user')}</th>
-                <th scope="col">{t('accesslog.col.profession')}</th>
-                <th scope="col">{t('accesslog.col.facility')}</th>
-                <th scope="col">{t('accesslog.col.action')}</th>
-                <th scope="col">{t('accesslog.col.result')}</th>
+                <th scope="col">{ct('accesslog.col.at')}</th>
+                <th scope="col">{ct('accesslog.col.user')}</th>
+                <th scope="col">{ct('accesslog.col.profession')}</th>
+                <th scope="col">{ct('accesslog.col.facility')}</th>
+                <th scope="col">{ct('accesslog.col.action')}</th>
+                <th scope="col">{ct('accesslog.col.result')}</th>
               </tr>
             </thead>
             <tbody>
               {entries.map((e) => (
                 <tr key={e.seq} class={`res-${e.result}`}>
                   <td class="time"><time dateTime={e.at}>{formatAt(e.at)}</time></td>
-                  <th scope="row">{e.actor_name || t('accesslog.unknown_user')}</th>
+                  <th scope="row">{e.actor_name || ct('accesslog.unknown_user')}</th>
                   <td>{e.actor_profession ? professionLabel(e.actor_profession) : '—'}</td>
-                  <td>{e.actor_facility_name || (e.actor_id && !e.actor_facility_id ? t('accesslog.network_office') : '—')}</td>
+                  <td>{e.actor_facility_name || (e.actor_id && !e.actor_facility_id ? ct('accesslog.network_office') : '—')}</td>
                   <td>{actionLabel(e.action)}</td>
                   <td>{e.result === 'ok' ? resultLabel(e.result) : <strong class={`badge-st ${e.result === 'denied' ? 'revoked' : 'suspended'}`}>{resultLabel(e.result)}</strong>}</td>
                 </tr>
@@ -88,7 +89,7 @@ export default function AccessLog({ id }: { id: string }) {
         </div>
       )}
       {next !== undefined && (
-        <button disabled={busy || !isOnline} onClick={() => load(next)}>{busy ? t('app.loading') : t('accesslog.more')}</button>
+        <button disabled={busy || !isOnline} onClick={() => load(next)}>{busy ? t('app.loading') : ct('accesslog.more')}</button>
       )}
     </section>
   );

@@ -6,6 +6,7 @@
 import { useState } from 'preact/hooks';
 import type { Patient } from '../schemas';
 import { errorMessage, formatDate, formatDateTime, t } from '../i18n';
+import { ct } from '../i18n/care';
 import { describeError, getPatient, listConsents, listTeam, me, status, withdrawConsent, type LocalConsent } from '../state';
 import { useData } from './hooks';
 
@@ -20,16 +21,16 @@ export function ConsentHistory({ id }: { id: string }) {
   if (!data) return <p class="empty">{t('app.loading')}</p>;
   const manage = !!data.patient?.can_manage;
   const refused = new Map((status.value?.failed ?? []).filter((f) => f.subject).map((f) => [f.subject!, f.code]));
-  const name = (uid?: string) => (uid && data.names.get(uid)) || t('consent.someone');
+  const name = (uid?: string) => (uid && data.names.get(uid)) || ct('consent.someone');
   return (
     <section class="consents" aria-labelledby="consents-h">
       <div class="row">
-        <h2 id="consents-h" class="grow">{t('consent.history')}</h2>
-        {manage && <a class="button primary" href={`#/patients/${id}/consent/new`}>{t('consent.new')}</a>}
+        <h2 id="consents-h" class="grow">{ct('consent.history')}</h2>
+        {manage && <a class="button primary" href={`#/patients/${id}/consent/new`}>{ct('consent.new')}</a>}
       </div>
-      {!data.online && <p class="notice" role="status">{t('consent.offline')}</p>}
-      {data.online && data.consents.length === 0 && <p class="empty">{t('consent.none')}</p>}
-      {manage || data.consents.every((c) => !c.attachment_ids?.length) ? null : <p class="muted">{t('consent.pages_managers')}</p>}
+      {!data.online && <p class="notice" role="status">{ct('consent.offline')}</p>}
+      {data.online && data.consents.length === 0 && <p class="empty">{ct('consent.none')}</p>}
+      {manage || data.consents.every((c) => !c.attachment_ids?.length) ? null : <p class="muted">{ct('consent.pages_managers')}</p>}
       <ol class="list consent-list">
         {data.consents.map((c) => (
           <ConsentItem key={c.id} c={c} patient={data.patient} manage={manage} name={name} problem={refused.get(c.id)} onWithdrawn={() => setRev(rev + 1)} />
@@ -45,33 +46,33 @@ function ConsentItem({ c, patient, manage, name, problem, onWithdrawn }: {
   const pages = c.attachment_ids ?? [];
   const date = formatDate(c.obtained_on);
   return (
-    <li class={`card consent${c.active ? '' : ' withdrawn'}`} aria-label={t('consent.obtained', { date })}>
+    <li class={`card consent${c.active ? '' : ' withdrawn'}`} aria-label={ct('consent.obtained', { date })}>
       <p class="meta">
-        <strong>{t('consent.obtained', { date })}</strong>
-        {problem ? <span class="tag warn">{t('consent.refused')}</span>
-          : c.pending ? <span class="tag warn">{t('consent.pending')}</span>
-            : <span class={`tag${c.active ? ' ok' : ' warn'}`}>{c.active ? t('consent.active') : t('consent.withdrawn')}</span>}
+        <strong>{ct('consent.obtained', { date })}</strong>
+        {problem ? <span class="tag warn">{ct('consent.refused')}</span>
+          : c.pending ? <span class="tag warn">{ct('consent.pending')}</span>
+            : <span class={`tag${c.active ? ' ok' : ' warn'}`}>{c.active ? ct('consent.active') : ct('consent.withdrawn')}</span>}
       </p>
-      <p>{t(`consent.scope.${c.scope}`)}<small class="muted"> — {t(`consent.scope.${c.scope}_hint`)}</small></p>
+      <p>{ct(`consent.scope.${c.scope}`)}<small class="muted"> — {ct(`consent.scope.${c.scope}_hint`)}</small></p>
       <p class="muted">
-        {t('consent.obtained_by_who', { name: name(c.obtained_by) })} · {t('consent.recorded_by_who', { name: name(c.recorded_by), when: formatDateTime(c.recorded_at) })}
+        {ct('consent.obtained_by_who', { name: name(c.obtained_by) })} · {ct('consent.recorded_by_who', { name: name(c.recorded_by), when: formatDateTime(c.recorded_at) })}
       </p>
       {!c.active && c.withdrawn_at && (
         <p>
-          {t('consent.withdrawn_at', { when: formatDateTime(c.withdrawn_at), name: name(c.withdrawn_by) })}
-          {c.withdrawal_reason && <><br />{t('consent.reason', { reason: c.withdrawal_reason })}</>}
+          {ct('consent.withdrawn_at', { when: formatDateTime(c.withdrawn_at), name: name(c.withdrawn_by) })}
+          {c.withdrawal_reason && <><br />{ct('consent.reason', { reason: c.withdrawal_reason })}</>}
         </p>
       )}
       {problem && <p class="error">{errorMessage(problem)}</p>}
-      {pages.length === 0 ? <p class="muted">{t('consent.no_form')}</p> : (
+      {pages.length === 0 ? <p class="muted">{ct('consent.no_form')}</p> : (
         <>
-          <p class="muted">{t('consent.page_count', { n: pages.length })}</p>
+          <p class="muted">{ct('consent.page_count', { n: pages.length })}</p>
           {manage && !c.pending && (
             <ol class="thumbs pages">
               {pages.map((a, i) => (
                 <li key={a}>
-                  <a href={`/api/v1/attachments/${a}?redirect=1`} target="_blank" rel="noopener" aria-label={t('consent.open_page', { n: i + 1 })}>
-                    <img loading="lazy" alt={t('consent.page', { n: i + 1 })} src={`/api/v1/attachments/${a}/thumbnail?redirect=1`} />
+                  <a href={`/api/v1/attachments/${a}?redirect=1`} target="_blank" rel="noopener" aria-label={ct('consent.open_page', { n: i + 1 })}>
+                    <img loading="lazy" alt={ct('consent.page', { n: i + 1 })} src={`/api/v1/attachments/${a}/thumbnail?redirect=1`} />
                   </a>
                   <span class="page-no" aria-hidden="true">{i + 1}</span>
                 </li>
@@ -92,10 +93,10 @@ function Withdraw({ patientId, c, date, onDone }: { patientId: string; c: LocalC
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
   const online = status.value?.online ?? navigator.onLine;
-  if (!open) return <div class="row actions"><button type="button" class="danger" aria-label={t('consent.withdraw_label', { date })} onClick={() => setOpen(true)}>{t('consent.withdraw')}</button></div>;
+  if (!open) return <div class="row actions"><button type="button" class="danger" aria-label={ct('consent.withdraw_label', { date })} onClick={() => setOpen(true)}>{ct('consent.withdraw')}</button></div>;
   const go = async (e: Event) => {
     e.preventDefault();
-    if (!reason.trim()) return setErr(t('consent.withdraw_needs_reason'));
+    if (!reason.trim()) return setErr(ct('consent.withdraw_needs_reason'));
     setBusy(true);
     setErr('');
     try {
@@ -110,14 +111,14 @@ function Withdraw({ patientId, c, date, onDone }: { patientId: string; c: LocalC
   };
   return (
     <form class="withdraw" onSubmit={go} aria-labelledby={`wd-${c.id}`}>
-      <h3 id={`wd-${c.id}`}>{t('consent.withdraw_title')}</h3>
-      <p class="notice">{t('consent.withdraw_warning')}</p>
-      {!online && <p class="notice" role="status">{t('consent.withdraw_offline')}</p>}
-      <label>{t('consent.withdraw_reason')}<textarea name="reason" rows={2} maxLength={500} value={reason} onInput={(e) => setReason(e.currentTarget.value)} /></label>
+      <h3 id={`wd-${c.id}`}>{ct('consent.withdraw_title')}</h3>
+      <p class="notice">{ct('consent.withdraw_warning')}</p>
+      {!online && <p class="notice" role="status">{ct('consent.withdraw_offline')}</p>}
+      <label>{ct('consent.withdraw_reason')}<textarea name="reason" rows={2} maxLength={500} value={reason} onInput={(e) => setReason(e.currentTarget.value)} /></label>
       {err && <p class="error" role="alert">{err}</p>}
       <div class="row actions">
-        <button class="danger" disabled={busy || !online}>{t('consent.withdraw_confirm')}</button>
-        <button type="button" onClick={() => { setOpen(false); setErr(''); }}>{t('consent.withdraw_cancel')}</button>
+        <button class="danger" disabled={busy || !online}>{ct('consent.withdraw_confirm')}</button>
+        <button type="button" onClick={() => { setOpen(false); setErr(''); }}>{ct('consent.withdraw_cancel')}</button>
       </div>
     </form>
   );

@@ -3,7 +3,8 @@
 // (offline-capable through the outbox, like a record's photos).
 
 import { useEffect, useState } from 'preact/hooks';
-import { errorMessage, t, type MessageKey } from '../i18n';
+import { errorMessage, t } from '../i18n';
+import { ct, type CareKey } from '../i18n/care';
 import { checkConsent, checkPatient, pages, patientBody, SEXES, wareki, type ConsentErrors, type PatientErrors, type PatientForm, type Scope } from '../onboard';
 import { downscale } from '../photo';
 import { createConsent, describeError, getPatient, listTeam, me, registerPatient, status, today } from '../state';
@@ -13,7 +14,7 @@ const online = () => status.value?.online ?? navigator.onLine;
 
 /** The message of a field's error, tied to the field by aria-describedby. */
 function FieldError({ id, error }: { id: string; error?: string }) {
-  return error ? <small id={id} class="field-error">{t(`onboard.err.${error}` as MessageKey)}</small> : null;
+  return error ? <small id={id} class="field-error">{ct(`onboard.err.${error}` as CareKey)}</small> : null;
 }
 
 export function RegisterPatient() {
@@ -50,44 +51,44 @@ export function RegisterPatient() {
 
   return (
     <form class="record onboard" onSubmit={save} aria-labelledby="reg-h" noValidate>
-      <h1 id="reg-h">{t('onboard.title')}</h1>
-      {!isOnline && <p class="notice" role="status">{t('onboard.offline')}</p>}
-      <p class="muted">{t('onboard.hint')}</p>
+      <h1 id="reg-h">{ct('onboard.title')}</h1>
+      {!isOnline && <p class="notice" role="status">{ct('onboard.offline')}</p>}
+      <p class="muted">{ct('onboard.hint')}</p>
       <div class="grid2">
-        <label>{t('onboard.name')}
+        <label>{ct('onboard.name')}
           <input name="name" autoComplete="off" maxLength={100} value={f.name} onInput={set('name')} {...described('name')} />
           <FieldError id="reg-name-err" error={errs.name} />
         </label>
-        <label>{t('onboard.name_kana')}
+        <label>{ct('onboard.name_kana')}
           <input name="name_kana" autoComplete="off" maxLength={100} value={f.name_kana} onInput={set('name_kana')} {...described('name_kana')} />
           <FieldError id="reg-name_kana-err" error={errs.name_kana} />
         </label>
-        <label>{t('onboard.birth_date')}
+        <label>{ct('onboard.birth_date')}
           <input name="birth_date" type="date" min="1900-01-01" max={today.value} value={f.birth_date} onInput={set('birth_date')} {...described('birth_date', 'reg-wareki')} />
-          <small id="reg-wareki" class="wareki" aria-live="polite">{era ? t('onboard.wareki', { date: era }) : ''}</small>
+          <small id="reg-wareki" class="wareki" aria-live="polite">{era ? ct('onboard.wareki', { date: era }) : ''}</small>
           <FieldError id="reg-birth_date-err" error={errs.birth_date} />
         </label>
         <fieldset class="sex" {...described('sex')}>
-          <legend>{t('onboard.sex')}</legend>
+          <legend>{ct('onboard.sex')}</legend>
           <div class="row wrap">
             {SEXES.map((s) => (
-              <label key={s} class="check"><input type="radio" name="sex" value={s} checked={f.sex === s} onChange={() => setF({ ...f, sex: s })} />{t(`onboard.sex.${s}` as MessageKey)}</label>
+              <label key={s} class="check"><input type="radio" name="sex" value={s} checked={f.sex === s} onChange={() => setF({ ...f, sex: s })} />{ct(`onboard.sex.${s}` as CareKey)}</label>
             ))}
           </div>
           <FieldError id="reg-sex-err" error={errs.sex} />
         </fieldset>
       </div>
-      <label>{t('onboard.address')}
+      <label>{ct('onboard.address')}
         <input name="address" autoComplete="off" maxLength={300} value={f.address} onInput={set('address')} {...described('address')} />
         <FieldError id="reg-address-err" error={errs.address} />
       </label>
-      <label>{t('onboard.phone')}
+      <label>{ct('onboard.phone')}
         <input name="phone" type="tel" autoComplete="off" maxLength={20} value={f.phone} onInput={set('phone')} {...described('phone')} />
         <FieldError id="reg-phone-err" error={errs.phone} />
       </label>
-      {Object.keys(errs).length > 0 && <p class="error" role="alert">{t('onboard.fix')}</p>}
+      {Object.keys(errs).length > 0 && <p class="error" role="alert">{ct('onboard.fix')}</p>}
       {err && <p class="error" role="alert">{err}</p>}
-      <button class="primary" disabled={busy || !isOnline}>{busy ? t('onboard.saving') : t('onboard.save')}</button>
+      <button class="primary" disabled={busy || !isOnline}>{busy ? ct('onboard.saving') : ct('onboard.save')}</button>
     </form>
   );
 }
@@ -118,13 +119,13 @@ export function NewConsent({ patientId }: { patientId: string }) {
         const blob = await downscale(f);
         taken.push({ blob, url: URL.createObjectURL(blob) });
       } catch {
-        setErr(t('consent.photo_failed'));
+        setErr(ct('consent.photo_failed'));
       }
     }
     setList((cur) => {
       const { list: next, dropped } = pages.add(cur, taken);
       taken.slice(taken.length - dropped).forEach((p) => URL.revokeObjectURL(p.url));
-      setNote(dropped ? t('consent.pages_dropped', { n: dropped }) : '');
+      setNote(dropped ? ct('consent.pages_dropped', { n: dropped }) : '');
       return next;
     });
   };
@@ -151,50 +152,50 @@ export function NewConsent({ patientId }: { patientId: string }) {
 
   return (
     <form class="record onboard" onSubmit={save} aria-labelledby="consent-h" noValidate>
-      <h1 id="consent-h">{t('consent.title')}{ctx.patient && <small class="muted"> {t('consent.for', { name: ctx.patient.name })}</small>}</h1>
-      <p class="muted">{t('consent.offline_ok')}</p>
+      <h1 id="consent-h">{ct('consent.title')}{ctx.patient && <small class="muted"> {ct('consent.for', { name: ctx.patient.name })}</small>}</h1>
+      <p class="muted">{ct('consent.offline_ok')}</p>
       <div class="grid2">
-        <label>{t('consent.obtained_on')}
+        <label>{ct('consent.obtained_on')}
           <input name="obtained_on" type="date" min="1900-01-01" max={today.value} value={obtainedOn} onInput={(e) => setObtainedOn(e.currentTarget.value)}
             aria-invalid={errs.obtained_on ? true : undefined} aria-describedby={errs.obtained_on ? 'con-on-err' : undefined} />
           <FieldError id="con-on-err" error={errs.obtained_on} />
         </label>
-        <label>{t('consent.obtained_by')}
+        <label>{ct('consent.obtained_by')}
           <select name="obtained_by" value={obtainedBy} onChange={(e) => setObtainedBy(e.currentTarget.value)}>
-            {user && <option value={user.id}>{t('consent.me', { name: user.name })}</option>}
+            {user && <option value={user.id}>{ct('consent.me', { name: user.name })}</option>}
             {others.map((m) => <option key={m.user_id} value={m.user_id}>{m.name ?? m.user_id}</option>)}
           </select>
         </label>
       </div>
       <fieldset aria-describedby={errs.scope ? 'con-scope-err' : undefined}>
-        <legend>{t('consent.scope')}</legend>
+        <legend>{ct('consent.scope')}</legend>
         <div class="choices">
           {(['full', 'calendar_shared'] as const).map((s) => (
             <label key={s} class="check choice">
               <input type="radio" name="scope" value={s} checked={scope === s} onChange={() => setScope(s)} aria-describedby={`con-scope-${s}`} />
-              <span>{t(`consent.scope.${s}`)}<small id={`con-scope-${s}`}>{t(`consent.scope.${s}_hint`)}</small></span>
+              <span>{ct(`consent.scope.${s}`)}<small id={`con-scope-${s}`}>{ct(`consent.scope.${s}_hint`)}</small></span>
             </label>
           ))}
         </div>
         <FieldError id="con-scope-err" error={errs.scope} />
       </fieldset>
       <fieldset aria-describedby={`con-pages-hint${errs.pages ? ' con-pages-err' : ''}`}>
-        <legend>{t('consent.pages')}</legend>
-        <p id="con-pages-hint" class="muted">{t('consent.pages_hint')}</p>
+        <legend>{ct('consent.pages')}</legend>
+        <p id="con-pages-hint" class="muted">{ct('consent.pages_hint')}</p>
         <label class="button">
-          {t('consent.add_page')}
+          {ct('consent.add_page')}
           <input class="sr" type="file" accept="image/*" capture="environment" multiple onChange={(e) => { void addPages(e.currentTarget.files); e.currentTarget.value = ''; }} />
         </label>
         <ol class="thumbs pages">
           {list.map((p, i) => (
             <li key={p.url}>
-              <img src={p.url} alt={t('consent.page', { n: i + 1 })} />
+              <img src={p.url} alt={ct('consent.page', { n: i + 1 })} />
               <span class="page-no" aria-hidden="true">{i + 1}</span>
-              <button type="button" class="remove" aria-label={t('consent.remove_page', { n: i + 1 })}
+              <button type="button" class="remove" aria-label={ct('consent.remove_page', { n: i + 1 })}
                 onClick={() => { URL.revokeObjectURL(p.url); setList(pages.remove(list, i)); }}>×</button>
               <div class="row order">
-                <button type="button" disabled={i === 0} aria-label={t('consent.page_earlier', { n: i + 1 })} onClick={() => setList(pages.move(list, i, -1))}>←</button>
-                <button type="button" disabled={i === list.length - 1} aria-label={t('consent.page_later', { n: i + 1 })} onClick={() => setList(pages.move(list, i, 1))}>→</button>
+                <button type="button" disabled={i === 0} aria-label={ct('consent.page_earlier', { n: i + 1 })} onClick={() => setList(pages.move(list, i, -1))}>←</button>
+                <button type="button" disabled={i === list.length - 1} aria-label={ct('consent.page_later', { n: i + 1 })} onClick={() => setList(pages.move(list, i, 1))}>→</button>
               </div>
             </li>
           ))}
@@ -202,9 +203,9 @@ export function NewConsent({ patientId }: { patientId: string }) {
         {note && <p class="notice" role="status">{note}</p>}
         <FieldError id="con-pages-err" error={errs.pages} />
       </fieldset>
-      {Object.keys(errs).length > 0 && <p class="error" role="alert">{t('onboard.fix')}</p>}
+      {Object.keys(errs).length > 0 && <p class="error" role="alert">{ct('onboard.fix')}</p>}
       {err && <p class="error" role="alert">{err}</p>}
-      <button class="primary" disabled={busy}>{t('consent.save')}</button>
+      <button class="primary" disabled={busy}>{ct('consent.save')}</button>
     </form>
   );
 }

@@ -7,7 +7,8 @@
 
 import { Fragment } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { errorMessage, t, type MessageKey } from '../i18n';
+import { errorMessage, t } from '../i18n';
+import { ct, type CareKey } from '../i18n/care';
 import type { TeamMember, User } from '../schemas';
 import { api, describeError, getPatient, heldTeam, status, storeTeam } from '../state';
 import { PROFESSIONS, ROLES, activeCount, defaultRole, filterStaff, memberStatus, professionLabel, roleLabel, sortMembers, type Role } from '../team';
@@ -54,7 +55,7 @@ export default function TeamSection({ id }: { id: string }) {
       if (held) await storeTeam(id, rest);
       else setFetched(rest);
       setConfirming(null);
-      setMsg(t('team.removed', { name: m.name }));
+      setMsg(ct('team.removed', { name: m.name }));
     } catch (e) {
       setErr(errorMessage(describeError(e)));
     } finally {
@@ -65,31 +66,31 @@ export default function TeamSection({ id }: { id: string }) {
     if (held) await storeTeam(id, team);
     else setFetched(team);
     setAdding(false);
-    setMsg(t('team.added', { name }));
+    setMsg(ct('team.added', { name }));
   };
 
   return (
     <section class="team" aria-labelledby="team-h">
-      <h2 id="team-h">{t('team.title')}</h2>
+      <h2 id="team-h">{ct('team.title')}</h2>
       <p>
-        {t('team.summary', { n: activeCount(list) })}
-        {inactive > 0 && <> · <span class="muted">{t('team.summary_inactive', { n: inactive })}</span></>}
+        {ct('team.summary', { n: activeCount(list) })}
+        {inactive > 0 && <> · <span class="muted">{ct('team.summary_inactive', { n: inactive })}</span></>}
       </p>
       {held === null && fetched && <p class="muted">{t('patient.no_team')}</p>}
-      {manage && !isOnline && <p class="notice" role="note">{t('team.offline')}</p>}
+      {manage && !isOnline && <p class="notice" role="note">{ct('team.offline')}</p>}
       <p role="status" aria-live="polite" class={msg ? 'done-msg' : 'sr'}>{msg}</p>
       {err && <p class="error" role="alert">{err}</p>}
       {list.length === 0 ? <p class="empty">{t('patient.no_team')}</p> : (
         <table class="members">
-          <caption class="sr">{t('team.title')}</caption>
+          <caption class="sr">{ct('team.title')}</caption>
           <thead>
             <tr>
-              <th scope="col">{t('team.col.role')}</th>
-              <th scope="col">{t('team.col.name')}</th>
-              <th scope="col">{t('team.col.profession')}</th>
-              <th scope="col">{t('team.col.facility')}</th>
-              <th scope="col">{t('team.col.status')}</th>
-              {manage && <th scope="col">{t('team.col.actions')}</th>}
+              <th scope="col">{ct('team.col.role')}</th>
+              <th scope="col">{ct('team.col.name')}</th>
+              <th scope="col">{ct('team.col.profession')}</th>
+              <th scope="col">{ct('team.col.facility')}</th>
+              <th scope="col">{ct('team.col.status')}</th>
+              {manage && <th scope="col">{ct('team.col.actions')}</th>}
             </tr>
           </thead>
           <tbody>
@@ -102,12 +103,12 @@ export default function TeamSection({ id }: { id: string }) {
                     <th scope="row"><ruby>{m.name}<rt>{m.name_kana}</rt></ruby></th>
                     <td>{professionLabel(m.profession)}</td>
                     <td>{m.facility_name || '—'}</td>
-                    <td>{st === 'active' ? t('team.status.active') : <span class={`badge-st ${st}`}>{t(`team.status.${st}` as MessageKey)}</span>}</td>
+                    <td>{st === 'active' ? ct('team.status.active') : <span class={`badge-st ${st}`}>{ct(`team.status.${st}` as CareKey)}</span>}</td>
                     {manage && (
                       <td>
                         <button class="danger" disabled={!isOnline || busy} aria-expanded={confirming === m.user_id}
-                          aria-label={t('team.remove_label', { name: m.name })} onClick={() => setConfirming(confirming === m.user_id ? null : m.user_id)}>
-                          {t('team.remove')}
+                          aria-label={ct('team.remove_label', { name: m.name })} onClick={() => setConfirming(confirming === m.user_id ? null : m.user_id)}>
+                          {ct('team.remove')}
                         </button>
                       </td>
                     )}
@@ -125,11 +126,11 @@ export default function TeamSection({ id }: { id: string }) {
           </tbody>
         </table>
       )}
-      {inactive > 0 && <p class="muted">{t('team.inactive_note')}</p>}
+      {inactive > 0 && <p class="muted">{ct('team.inactive_note')}</p>}
       {manage && isOnline && (
         <div class="add-member">
           <button class={adding ? '' : 'primary'} aria-expanded={adding} aria-controls="team-add" onClick={() => setAdding(!adding)}>
-            {adding ? t('team.add_close') : t('team.add_open')}
+            {adding ? ct('team.add_close') : ct('team.add_open')}
           </button>
           {adding && <AddMember id={id} team={members ?? []} onAdded={added} />}
         </div>
@@ -146,10 +147,10 @@ function ConfirmRemove({ name, busy, onYes, onNo }: { name: string; busy: boolea
   }, []);
   return (
     <div role="group" aria-labelledby="team-remove-q" class="confirm">
-      <p id="team-remove-q">{t('team.remove_question', { name })}</p>
+      <p id="team-remove-q">{ct('team.remove_question', { name })}</p>
       <div class="row wrap">
-        <button class="danger" disabled={busy} onClick={onYes}>{t('team.remove_yes')}</button>
-        <button ref={no} onClick={onNo}>{t('team.remove_no')}</button>
+        <button class="danger" disabled={busy} onClick={onYes}>{ct('team.remove_yes')}</button>
+        <button ref={no} onClick={onNo}>{ct('team.remove_no')}</button>
       </div>
     </div>
   );
@@ -194,7 +195,7 @@ function AddMember({ id, team, onAdded }: { id: string; team: TeamMember[]; onAd
   const add = async (e: Event) => {
     e.preventDefault();
     if (!pick) {
-      setErr(t('team.pick_first'));
+      setErr(ct('team.pick_first'));
       return;
     }
     setBusy(true);
@@ -212,33 +213,33 @@ function AddMember({ id, team, onAdded }: { id: string; team: TeamMember[]; onAd
 
   return (
     <section id="team-add" class="card" aria-labelledby="team-add-h">
-      <h3 id="team-add-h">{t('team.add_title')}</h3>
-      <form class="search-staff" role="search" aria-label={t('team.search')} onSubmit={search}>
-        <label>{t('team.search_q')}<input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} autocomplete="off" /></label>
-        <label>{t('team.search_facility')}
+      <h3 id="team-add-h">{ct('team.add_title')}</h3>
+      <form class="search-staff" role="search" aria-label={ct('team.search')} onSubmit={search}>
+        <label>{ct('team.search_q')}<input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} autocomplete="off" /></label>
+        <label>{ct('team.search_facility')}
           <select value={facilityId} onChange={(e) => setFacilityId(e.currentTarget.value)}>
-            <option value="">{t('team.search_all_facilities')}</option>
+            <option value="">{ct('team.search_all_facilities')}</option>
             {facilities.map((f) => <option key={f.id} value={f.id}>{f.name}</option>)}
           </select>
         </label>
-        <label>{t('team.search_profession')}
+        <label>{ct('team.search_profession')}
           <select value={profession} onChange={(e) => setProfession(e.currentTarget.value)}>
-            <option value="">{t('team.search_all_professions')}</option>
+            <option value="">{ct('team.search_all_professions')}</option>
             {PROFESSIONS.map((p) => <option key={p} value={p}>{professionLabel(p)}</option>)}
           </select>
         </label>
-        <button type="submit" disabled={searching}>{searching ? t('team.searching') : t('team.search')}</button>
+        <button type="submit" disabled={searching}>{searching ? ct('team.searching') : ct('team.search')}</button>
       </form>
       {err && <p class="error" role="alert">{err}</p>}
       {shown && (
         <form onSubmit={add}>
           <p role="status" aria-live="polite">
-            {shown.length === 0 ? t('team.no_results') : t('team.results_count', { n: results!.length })}
-            {results!.length > MAX_RESULTS && ` ${t('team.results_more', { n: MAX_RESULTS })}`}
+            {shown.length === 0 ? ct('team.no_results') : ct('team.results_count', { n: results!.length })}
+            {results!.length > MAX_RESULTS && ` ${ct('team.results_more', { n: MAX_RESULTS })}`}
           </p>
           {shown.length > 0 && (
             <fieldset>
-              <legend>{t('team.pick')}</legend>
+              <legend>{ct('team.pick')}</legend>
               <ul class="staff">
                 {shown.map((u) => {
                   const member = onTeam.has(u.id);
@@ -248,7 +249,7 @@ function AddMember({ id, team, onAdded }: { id: string; team: TeamMember[]; onAd
                         <input type="radio" name="staff" value={u.id} disabled={member} checked={pick?.id === u.id} onChange={() => choose(u)} />
                         <span>
                           {u.name} <small>{u.name_kana} · {professionLabel(u.profession)} · {facilityName(u)}</small>
-                          {member && <span class="tag">{t('team.already_member')}</span>}
+                          {member && <span class="tag">{ct('team.already_member')}</span>}
                         </span>
                       </label>
                     </li>
@@ -259,12 +260,12 @@ function AddMember({ id, team, onAdded }: { id: string; team: TeamMember[]; onAd
           )}
           {pick && (
             <div class="row wrap add-row">
-              <label class="grow">{t('team.role')}
+              <label class="grow">{ct('team.role')}
                 <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
                   {ROLES.map((r) => <option key={r} value={r}>{roleLabel(r)}</option>)}
                 </select>
               </label>
-              <button type="submit" class="primary" disabled={busy}>{t('team.add')}</button>
+              <button type="submit" class="primary" disabled={busy}>{ct('team.add')}</button>
             </div>
           )}
         </form>
