@@ -20,7 +20,7 @@ export function Alerts() {
   useEffect(() => void searchStaff(emptyStaffFilter()).then((us) => setPeople(new Map(us.map((u) => [u.id, u.name]))), () => undefined), []);
   useEffect(() => {
     setAlerts(null);
-    void load.run(async () => setAlerts(await listAlerts(status)), true);
+    void load.run(async () => setAlerts(await listAlerts(status)));
   }, [status]);
   return (
     <section aria-labelledby="adm-alerts-h">
@@ -87,7 +87,7 @@ function Acknowledge({ alert, onClose, onDone }: { alert: Alert; onClose: () => 
   return (
     <Dialog title={at('admin.alerts.ack_label', { name: alert.user_name, rule: ruleName(alert.rule) })} onClose={onClose}>
       <p>{ruleHint(alert.rule)}</p>
-      <form onSubmit={(e) => { e.preventDefault(); void act.run(async () => onDone(await acknowledgeAlert(alert.id, note.trim())), true); }}>
+      <form onSubmit={(e) => { e.preventDefault(); void act.run(async () => onDone(await acknowledgeAlert(alert.id, note.trim()))); }}>
         <label>{at('admin.alerts.note')}
           <textarea name="note" rows={4} maxLength={1000} value={note} onInput={(e) => setNote(e.currentTarget.value)} aria-describedby="adm-note-hint" />
         </label>

@@ -39,7 +39,7 @@ export function Audit() {
       setEvents(r.events ?? []);
       setNext(r.next || undefined);
       setShownFilter(f);
-    }, true);
+    });
   };
   const more = () =>
     shownFilter && next && load.run(async () => {
@@ -142,7 +142,7 @@ function CsvDownload({ filter, people, facilities }: { filter: AuditFilter; peop
       } while (before && !stop.current && all.length < CSV_MAX);
     } catch (e) {
       setProgress(null);
-      setErr(errorMessage(failure(e, true)));
+      setErr(errorMessage(failure(e)));
       return;
     }
     if (stop.current) return setProgress(null);

@@ -4,7 +4,7 @@
 
 import { api, describeError } from '../state';
 import {
-  auditQuery, matchesStaff, notAvailable, staffQuery,
+  auditQuery, matchesStaff, staffQuery,
   type AccountStatus, type Alert, type AuditEvent, type AuditFilter, type Disclosure, type Facility, type FacilityKind, type Profession, type Staff, type StaffFilter,
 } from './logic';
 
@@ -39,5 +39,5 @@ export const listAlerts = async (status: 'open' | 'acknowledged'): Promise<Alert
 export const acknowledgeAlert = (alertId: string, note: string) =>
   api.request<Alert>('POST', `/alerts/${id(alertId)}/acknowledge`, { body: { note } });
 
-/** The error code to show; see notAvailable. */
-export const failure = (e: unknown, newRoute = false): string => (notAvailable(e, newRoute) ? 'not_available' : describeError(e));
+/** The error code to show for a failed request. */
+export const failure = (e: unknown): string => describeError(e);

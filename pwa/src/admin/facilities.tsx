@@ -16,7 +16,7 @@ export function Facilities() {
   const [done, setDone] = useState('');
   const load = useAction();
   const office = isNetworkAdmin(me.value);
-  useEffect(() => void load.run(async () => setAll(await listFacilities()), true), []);
+  useEffect(() => void load.run(async () => setAll(await listFacilities())), []);
   const shown = (all ?? []).filter((f) => matchesFacility(f, q));
   return (
     <section aria-labelledby="adm-fac-h">
@@ -91,7 +91,7 @@ function FacilityEditor({ facility, onClose, onSaved }: { facility: Facility | n
       }
       if (Object.keys(changed).length === 0) return onClose();
       onSaved(await updateFacility(facility.id, changed), false);
-    }, true);
+    });
   };
   return (
     <Dialog title={facility ? at('admin.facilities.edit_title', { name: facility.name }) : at('admin.facilities.new_title')} onClose={onClose}>

@@ -6,7 +6,7 @@ import { ApiError } from '../api';
 import {
   ALERT_RULES, EMPLOYS, FACILITY_KINDS, PROFESSIONS, auditCsv, auditFilterProblems, auditQuery, canManage, csvCell, emptyAuditFilter,
   emptyStaffFilter, employs, grantable, grantableRoles, isAlertRule, matchesFacility, matchesStaff, nextDay, queryString, staffQuery,
-  notAvailable, screensFor, statusActions, toCsv, tokyoStamp, type AuditEvent, type Staff,
+  screensFor, statusActions, toCsv, tokyoStamp, type AuditEvent, type Staff,
 } from './logic';
 
 describe('Employs mirror', () => {
@@ -151,16 +151,6 @@ describe('CSV', () => {
       '',
     ]);
     expect(tokyoStamp('2026-12-31T15:00:00Z')).toBe('2027-01-01 00:00:00');
-  });
-});
-
-describe('routes the server does not have yet', () => {
-  it('tells a missing route from a missing thing', () => {
-    expect(notAvailable(new ApiError(405, { code: 'method_not_allowed' }))).toBe(true);
-    expect(notAvailable(new ApiError(404, { code: 'not_found' }), true)).toBe(true);
-    expect(notAvailable(new ApiError(404, { code: 'not_found' }))).toBe(false);
-    expect(notAvailable(new ApiError(403, { code: 'admin_only' }), true)).toBe(false);
-    expect(notAvailable(new Error('x'), true)).toBe(false);
   });
 });
 

@@ -217,12 +217,3 @@ export const AUDIT_ACTIONS = [
   'record.create', 'attachment.', 'team.', 'consent.', 'visit.', 'device.wipe', 'audit.read', 'alert.acknowledge', 'calendar.', 'sync.',
 ] as const;
 
-/**
- * Whether an error means the server has no such route yet (405, or a 404 where
- * `newRoute` says the thing asked about exists: a list, or an item just listed),
- * rather than "not found". Operations another part of this round adds answer so
- * until the server is updated.
- */
-export function notAvailable(e: unknown, newRoute = false): boolean {
-  return e instanceof ApiError && (e.code === 'method_not_allowed' || e.status === 405 || (newRoute && e.status === 404));
-}

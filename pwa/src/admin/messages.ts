@@ -161,17 +161,17 @@ export const adminJa = {
   'admin.alerts.rule.privilege_change': '職種・管理権限の変更',
   'admin.alerts.rule.credential_reset': 'パスワード・2段階認証のリセット',
   'admin.alerts.rule.many_addresses': '複数の接続元からのサインイン',
-  'admin.alerts.rule_hint.refused_access': '1人の利用者の患者へのアクセスが1時間に5回以上拒否されました。',
-  'admin.alerts.rule_hint.many_patients': '1人の利用者が1時間に30人以上の患者を閲覧しました。',
+  'admin.alerts.rule_hint.refused_access': '1人の利用者の患者へのアクセスが、設定された時間内に設定の回数以上拒否されました。',
+  'admin.alerts.rule_hint.many_patients': '1人の利用者が、設定された時間内に設定の人数以上の患者を閲覧しました。',
   'admin.alerts.rule_hint.privilege_change': 'アカウントの職種または管理権限が変更されました。',
   'admin.alerts.rule_hint.credential_reset': 'パスワードまたは2段階認証がリセットされました。',
-  'admin.alerts.rule_hint.many_addresses': '1つのアカウントが1時間に3か所以上の接続元からサインインしました。',
+  'admin.alerts.rule_hint.many_addresses': '1つのアカウントが、設定された時間内に設定の数以上の接続元からサインインしました。',
 
   'error.admin_only': 'この操作は事務局または施設管理者だけが行えます。',
   'error.own_account_change': 'ご自身のアカウントの職種・権限・状態・パスワード・2段階認証は、ここでは変更できません。他の管理者に依頼してください。',
   'error.profession_not_grantable': 'この施設の種類では、この職種を付与できません。事務局に依頼してください。',
   'error.login_id_taken': 'このログインIDはすでに使われています。別のIDにしてください。',
-  'error.not_available': 'この機能はサーバーがまだ対応していません。サーバーの更新後にお試しください。',
+  'error.own_alert': 'ご自身についてのアラートは確認済みにできません。他の管理者に依頼してください。',
 } as const;
 
 export type AdminKey = keyof typeof adminJa;
@@ -336,15 +336,15 @@ export const adminEn: Record<AdminKey, string> = {
   'admin.alerts.rule.privilege_change': 'Profession or admin role changed',
   'admin.alerts.rule.credential_reset': 'Password or two-factor reset',
   'admin.alerts.rule.many_addresses': 'Sign-ins from several addresses',
-  'admin.alerts.rule_hint.refused_access': 'One user was refused access to patients 5 or more times in an hour.',
-  'admin.alerts.rule_hint.many_patients': 'One user read 30 or more patients in an hour.',
+  'admin.alerts.rule_hint.refused_access': 'One user was refused access to patients as often as the configured threshold within its window.',
+  'admin.alerts.rule_hint.many_patients': 'One user read as many patients as the configured threshold within its window.',
   'admin.alerts.rule_hint.privilege_change': 'The profession or admin roles of an account changed.',
   'admin.alerts.rule_hint.credential_reset': 'A password or two-factor sign-in was reset.',
-  'admin.alerts.rule_hint.many_addresses': 'One account signed in from 3 or more addresses in an hour.',
+  'admin.alerts.rule_hint.many_addresses': 'One account signed in from as many addresses as the configured threshold within its window.',
 
   'error.admin_only': 'Only the network office or a facility administrator may do this.',
   'error.own_account_change': 'The profession, roles, status, password and two-factor of your own account cannot be changed here. Ask another administrator.',
   'error.profession_not_grantable': 'This kind of facility cannot be given this profession. Ask the network office.',
   'error.login_id_taken': 'This login ID is already used. Choose another one.',
-  'error.not_available': 'The server does not offer this yet. Try again after the server is updated.',
+  'error.own_alert': 'You cannot acknowledge an alert about yourself; ask another administrator.',
 };

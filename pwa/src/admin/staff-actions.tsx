@@ -44,7 +44,7 @@ export function StaffActions({ user, onChanged, onClose }: { user: Staff; onChan
         onChanged(await resetTotp(user.id));
         setStep({ kind: 'done', message: at('admin.staff.done_totp', { name: user.name }) });
       }
-    }, 'reset' in a);
+    });
   return (
     <Dialog title={step.kind === 'temp' ? at('admin.staff.temp_title', { name: user.name }) : at('admin.staff.manage', { name: user.name })} onClose={onClose}>
       <p>

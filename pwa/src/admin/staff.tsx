@@ -29,7 +29,7 @@ export function StaffScreen({ facilityId }: { facilityId?: string }) {
   const [done, setDone] = useState('');
   const load = useAction();
   const names = new Map(facilities.map((f) => [f.id, f.name]));
-  const search = (f = filter) => load.run(async () => setStaff(await searchStaff(f)), true);
+  const search = (f = filter) => load.run(async () => setStaff(await searchStaff(f)));
   useEffect(() => {
     void listFacilities().then(setFacilities, () => undefined);
     void search();

@@ -48,14 +48,14 @@ export function Dialog({ title, onClose, children, wide }: { title: string; onCl
 export function useAction() {
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
-  const run = async (f: () => Promise<void>, newRoute = false) => {
+  const run = async (f: () => Promise<void>) => {
     if (busy) return;
     setBusy(true);
     setErr('');
     try {
       await f();
     } catch (e) {
-      setErr(errorMessage(failure(e, newRoute)));
+      setErr(errorMessage(failure(e)));
     } finally {
       setBusy(false);
     }

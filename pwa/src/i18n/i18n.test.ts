@@ -47,9 +47,9 @@ describe('i18n', () => {
 
   it('uses an added catalogue once registered, also for error codes', () => {
     setLang('ja');
-    expect(errorMessage('not_available')).toBe(ja['error.unknown']); // the console's own code, before it loads
+    expect(errorMessage('own_alert')).toBe(ja['error.unknown']); // the console's own code, before it loads
     addMessages({ ja: adminJa, en: adminEn });
-    for (const code of ['admin_only', 'own_account_change', 'profession_not_grantable', 'login_id_taken', 'password_policy', 'not_available']) {
+    for (const code of ['admin_only', 'own_account_change', 'profession_not_grantable', 'login_id_taken', 'password_policy', 'own_alert']) {
       expect(errorMessage(code)).not.toBe(ja['error.unknown']);
     }
     expect(tx('admin.alerts.rule.many_patients')).toBe('短時間に多数の患者を閲覧');
