@@ -36,7 +36,11 @@ echo "e2e: building the server"
 go build -o "$tmp/tsunagu" .
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
-push_# wait_up PORT LOG: the server answers /healthz, or the run fails with its log.
+push_port=$(free_port)
+(cd "$tmp" && exec node "$root/pwa/node_modules/web-push-testing/src/bin/server.js" "$push_port") >"$tmp/push.log" 2>&1 &
+pids+=($!)
+
+# wait_up PORT LOG: the server answers /healthz, or the run fails with its log.
 wait_up() {
   for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$1/healthz" >/dev/null 2>&1 && curl -fsS -X POST "http://127.0.0.1:$push_port/status" >/dev/null 2>&1 && break
