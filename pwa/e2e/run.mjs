@@ -463,17 +463,23 @@ try {
   await colleague.close();
   open.splice(open.indexOf(colleague), 1);
 
-  await step('k. a proxy entry the server refuses (the colleague is suspended) shows on the record and in the sync problems; dismissing it removes it', async () => {
-    // The nurse administers her station: she suspends her colleague for a moment (API, her session).
-    const setStatus = (st) => np.evaluate(async ({ id, st }) => (await fetch(`/api/v1/users/${id}`, {
-      method: 'PATCH', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ status: st }) })).status, { id: proxy.colleague.user_id, st });
-    check(await setStatus('suspended') === 200, 'suspending the colleague');
+  await step('k. a proxy entry the server refuses (the colleague was suspended while it waited offline) shows on the record and in the sync problems; dismissing it removes it', async () => {
+    // The nurse administers her station: from another session of hers (API) she
+    // suspends her colleague for a moment, while her app holds a proxy entry offline.
+    // (The app offers only active colleagues, so the refusal comes from the server.)
+    const admin = await new Client(BASE).signIn('demo.nurse', PASSWORD);
+    const setStatus = async (st) => (await admin.req('PATCH', `/users/${proxy.colleague.user_id}`, { status: st }, { raw: true })).status;
     try {
       const refusedMarker = `${proxyMarker}-refused`;
+      await nurse.context.setOffline(true);
+      await np.evaluate(() => window.dispatchEvent(new Event('offline')));
       await np.evaluate((id) => { location.hash = `#/patients/${id}/new`; }, proxy.patient.id);
       await np.check(`input[name=author][value="${proxy.colleague.user_id}"]`);
       await np.fill('form.record textarea', refusedMarker);
       await np.click('form.record button.primary');
+      check(await setStatus('suspended') === 200, 'suspending the colleague');
+      await nurse.context.setOffline(false);
+      await np.evaluate(() => window.dispatchEvent(new Event('online')));
       const card = np.locator('.timeline li', { hasText: refusedMarker });
       await card.locator('p.error').waitFor({ timeout: 15000 });
       const why = await card.locator('p.error').textContent();
