@@ -7,7 +7,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
-	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -238,11 +238,14 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	// A ping answers while a full disk refuses every commit: readiness
-	// also asks whether writes are failing.
+	// A ping answers while a full disk refuses every commit: once a write
+	// has failed so, readiness needs a write that reaches the disk (which
+	// nothing else sends a server its load balancer has taken out).
 	err := s.db.SQL().PingContext(ctx)
 	if err == nil && s.db.WritesFailing() {
-		err = errors.New("the last write failed: the database cannot commit")
+		if perr := s.db.ProbeWrite(ctx); perr != nil {
+			err = fmt.Errorf("writes are failing: the database cannot commit: %w", perr)
+		}
 	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "health check failed", "err", err)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -48,17 +49,52 @@ func IsUnavailable(err error) bool {
 		errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "database is closed")
 }
 
-// WritesFailing reports whether the last write failed because the database
-// was unavailable (IsUnavailable) and none has committed since: a ping
-// answers while a full disk refuses every commit, so readiness asks this too.
+// WritesFailing reports whether a write failed because the database was
+// unavailable (IsUnavailable) and no ProbeWrite has committed since: a ping
+// answers while a full disk refuses every commit, so readiness asks this
+// too, and then probes.
+//
+// An ordinary write that commits does not clear it: on SQLite a transaction
+// that changed nothing (the push worker finding no due push, every two
+// seconds) commits without touching the disk, even a full one.
 func (db *DB) WritesFailing() bool { return db.writesFailing.Load() }
 
-// noteWrite keeps the outcome of a write for WritesFailing.
+// noteWrite keeps a write that failed for want of the database for
+// WritesFailing.
 func (db *DB) noteWrite(err error) {
-	switch {
-	case err == nil:
-		db.writesFailing.Store(false)
-	case IsUnavailable(err):
+	if IsUnavailable(err) {
 		db.writesFailing.Store(true)
 	}
+}
+
+// probeBytes is how much a ProbeWrite writes on SQLite: more than a record
+// with its text, its version and its audit row, so that the room a failed
+// commit left in the log is not mistaken for room to write.
+const probeBytes = 256 << 10
+
+// ProbeWrite commits a transaction that must reach the disk and keeps the
+// outcome for WritesFailing: once it commits, writes are no longer failing.
+// On SQLite it creates a table, fills it with probeBytes and drops it: the
+// schema is as it was, but every page it touched is written to the log and
+// the file grows by them (they stay free pages, used again by the next
+// writes). On PostgreSQL assigning a transaction id makes the commit write
+// and flush its log record.
+func (db *DB) ProbeWrite(ctx context.Context) error {
+	err := db.Write(ctx, func(tx *Tx) error {
+		if db.Engine == Postgres {
+			var xid int64
+			return tx.Get(ctx, &xid, `SELECT txid_current()`)
+		}
+		for _, q := range []string{`CREATE TABLE write_probe (pad BLOB)`, fmt.Sprintf(`INSERT INTO write_probe VALUES (zeroblob(%d))`, probeBytes),
+			`DROP TABLE write_probe`} {
+			if _, err := tx.x.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		db.writesFailing.Store(false)
+	}
+	return err
 }
