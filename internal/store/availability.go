@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"modernc.org/sqlite"
@@ -42,6 +43,21 @@ func IsUnavailable(err error) bool {
 			return true
 		}
 		return false
+	}
+	// A full, read-only or failing disk under the blob store (a photo's
+	// file) is the same outage as one under the database. Other errors of
+	// the file system (a missing file) are not an outage, although their
+	// errno would pass for a net.Error below.
+	var errno syscall.Errno
+	if errors.As(err, &errno) {
+		switch errno {
+		case syscall.ENOSPC, syscall.EDQUOT, syscall.EROFS, syscall.EIO:
+			return true
+		}
+		var oe *net.OpError
+		if !errors.As(err, &oe) {
+			return false
+		}
 	}
 	var ne net.Error
 	var pce *pgconn.ConnectError
