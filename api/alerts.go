@@ -58,7 +58,9 @@ type AlertsOutput struct {
 type AlertOutput struct{ Body AlertOut }
 
 // alertScope is the facility whose staff's alerts p sees ("" = every
-// alert), or admin_only.
+// alert), or admin_only. A facility admin sees the alerts about the
+// accounts they manage (care.CanManageUser): their facility's staff, not a
+// network administrator who belongs to it.
 func alertScope(p *Principal) (string, error) {
 	switch {
 	case p.Viewer.NetworkAdmin:
@@ -84,7 +86,7 @@ func (s *Server) listAlerts(ctx context.Context, in *ListAlertsInput) (*AlertsOu
 	out := &AlertsOutput{}
 	out.Body.Alerts = []AlertOut{}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		as, err := alerts.List(ctx, tx, alerts.Filter{Status: in.Status, UserID: in.UserID, FacilityID: facility})
+		as, err := alerts.List(ctx, tx, alerts.Filter{Status: in.Status, UserID: in.UserID, FacilityID: facility, StaffOnly: facility != ""})
 		if err != nil {
 			return err
 		}
@@ -128,6 +130,19 @@ func (s *Server) acknowledgeAlert(ctx context.Context, in *AcknowledgeAlertInput
 			return err
 		case facility != "" && a.FacilityID != facility:
 			refused = care.ErrNotFound
+		case facility != "":
+			// Alerts about a network administrator of the facility are
+			// the network office's to close, as unknown as any other.
+			u, err := tx.User(ctx, a.UserID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if !care.CanManageUser(p.Viewer, a.FacilityID, u.NetworkAdmin) {
+				refused = care.ErrNotFound
+			}
+		}
+		switch {
+		case refused != nil:
 		case a.UserID == p.User.ID:
 			refused = &care.Error{Code: care.CodeOwnAlert}
 		case a.Status != alerts.StatusOpen:

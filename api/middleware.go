@@ -179,11 +179,18 @@ func (r *statusRecorder) Flush() {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// clientAddress is the address of r's client. Behind the proxy
+// (TrustProxy) it is the last entry of X-Forwarded-For: the one the proxy
+// appended (or the only one, when the proxy replaces the header). The
+// entries before it are what the client sent, which anyone can write —
+// trusting them would let a client pick a new address for each request and
+// escape the per-address sign-in limit.
 func (s *Server) clientAddress(r *http.Request) string {
 	if s.opt.TrustProxy {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
+		if xffs := r.Header.Values("X-Forwarded-For"); len(xffs) > 0 {
+			xff := xffs[len(xffs)-1]
+			last := xff[strings.LastIndex(xff, ",")+1:]
+			if ip := net.ParseIP(strings.TrimSpace(last)); ip != nil {
 				return ip.String()
 			}
 		}

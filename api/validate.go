@@ -154,8 +154,28 @@ func walkText(v reflect.Value, loc string, keepBreaks bool, details *[]*huma.Err
 				continue
 			}
 			walkText(v.Field(i), join(loc, name), multiline[name], details)
+			if blankRequired(f, v.Field(i)) {
+				*details = append(*details, &huma.ErrorDetail{Location: join(loc, name), Message: "must not be blank"})
+			}
 		}
 	}
+}
+
+// blankRequired reports whether field f (value v) is a required text — a
+// string with a minLength — sent as white space only: a name of spaces
+// passes minLength but is stored as "" once cleaned (clean), a patient or
+// a facility without a name. Passwords are left to the password policy.
+func blankRequired(f reflect.StructField, v reflect.Value) bool {
+	if n, err := strconv.Atoi(f.Tag.Get("minLength")); err != nil || n < 1 || strings.Contains(strings.ToLower(f.Name), "password") {
+		return false
+	}
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return false
+		}
+		v = v.Elem()
+	}
+	return v.Kind() == reflect.String && v.Len() > 0 && strings.TrimFunc(v.String(), unicode.IsSpace) == ""
 }
 
 // fieldName is the name a struct field has on the wire, and for a

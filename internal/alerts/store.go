@@ -63,6 +63,10 @@ type Filter struct {
 	Status     string
 	UserID     string // alerts about this user
 	FacilityID string // alerts about this facility's staff
+	// StaffOnly leaves out the alerts about network administrators: a
+	// facility administrator does not manage those accounts
+	// (care.CanManageUser), so neither reads nor closes their alerts.
+	StaffOnly bool
 }
 
 // List returns the alerts matching f, newest last_at first, at most
@@ -81,6 +85,10 @@ func List(ctx context.Context, tx *store.Tx, f Filter) ([]Alert, error) {
 	if f.FacilityID != "" {
 		q += ` AND a.facility_id = ?`
 		args = append(args, f.FacilityID)
+	}
+	if f.StaffOnly {
+		q += ` AND (u.network_admin IS NULL OR u.network_admin = ?)`
+		args = append(args, false)
 	}
 	q += fmt.Sprintf(` ORDER BY a.last_at DESC, a.id DESC LIMIT %d`, ListLimit)
 	var rows []alertRow
