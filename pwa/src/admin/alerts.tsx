@@ -3,6 +3,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { formatDateTime } from '../i18n';
+import { me } from '../state';
 import { acknowledgeAlert, listAlerts, searchStaff } from './client';
 import { emptyStaffFilter, isAlertRule, type Alert } from './logic';
 import { Dialog, ErrorNote, at, useAction } from './ui';
@@ -53,7 +54,9 @@ export function Alerts() {
                 <td><time dateTime={a.first_at}>{formatDateTime(a.first_at)}</time></td>
                 <td><time dateTime={a.last_at}>{formatDateTime(a.last_at)}</time></td>
                 <td>
-                  {a.status === 'open' ? (
+                  {a.status === 'open' && a.user_id === me.value?.id ? (
+                    <small class="muted">{at('admin.alerts.own')}</small>
+                  ) : a.status === 'open' ? (
                     <button onClick={() => setAcking(a)} aria-label={at('admin.alerts.ack_label', { name: a.user_name, rule: ruleName(a.rule) })}>{at('admin.alerts.ack')}</button>
                   ) : (
                     <>
