@@ -21,8 +21,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // driver "pgx"
@@ -31,7 +29,6 @@ import (
 
 	"tsunagu/internal/care"
 	"tsunagu/internal/gencache"
-	"tsunagu/migrations"
 )
 
 // ErrNotFound is returned when a row asked for by id does not exist.
@@ -229,67 +226,6 @@ func (db *DB) Close() error {
 
 // SQL returns the underlying pool, for tests and tools.
 func (db *DB) SQL() *sqlx.DB { return db.x }
-
-func (db *DB) migrate(ctx context.Context) error {
-	p, err := db.migrations()
-	if err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
-}
-
-// Migration is one schema migration and whether the database has it.
-type Migration struct {
-	Version   int64
-	Name      string
-	Applied   bool
-	AppliedAt time.Time
-}
-
-// Migrations lists every migration this build knows, oldest first, with
-// whether the database has applied it.
-func (db *DB) Migrations(ctx context.Context) ([]Migration, error) {
-	p, err := db.migrations()
-	if err != nil {
-		return nil, err
-	}
-	st, err := p.Status(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("migration status: %w", err)
-	}
-	out := make([]Migration, 0, len(st))
-	for _, m := range st {
-		name := filepath.Base(m.Source.Path)
-		if m.Source.Path == "" {
-			name = "(engine-specific, in Go)"
-		}
-		out = append(out, Migration{Version: m.Source.Version, Name: name,
-			Applied: m.State == goose.StateApplied, AppliedAt: m.AppliedAt})
-	}
-	return out, nil
-}
-
-func (db *DB) migrations() (*goose.Provider, error) {
-	dialect := goose.DialectSQLite3
-	var opts []goose.ProviderOption
-	if db.Engine == Postgres {
-		dialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	opts = append(opts, goose.WithGoMigrations(goMigrations(db.Engine)...))
-	p, err := goose.NewProvider(dialect, db.x.DB, migrations.SQL, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("migrations: %w", err)
-	}
-	return p, nil
-}
 
 // Tx is one unit of work. Its methods (one file per aggregate) read and
 // write inside it; DB.Write commits them together.
