@@ -1,40 +1,11 @@
 package api_test
 
 import (
-	"context"
-	"database/sql"
 	"net/http"
 	"testing"
-)
 
-// setMaxPages sets SQLite's page limit on every connection of the writer
-// pool: at the database's current size it behaves as a full disk.
-func setMaxPages(t *testing.T, h *harness, pages string) {
-	t.Helper()
-	ctx := context.Background()
-	pool := h.db.SQL().DB
-	var conns []*sql.Conn
-	for range pool.Stats().MaxOpenConnections {
-		c, err := pool.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-	}
-	for _, c := range conns {
-		if pages == "" {
-			if err := c.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := c.ExecContext(ctx, `PRAGMA max_page_count = `+pages); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, c := range conns {
-		c.Close()
-	}
-}
+	"tsunagu/internal/store/storetest"
+)
 
 // TestFullDiskAnswers503: when the database cannot commit (here SQLite at
 // its page limit, as on a full disk) a write answers 503 unavailable with
@@ -54,7 +25,7 @@ func TestFullDiskAnswers503(t *testing.T) {
 	if health() != 200 {
 		t.Fatal("not healthy at the start")
 	}
-	setMaxPages(t, h, "")
+	storetest.SetMaxPages(t, h.db, "")
 	text := ""
 	for len([]rune(text)) < 3900 {
 		text += "記録がディスクに入りきらない。"
@@ -77,7 +48,7 @@ func TestFullDiskAnswers503(t *testing.T) {
 	if got := health(); got != 503 {
 		t.Fatalf("healthz while writes fail: %d", got)
 	}
-	setMaxPages(t, h, "1073741823")
+	storetest.SetMaxPages(t, h.db, "1073741823")
 	r.nurseC.must(404, "GET", "/api/v1/records/"+id, nil) // nothing of the refused write was kept
 	r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/records", map[string]any{"id": id, "kind": "nursing_visit",
 		"occurred_at": "2026-11-20T09:00:00Z", "text": "空きができた"})

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
 	"tsunagu/internal/store"
@@ -36,7 +35,7 @@ func TestProbeWrite(t *testing.T) {
 func probeAtPageLimit(t *testing.T, db *store.DB) {
 	t.Helper()
 	ctx := context.Background()
-	setMaxPages(t, db, "")
+	storetest.SetMaxPages(t, db, "")
 	if err := db.Write(ctx, func(tx *store.Tx) error { return nil }); err != nil {
 		t.Fatalf("an empty write at the page limit: %v", err)
 	}
@@ -49,37 +48,8 @@ func probeAtPageLimit(t *testing.T, db *store.DB) {
 	if err := db.Write(ctx, func(tx *store.Tx) error { return nil }); err != nil || !db.WritesFailing() {
 		t.Fatalf("an empty write cleared the failure (%v)", err)
 	}
-	setMaxPages(t, db, "1073741823")
+	storetest.SetMaxPages(t, db, "1073741823")
 	if err := db.ProbeWrite(ctx); err != nil || db.WritesFailing() {
 		t.Fatalf("probe with room again: %v, failing %v", err, db.WritesFailing())
-	}
-}
-
-// setMaxPages sets SQLite's max_page_count on every connection of the
-// writer's pool; "" is the current page count: no room to grow.
-func setMaxPages(t *testing.T, db *store.DB, pages string) {
-	t.Helper()
-	ctx := context.Background()
-	pool := db.SQL().DB
-	var conns []*sql.Conn
-	for range pool.Stats().MaxOpenConnections {
-		c, err := pool.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-	}
-	for _, c := range conns {
-		if pages == "" {
-			if err := c.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := c.ExecContext(ctx, `PRAGMA max_page_count = `+pages); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, c := range conns {
-		c.Close()
 	}
 }

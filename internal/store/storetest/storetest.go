@@ -120,3 +120,33 @@ func Each(t *testing.T, fn func(t *testing.T, engine string)) {
 
 // IsPostgres reports whether a URL names PostgreSQL.
 func IsPostgres(u string) bool { return strings.HasPrefix(u, "postgres") }
+
+// SetMaxPages sets SQLite's max_page_count on every connection of the
+// writer's pool; "" is the current page count: no room to grow, as on a
+// full disk.
+func SetMaxPages(t testing.TB, db *store.DB, pages string) {
+	t.Helper()
+	ctx := context.Background()
+	pool := db.SQL().DB
+	var conns []*sql.Conn
+	for range pool.Stats().MaxOpenConnections {
+		c, err := pool.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		if pages == "" {
+			if err := c.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := c.ExecContext(ctx, `PRAGMA max_page_count = `+pages); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
