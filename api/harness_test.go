@@ -196,14 +196,24 @@ func (r response) code() string {
 
 func (c *client) do(method, path string, body any) response {
 	c.h.t.Helper()
+	if body == nil {
+		return c.send(method, path, nil, nil)
+	}
+	b, _ := json.Marshal(body)
+	return c.send(method, path, map[string]string{"Content-Type": "application/json"}, b)
+}
+
+// send makes a request with exactly the headers given (no Content-Type
+// unless listed) and the client's cookies.
+func (c *client) send(method, path string, hdr map[string]string, body []byte) response {
+	c.h.t.Helper()
 	var rd io.Reader
 	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
+		rd = bytes.NewReader(body)
 	}
 	req, _ := http.NewRequest(method, c.h.srv.URL+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
 	}
 	res, err := c.c.Do(req)
 	if err != nil {

@@ -17,27 +17,6 @@ import (
 	"tsunagu/internal/store/storetest"
 )
 
-// send makes a request with exactly the headers given (no Content-Type
-// unless listed) and the client's cookies.
-func (c *client) send(method, path string, hdr map[string]string, body []byte) response {
-	c.h.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, c.h.srv.URL+path, rd)
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	res, err := c.c.Do(req)
-	if err != nil {
-		c.h.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return response{status: res.StatusCode, body: string(b), header: res.Header}
-}
-
 // stateChangingOps are the POST, PUT, PATCH and DELETE operations of the
 // OpenAPI document, with a body each would accept.
 func stateChangingOps(t *testing.T, h *harness, r *region) []struct {
