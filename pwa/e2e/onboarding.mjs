@@ -9,7 +9,7 @@
 //      she adds the clinic's doctor to the care team as 主治医 (primary physician);
 //   4. the nurse's and the doctor's apps show the patient;
 //   5. a doctor off the team probes the patient, and the office sees a misuse
-//      alert and acknowledges it;
+//      alert and acknowledges it; the nurse sees the probes in 閲覧履歴;
 //   6. the office suspends the nurse, and her app is wiped at its next contact.
 // Screenshots of each office and onboarding screen, each checked with axe-core.
 // Env: E2E_BASE_URL, E2E_ADMIN_PASSWORD, E2E_ARTIFACTS, CHROMIUM.
@@ -240,6 +240,18 @@ try {
     await op.getByRole('button', { name: '検索' }).click();
     await op.getByRole('button', { name: 'CSVをダウンロード' }).waitFor();
     await screen(op, 'office-audit');
+  });
+
+  await step('5. the nurse reads who viewed the patient (閲覧履歴): the doctor\'s reads and the refused probes', async () => {
+    await np.evaluate((id) => { location.hash = `#/patients/${id}`; }, patientId);
+    await np.getByRole('link', { name: '閲覧履歴' }).click();
+    const table = np.getByRole('table', { name: '閲覧履歴(新しい順)' });
+    await table.waitFor({ timeout: 15000 });
+    const refused = table.locator('tr.res-denied', { hasText: people.prober.name });
+    await refused.first().waitFor();
+    check(await refused.count() >= 5, `refused probes in the access log: ${await refused.count()}`);
+    check(await table.getByRole('row').filter({ hasText: people.doctor.name }).count() > 0, 'the doctor\'s reads are not in the access log');
+    await screen(np, 'nurse-access-log');
   });
 
   // 6. The office suspends the nurse; her app is wiped at its next contact.
