@@ -179,10 +179,17 @@ func (v Vitals) Flags() []Flag {
 
 // Drug is one medicine checked at a medication visit.
 type Drug struct {
-	Name string `json:"name" doc:"drug name as on the prescription"`
-	Dose string `json:"dose,omitempty"`
-	Note string `json:"note,omitempty"`
+	Name     string `json:"name" doc:"drug name as on the prescription"`
+	Dose     string `json:"dose,omitempty"`
+	Note     string `json:"note,omitempty"`
+	Leftover *int   `json:"leftover,omitempty" doc:"leftover doses found at home (残薬), 0–9999"`
 }
+
+// Document types of a scanned document (書類の種類).
+var DocumentTypes = []string{"referral", "medical_info", "prescription", "nursing_order", "consent", "lab_result", "other"}
+
+// MaxDesignR is the highest DESIGN-R 2020 total score (depth excluded).
+const MaxDesignR = 66
 
 // RecordFields are the structured fields of every kind in one object; each
 // kind may use only its own (KindFields).
@@ -190,31 +197,44 @@ type RecordFields struct {
 	// nursing_visit
 	Observations string `json:"observations,omitempty" doc:"nursing_visit: observations (観察)"`
 	CareGiven    string `json:"care_given,omitempty" doc:"nursing_visit: care given (実施したケア)"`
-	Plan         string `json:"plan,omitempty" doc:"nursing_visit: plan (計画)"`
+	Plan         string `json:"plan,omitempty" doc:"nursing_visit: plan (計画); doctor_note: plan (方針)"`
+	Wound        string `json:"wound,omitempty" doc:"nursing_visit: wound or pressure-ulcer assessment (褥瘡・創傷の評価): site, size, appearance"`
+	DesignR      *int   `json:"design_r,omitempty" doc:"nursing_visit: DESIGN-R 2020 total score of the pressure ulcer (0–66, depth excluded)"`
+	Excretion    string `json:"excretion,omitempty" doc:"nursing_visit: excretion (排泄): urine, stool"`
+	Intake       string `json:"intake,omitempty" doc:"nursing_visit: food and fluid intake (食事・水分摂取)"`
 	// doctor_note
 	Note                  string `json:"note,omitempty" doc:"doctor_note: clinical note"`
-	Instruction           string `json:"instruction,omitempty" doc:"doctor_note: instruction (指示)"`
+	Findings              string `json:"findings,omitempty" doc:"doctor_note: findings (所見)"`
+	Assessment            string `json:"assessment,omitempty" doc:"doctor_note: assessment (評価)"`
+	Instruction           string `json:"instruction,omitempty" doc:"doctor_note: instruction to the team (指示)"`
 	InstructionValidUntil string `json:"instruction_valid_until,omitempty" doc:"doctor_note: last day the instruction holds, YYYY-MM-DD"`
+	PrescriptionChanges   string `json:"prescription_changes,omitempty" doc:"doctor_note: prescription changes (処方変更)"`
 	// medication
-	DrugsChecked []Drug `json:"drugs_checked,omitempty" doc:"medication: drugs checked (at most 50)"`
-	Adherence    string `json:"adherence,omitempty" doc:"medication: good, partial, poor or unknown (default)"`
-	Issues       string `json:"issues,omitempty" doc:"medication: issues found"`
-	FlagToDoctor bool   `json:"flag_to_doctor,omitempty" doc:"medication: the doctor should look at this"`
+	DrugsChecked   []Drug `json:"drugs_checked,omitempty" doc:"medication: drugs checked (at most 50), each with its leftover doses (残薬)"`
+	Adherence      string `json:"adherence,omitempty" doc:"medication: good, partial, poor or unknown (default)"`
+	Issues         string `json:"issues,omitempty" doc:"medication: issues found"`
+	SideEffects    string `json:"side_effects,omitempty" doc:"medication: side effects seen (副作用)"`
+	ReportToDoctor string `json:"report_to_doctor,omitempty" doc:"medication: report to the doctor (服薬情報提供); the doctor's digest lists it"`
+	FlagToDoctor   bool   `json:"flag_to_doctor,omitempty" doc:"medication: the doctor should look at this"`
 	// care_note
-	Coordination string `json:"coordination,omitempty" doc:"care_note: coordination (調整内容)"`
-	PlanChange   string `json:"plan_change,omitempty" doc:"care_note: change of the care plan"`
+	Coordination   string `json:"coordination,omitempty" doc:"care_note: coordination (調整内容)"`
+	PlanChange     string `json:"plan_change,omitempty" doc:"care_note: change of the care plan"`
+	ServiceChanges string `json:"service_changes,omitempty" doc:"care_note: changes of services (サービス変更)"`
+	Conference     string `json:"conference,omitempty" doc:"care_note: notes of the care conference (サービス担当者会議)"`
+	ConferenceOn   string `json:"conference_on,omitempty" doc:"care_note: day of the care conference, YYYY-MM-DD"`
 	// document
-	Title string `json:"title,omitempty" doc:"document: title of the scanned document"`
+	Title        string `json:"title,omitempty" doc:"document: title of the scanned document"`
+	DocumentType string `json:"document_type,omitempty" doc:"document: referral (紹介状), medical_info (診療情報提供書), prescription (処方箋), nursing_order (訪問看護指示書), consent (同意書), lab_result (検査結果) or other (その他, the default)"`
 }
 
 // KindFields names the structured fields each kind may use.
 var KindFields = map[string][]string{
-	KindNursingVisit: {"observations", "care_given", "plan"},
-	KindDoctorNote:   {"note", "instruction", "instruction_valid_until"},
-	KindMedication:   {"drugs_checked", "adherence", "issues", "flag_to_doctor"},
-	KindCareNote:     {"coordination", "plan_change"},
+	KindNursingVisit: {"observations", "care_given", "plan", "wound", "design_r", "excretion", "intake"},
+	KindDoctorNote:   {"note", "findings", "assessment", "plan", "instruction", "instruction_valid_until", "prescription_changes"},
+	KindMedication:   {"drugs_checked", "adherence", "issues", "side_effects", "report_to_doctor", "flag_to_doctor"},
+	KindCareNote:     {"coordination", "plan_change", "service_changes", "conference", "conference_on"},
 	KindNote:         {},
-	KindDocument:     {"title"},
+	KindDocument:     {"title", "document_type"},
 }
 
 // set lists the fields of f that hold a value.
@@ -225,9 +245,15 @@ func (f RecordFields) set() []string {
 		ok   bool
 	}{
 		{"observations", f.Observations != ""}, {"care_given", f.CareGiven != ""}, {"plan", f.Plan != ""},
-		{"note", f.Note != ""}, {"instruction", f.Instruction != ""}, {"instruction_valid_until", f.InstructionValidUntil != ""},
-		{"drugs_checked", len(f.DrugsChecked) > 0}, {"adherence", f.Adherence != ""}, {"issues", f.Issues != ""}, {"flag_to_doctor", f.FlagToDoctor},
-		{"coordination", f.Coordination != ""}, {"plan_change", f.PlanChange != ""}, {"title", f.Title != ""},
+		{"wound", f.Wound != ""}, {"design_r", f.DesignR != nil}, {"excretion", f.Excretion != ""}, {"intake", f.Intake != ""},
+		{"note", f.Note != ""}, {"findings", f.Findings != ""}, {"assessment", f.Assessment != ""},
+		{"instruction", f.Instruction != ""}, {"instruction_valid_until", f.InstructionValidUntil != ""},
+		{"prescription_changes", f.PrescriptionChanges != ""},
+		{"drugs_checked", len(f.DrugsChecked) > 0}, {"adherence", f.Adherence != ""}, {"issues", f.Issues != ""},
+		{"side_effects", f.SideEffects != ""}, {"report_to_doctor", f.ReportToDoctor != ""}, {"flag_to_doctor", f.FlagToDoctor},
+		{"coordination", f.Coordination != ""}, {"plan_change", f.PlanChange != ""},
+		{"service_changes", f.ServiceChanges != ""}, {"conference", f.Conference != ""}, {"conference_on", f.ConferenceOn != ""},
+		{"title", f.Title != ""}, {"document_type", f.DocumentType != ""},
 	} {
 		if x.ok {
 			s = append(s, x.name)
@@ -254,6 +280,9 @@ type RecordContent struct {
 func (c *RecordContent) Normalize(kind string) {
 	if kind == KindMedication && c.Fields.Adherence == "" {
 		c.Fields.Adherence = "unknown"
+	}
+	if kind == KindDocument && c.Fields.DocumentType == "" {
+		c.Fields.DocumentType = "other"
 	}
 	if c.AttachmentIDs == nil {
 		c.AttachmentIDs = []string{}
@@ -286,6 +315,11 @@ func ValidateRecord(kind string, c RecordContent) error {
 		{"fields.plan", f.Plan, MaxRecordText}, {"fields.note", f.Note, MaxRecordText},
 		{"fields.instruction", f.Instruction, MaxRecordText}, {"fields.issues", f.Issues, MaxRecordText},
 		{"fields.coordination", f.Coordination, MaxRecordText}, {"fields.plan_change", f.PlanChange, MaxRecordText},
+		{"fields.wound", f.Wound, MaxRecordText}, {"fields.excretion", f.Excretion, MaxRecordText},
+		{"fields.intake", f.Intake, MaxRecordText}, {"fields.findings", f.Findings, MaxRecordText},
+		{"fields.assessment", f.Assessment, MaxRecordText}, {"fields.prescription_changes", f.PrescriptionChanges, MaxRecordText},
+		{"fields.side_effects", f.SideEffects, MaxRecordText}, {"fields.report_to_doctor", f.ReportToDoctor, MaxRecordText},
+		{"fields.service_changes", f.ServiceChanges, MaxRecordText}, {"fields.conference", f.Conference, MaxRecordText},
 		{"fields.title", f.Title, maxShortText},
 	} {
 		if n := utf8.RuneCountInString(t.value); n > t.max {
@@ -298,8 +332,17 @@ func ValidateRecord(kind string, c RecordContent) error {
 	if err := validDay("fields.instruction_valid_until", f.InstructionValidUntil); err != nil {
 		return err
 	}
+	if err := validDay("fields.conference_on", f.ConferenceOn); err != nil {
+		return err
+	}
 	if err := validDay("next_visit_on", c.NextVisitOn); err != nil {
 		return err
+	}
+	if f.DesignR != nil && (*f.DesignR < 0 || *f.DesignR > MaxDesignR) {
+		return Invalid("fields.design_r", "must be between 0 and %d", MaxDesignR)
+	}
+	if f.DocumentType != "" && !Valid(DocumentTypes, f.DocumentType) {
+		return Invalid("fields.document_type", "must be one of referral, medical_info, prescription, nursing_order, consent, lab_result, other")
 	}
 	if f.Adherence != "" && !Valid(Adherences, f.Adherence) {
 		return Invalid("fields.adherence", "must be one of good, partial, poor, unknown")
@@ -317,6 +360,9 @@ func ValidateRecord(kind string, c RecordContent) error {
 		}
 		if utf8.RuneCountInString(d.Note) > 1000 {
 			return Invalid(at+"note", "at most 1000 characters")
+		}
+		if d.Leftover != nil && (*d.Leftover < 0 || *d.Leftover > 9999) {
+			return Invalid(at+"leftover", "must be between 0 and 9999")
 		}
 	}
 	if c.Vitals != nil {
@@ -354,8 +400,9 @@ func ValidateRecord(kind string, c RecordContent) error {
 		}
 	case KindMedication:
 		// adherence alone ("unknown" by default) is not a record
-		if c.Text == "" && len(f.DrugsChecked) == 0 && f.Issues == "" && !f.FlagToDoctor && (f.Adherence == "" || f.Adherence == "unknown") && c.Vitals == nil {
-			return Invalid("fields", "a medication record needs drugs checked, adherence, issues or text")
+		if c.Text == "" && len(f.DrugsChecked) == 0 && f.Issues == "" && f.SideEffects == "" && f.ReportToDoctor == "" && !f.FlagToDoctor &&
+			(f.Adherence == "" || f.Adherence == "unknown") && c.Vitals == nil {
+			return Invalid("fields", "a medication record needs drugs checked, adherence, issues, side effects, a report or text")
 		}
 	default:
 		if c.Text == "" && len(f.set()) == 0 && c.Vitals == nil && len(c.AttachmentIDs) == 0 && c.CareNotes == "" {

@@ -128,6 +128,19 @@ func TestValidateRecord(t *testing.T) {
 		{"attachment not a uuid", care.KindDocument, care.RecordContent{Fields: care.RecordFields{Title: "t"}, AttachmentIDs: []string{"page-1"}}, "attachment_ids[0]"},
 		{"attachment twice", care.KindDocument, care.RecordContent{Fields: care.RecordFields{Title: "t"}, AttachmentIDs: []string{page1, page1}}, "attachment_ids[1]"},
 		{"text too long", care.KindNote, care.RecordContent{Text: long}, "text"},
+		{"nursing visit wound, excretion, intake", care.KindNursingVisit, care.RecordContent{Fields: care.RecordFields{Wound: "仙骨部 2cm 発赤", DesignR: ptr(9), Excretion: "排便あり", Intake: "昼食 8割"}}, ""},
+		{"design-r out of range", care.KindNursingVisit, care.RecordContent{Fields: care.RecordFields{DesignR: ptr(67)}}, "fields.design_r"},
+		{"design-r on a care note", care.KindCareNote, care.RecordContent{Text: "x", Fields: care.RecordFields{DesignR: ptr(3)}}, "fields.design_r"},
+		{"doctor note soap", care.KindDoctorNote, care.RecordContent{Fields: care.RecordFields{Findings: "肺雑音なし", Assessment: "安定", Plan: "経過観察", PrescriptionChanges: "利尿薬 減量"}}, ""},
+		{"medication leftovers and report", care.KindMedication, care.RecordContent{Fields: care.RecordFields{
+			DrugsChecked: []care.Drug{{Name: "アムロジピン", Leftover: ptr(12)}}, SideEffects: "ふらつき", ReportToDoctor: "残薬12錠"}}, ""},
+		{"medication report alone", care.KindMedication, care.RecordContent{Fields: care.RecordFields{ReportToDoctor: "残薬あり"}}, ""},
+		{"medication negative leftover", care.KindMedication, care.RecordContent{Fields: care.RecordFields{DrugsChecked: []care.Drug{{Name: "x", Leftover: ptr(-1)}}}}, "fields.drugs_checked[0].leftover"},
+		{"care note conference", care.KindCareNote, care.RecordContent{Fields: care.RecordFields{ServiceChanges: "訪問介護 週3回へ", Conference: "本人・家族参加", ConferenceOn: "2026-12-03"}}, ""},
+		{"care note bad conference day", care.KindCareNote, care.RecordContent{Fields: care.RecordFields{Conference: "x", ConferenceOn: "12/3"}}, "fields.conference_on"},
+		{"document typed", care.KindDocument, care.RecordContent{Fields: care.RecordFields{Title: "紹介状", DocumentType: "referral"}, AttachmentIDs: []string{page1}}, ""},
+		{"document unknown type", care.KindDocument, care.RecordContent{Fields: care.RecordFields{Title: "t", DocumentType: "letter"}, AttachmentIDs: []string{page1}}, "fields.document_type"},
+		{"document type on a note", care.KindNote, care.RecordContent{Text: "x", Fields: care.RecordFields{DocumentType: "other"}}, "fields.document_type"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1083,6 +1083,11 @@ export interface components {
         };
         Drug: {
             dose?: string;
+            /**
+             * Format: int64
+             * @description leftover doses found at home (残薬), 0–9999
+             */
+            leftover?: number;
             /** @description drug name as on the prescription */
             name: string;
             note?: string;
@@ -1441,30 +1446,59 @@ export interface components {
         RecordFields: {
             /** @description medication: good, partial, poor or unknown (default) */
             adherence?: string;
+            /** @description doctor_note: assessment (評価) */
+            assessment?: string;
             /** @description nursing_visit: care given (実施したケア) */
             care_given?: string;
+            /** @description care_note: notes of the care conference (サービス担当者会議) */
+            conference?: string;
+            /** @description care_note: day of the care conference, YYYY-MM-DD */
+            conference_on?: string;
             /** @description care_note: coordination (調整内容) */
             coordination?: string;
-            /** @description medication: drugs checked (at most 50) */
+            /**
+             * Format: int64
+             * @description nursing_visit: DESIGN-R 2020 total score of the pressure ulcer (0–66, depth excluded)
+             */
+            design_r?: number;
+            /** @description document: referral (紹介状), medical_info (診療情報提供書), prescription (処方箋), nursing_order (訪問看護指示書), consent (同意書), lab_result (検査結果) or other (その他, the default) */
+            document_type?: string;
+            /** @description medication: drugs checked (at most 50), each with its leftover doses (残薬) */
             drugs_checked?: components["schemas"]["Drug"][] | null;
+            /** @description nursing_visit: excretion (排泄): urine, stool */
+            excretion?: string;
+            /** @description doctor_note: findings (所見) */
+            findings?: string;
             /** @description medication: the doctor should look at this */
             flag_to_doctor?: boolean;
-            /** @description doctor_note: instruction (指示) */
+            /** @description doctor_note: instruction to the team (指示) */
             instruction?: string;
             /** @description doctor_note: last day the instruction holds, YYYY-MM-DD */
             instruction_valid_until?: string;
+            /** @description nursing_visit: food and fluid intake (食事・水分摂取) */
+            intake?: string;
             /** @description medication: issues found */
             issues?: string;
             /** @description doctor_note: clinical note */
             note?: string;
             /** @description nursing_visit: observations (観察) */
             observations?: string;
-            /** @description nursing_visit: plan (計画) */
+            /** @description nursing_visit: plan (計画); doctor_note: plan (方針) */
             plan?: string;
             /** @description care_note: change of the care plan */
             plan_change?: string;
+            /** @description doctor_note: prescription changes (処方変更) */
+            prescription_changes?: string;
+            /** @description medication: report to the doctor (服薬情報提供); the doctor's digest lists it */
+            report_to_doctor?: string;
+            /** @description care_note: changes of services (サービス変更) */
+            service_changes?: string;
+            /** @description medication: side effects seen (副作用) */
+            side_effects?: string;
             /** @description document: title of the scanned document */
             title?: string;
+            /** @description nursing_visit: wound or pressure-ulcer assessment (褥瘡・創傷の評価): site, size, appearance */
+            wound?: string;
         };
         RecordOut: {
             /** @description uploaded photos or pages, in page order */

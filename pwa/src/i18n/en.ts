@@ -74,6 +74,7 @@ export const en: Record<MessageKey, string> = {
   'patient.no_visits': 'Nothing planned in this period.',
   'patient.no_team': 'No team information.',
   'patient.not_found': 'This patient cannot be shown.',
+  'identity.same_name': 'Another patient has this name',
   'patient.age': '{n} y',
   'patient.pending': 'Not sent',
   'patient.photos': '{n} photos',

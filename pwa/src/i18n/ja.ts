@@ -74,6 +74,7 @@ export const ja = {
   'patient.no_visits': 'この期間の予定はありません。',
   'patient.no_team': 'チームの情報がありません。',
   'patient.not_found': 'この患者は表示できません。',
+  'identity.same_name': '同姓同名の患者あり',
   'patient.age': '{n}歳',
   'patient.pending': '未送信',
   'patient.photos': '写真 {n}枚',
