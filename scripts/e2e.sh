@@ -72,6 +72,8 @@ env TSUNAGU_ADDR=127.0.0.1:$region_port TSUNAGU_DATA_DIR="$tmp/region" TSUNAGU_R
 pids+=($!)
 wait_up "$region_port" "$tmp/region.log"
 
+# TOTP secrets and used code steps, shared by the scenario processes (lib/client.mjs).
+export E2E_STATE="$tmp"
 echo "e2e: demo server on 127.0.0.1:$port, empty region on 127.0.0.1:$region_port, push receiver on 127.0.0.1:$push_port"
 status=0
 E2E_BASE_URL="http://127.0.0.1:$port" E2E_PUSH_URL="http://127.0.0.1:$push_port" CHROMIUM="$chromium" \
@@ -81,6 +83,19 @@ if [ "$status" != 0 ]; then
   tail -n 40 "$tmp/server.log" >&2
   exit "$status"
 fi
+# One scenario a file for each feature (scanner, search, digest, summary, …),
+# against the same demo region, in name order; each makes the data it asserts on.
+for scenario in pwa/e2e/scenarios/*.mjs; do
+  [ -e "$scenario" ] || continue
+  echo "e2e: $scenario"
+  E2E_BASE_URL="http://127.0.0.1:$port" E2E_PUSH_URL="http://127.0.0.1:$push_port" CHROMIUM="$chromium" \
+    E2E_ARTIFACTS="$root/test-artifacts" node "$scenario" || status=$?
+  if [ "$status" != 0 ]; then
+    echo "e2e: $scenario FAILED; server log tail:" >&2
+    tail -n 40 "$tmp/server.log" >&2
+    exit "$status"
+  fi
+done
 E2E_BASE_URL="http://127.0.0.1:$region_port" E2E_PUSH_URL="http://127.0.0.1:$push_port" E2E_ADMIN_PASSWORD="$region_password" \
   CHROMIUM="$chromium" E2E_ARTIFACTS="$root/test-artifacts" node pwa/e2e/onboarding.mjs || status=$?
 if [ "$status" != 0 ]; then

@@ -1,11 +1,31 @@
 // A signed-in API session from Node (the "other user" of the scenarios): cookie
 // jar, TOTP enrolment on first sign-in, and codes that never repeat (the server
 // refuses a replayed code).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { totp } from './totp.mjs';
 
+/**
+ * A map kept in a JSON file when E2E_STATE names a directory (scripts/e2e.sh sets
+ * it), so that the scenario files, each its own process, share the TOTP secrets
+ * enrolled by an earlier one and never reuse a code step the server saw.
+ */
+class FileMap extends Map {
+  constructor(name) {
+    super();
+    this.file = process.env.E2E_STATE ? join(process.env.E2E_STATE, name) : '';
+    if (this.file && existsSync(this.file)) for (const [k, v] of Object.entries(JSON.parse(readFileSync(this.file, 'utf8')))) super.set(k, v);
+  }
+  set(k, v) {
+    super.set(k, v);
+    if (this.file) writeFileSync(this.file, JSON.stringify(Object.fromEntries(this)));
+    return this;
+  }
+}
+
 /** TOTP secrets by login id, shared by the API sessions and the browser flows. */
-export const secrets = new Map();
-const lastStep = new Map();
+export const secrets = new FileMap('totp-secrets.json');
+const lastStep = new FileMap('totp-steps.json');
 
 /** A fresh code for `login`: never the step used before, waiting if need be. */
 export async function nextCode(login) {
