@@ -414,4 +414,7 @@ export const en: Record<MessageKey, string> = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': 'Access log',
   'error.member_not_active': 'A suspended or revoked account cannot join a care team.',
+  // E: record view and summary (first-load keys: the timeline's 訂正 tag, the link to the summary)
+  'confirm.correction_tag': 'Corrected by {name}',
+  'summary.link': 'Print a summary',
 };

@@ -414,6 +414,9 @@ export const ja = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': '閲覧履歴',
   'error.member_not_active': '利用停止中または失効したアカウントはチームに追加できません。',
+  // E: record view and summary (first-load keys: the timeline's 訂正 tag, the link to the summary)
+  'confirm.correction_tag': '訂正 {name}',
+  'summary.link': '記録の要約を印刷',
 } as const;
 
 export type MessageKey = keyof typeof ja;

@@ -7,7 +7,6 @@ import { Conflicts } from './conflicts';
 import { Patients, Today } from './lists';
 import { PatientView, TABS, type Tab } from './patient';
 import { NewRecord } from './record-new';
-import { RecordView } from './record-view';
 import { Install, Settings, isStandalone } from './settings';
 import { Pin, SignIn } from './signin';
 import { lazy } from './lazy';
@@ -16,6 +15,8 @@ import { lazy } from './lazy';
 const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
 const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
+const RecordView = lazy(() => import('./record-view').then((m) => m.RecordView));
+const Summary = lazy(() => import('./summary').then((m) => m.Summary));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -37,6 +38,7 @@ function route(hash: string) {
   if (a === 'patients' && b && c === 'records' && d) return <RecordView patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'visits' && d === 'new') return <VisitEditor patientId={b} day={e} key={`new/${e}`} />;
   if (a === 'patients' && b && c === 'visits' && d) return <VisitEditor patientId={b} visitId={d} occurrence={e} key={`${d}/${e}`} />;
+  if (a === 'patients' && b && c === 'summary') return <Summary patientId={b} key={`summary/${b}`} />;
   if (a === 'patients' && b && c === 'access-log') return <AccessLog id={b} key={`log/${b}`} />;
   if (a === 'patients' && b) return <PatientView id={b} key={b} tab={TABS.includes(c as Tab) ? (c as Tab) : 'timeline'} />;
   if (a === 'patients') return <Patients />;

@@ -35,6 +35,7 @@ export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab })
           {p.birth_date && <p>{formatEraDate(p.birth_date)} · {t('patient.age', { n: age(p.birth_date) })}</p>}
         </div>
         {p.can_manage && <a class="button" href={`#/patients/${id}/access-log`}>{t('team.access_log')}</a>}
+        <a class="button" href={`#/patients/${id}/summary`}>{t('summary.link')}</a>
         <a class="button primary" href={`#/patients/${id}/new`}>{t('patient.new_record')}</a>
       </header>
       <nav class="tabs" aria-label={t('patient.sections')}>
@@ -86,7 +87,7 @@ function Timeline({ id }: { id: string }) {
             <p class="meta">
               <strong>{t(`kind.${r.kind}` as MessageKey)}</strong> · <time dateTime={r.occurred_at}>{formatDateTime(r.occurred_at)}</time>
               {author && ` · ${author}`}
-              {proxy && <span class="tag">{t('confirm.proxy_tag', { name: names.get(r.entered_by) ?? t('conflict.someone') })}</span>}
+              {proxy && <span class="tag">{t(r.version > 1 ? 'confirm.correction_tag' : 'confirm.proxy_tag', { name: names.get(r.entered_by) ?? t('conflict.someone') })}</span>}
               {awaiting && <span class="tag warn">{t('confirm.awaiting')}</span>}
               {r.confirm_pending && <span class="tag warn">{t('confirm.pending')}</span>}
               {!r.confirm_pending && r.confirmed_by && <span class="tag">{t('confirm.done')}</span>}
