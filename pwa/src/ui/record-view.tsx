@@ -167,12 +167,12 @@ function ReadReceipts({ r, online, team, patient }: { r: LocalRecord; online: bo
             </ul>
           ) : <p class="muted">{rt('rv.receipts.none')}</p>}
         </div>
-        <div class="receipt-unread">
+        {patient && team.length > 0 && <div class="receipt-unread">
           <h3>{rt('rv.receipts.unread_title', { n: unread.length })}</h3>
           {unread.length ? (
             <ul>{unread.map((m) => <li key={m.user_id}>{who(m.name, m.profession)}</li>)}</ul>
           ) : <p class="muted">{rt('rv.receipts.all')}</p>}
-        </div>
+        </div>}
       </div>
     </section>
   );
