@@ -47,3 +47,16 @@ if [ ! -x /usr/bin/chromium ] || ! grep -qi "noto.*cjk" <<<"$fonts"; then
   fi
 fi
 if [ -x /usr/bin/chromium ]; then echo "ci-setup: chromium ready"; elif [ "${CI:-}" = "true" ]; then exit 1; fi
+
+# E (record summary): pdftotext and pdfinfo read back the summary printed to PDF
+# in the end-to-end scenario pwa/e2e/scenarios/50-summary.mjs.
+if ! command -v pdftotext >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "ci-setup: installing poppler-utils (pdftotext)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null
+  else
+    echo "ci-setup: poppler-utils missing and not root; the summary's PDF check will fail" >&2
+  fi
+fi
+if command -v pdftotext >/dev/null 2>&1; then echo "ci-setup: pdftotext ready"; elif [ "${CI:-}" = "true" ]; then exit 1; fi

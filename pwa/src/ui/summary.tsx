@@ -76,8 +76,8 @@ function Sheet({ patient, data, team, printedAt }: { patient: Patient; data: Dat
                   <div><dt>{rt('sum.patient')}</dt><dd><strong class="sum-name">{patient.name}</strong> ({patient.name_kana})</dd></div>
                   {patient.birth_date && <div><dt>{rt('sum.born')}</dt><dd>{formatEraDate(patient.birth_date)}({t('patient.age', { n: age(patient.birth_date) })})</dd></div>}
                   {patient.address && <div class="wide"><dt>{rt('sum.address')}</dt><dd>{patient.address}</dd></div>}
-                  <div><dt>{rt('sum.range')}</dt><dd>{rt('sum.range_value', { from: formatDate(data.from), to: formatDate(data.to) })} · {rt('sum.count', { n: data.records.length })}</dd></div>
-                  <div><dt>{rt('sum.printed')}</dt><dd>{rt('sum.printed_value', { when: `${formatDate(printedAt)} ${formatTime(printedAt)}`, name: printer })}</dd></div>
+                  <div class="wide"><dt>{rt('sum.range')}</dt><dd>{rt('sum.range_value', { from: formatDate(data.from), to: formatDate(data.to) })} · {rt('sum.count', { n: data.records.length })}</dd></div>
+                  <div class="wide"><dt>{rt('sum.printed')}</dt><dd>{rt('sum.printed_value', { when: `${formatDate(printedAt)} ${formatTime(printedAt)}`, name: printer })}</dd></div>
                 </dl>
               </header>
             </td>
