@@ -71,7 +71,8 @@ export function RecordView({ patientId, recordId }: { patientId: string; recordI
       {cur && prev && <Changes cur={cur} prev={prev} changes={diffContent(prev, cur)} />}
       {r.awaiting_confirmation && (
         <div class="notice confirm-after">
-          <p>{r.author_id === myId ? t('confirm.hint_mine') : t('confirm.hint_other', { name: author })}</p>
+          <p>{r.author_id !== myId ? t('confirm.hint_other', { name: author })
+            : how === 'correction_by_other' ? rt('rv.confirm.correction', { name: cur!.entered_by_name }) : t('confirm.hint_mine')}</p>
           {mayConfirm(r, myId) && <ConfirmButton rec={r} label={t('confirm.button_label', { what })} />}
         </div>
       )}
