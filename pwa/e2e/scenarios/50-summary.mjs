@@ -16,7 +16,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, uuidv7 } from '../lib/client.mjs';
 import { launch, settled, signInUI } from '../lib/browser.mjs';
-import { axe, check, controlled, harness, tokyoDay, until } from '../lib/harness.mjs';
+import { LANDSCAPE, PORTRAIT, axe, check, controlled, harness, tokyoDay, until } from '../lib/harness.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const ART = process.env.E2E_ARTIFACTS || new URL('../../../test-artifacts', import.meta.url).pathname;
@@ -244,6 +244,16 @@ try {
     await np.waitForSelector('.sum-sheet');
     await np.fill('input[name=from]', addDays(today, -3));
     await until(async () => (await np.textContent('.sum-sheet')).includes(`${marker} 本文`), 'the record in the offline summary');
+    check(await np.$$eval('.sum-docs img', (is) => is.length === 0), 'offline, no image the server cannot send');
+    check((await np.textContent('.sum-docs')).includes(docTitle), 'offline, the document captions');
+    await np.setViewportSize(PORTRAIT);
+    await screen(np, 'summary-offline-portrait');
+    await np.evaluate((h) => { location.hash = h; }, view);
+    await np.waitForSelector('.receipts');
+    await screen(np, 'record-view-offline-portrait');
+    check((await np.textContent('.receipts')).includes('オンラインのときに表示'), 'offline, the receipts say they show online');
+    check(/訂正/.test(await np.textContent('.record-view p.meta')), 'offline, the record is still labelled 訂正');
+    await np.setViewportSize(LANDSCAPE);
     await nurse.context.setOffline(false);
   });
 

@@ -105,6 +105,8 @@ export const recordJa = {
   'sum.author': '記録者 {name}',
   'sum.pending': '未送信',
   'sum.page_of': '{title}({n}ページ目)',
+  'sum.docs_offline': '書類の画像はオンラインのときに表示されます(画像はこの端末に保存されません)。',
+  'sum.printer': '{name}({profession})',
   'sum.back': '{name}さんの記録一覧へ',
   'sum.preview': '印刷プレビュー',
 };
@@ -212,6 +214,8 @@ export const recordEn: Record<RecordKey, string> = {
   'sum.author': 'By {name}',
   'sum.pending': 'Not sent yet',
   'sum.page_of': '{title} (page {n})',
+  'sum.docs_offline': 'The pages show when online (images are not kept on this device).',
+  'sum.printer': '{name} ({profession})',
   'sum.back': 'Back to {name}\'s records',
   'sum.preview': 'Print preview',
 };

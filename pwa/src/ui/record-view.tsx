@@ -53,15 +53,17 @@ export function RecordView({ patientId, recordId }: { patientId: string; recordI
   const versions = r.versions ?? [];
   const cur = versions.find((v) => v.version === r.version);
   const prev = cur && previousOf(versions, cur);
-  const how = cur ? versionKind(cur, r.author_id) : undefined;
+  // Offline the device has the current version only: who entered it still tells 代行入力 from 訂正.
+  const how = versionKind(cur ?? { version: r.version, entered_by: r.entered_by || r.author_id }, r.author_id);
+  const enteredBy = cur?.entered_by_name ?? names.get(r.entered_by) ?? t('conflict.someone');
   return (
     <section class="record-view" aria-labelledby="rv-h">
       <a class="button back" href={`#/patients/${patientId}`}>{t('record.back', { name: patient?.name ?? '' })}</a>
       <h1 id="rv-h">{what}</h1>
       <p class="meta">
         {t('record.author', { name: author })}
-        {how === 'proxy' && <span class="tag">{t('confirm.proxy_tag', { name: cur!.entered_by_name })}</span>}
-        {how === 'correction_by_other' && <span class="tag warn">{t('confirm.correction_tag', { name: cur!.entered_by_name })}</span>}
+        {how === 'proxy' && <span class="tag">{t('confirm.proxy_tag', { name: enteredBy })}</span>}
+        {how === 'correction_by_other' && <span class="tag warn">{t('confirm.correction_tag', { name: enteredBy })}</span>}
         {r.status === 'entered_in_error' && <span class="tag warn">{t('patient.entered_in_error')}</span>}
       </p>
       <div class="card record-body">
@@ -72,7 +74,7 @@ export function RecordView({ patientId, recordId }: { patientId: string; recordI
       {r.awaiting_confirmation && (
         <div class="notice confirm-after">
           <p>{r.author_id !== myId ? t('confirm.hint_other', { name: author })
-            : how === 'correction_by_other' ? rt('rv.confirm.correction', { name: cur!.entered_by_name }) : t('confirm.hint_mine')}</p>
+            : how === 'correction_by_other' ? rt('rv.confirm.correction', { name: enteredBy }) : t('confirm.hint_mine')}</p>
           {mayConfirm(r, myId) && <ConfirmButton rec={r} label={t('confirm.button_label', { what })} />}
         </div>
       )}

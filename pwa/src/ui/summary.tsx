@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { age, formatDate, formatEraDate, formatTime, t, tokyoDay, type MessageKey } from '../i18n';
 import { rt } from '../i18n/record';
 import type { Patient, TeamMember } from '../schemas';
-import { getPatient, listRecords, listTeam, me, today, type LocalRecord } from '../state';
+import { getPatient, listRecords, listTeam, me, status, today, type LocalRecord } from '../state';
 import { defaultRange, rangeProblem, summarize, type Summary as Data } from '../summary';
 import { useData } from './hooks';
 import { RecordFields, fieldLabel } from './record-content';
@@ -63,7 +63,10 @@ export function Summary({ patientId }: { patientId: string }) {
 function Sheet({ patient, data, team, printedAt }: { patient: Patient; data: Data<LocalRecord>; team: TeamMember[]; printedAt: Date }) {
   const names = new Map(team.map((m) => [m.user_id, m.name]));
   const when = (iso: string) => `${tokyoDay(iso).replaceAll('-', '/')} ${formatTime(iso)}`;
-  const printer = me.value?.name ?? '';
+  const u = me.value;
+  const printer = u ? (u.profession ? rt('sum.printer', { name: u.name, profession: t(`profession.${u.profession}` as MessageKey) }) : u.name) : '';
+  // Document images come from the server (each read audited there); offline, their captions only.
+  const online = status.value?.online ?? navigator.onLine;
   return (
     <article class="sum-sheet" aria-label={rt('sum.title')}>
       <table class="sum-frame" role="presentation">
@@ -131,13 +134,14 @@ function Sheet({ patient, data, team, printedAt }: { patient: Patient; data: Dat
               {data.documents.length > 0 && (
                 <section class="sum-section" aria-labelledby="sum-docs-h">
                   <h2 id="sum-docs-h">{rt('sum.documents')}</h2>
+                  {!online && <p class="muted">{rt('sum.docs_offline')}</p>}
                   <div class="sum-docs">
                     {data.documents.flatMap((r) => (r.attachment_ids ?? []).map((a, i) => {
                       const title = `${when(r.occurred_at)} ${r.fields?.title || t(`kind.${r.kind}` as MessageKey)}`;
                       const caption = rt('sum.page_of', { title, n: i + 1 });
                       return (
                         <figure key={a}>
-                          <img src={`/api/v1/attachments/${encodeURIComponent(a)}/thumbnail?redirect=1`} alt={caption} />
+                          {online && <img src={`/api/v1/attachments/${encodeURIComponent(a)}/thumbnail?redirect=1`} alt={caption} />}
                           <figcaption>{caption}</figcaption>
                         </figure>
                       );
