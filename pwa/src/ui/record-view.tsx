@@ -69,6 +69,7 @@ export function RecordView({ patientId, recordId }: { patientId: string; recordI
       <div class="card record-body">
         <Vitals r={r} />
         <RecordFields c={r} />
+        <Attachments r={r} />
       </div>
       {cur && prev && <Changes cur={cur} prev={prev} changes={diffContent(prev, cur)} />}
       {r.awaiting_confirmation && (
@@ -216,5 +217,19 @@ function Version({ v, prev, current, authorId }: { v: VersionOut; prev: VersionO
         </details>
       )}
     </li>
+  );
+}
+
+// --- The attachment section (helper B replaces it by the document viewer) ---
+/** The record's photos or pages as thumbnails; while still on the device, their count. */
+function Attachments({ r }: { r: LocalRecord }) {
+  const ids = r.attachment_ids ?? [];
+  if (!ids.length) return null;
+  return (
+    <div class="photos">
+      {r.pending
+        ? t('patient.photos', { n: ids.length })
+        : ids.map((a) => <img key={a} loading="lazy" alt={t('record.photos')} src={`/api/v1/attachments/${encodeURIComponent(a)}/thumbnail?redirect=1`} />)}
+    </div>
   );
 }
