@@ -46,6 +46,7 @@ type VisitExceptionOut struct {
 	Status          string     `json:"status,omitempty"`
 	Note            *string    `json:"note,omitempty"`
 	RecordID        string     `json:"record_id,omitempty"`
+	AssigneeIDs     []string   `json:"assignee_ids,omitempty" doc:"set when this occurrence has its own assignees (a substitute) instead of the series'"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 	UpdatedBy       string     `json:"updated_by" format:"uuid"`
 }
@@ -91,6 +92,9 @@ func visitDetail(v store.Visit) VisitDetail {
 			n := e.Note.String
 			o.Note = &n
 		}
+		if e.AssigneeIDs != nil {
+			o.AssigneeIDs = slices.Clone(e.AssigneeIDs)
+		}
 		d.Exceptions = append(d.Exceptions, o)
 	}
 	return d
@@ -134,6 +138,9 @@ func occurrences(v store.Visit, from, to time.Time) []VisitOut {
 			}
 			if e.RecordID.Valid {
 				o.RecordID = e.RecordID.String
+			}
+			if e.AssigneeIDs != nil {
+				o.AssigneeIDs = slices.Clone(e.AssigneeIDs)
 			}
 		}
 		if o.StartsAt.Before(to) && o.EndsAt.After(from) {
@@ -371,9 +378,9 @@ type UpdateVisitInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body struct {
 		BaseVersion     int64            `json:"base_version" minimum:"1" doc:"the version the change is based on; a stale one answers 409 with the current visit"`
-		OccurrenceStart *time.Time       `json:"occurrence_start,omitempty" doc:"change only this occurrence of a series (its original start); then only starts_at, ends_at, status, note and record_id may change"`
+		OccurrenceStart *time.Time       `json:"occurrence_start,omitempty" doc:"change only this occurrence of a series (its original start); then only starts_at, ends_at, status, note, record_id and assignee_ids (a substitute for this occurrence) may change"`
 		Kind            *string          `json:"kind,omitempty" enum:"nurse_visit,doctor_visit,pharmacist_visit,care_service,care_conference,hospital_appointment,other"`
-		AssigneeIDs     []string         `json:"assignee_ids,omitempty" maxItems:"20"`
+		AssigneeIDs     []string         `json:"assignee_ids,omitempty" maxItems:"20" doc:"current members of the care team; with occurrence_start the assignees of that occurrence alone (a substitute)"`
 		StartsAt        *time.Time       `json:"starts_at,omitempty" doc:"moving the start alone keeps the length"`
 		EndsAt          *time.Time       `json:"ends_at,omitempty"`
 		AllDay          *bool            `json:"all_day,omitempty"`
@@ -464,8 +471,8 @@ func (s *Server) updateVisit(ctx context.Context, in *UpdateVisitInput) (*VisitO
 		}
 		// Everyone it concerns hears of a move, a cancellation or a new
 		// assignee: those who had it, and those who have it now.
-		if visitChangeNotifies(before, saved) {
-			if err := s.notifyVisit(ctx, tx, patientID, v.ID, pr.User.ID, false, append(slices.Clone(before.AssigneeIDs), saved.AssigneeIDs...)); err != nil {
+		if visitChangeNotifies(before, saved) || substituteChanged(before, saved) {
+			if err := s.notifyVisit(ctx, tx, patientID, v.ID, pr.User.ID, false, concerned(before, saved)); err != nil {
 				return err
 			}
 		}
@@ -545,8 +552,8 @@ func (s *Server) changeOccurrence(ctx context.Context, tx *store.Tx, pr *Princip
 	switch {
 	case v.Recurrence == nil:
 		return care.Invalid("occurrence_start", "this visit does not repeat; change it without occurrence_start")
-	case b.Kind != nil || b.AssigneeIDs != nil || b.AllDay != nil || b.Recurrence != nil:
-		return care.Invalid("occurrence_start", "one occurrence can change only its times, status, note and record")
+	case b.Kind != nil || b.AllDay != nil || b.Recurrence != nil:
+		return care.Invalid("occurrence_start", "one occurrence can change only its times, status, note, record and assignees")
 	}
 	occ := store.UTC(*b.OccurrenceStart)
 	first := care.Span{Start: v.StartsAt, End: v.EndsAt}
@@ -578,6 +585,21 @@ func (s *Server) changeOccurrence(ctx context.Context, tx *store.Tx, pr *Princip
 	if b.RecordID != nil {
 		e.RecordID.String, e.RecordID.Valid = *b.RecordID, *b.RecordID != ""
 	}
+	if b.AssigneeIDs != nil {
+		// A substitute for this occurrence: on the team like any assignee,
+		// at least one. The series' own assignees again clear the override.
+		ids, err := validAssignees(ctx, tx, v.PatientID, b.AssigneeIDs)
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return care.Invalid("assignee_ids", "an occurrence needs at least one assignee")
+		}
+		e.AssigneeIDs = ids
+		if slices.Equal(ids, v.AssigneeIDs) {
+			e.AssigneeIDs = nil
+		}
+	}
 	e.UpdatedAt, e.UpdatedBy = s.now(), pr.User.ID
 	if err := tx.PutVisitException(ctx, e); err != nil {
 		return err
@@ -586,4 +608,28 @@ func (s *Server) changeOccurrence(ctx context.Context, tx *store.Tx, pr *Princip
 		v.SeriesEnd = end
 	}
 	return nil
+}
+
+// substituteChanged reports whether an occurrence of the series got other
+// assignees of its own (a substitute set, changed or withdrawn).
+func substituteChanged(before, after store.Visit) bool {
+	for _, a := range after.Exceptions {
+		b, _ := before.Exception(a.OccurrenceStart)
+		if !slices.Equal(a.AssigneeIDs, b.AssigneeIDs) {
+			return true
+		}
+	}
+	return false
+}
+
+// concerned lists who hears of a change: the assignees of the series and of
+// its occurrences (substitutes), before and after it.
+func concerned(before, after store.Visit) []string {
+	ids := append(slices.Clone(before.AssigneeIDs), after.AssigneeIDs...)
+	for _, v := range []store.Visit{before, after} {
+		for _, e := range v.Exceptions {
+			ids = append(ids, e.AssigneeIDs...)
+		}
+	}
+	return ids
 }
