@@ -113,7 +113,7 @@ describe('visit editor', () => {
     ];
     expect(clashes(v, others).map((c) => `${c.other.id}:${c.user}`)).toEqual(['b:n1', 'g:n1', 'g:n2']);
     expect(clashes({ ...v, status: 'cancelled' }, others)).toEqual([]);
-    expect([...clashingKeys([v, ...others.slice(0, 4)])].sort()).toEqual(['a/', 'b/']);
+    expect([...clashingKeys([v, ...others.slice(0, 4)])].sort()).toEqual(['a/', 'b/', 'c/']); // c touches a but overlaps b
   });
 
   it('keeps a substitute for one occurrence as the server does: only that occurrence, cleared by the series\' own assignees', () => {
