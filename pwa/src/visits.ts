@@ -130,7 +130,7 @@ export function nextDayToConfirm(f: VisitForm, was?: { starts_at: string; ends_a
 }
 
 /** Anything on the calendar with times and people, as clash detection needs it. */
-export interface Booked { id: string; occurrence_start?: string; starts_at: string; ends_at: string; all_day?: boolean; status?: string; assignee_ids?: string[] }
+export interface Booked { id: string; occurrence_start?: string; starts_at: string; ends_at: string; all_day?: boolean; status?: string; assignee_ids?: string[] | null }
 
 export interface Clash<T extends Booked> { user: string; other: T }
 

@@ -414,4 +414,9 @@ export const en: Record<MessageKey, string> = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': 'Access log',
   'error.member_not_active': 'A suspended or revoked account cannot join a care team.',
+  // F — visits and the calendar: undo of 完了, overlapping visits of an assignee
+  'today.undo': 'Undo done',
+  'today.undo_label': 'Undo marking the visit to {name} done',
+  'cal.clash': 'Overlap',
+  'cal.clash_note': 'Visits of the same assignee overlap in time ({n}).',
 };

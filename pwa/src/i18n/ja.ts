@@ -414,6 +414,11 @@ export const ja = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': '閲覧履歴',
   'error.member_not_active': '利用停止中または失効したアカウントはチームに追加できません。',
+  // F — visits and the calendar: undo of 完了, overlapping visits of an assignee
+  'today.undo': '完了を取り消す',
+  'today.undo_label': '{name}さんの訪問の完了を取り消す',
+  'cal.clash': '重複',
+  'cal.clash_note': '同じ担当者の予定が時間で重なっています({n}件)。',
 } as const;
 
 export type MessageKey = keyof typeof ja;
