@@ -202,10 +202,12 @@ try {
     await settled(page);
     await page.evaluate((h) => { location.hash = h; }, '#/calendar');
     await page.click('[role=radiogroup] [role=radio]:nth-child(2)');
-    for (let i = 0; i < 6; i++) {
-      if (await page.locator(`.week > li:has(a.visit-chip[href*="${made.v2.id}"])`).count()) break;
-      await page.click('.cal-nav button[aria-label="次の週"]');
-    }
+    // From this week to the week of the visits (weeks start on Monday).
+    const monOf = (d) => addDays(d, -((dow(d) + 6) % 7));
+    const weeks = Math.round((Date.parse(`${monOf(day)}T12:00:00+09:00`) - Date.parse(`${monOf(today)}T12:00:00+09:00`)) / (7 * 86400000));
+    for (let i = 0; i < weeks; i++) await page.click('.cal-nav button[aria-label="次の週"]');
+    const [, m, d] = monOf(day).split('-').map(Number);
+    await page.locator('.cal-nav h2', { hasText: `${m}月${d}日` }).waitFor({ timeout: 5000 });
     const marked = page.locator(`a.visit-chip[href*="${made.v2.id}"] .time .tag.warn`);
     await marked.waitFor({ timeout: 10000 });
     check(/重複/.test(await marked.textContent()), 'no 重複 mark');
