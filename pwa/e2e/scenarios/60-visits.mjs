@@ -98,7 +98,7 @@ try {
     check((await page.inputValue('input[name=end]')) === '11:15', `end after moving the start: ${await page.inputValue('input[name=end]')}`);
     const warn = await page.locator('.notice.clash').waitFor({ timeout: 5000 }).then(() => page.textContent('.notice.clash'));
     check(/重なって/.test(warn) && /11:00–12:00/.test(warn) && warn.includes(b.name.split(' ')[0]), `clash warning: ${warn}`);
-    await page.locator('.notice.clash').scrollIntoViewIfNeeded();
+    await page.locator('.notice.clash').evaluate((e) => e.scrollIntoView({ block: 'center' }));
     await screen(page, 'edit-start-moved-clash');
     await page.click('form.visit-edit button.primary');
     await until(async () => {
@@ -120,7 +120,7 @@ try {
     await page.click('form.visit-edit button.primary');
     const ask = await page.locator('.confirm-next-day').waitFor({ timeout: 5000 }).then(() => page.textContent('.confirm-next-day'));
     check(/翌日/.test(ask) && /00:15|0:15/.test(ask), `confirmation: ${ask}`);
-    await page.locator('.confirm-next-day').scrollIntoViewIfNeeded();
+    await page.locator('.confirm-next-day').evaluate((e) => e.scrollIntoView({ block: 'center' }));
     await screen(page, 'edit-next-day-confirm');
     const before = await cm.req('GET', `/visits/${made.v1.id}`, undefined, { expect: 200 });
     check(before.version === 2, 'saved before the 翌日 was confirmed');
