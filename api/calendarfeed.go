@@ -131,6 +131,7 @@ func (s *Server) calendarFeed(ctx context.Context, in *CalendarFeedInput) (*Cale
 		if err != nil {
 			return err
 		}
+		list = assignedTo(list, u.ID)
 		if len(events) == 0 {
 			events = append(events, s.event(ctx, pr, "calendar.feed", "", "calendar_feed", u.ID))
 		}

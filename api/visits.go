@@ -46,6 +46,7 @@ type VisitExceptionOut struct {
 	Status          string     `json:"status,omitempty"`
 	Note            *string    `json:"note,omitempty"`
 	RecordID        string     `json:"record_id,omitempty"`
+	AssigneeIDs     []string   `json:"assignee_ids,omitempty" doc:"set when this occurrence has its own assignees (a substitute) instead of the series'"`
 	UpdatedAt       time.Time  `json:"updated_at"`
 	UpdatedBy       string     `json:"updated_by" format:"uuid"`
 }
@@ -91,56 +92,12 @@ func visitDetail(v store.Visit) VisitDetail {
 			n := e.Note.String
 			o.Note = &n
 		}
+		if e.AssigneeIDs != nil {
+			o.AssigneeIDs = slices.Clone(e.AssigneeIDs)
+		}
 		d.Exceptions = append(d.Exceptions, o)
 	}
 	return d
-}
-
-// occurrences lists the entries of v that overlap [from, to): v itself,
-// or the occurrences of a series with their exceptions applied (an
-// occurrence moved into the range is listed, one moved out of it is not).
-func occurrences(v store.Visit, from, to time.Time) []VisitOut {
-	if v.Recurrence == nil {
-		if v.StartsAt.Before(to) && v.EndsAt.After(from) {
-			return []VisitOut{visitSeriesOut(v)}
-		}
-		return nil
-	}
-	first := care.Span{Start: v.StartsAt, End: v.EndsAt}
-	cands := care.Occurrences(*v.Recurrence, first, tokyo, from, to)
-	for _, e := range v.Exceptions {
-		if e.StartsAt.Valid && e.StartsAt.Time.Before(to) && e.EndsAt.Time.After(from) &&
-			!slices.ContainsFunc(cands, func(s care.Span) bool { return s.Start.Equal(e.OccurrenceStart) }) &&
-			care.IsOccurrence(*v.Recurrence, first, tokyo, e.OccurrenceStart) {
-			cands = append(cands, care.Span{Start: e.OccurrenceStart.In(tokyo), End: e.OccurrenceStart.Add(v.EndsAt.Sub(v.StartsAt)).In(tokyo)})
-		}
-	}
-	var out []VisitOut
-	for _, c := range cands {
-		o := visitSeriesOut(v)
-		os := c.Start
-		o.OccurrenceStart = &os
-		o.StartsAt, o.EndsAt = c.Start, c.End
-		if e, ok := v.Exception(c.Start); ok {
-			o.Exception = true
-			if e.StartsAt.Valid {
-				o.StartsAt, o.EndsAt = inTokyo(e.StartsAt.Time), inTokyo(e.EndsAt.Time)
-			}
-			if e.Status.Valid {
-				o.Status = e.Status.String
-			}
-			if e.Note.Valid {
-				o.Note = e.Note.String
-			}
-			if e.RecordID.Valid {
-				o.RecordID = e.RecordID.String
-			}
-		}
-		if o.StartsAt.Before(to) && o.EndsAt.After(from) {
-			out = append(out, o)
-		}
-	}
-	return out
 }
 
 func sortVisits(vs []VisitOut) {
@@ -371,9 +328,9 @@ type UpdateVisitInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body struct {
 		BaseVersion     int64            `json:"base_version" minimum:"1" doc:"the version the change is based on; a stale one answers 409 with the current visit"`
-		OccurrenceStart *time.Time       `json:"occurrence_start,omitempty" doc:"change only this occurrence of a series (its original start); then only starts_at, ends_at, status, note and record_id may change"`
+		OccurrenceStart *time.Time       `json:"occurrence_start,omitempty" doc:"change only this occurrence of a series (its original start); then only starts_at, ends_at, status, note, record_id and assignee_ids (a substitute for this occurrence) may change"`
 		Kind            *string          `json:"kind,omitempty" enum:"nurse_visit,doctor_visit,pharmacist_visit,care_service,care_conference,hospital_appointment,other"`
-		AssigneeIDs     []string         `json:"assignee_ids,omitempty" maxItems:"20"`
+		AssigneeIDs     []string         `json:"assignee_ids,omitempty" maxItems:"20" doc:"current members of the care team; with occurrence_start the assignees of that occurrence alone (a substitute)"`
 		StartsAt        *time.Time       `json:"starts_at,omitempty" doc:"moving the start alone keeps the length"`
 		EndsAt          *time.Time       `json:"ends_at,omitempty"`
 		AllDay          *bool            `json:"all_day,omitempty"`
@@ -464,8 +421,8 @@ func (s *Server) updateVisit(ctx context.Context, in *UpdateVisitInput) (*VisitO
 		}
 		// Everyone it concerns hears of a move, a cancellation or a new
 		// assignee: those who had it, and those who have it now.
-		if visitChangeNotifies(before, saved) {
-			if err := s.notifyVisit(ctx, tx, patientID, v.ID, pr.User.ID, false, append(slices.Clone(before.AssigneeIDs), saved.AssigneeIDs...)); err != nil {
+		if visitChangeNotifies(before, saved) || substituteChanged(before, saved) {
+			if err := s.notifyVisit(ctx, tx, patientID, v.ID, pr.User.ID, false, concerned(before, saved)); err != nil {
 				return err
 			}
 		}
@@ -534,56 +491,5 @@ func changeSeries(ctx context.Context, tx *store.Tx, v *store.Visit, in *UpdateV
 		return err
 	}
 	v.SeriesEnd = seriesEnd(*v)
-	return nil
-}
-
-// changeOccurrence keeps the change of one occurrence as an exception of
-// the series, and widens the series' extent when the occurrence moved
-// after its end.
-func (s *Server) changeOccurrence(ctx context.Context, tx *store.Tx, pr *Principal, v *store.Visit, in *UpdateVisitInput) error {
-	b := in.Body
-	switch {
-	case v.Recurrence == nil:
-		return care.Invalid("occurrence_start", "this visit does not repeat; change it without occurrence_start")
-	case b.Kind != nil || b.AssigneeIDs != nil || b.AllDay != nil || b.Recurrence != nil:
-		return care.Invalid("occurrence_start", "one occurrence can change only its times, status, note and record")
-	}
-	occ := store.UTC(*b.OccurrenceStart)
-	first := care.Span{Start: v.StartsAt, End: v.EndsAt}
-	if !care.IsOccurrence(*v.Recurrence, first, tokyo, occ) {
-		return care.Invalid("occurrence_start", "not an occurrence of this series")
-	}
-	e, ok := v.Exception(occ)
-	if !ok {
-		e = store.VisitException{VisitID: v.ID, OccurrenceStart: occ}
-	}
-	start, end := occ, occ.Add(v.EndsAt.Sub(v.StartsAt))
-	if e.StartsAt.Valid {
-		start, end = e.StartsAt.Time, e.EndsAt.Time
-	}
-	if b.StartsAt != nil || b.EndsAt != nil {
-		start, end = moved(start, end, b.StartsAt, b.EndsAt)
-		if err := validSpan(start, end, v.AllDay); err != nil {
-			return err
-		}
-		e.StartsAt.Time, e.StartsAt.Valid = start, true
-		e.EndsAt.Time, e.EndsAt.Valid = end, true
-	}
-	if b.Status != nil {
-		e.Status.String, e.Status.Valid = *b.Status, true
-	}
-	if b.Note != nil {
-		e.Note.String, e.Note.Valid = *b.Note, true
-	}
-	if b.RecordID != nil {
-		e.RecordID.String, e.RecordID.Valid = *b.RecordID, *b.RecordID != ""
-	}
-	e.UpdatedAt, e.UpdatedBy = s.now(), pr.User.ID
-	if err := tx.PutVisitException(ctx, e); err != nil {
-		return err
-	}
-	if end.After(v.SeriesEnd) {
-		v.SeriesEnd = end
-	}
 	return nil
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -200,6 +201,9 @@ func (s *Server) listMyVisits(ctx context.Context, in *MyVisitsInput) (*MyVisits
 		if err != nil {
 			return err
 		}
+		if in.Scope != "team" {
+			list = assignedTo(list, pr.User.ID)
+		}
 		out.Body.Visits = list
 		if out.Body.Visits == nil {
 			out.Body.Visits = []MyVisitOut{}
@@ -207,4 +211,11 @@ func (s *Server) listMyVisits(ctx context.Context, in *MyVisitsInput) (*MyVisits
 		return audit.Append(ctx, tx, events...)
 	})
 	return out, err
+}
+
+// assignedTo keeps the occurrences userID is assigned to: not one a
+// substitute takes for them, and of a series where they substitute only
+// that occurrence.
+func assignedTo(list []MyVisitOut, userID string) []MyVisitOut {
+	return slices.DeleteFunc(list, func(o MyVisitOut) bool { return !slices.Contains(o.AssigneeIDs, userID) })
 }

@@ -383,3 +383,89 @@ func TestVisitsOffTeamAre404(t *testing.T) {
 		}
 	})
 }
+
+// A substitute for one occurrence of a series: any member of the care team
+// may set it, the substitute must be on the team, and nothing else of the
+// series moves — its other occurrences, its assignees, its times.
+func TestVisitSubstituteForOneOccurrence(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		s := mustVisit(t, r.doctorC, r, nurseSeries(r))
+		occ := rfc("2026-11-23 10:00")
+		// Not on the team: refused, naming the field, never the id.
+		res := r.doctorC.do("PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 1, "occurrence_start": occ, "assignee_ids": []string{r.outsider.ID}})
+		if res.status != 422 || !strings.Contains(res.body, "assignee_ids") || strings.Contains(res.body, r.outsider.ID) {
+			t.Fatalf("outsider as substitute: %d %s", res.status, res.body)
+		}
+		// No one at all: refused.
+		if res := r.doctorC.do("PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 1, "occurrence_start": occ, "assignee_ids": []string{}}); res.status != 422 {
+			t.Fatalf("empty substitute: %d %s", res.status, res.body)
+		}
+		// One who is not on the team may not set it either (the visit is not theirs to see).
+		outsider := h.signIn(r.outsider)
+		if res := outsider.do("PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 1, "occurrence_start": occ, "assignee_ids": []string{r.outsider.ID}}); res.status != 404 {
+			t.Fatalf("outsider sets a substitute: %d %s", res.status, res.body)
+		}
+		// The kind still belongs to the series alone.
+		if res := r.doctorC.do("PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 1, "occurrence_start": occ, "kind": "care_service"}); res.status != 422 {
+			t.Fatalf("occurrence kind: %d %s", res.status, res.body)
+		}
+		// The care worker (a team member, not an assignee) takes 23 Nov for the nurse.
+		var after visitJSON
+		r.helperC.must(200, "PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 1, "occurrence_start": occ, "assignee_ids": []string{r.helper.ID}}).json(t, &after)
+		if after.Version != 2 || len(after.AssigneeIDs) != 1 || after.AssigneeIDs[0] != r.nurse.ID || len(after.Exceptions) != 1 {
+			t.Fatalf("series after the substitute: %+v", after)
+		}
+		var cal calendarJSON
+		r.doctorC.must(200, "GET", "/api/v1/patients/"+r.patientID+"/visits?from=2026-11-01&to=2026-11-30", nil).json(t, &cal)
+		if cal.count() != 9 {
+			t.Fatalf("%d occurrences, want 9", cal.count())
+		}
+		for _, d := range cal.Days {
+			for _, v := range d.Visits {
+				want := r.nurse.ID
+				if d.Date == "2026-11-23" {
+					want = r.helper.ID
+				}
+				if len(v.AssigneeIDs) != 1 || v.AssigneeIDs[0] != want || v.StartsAt.In(jstZone).Format("15:04") != "10:00" ||
+					!v.EndsAt.Equal(v.StartsAt.Add(45*time.Minute)) || v.Status != "planned" || v.Note != "定期訪問" {
+					t.Errorf("%s: %+v", d.Date, v)
+				}
+			}
+		}
+		// Each one's own list: the nurse no longer has 23 Nov, the care worker has only it.
+		week := "/api/v1/me/visits?from=2026-11-23&to=2026-11-29"
+		var mine struct{ Visits []visitJSON }
+		r.nurseC.must(200, "GET", week, nil).json(t, &mine)
+		if len(mine.Visits) != 1 || !mine.Visits[0].StartsAt.Equal(jstAt("2026-11-26 10:00")) {
+			t.Fatalf("nurse's week with a substitute: %+v", mine.Visits)
+		}
+		r.helperC.must(200, "GET", week, nil).json(t, &mine)
+		if len(mine.Visits) != 1 || !mine.Visits[0].StartsAt.Equal(jstAt("2026-11-23 10:00")) || mine.Visits[0].AssigneeIDs[0] != r.helper.ID {
+			t.Fatalf("care worker's week as substitute: %+v", mine.Visits)
+		}
+		// The substitute marks it done; the series' assignees again withdraw the substitute.
+		r.helperC.must(200, "PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 2, "occurrence_start": occ, "status": "done"})
+		r.doctorC.must(200, "PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 3, "occurrence_start": occ, "assignee_ids": []string{r.nurse.ID}})
+		r.nurseC.must(200, "GET", week, nil).json(t, &mine)
+		if len(mine.Visits) != 2 || mine.Visits[0].Status != "done" {
+			t.Fatalf("nurse's week after the substitute is withdrawn: %+v", mine.Visits)
+		}
+		// The substitute is in the history, and audited as a change.
+		var full struct {
+			History []struct {
+				Snapshot struct {
+					Exceptions []struct {
+						AssigneeIDs []string `json:"assignee_ids"`
+					} `json:"exceptions"`
+				} `json:"snapshot"`
+			} `json:"history"`
+		}
+		r.doctorC.must(200, "GET", "/api/v1/visits/"+s.ID, nil).json(t, &full)
+		if len(full.History) != 4 || len(full.History[1].Snapshot.Exceptions) != 1 || fmt.Sprint(full.History[1].Snapshot.Exceptions[0].AssigneeIDs) != fmt.Sprint([]string{r.helper.ID}) ||
+			full.History[3].Snapshot.Exceptions[0].AssigneeIDs != nil {
+			t.Errorf("history of the substitute: %+v", full.History)
+		}
+	})
+}

@@ -47,6 +47,9 @@ type VisitException struct {
 	RecordID        sql.NullString `db:"record_id"`
 	UpdatedAt       time.Time      `db:"updated_at"`
 	UpdatedBy       string         `db:"updated_by"`
+	// AssigneeIDs, when not nil, are the occurrence's own assignees (a
+	// substitute), sorted; nil keeps the series' assignees.
+	AssigneeIDs []string `db:"-"`
 }
 
 // Exception returns the exception for the occurrence starting at start.
@@ -179,6 +182,15 @@ func (tx *Tx) PutVisitException(ctx context.Context, e VisitException) error {
 	if err != nil {
 		return fmt.Errorf("insert visit exception: %w", err)
 	}
+	if _, err := tx.exec(ctx, `DELETE FROM visit_exception_assignee WHERE visit_id = ? AND occurrence_start = ?`, e.VisitID, UTC(e.OccurrenceStart)); err != nil {
+		return fmt.Errorf("replace occurrence assignees: %w", err)
+	}
+	for _, u := range e.AssigneeIDs {
+		if _, err := tx.exec(ctx, `INSERT INTO visit_exception_assignee (visit_id, occurrence_start, user_id) VALUES (?, ?, ?)`,
+			e.VisitID, UTC(e.OccurrenceStart), u); err != nil {
+			return fmt.Errorf("insert occurrence assignee: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -251,12 +263,14 @@ func (tx *Tx) PatientVisits(ctx context.Context, patientID string, from, to time
 const reachable = `EXISTS (SELECT 1 FROM team_member tm WHERE tm.patient_id = v.patient_id AND tm.user_id = ? AND tm.removed_at IS NULL)
 	AND EXISTS (SELECT 1 FROM consent c WHERE c.patient_id = v.patient_id AND c.withdrawn_at IS NULL)`
 
-// AssignedVisits returns the visits userID is assigned to, of patients
-// whose team they are on under an active consent, that can overlap
-// [from, to).
+// AssignedVisits returns the visits userID is assigned to (the series, or
+// as a substitute one of its occurrences), of patients whose team they are
+// on under an active consent, that can overlap [from, to). The caller
+// keeps the occurrences that are userID's.
 func (tx *Tx) AssignedVisits(ctx context.Context, userID string, from, to time.Time) ([]Visit, error) {
-	return tx.visits(ctx, `v.id IN (SELECT a.visit_id FROM visit_assignee a WHERE a.user_id = ?) AND `+reachable+` AND `+overlaps,
-		append([]any{userID, userID}, rangeArgs(from, to)...)...)
+	return tx.visits(ctx, `(v.id IN (SELECT a.visit_id FROM visit_assignee a WHERE a.user_id = ?)
+		OR v.id IN (SELECT s.visit_id FROM visit_exception_assignee s WHERE s.user_id = ?)) AND `+reachable+` AND `+overlaps,
+		append([]any{userID, userID, userID}, rangeArgs(from, to)...)...)
 }
 
 // TeamVisits returns every visit of the patients whose team userID is on
@@ -289,6 +303,15 @@ func (tx *Tx) visits(ctx context.Context, where string, args ...any) ([]Visit, e
 		FROM visit_exception WHERE visit_id IN `+tx.inList()+` ORDER BY occurrence_start`, jsonList(ids)); err != nil {
 		return nil, fmt.Errorf("select visit exceptions: %w", err)
 	}
+	var substitutes []struct {
+		VisitID         string    `db:"visit_id"`
+		OccurrenceStart time.Time `db:"occurrence_start"`
+		UserID          string    `db:"user_id"`
+	}
+	if err := tx.sel(ctx, &substitutes, `SELECT visit_id, occurrence_start, user_id FROM visit_exception_assignee WHERE visit_id IN `+tx.inList()+`
+		ORDER BY occurrence_start, user_id`, jsonList(ids)); err != nil {
+		return nil, fmt.Errorf("select occurrence assignees: %w", err)
+	}
 	out := make([]Visit, len(rows))
 	index := map[string]int{}
 	for i, r := range rows {
@@ -309,6 +332,11 @@ func (tx *Tx) visits(ctx context.Context, where string, args ...any) ([]Visit, e
 		v.AssigneeIDs = append(v.AssigneeIDs, a.UserID)
 	}
 	for _, e := range exceptions {
+		for _, a := range substitutes {
+			if a.VisitID == e.VisitID && a.OccurrenceStart.Equal(e.OccurrenceStart) {
+				e.AssigneeIDs = append(e.AssigneeIDs, a.UserID)
+			}
+		}
 		v := &out[index[e.VisitID]]
 		v.Exceptions = append(v.Exceptions, e)
 	}

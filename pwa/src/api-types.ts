@@ -1714,6 +1714,7 @@ export interface components {
         };
         UpdateVisitInputBody: {
             all_day?: boolean;
+            /** @description current members of the care team; with occurrence_start the assignees of that occurrence alone (a substitute) */
             assignee_ids?: string[] | null;
             /**
              * Format: int64
@@ -1727,7 +1728,7 @@ export interface components {
             note?: string;
             /**
              * Format: date-time
-             * @description change only this occurrence of a series (its original start); then only starts_at, ends_at, status, note and record_id may change
+             * @description change only this occurrence of a series (its original start); then only starts_at, ends_at, status, note, record_id and assignee_ids (a substitute for this occurrence) may change
              */
             occurrence_start?: string;
             /** @description a record UUID; empty string unlinks */
@@ -1861,6 +1862,8 @@ export interface components {
             version: number;
         };
         VisitExceptionOut: {
+            /** @description set when this occurrence has its own assignees (a substitute) instead of the series' */
+            assignee_ids?: string[] | null;
             /** Format: date-time */
             ends_at?: string;
             note?: string;

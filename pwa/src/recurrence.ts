@@ -59,6 +59,7 @@ export function occurrences(v: VisitDetail, from: string, to: string): VisitDeta
         status: (e?.status as VisitDetail['status'] | undefined) ?? v.status,
         note: e?.note ?? v.note,
         record_id: e?.record_id ?? v.record_id,
+        assignee_ids: e?.assignee_ids ?? v.assignee_ids,
         exception: !!e,
       };
       if (overlapsDays(o, from, to)) out.push(o);

@@ -3,7 +3,7 @@
 // visit), and the local copy shown at once while the mutation waits in the outbox.
 // The server's rules (api/visits.go) decide; these only mirror them for display.
 
-import { WEEKDAYS, addDays, atTokyo, tokyoDate, tokyoTime, weekdayCode, type Weekday } from './calendar';
+import { WEEKDAYS, addDays, atTokyo, daysBetween, tokyoDate, tokyoTime, weekdayCode, type Weekday } from './calendar';
 import type { Recurrence, VisitDetail, VisitException, VisitKind, VisitStatus } from './schemas';
 
 export type Scope = 'occurrence' | 'series';
@@ -13,9 +13,15 @@ export interface VisitForm {
   assignee_ids: string[];
   /** The day (YYYY-MM-DD); for a series, its first day. */
   day: string;
-  /** HH:MM, Tokyo wall time; an end at or before the start is on the next day. */
+  /** HH:MM, Tokyo wall time. */
   start: string;
   end: string;
+  /**
+   * The day the end falls on, counted from `day`: 0 the same day, 1 the next (翌日).
+   * Never guessed from the times: an end at or before the start on the same day is
+   * a problem the user answers by saying 翌日.
+   */
+  end_days: number;
   all_day: boolean;
   /** For an all-day entry: its last day (inclusive). */
   end_day: string;
@@ -48,7 +54,7 @@ export function kindForProfession(p: string | undefined): VisitKind {
 /** A blank form for a new visit on `day` (weekly on that weekday if repeated, 8 times). */
 export function newForm(day: string, kind: VisitKind, assignees: string[]): VisitForm {
   return {
-    kind, assignee_ids: assignees, day, start: '10:00', end: '11:00', all_day: false, end_day: day, note: '', status: 'planned',
+    kind, assignee_ids: assignees, day, start: '10:00', end: '11:00', end_days: 0, all_day: false, end_day: day, note: '', status: 'planned',
     repeat: false, by_day: [weekdayCode(day)], interval: 1, ends: 'count', until: addDays(day, 8 * 7 - 1), count: 8,
   };
 }
@@ -64,6 +70,7 @@ export function editForm(occ: VisitDetail, series: VisitDetail, scope: Scope): V
   return {
     kind: v.kind, assignee_ids: [...(v.assignee_ids ?? [])], day,
     start: v.all_day ? '10:00' : tokyoTime(v.starts_at), end: v.all_day ? '11:00' : tokyoTime(v.ends_at), all_day: v.all_day,
+    end_days: v.all_day ? 0 : Math.max(0, daysBetween(day, tokyoDate(v.ends_at))),
     end_day: v.all_day ? addDays(tokyoDate(v.ends_at), -1) : day,
     note: v.note ?? '', status: v.status, repeat: !!r,
     by_day: (r?.by_day?.length ? r.by_day : [weekdayCode(tokyoDate(series.starts_at))]) as Weekday[],
@@ -75,8 +82,82 @@ export function editForm(occ: VisitDetail, series: VisitDetail, scope: Scope): V
 /** The start and end instants the form describes. */
 export function formSpan(f: VisitForm): { starts_at: string; ends_at: string } {
   if (f.all_day) return { starts_at: atTokyo(f.day, '00:00'), ends_at: atTokyo(addDays(f.end_day > f.day ? f.end_day : f.day, 1), '00:00') };
-  const endDay = f.end <= f.start ? addDays(f.day, 1) : f.day;
-  return { starts_at: atTokyo(f.day, f.start), ends_at: atTokyo(endDay, f.end) };
+  return { starts_at: atTokyo(f.day, f.start), ends_at: atTokyo(addDays(f.day, f.end_days), f.end) };
+}
+
+const HM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const minutesOf = (hm: string) => Number(hm.slice(0, 2)) * 60 + Number(hm.slice(3, 5));
+const hmOf = (m: number) => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+
+/** The length of a timed entry in minutes (≤ 0 when the end is not after the start). */
+export function formLength(f: Pick<VisitForm, 'start' | 'end' | 'end_days'>): number {
+  return f.end_days * 1440 + minutesOf(f.end) - minutesOf(f.start);
+}
+
+/**
+ * A new start time that keeps the length: the end moves with it, onto the next
+ * day when the length carries it past midnight (shown as 翌日 and confirmed on
+ * saving). Without a valid length to keep, only the start changes.
+ */
+export function moveStart(f: VisitForm, start: string): Partial<VisitForm> {
+  if (!HM.test(start) || !HM.test(f.start) || !HM.test(f.end)) return { start };
+  const len = formLength(f);
+  if (len <= 0) return { start };
+  const end = minutesOf(start) + len;
+  return { start, end: hmOf(end % 1440), end_days: Math.floor(end / 1440) };
+}
+
+/**
+ * A new end time. An entry that ended the next day and now ends later than it
+ * starts ends on its own day again (the shorter reading, and the 翌日 mark goes);
+ * an end at or before the start never becomes the next day by itself.
+ */
+export function moveEnd(f: VisitForm, end: string): Partial<VisitForm> {
+  if (f.end_days === 1 && HM.test(end) && HM.test(f.start) && minutesOf(end) > minutesOf(f.start)) return { end, end_days: 0 };
+  return { end };
+}
+
+/**
+ * The day the entry ends on when that is a later day than it starts and the user
+ * has to confirm it: a new entry, or one whose times changed from `was` (what the
+ * editor opened). Null when there is nothing to confirm.
+ */
+export function nextDayToConfirm(f: VisitForm, was?: { starts_at: string; ends_at: string }): string | null {
+  if (f.all_day || f.end_days < 1) return null;
+  const span = formSpan(f);
+  if (was && Date.parse(was.starts_at) === Date.parse(span.starts_at) && Date.parse(was.ends_at) === Date.parse(span.ends_at)) return null;
+  return addDays(f.day, f.end_days);
+}
+
+/** Anything on the calendar with times and people, as clash detection needs it. */
+export interface Booked { id: string; occurrence_start?: string; starts_at: string; ends_at: string; all_day?: boolean; status?: string; assignee_ids?: string[] | null }
+
+export interface Clash<T extends Booked> { user: string; other: T }
+
+const busy = (v: Booked) => !v.all_day && v.status !== 'cancelled' && v.status !== 'missed';
+const overlap = (a: Booked, b: Booked) => Date.parse(a.starts_at) < Date.parse(b.ends_at) && Date.parse(b.starts_at) < Date.parse(a.ends_at);
+
+/**
+ * The entries of `others` that an assignee of `v` is also assigned to at an
+ * overlapping time (重複). Entries of the same visit or series, all-day entries,
+ * and cancelled or missed ones do not clash.
+ */
+export function clashes<T extends Booked>(v: Booked, others: T[]): Clash<T>[] {
+  if (!busy(v)) return [];
+  const out: Clash<T>[] = [];
+  for (const o of others) {
+    if (o.id === v.id || !busy(o) || !overlap(v, o)) continue;
+    for (const u of v.assignee_ids ?? []) if (o.assignee_ids?.includes(u)) out.push({ user: u, other: o });
+  }
+  return out;
+}
+
+/** The keys (id/occurrence_start) of the entries in `vs` that clash with another of them. */
+export function clashingKeys(vs: Booked[]): Set<string> {
+  const key = (v: Booked) => `${v.id}/${v.occurrence_start ?? ''}`;
+  const out = new Set<string>();
+  for (const v of vs) if (clashes(v, vs).length > 0) out.add(key(v));
+  return out;
 }
 
 export function formRecurrence(f: VisitForm): Recurrence | undefined {
@@ -88,7 +169,7 @@ export function formRecurrence(f: VisitForm): Recurrence | undefined {
   return r;
 }
 
-export type FormProblem = 'assignees' | 'by_day' | 'until' | 'count' | 'time';
+export type FormProblem = 'assignees' | 'by_day' | 'until' | 'count' | 'time' | 'end_before_start';
 
 /** The last day a series starting on `day` may reach: two years on (the server's bound). */
 export function seriesLimit(day: string): string {
@@ -98,7 +179,8 @@ export function seriesLimit(day: string): string {
 /** What keeps the form from being sent, if anything (the server checks again). */
 export function checkForm(f: VisitForm): FormProblem | null {
   if (f.assignee_ids.length === 0) return 'assignees';
-  if (!f.all_day && (!/^\d\d:\d\d$/.test(f.start) || !/^\d\d:\d\d$/.test(f.end))) return 'time';
+  if (!f.all_day && (!HM.test(f.start) || !HM.test(f.end))) return 'time';
+  if (!f.all_day && formLength(f) <= 0) return 'end_before_start';
   if (f.repeat) {
     if (f.by_day.length === 0) return 'by_day';
     if (f.ends === 'until' && !(f.until >= f.day && f.until <= seriesLimit(f.day))) return 'until';
@@ -149,9 +231,10 @@ export function updateArgs(occ: VisitDetail, series: VisitDetail, f: VisitForm, 
   if (!sameInstant(span.ends_at, was.ends_at)) args.ends_at = span.ends_at;
   if (f.status !== was.status) args.status = f.status;
   if (f.note.trim() !== (was.note ?? '')) args.note = f.note.trim();
+  // For one occurrence, other assignees are a substitute for it alone.
+  if (!sameSet(f.assignee_ids, was.assignee_ids ?? [])) args.assignee_ids = [...f.assignee_ids].sort();
   if (!one) {
     if (f.kind !== was.kind) args.kind = f.kind;
-    if (!sameSet(f.assignee_ids, was.assignee_ids ?? [])) args.assignee_ids = [...f.assignee_ids].sort();
     if (f.all_day !== was.all_day) args.all_day = f.all_day;
     const r = formRecurrence(f);
     if (series.recurrence && r && !sameRule(series.recurrence, r)) args.recurrence = r;
@@ -180,6 +263,7 @@ export function applyUpdate(v: VisitDetail, args: Record<string, unknown>, userI
     if (typeof fields.ends_at === 'string') e.ends_at = fields.ends_at;
     if (typeof fields.status === 'string') e.status = fields.status;
     if (typeof fields.note === 'string') e.note = fields.note;
+    if (Array.isArray(fields.assignee_ids)) e.assignee_ids = sameSet(fields.assignee_ids as string[], v.assignee_ids ?? []) ? undefined : (fields.assignee_ids as string[]);
     next.exceptions = [...(v.exceptions ?? []).filter((x) => x !== old), e];
     return next;
   }

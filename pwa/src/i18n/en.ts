@@ -417,4 +417,9 @@ export const en: Record<MessageKey, string> = {
   // E: record view and summary (first-load keys: the timeline's 訂正 tag, the link to the summary)
   'confirm.correction_tag': 'Corrected by {name}',
   'summary.link': 'Print a summary',
+  // F — visits and the calendar: undo of 完了, overlapping visits of an assignee
+  'today.undo': 'Undo done',
+  'today.undo_label': 'Undo marking the visit to {name} done',
+  'cal.clash': 'Overlap',
+  'cal.clash_note': 'Visits of the same assignee overlap in time ({n}).',
 };

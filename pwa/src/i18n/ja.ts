@@ -417,6 +417,11 @@ export const ja = {
   // E: record view and summary (first-load keys: the timeline's 訂正 tag, the link to the summary)
   'confirm.correction_tag': '訂正 {name}',
   'summary.link': '記録の要約を印刷',
+  // F — visits and the calendar: undo of 完了, overlapping visits of an assignee
+  'today.undo': '完了を取り消す',
+  'today.undo_label': '{name}さんの訪問の完了を取り消す',
+  'cal.clash': '重複',
+  'cal.clash_note': '同じ担当者の予定が時間で重なっています({n}件)。',
 } as const;
 
 export type MessageKey = keyof typeof ja;

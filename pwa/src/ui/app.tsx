@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, formatTime, t } from '../i18n';
 import { lang, me, phase, status, toSignIn } from '../state';
 import { AdminRoute, showsAdmin } from './admin-entry';
-import { MyWeek, VisitEditor } from './calendar';
+import { MyWeek } from './calendar';
 import { Conflicts } from './conflicts';
 import { Patients, Today } from './lists';
 import { PatientView, TABS, type Tab } from './patient';
@@ -17,6 +17,7 @@ const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
 const RecordView = lazy(() => import('./record-view').then((m) => m.RecordView));
 const Summary = lazy(() => import('./summary').then((m) => m.Summary));
+const VisitEditor = lazy(() => import('./visit-editor').then((m) => m.VisitEditor));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);

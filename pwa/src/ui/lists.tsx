@@ -4,7 +4,9 @@ import { formatDate, formatDateTime, formatEraDate, formatTime, t, toHiragana, a
 import { matchesKana } from '../search';
 import { changesBefore, listAwaiting, listPatients, listTeam, listVisits, me, setVisitStatus, status, today as todaySignal, unread } from '../state';
 import { abnormal } from '../vitals';
-import { editHref, spanLabel, timesOn } from './calendar';
+import { sharedNames } from '../identity';
+import { PatientIdentity } from './identity';
+import { editHref, spanLabel, timesOn } from './visit-row';
 import { useData } from './hooks';
 
 export function Today() {
@@ -14,9 +16,10 @@ export function Today() {
     const [visits, patients] = await Promise.all([listVisits(today, today), listPatients()]);
     const byId = new Map(patients.map((p) => [p.id, p]));
     const mine = visits.filter((v) => v.assignee_ids?.includes(myId) && v.status !== 'cancelled');
+    const shared = sharedNames(patients);
     return Promise.all(mine.map(async (v) => {
       const team = await listTeam(v.patient_id);
-      return { v, p: byId.get(v.patient_id), since: await changesBefore(v), who: new Map(team.map((m) => [m.user_id, m.name])) };
+      return { v, p: byId.get(v.patient_id), same: shared.has(v.patient_id), since: await changesBefore(v), who: new Map(team.map((m) => [m.user_id, m.name])) };
     }));
   }, [myId, today]);
   const conflicts = status.value?.conflicts ?? 0;
@@ -27,16 +30,18 @@ export function Today() {
       <Awaiting />
       {data && data.length === 0 && <p class="empty">{t('today.none')}</p>}
       <ul class="list">
-        {data?.map(({ v, p, since, who }) => (
+        {data?.map(({ v, p, same, since, who }) => (
           <li key={`${v.id}/${v.occurrence_start ?? ''}`} class="visit">
             <div class="row">
               <a class="grow" href={`#/patients/${v.patient_id}`}>
                 <strong class="time">{timesOn(v, today)}</strong>
-                <span>{p?.name ?? '—'}</span>
+                <PatientIdentity patient={p} sameName={same} compact />
                 <small>{t(`visit.${v.kind}` as MessageKey)} · {t(`visit.status.${v.status}` as MessageKey)}{spanLabel(v) && ` · ${spanLabel(v)}`}</small>
               </a>
               <a class="button" href={editHref(v)} aria-label={t('today.edit_visit', { name: p?.name ?? '' })}>{t('today.edit')}</a>
               {v.status === 'planned' && <button class="done" onClick={() => setVisitStatus(v, 'done')} aria-label={t('today.done_label', { name: p?.name ?? '' })}>{t('today.done')}</button>}
+              {/* Undo a 完了 tapped by mistake: back to planned, offline through the outbox like the tap itself. */}
+              {v.status === 'done' && <button class="undo" onClick={() => setVisitStatus(v, 'planned')} aria-label={t('today.undo_label', { name: p?.name ?? '' })}>{t('today.undo')}</button>}
             </div>
             <SinceLastVisit since={since} who={who} />
           </li>
