@@ -88,7 +88,3 @@ export function Install() {
     </section>
   );
 }
-
-export function isStandalone(): boolean {
-  return matchMedia('(display-mode: standalone)').matches || (navigator as Navigator & { standalone?: boolean }).standalone === true;
-}
