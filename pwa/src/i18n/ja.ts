@@ -215,8 +215,8 @@ export const ja = {
   'today.edit_visit': '{name}さんの訪問予定を開く',
   'today.done_label': '{name}さんの訪問を完了にする',
 
-  'since.visit': '前回訪問({date})以降',
-  'since.record': '前回の記録({date})以降',
+  'since.visit': '前回訪問 {date}以降',
+  'since.record': '前回の記録 {date}以降',
   'since.window': '直近{n}日間',
   'since.summary': '{from}: 記録 {r}件・予定の変更 {v}件',
   'since.nothing': '{from}、他の職種からの新しい記録や予定の変更はありません。',
