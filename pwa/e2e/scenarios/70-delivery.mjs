@@ -109,6 +109,19 @@ try {
     check(fetched.some((f) => /\/assets\/patient-/.test(f.path)) && fetched.some((f) => f.path === '/sw.js'), `fetched: ${fetched.map((f) => f.path).join(', ')}`);
     allEncoded(fetched, 'br', []);
     for (const f of fetched) check(f.length > 0 && !/^\uFFFD|^\x1f/.test(f.start), `${f.path}: not decoded (${JSON.stringify(f.start)})`);
+    // English is a chunk of its own, loaded when chosen.
+    await p.evaluate(() => { location.hash = '#/settings'; });
+    await p.getByRole('radio', { name: 'English' }).click();
+    await p.getByRole('link', { name: 'Settings' }).waitFor({ timeout: 10000 });
+    check(await p.getByRole('button', { name: 'Log out' }).count() === 1, 'no "Log out" button in English');
+    await p.reload(); // the chosen language is there from the first screen
+    await p.waitForSelector('input[name=pin]', { timeout: 15000 });
+    check(await p.getByRole('button', { name: 'Open' }).count() === 1, 'the PIN screen is not in English after a reload');
+    await enterPin(p, PIN);
+    await p.evaluate(() => { location.hash = '#/settings'; });
+    await p.getByRole('radio', { name: '日本語' }).click();
+    await p.getByRole('link', { name: '設定' }).waitFor({ timeout: 10000 });
+    check(await p.getByRole('button', { name: 'ログアウト' }).count() === 1, 'no ログアウト button');
     console.log(`  ${n + fetched.length} answers for the app's files came as br, decoded by the browser`);
     await screen(p, 'patient-br');
   });

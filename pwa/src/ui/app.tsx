@@ -2,7 +2,6 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, formatTime, t } from '../i18n';
 import { lang, me, phase, status, toSignIn } from '../state';
 import { AdminRoute, isOffice, showsAdmin } from './admin-entry';
-import { MyWeek, VisitEditor } from './calendar';
 import { Patients, Today } from './lists';
 import type { Tab } from './patient';
 import { Pin, SignIn } from './signin';
@@ -23,6 +22,8 @@ const RecordView = lazy(() => import('./record-view').then((m) => m.RecordView))
 const Conflicts = lazy(() => import('./conflicts').then((m) => m.Conflicts));
 const Settings = lazy(() => import('./settings').then((m) => m.Settings));
 const Install = lazy(() => import('./settings').then((m) => m.Install));
+const MyWeek = lazy(() => import('./calendar').then((m) => m.MyWeek));
+const VisitEditor = lazy(() => import('./calendar').then((m) => m.VisitEditor));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -37,6 +38,8 @@ function useHash(): string {
 function route(hash: string) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [a, b, c, d, e] = parts;
+  // The network office has no patients nor visits: its home is the console.
+  if ((!a || a === 'today') && isOffice(me.value)) return <AdminRoute path={[]} />;
   if (a === 'patients' && b === 'register') return <RegisterPatient />;
   if (a === 'patients' && b && c === 'consent' && d === 'new') return <NewConsent patientId={b} key={b} />;
   if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
@@ -52,8 +55,6 @@ function route(hash: string) {
   if (a === 'settings') return <Settings />;
   if (a === 'install') return <Install />;
   if (a === 'admin') return <AdminRoute path={parts.slice(1)} />;
-  // The network office has no patients nor visits: its home is the console.
-  if (isOffice(me.value)) return <AdminRoute path={[]} />;
   return <Today />;
 }
 
