@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"tsunagu/pwa"
 )
 
 // encodedDist is a build with precompressed variants next to some files (as
@@ -198,4 +202,72 @@ func TestRobots(t *testing.T) {
 			t.Errorf("%s: %d %q %q", name, res.StatusCode, res.Header.Get("Content-Type"), b)
 		}
 	}
+}
+
+// TestBuiltAppPrecompressed: when pwa/dist holds a build, every text file of
+// it has its Brotli and gzip copies (scripts/precompress.mjs), the gzip one
+// decodes to the file, and the server sends them: so a build step that
+// stopped compressing, or a file type left out, shows here.
+func TestBuiltAppPrecompressed(t *testing.T) {
+	dist, err := fs.Sub(pwa.Dist, "dist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Stat(dist, "index.html"); err != nil {
+		t.Skip("pwa/dist is not built (scripts/web.sh)")
+	}
+	h := appShell(dist)
+	n := 0
+	err = fs.WalkDir(dist, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		switch path.Ext(name) {
+		case ".js", ".css", ".html", ".webmanifest":
+		default:
+			return nil
+		}
+		n++
+		raw, _ := fs.ReadFile(dist, name)
+		for _, suffix := range []string{".br", ".gz"} {
+			b, err := fs.ReadFile(dist, name+suffix)
+			if err != nil {
+				t.Errorf("%s has no %s copy", name, suffix)
+				continue
+			}
+			if len(b) >= len(raw) {
+				t.Errorf("%s%s is %d bytes, the file %d", name, suffix, len(b), len(raw))
+			}
+		}
+		if zr, err := gzip.NewReader(bytes.NewReader(mustRead(t, dist, name+".gz"))); err == nil {
+			if plain, _ := io.ReadAll(zr); !bytes.Equal(plain, raw) {
+				t.Errorf("%s.gz does not decode to %s", name, name)
+			}
+		}
+		url := "/" + name
+		if name == "index.html" {
+			url = "/"
+		}
+		for _, enc := range []string{"br", "gzip"} {
+			if res := do(h, "GET", url, map[string]string{"Accept-Encoding": enc}); res.StatusCode != 200 || res.Header.Get("Content-Encoding") != enc {
+				t.Errorf("GET %s (%s): %d, Content-Encoding %q", url, enc, res.StatusCode, res.Header.Get("Content-Encoding"))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 3 {
+		t.Errorf("only %d text files in the build", n)
+	}
+}
+
+func mustRead(t *testing.T, fsys fs.FS, name string) []byte {
+	t.Helper()
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil
+	}
+	return b
 }
