@@ -115,7 +115,7 @@ var messages = map[string]message{
 		"A consent after a withdrawal needs the scanned, signed consent form attached."},
 	care.CodeIDTaken: {409, "このIDは既に使われています。新しいIDで送り直してください。", "This id is already in use; send again with a new id."},
 	// who may change whom (care/profession.go)
-	care.CodeOwnAccount:         {403, "自分のアカウントの職種・権限・所属・状態・パスワード・二要素認証は、この操作では変更できません。他の管理者に依頼してください（パスワードは「パスワード変更」から）。", "You cannot change your own profession, roles, facility, status, password or two-step login here; ask another administrator (change your password under Change password)."},
+	care.CodeOwnAccount:         {403, "自分のアカウントの職種・権限・所属・状態・パスワード・2段階認証は、この操作では変更できません。他の管理者に依頼してください（パスワードは「パスワード変更」から）。", "You cannot change your own profession, roles, facility, status, password or two-step login here; ask another administrator (change your password under Change password)."},
 	care.CodeProfessionNotGiven: {403, "この職種は施設の種別では付与できません。ネットワーク事務局に依頼してください。", "Your facility's kind does not employ this profession; the network office grants it."},
 	// a facility's kind must employ every profession of its staff (care.Employs)
 	care.CodeProfessionNotEmployed: {409, "この種別の施設では雇用しない職種の職員がいるため、種別を変更できません。先に該当する職員の職種を変更するか、アカウントを失効させてください。",
