@@ -18,7 +18,7 @@ export const en: Record<MessageKey, string> = {
   'signin.totp_title': 'Verification code',
   'signin.totp_hint': 'Enter the 6-digit code shown in your authenticator app.',
   'signin.totp_code': 'Code (6 digits)',
-  'signin.verify': 'Verify',
+  'signin.verify': 'Verify code',
   'signin.change_title': 'Change password',
   'signin.change_hint': 'Your password has expired. Please set a new one.',
   'signin.current_password': 'Current password',

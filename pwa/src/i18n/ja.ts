@@ -18,7 +18,7 @@ export const ja = {
   'signin.totp_title': '確認コード',
   'signin.totp_hint': '認証アプリに表示されている6桁のコードを入力してください。',
   'signin.totp_code': '確認コード(6桁)',
-  'signin.verify': '確認',
+  'signin.verify': 'コードを確認',
   'signin.change_title': 'パスワードの変更',
   'signin.change_hint': 'パスワードの有効期限が切れています。新しいパスワードを設定してください。',
   'signin.current_password': '現在のパスワード',
