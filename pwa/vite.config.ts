@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { precompress } from './scripts/precompress.mjs';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
 
@@ -49,5 +50,19 @@ export default defineConfig({
         ],
       },
     }),
+    {
+      // Brotli and gzip copies next to each text file (name.br, name.gz), after the
+      // service worker is built; the server picks one by Accept-Encoding
+      // (internal/app/static.go). Not in the precache list (globPatterns).
+      name: 'precompress',
+      apply: 'build',
+      closeBundle: {
+        order: 'post',
+        sequential: true,
+        handler() {
+          precompress(new URL('./dist/', import.meta.url).pathname);
+        },
+      },
+    },
   ],
 });

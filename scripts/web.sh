@@ -12,7 +12,7 @@ fi
 # Build only when a source is newer than the last build, so that `make run`
 # starts in seconds and one test run builds the app once.
 if [ -f dist/index.html ] && [ -z "${WEB_FORCE_BUILD:-}" ] \
-  && [ -z "$(find src public index.html vite.config.ts tsconfig*.json package.json package-lock.json \
+  && [ -z "$(find src public scripts index.html vite.config.ts tsconfig*.json package.json package-lock.json \
             -newer dist/index.html -print -quit 2>/dev/null)" ]; then
   echo "web: pwa/dist is up to date"
   exit 0

@@ -10,7 +10,7 @@ import { occurrences } from './recurrence';
 import { sinceLastVisit, type SinceLast } from './changes';
 import { applyUpdate, createArgs, createdVisit, updateArgs, type Scope, type VisitForm } from './visits';
 import { planResolution, type Choice } from './sync/conflicts';
-import { getLang, setLang, tokyoDay, type Lang, type MessageKey } from './i18n';
+import { getLang, loadLang, setLang, tokyoDay, type Lang, type MessageKey } from './i18n';
 import { LockedError, Vault, wipeDevice } from './sync/crypto';
 import { getMeta, openDatabase, setMeta, type DB } from './sync/db';
 import { SyncEngine, type SyncStatus } from './sync/engine';
@@ -84,7 +84,8 @@ export async function boot(): Promise<void> {
   } else phase.value = 'signin';
 }
 
-export function switchLang(l: Lang): void {
+export async function switchLang(l: Lang): Promise<void> {
+  await loadLang(l);
   setLang(l);
   lang.value = l;
 }

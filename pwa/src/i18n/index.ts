@@ -1,12 +1,18 @@
 // Messages and date formats. The language is Japanese unless the user switched.
 
-import { en } from './en';
 import { ja, type MessageKey } from './ja';
 
 export type Lang = 'ja' | 'en';
 export type { MessageKey };
 
-const catalogues: Record<Lang, Record<MessageKey, string>> = { ja, en };
+// English loads on first use (loadLang): most users read Japanese, and the
+// catalogue stays out of their first load. Until it is there, t() answers in Japanese.
+const catalogues: Partial<Record<Lang, Record<MessageKey, string>>> = { ja };
+
+/** Loads the catalogue of `l` if it is not here yet (the service worker precaches it). */
+export async function loadLang(l: Lang): Promise<void> {
+  if (!catalogues[l] && l === 'en') catalogues.en = (await import('./en')).en;
+}
 const LANG_KEY = 'tsunagu.lang';
 const TZ = 'Asia/Tokyo';
 
@@ -50,7 +56,7 @@ export function t(key: MessageKey, vars?: Record<string, string | number>): stri
 
 /** t() for keys of an added catalogue (typed by its owner); unknown keys come back as themselves. */
 export function tx(key: string, vars?: Record<string, string | number>): string {
-  let s = (catalogues[lang] as Record<string, string>)[key] ?? extra[lang][key] ?? (ja as Record<string, string>)[key] ?? extra.ja[key] ?? key;
+  let s = (catalogues[lang] as Record<string, string> | undefined)?.[key] ?? extra[lang][key] ?? (ja as Record<string, string>)[key] ?? extra.ja[key] ?? key;
   if (vars) for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, String(v));
   return s;
 }

@@ -11,6 +11,14 @@ let loading: Promise<Console> | null = null;
 
 export const showsAdmin = (u: User | null | undefined) => !!u?.roles?.some((r) => r === 'network_admin' || r === 'facility_admin');
 
+/**
+ * The network office (事務局): a network admin who works for no facility and no
+ * profession. It sees no patient nor visit, so its home is the console, and the
+ * clinician tabs (today, patients, calendar) are not shown to it.
+ */
+export const isOffice = (u: User | null | undefined) =>
+  !!u?.roles?.includes('network_admin') && !u.facility_id && (!u.profession || u.profession === 'other');
+
 export function AdminRoute({ path }: { path: string[] }) {
   const [mod, setMod] = useState<{ m: Console } | null>(null);
   const [failed, setFailed] = useState(false);

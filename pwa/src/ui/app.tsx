@@ -1,22 +1,29 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, formatTime, t } from '../i18n';
 import { lang, me, phase, status, toSignIn } from '../state';
-import { AdminRoute, showsAdmin } from './admin-entry';
-import { MyWeek } from './calendar';
-import { Conflicts } from './conflicts';
+import { AdminRoute, isOffice, showsAdmin } from './admin-entry';
 import { Patients, Today } from './lists';
-import { PatientView, TABS, type Tab } from './patient';
-import { NewRecord } from './record-new';
-import { Install, Settings, isStandalone } from './settings';
+import type { Tab } from './patient';
 import { Pin, SignIn } from './signin';
 import { lazy } from './lazy';
+import { isStandalone } from './standalone';
 
 // Screens not every user opens load on first use (the nurse's first load stays small).
 const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
 const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
+// Not on the first screen (Today, the patient list): each loads when first opened
+// (the service worker precaches them, so they open offline too).
+const PatientView = lazy(() => import('./patient').then((m) => ({ id, tab }: { id: string; tab?: string }) => (
+  <m.PatientView id={id} tab={m.TABS.includes(tab as Tab) ? (tab as Tab) : 'timeline'} />
+)));
+const NewRecord = lazy(() => import('./record-new').then((m) => m.NewRecord));
 const RecordView = lazy(() => import('./record-view').then((m) => m.RecordView));
 const Summary = lazy(() => import('./summary').then((m) => m.Summary));
+const Conflicts = lazy(() => import('./conflicts').then((m) => m.Conflicts));
+const Settings = lazy(() => import('./settings').then((m) => m.Settings));
+const Install = lazy(() => import('./settings').then((m) => m.Install));
+const MyWeek = lazy(() => import('./calendar').then((m) => m.MyWeek));
 const VisitEditor = lazy(() => import('./visit-editor').then((m) => m.VisitEditor));
 
 function useHash(): string {
@@ -32,6 +39,8 @@ function useHash(): string {
 function route(hash: string) {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   const [a, b, c, d, e] = parts;
+  // The network office has no patients nor visits: its home is the console.
+  if ((!a || a === 'today') && isOffice(me.value)) return <AdminRoute path={[]} />;
   if (a === 'patients' && b === 'register') return <RegisterPatient />;
   if (a === 'patients' && b && c === 'consent' && d === 'new') return <NewConsent patientId={b} key={b} />;
   if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
@@ -41,7 +50,7 @@ function route(hash: string) {
   if (a === 'patients' && b && c === 'visits' && d) return <VisitEditor patientId={b} visitId={d} occurrence={e} key={`${d}/${e}`} />;
   if (a === 'patients' && b && c === 'summary') return <Summary patientId={b} key={`summary/${b}`} />;
   if (a === 'patients' && b && c === 'access-log') return <AccessLog id={b} key={`log/${b}`} />;
-  if (a === 'patients' && b) return <PatientView id={b} key={b} tab={TABS.includes(c as Tab) ? (c as Tab) : 'timeline'} />;
+  if (a === 'patients' && b) return <PatientView id={b} key={b} tab={c} />;
   if (a === 'patients') return <Patients />;
   if (a === 'calendar') return <MyWeek />;
   if (a === 'conflicts') return <Conflicts />;
@@ -75,16 +84,17 @@ export function App() {
   if (phase.value === 'boot') return <p class="empty">{t('app.loading')}</p>;
   if (phase.value === 'signin') return hash === '#/install' ? <Install /> : <Shell signedOut><SignIn /></Shell>;
   if (phase.value === 'pin') return <Shell signedOut><Pin /></Shell>;
-  const tab = hash.split('/')[1] ?? 'today';
+  const office = isOffice(me.value);
+  const tab = hash.split('/')[1] || (office ? 'admin' : 'today');
   return (
     <Shell>
       <SyncBar />
       <main id="main">{route(hash)}</main>
       <nav class="tabbar" aria-label={t('nav.main')}>
-        <a href="#/today" aria-current={tab === 'today' ? 'page' : undefined}>{t('nav.today')}</a>
-        <a href="#/patients" aria-current={tab === 'patients' ? 'page' : undefined}>{t('nav.patients')}</a>
-        <a href="#/calendar" aria-current={tab === 'calendar' ? 'page' : undefined}>{t('nav.calendar')}</a>
-        {showsAdmin(me.value) && <a href="#/admin" aria-current={tab === 'admin' ? 'page' : undefined}>{t('nav.admin')}</a>}
+        {!office && <a href="#/today" aria-current={tab === 'today' ? 'page' : undefined}>{t('nav.today')}</a>}
+        {!office && <a href="#/patients" aria-current={tab === 'patients' ? 'page' : undefined}>{t('nav.patients')}</a>}
+        {!office && <a href="#/calendar" aria-current={tab === 'calendar' ? 'page' : undefined}>{t('nav.calendar')}</a>}
+        {showsAdmin(me.value) && <a href="#/admin" aria-current={tab === 'admin' || (office && tab === 'today') ? 'page' : undefined}>{t('nav.admin')}</a>}
         <a href="#/settings" aria-current={tab === 'settings' ? 'page' : undefined}>{t('nav.settings')}</a>
       </nav>
     </Shell>

@@ -19,7 +19,7 @@ export function Settings() {
       <h2>{t('settings.language')}</h2>
       <div class="row" role="radiogroup" aria-label={t('settings.language')}>
         {(['ja', 'en'] as Lang[]).map((l) => (
-          <button key={l} role="radio" aria-checked={lang.value === l} onClick={() => switchLang(l)}>{l === 'ja' ? '日本語' : 'English'}</button>
+          <button key={l} role="radio" aria-checked={lang.value === l} onClick={() => void switchLang(l)}>{l === 'ja' ? '日本語' : 'English'}</button>
         ))}
       </div>
 
@@ -87,8 +87,4 @@ export function Install() {
       </ol>
     </section>
   );
-}
-
-export function isStandalone(): boolean {
-  return matchMedia('(display-mode: standalone)').matches || (navigator as Navigator & { standalone?: boolean }).standalone === true;
 }
