@@ -16,6 +16,7 @@ import { lazy } from './lazy';
 const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
 const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
+const Scanner = lazy(() => import('../scan/screen').then((m) => m.Scanner));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -32,6 +33,7 @@ function route(hash: string) {
   const [a, b, c, d, e] = parts;
   if (a === 'patients' && b === 'register') return <RegisterPatient />;
   if (a === 'patients' && b && c === 'consent' && d === 'new') return <NewConsent patientId={b} key={b} />;
+  if (a === 'patients' && b && c === 'scan') return <Scanner patientId={b} key={`scan/${b}`} />;
   if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
   if (a === 'patients' && b && c === 'records' && d && e === 'amend') return <NewRecord patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'records' && d) return <RecordView patientId={b} recordId={d} key={d} />;

@@ -6,6 +6,10 @@ import { getPatient, getRecord, listTeam, me, recordHistory, type LocalRecord } 
 import { VITALS, abnormal } from '../vitals';
 import { useData } from './hooks';
 import { ConfirmButton } from './patient';
+import { lazy } from './lazy';
+
+// Slice B: a document's pages in the viewer (page navigation, pinch-zoom), loaded on first use.
+const DocumentViewer = lazy(() => import('../scan/screen').then((m) => m.DocumentViewer));
 
 // One record with its history: every version, who entered it and who confirmed
 // it (代行入力と確定), and the author's confirm button. The device keeps only the
@@ -65,6 +69,10 @@ export function RecordView({ patientId, recordId }: { patientId: string; recordI
         {r.text && <p class="text">{r.text}</p>}
         {r.next_visit_on && <p>{t('patient.next_visit', { date: formatDate(r.next_visit_on) })}</p>}
       </div>
+      {/* Attachments (slice B): a document's pages in the viewer; other kinds' photos as thumbnails. */}
+      {r.kind === 'document' ? <DocumentViewer record={r} /> : !!r.attachment_ids?.length && (
+        <div class="photos">{r.attachment_ids.map((a) => <img key={a} loading="lazy" alt={t('record.photos')} src={`/api/v1/attachments/${a}/thumbnail?redirect=1`} />)}</div>
+      )}
       <h2>{t('history.title')}</h2>
       {!online?.online && <p class="muted">{t('history.offline')}</p>}
       <ol class="versions">
