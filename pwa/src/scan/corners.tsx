@@ -52,7 +52,7 @@ export function CornerEditor({ url, width, height, quad, onChange }: Props) {
   };
 
   return (
-    <div class="scan-stage" ref={box} style={{ aspectRatio: `${width} / ${height}` }}>
+    <div class="scan-stage" ref={box} style={{ aspectRatio: `${width} / ${height}`, width: `min(100%, ${((68 * width) / height).toFixed(2)}vh)` }}>
       <img src={url} alt={st('scan.edit.photo')} draggable={false} />
       <svg viewBox={`0 0 ${width} ${height}`} preserveAspectRatio="none" aria-hidden="true">
         <polygon points={quad.map((p) => `${p.x},${p.y}`).join(' ')} />
