@@ -243,6 +243,7 @@ try {
       check(k === n, `page ${n} shows the photograph of page ${k}`);
     };
     await pageNo(1);
+    await dp.waitForFunction(() => /\Sさんの記録一覧へ/.test(document.querySelector('.record-view a.back')?.textContent ?? ''));
     await shoot(dp, 'viewer-page-1');
     axeProblems.push(...(await axe(dp, 'viewer')));
     await dp.click('.doc-viewer button.next');

@@ -5,7 +5,6 @@ import { addMessages, tx } from '../i18n';
 
 export const scanJa = {
   'scan.title': '書類の取り込み',
-  'scan.for': '{name}さんの書類',
   'scan.doc_title': '表題',
   'scan.doc_title_hint': '例: 〇〇病院からの紹介状',
   'scan.doc_type': '書類の種類',
@@ -59,13 +58,12 @@ export const scanJa = {
   'viewer.zoom_out': '縮小',
   'viewer.zoom_reset': '元の大きさ',
   'viewer.page_alt': '{title} {n}ページ目',
-  'viewer.pending': 'このページはまだ送信されていません。オンラインになると表示されます。',
+  'viewer.pending': 'この書類はまだ送信されていません。ページはオンラインになって送信された後に表示されます。',
   'viewer.pinch': '2本指で拡大・縮小、ドラッグで移動できます。',
 };
 
 export const scanEn: Record<keyof typeof scanJa, string> = {
   'scan.title': 'Scan a document',
-  'scan.for': 'Document for {name}',
   'scan.doc_title': 'Title',
   'scan.doc_title_hint': 'e.g. referral letter from X hospital',
   'scan.doc_type': 'Type of document',
@@ -119,7 +117,7 @@ export const scanEn: Record<keyof typeof scanJa, string> = {
   'viewer.zoom_out': 'Zoom out',
   'viewer.zoom_reset': 'Actual size',
   'viewer.page_alt': '{title} page {n}',
-  'viewer.pending': 'This page has not been sent yet. It shows once online.',
+  'viewer.pending': 'This document has not been sent yet. Its pages show once it has been sent.',
   'viewer.pinch': 'Pinch with two fingers to zoom, drag to move.',
 };
 

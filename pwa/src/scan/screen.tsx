@@ -68,6 +68,15 @@ export function Scanner({ patientId }: { patientId: string }) {
     if (live.current.editing) URL.revokeObjectURL(live.current.editing.photoUrl);
   }, []);
 
+  // Pages not saved yet: the browser asks before the app is closed or reloaded.
+  const unsaved = pages.length > 0 && busy !== 'saving';
+  useEffect(() => {
+    if (!unsaved) return;
+    const ask = (e: BeforeUnloadEvent) => e.preventDefault();
+    addEventListener('beforeunload', ask);
+    return () => removeEventListener('beforeunload', ask);
+  }, [unsaved]);
+
   const open = async (file: Blob, at: number, quad?: Quad, pageMode = mode): Promise<Editing> => {
     const { img, jpeg } = await decodePhoto(file);
     const d = quad ? { quad, found: true } : detectSheet(img);

@@ -122,3 +122,27 @@ export function photograph(page: Img, quad: Quad, W: number, H: number, rand: ()
   }
   return out;
 }
+
+/** The photo out of focus: a box blur of radius r on each channel (twice: close to a Gaussian). */
+export function defocus(img: Img, r: number): Img {
+  const { width: w, height: h } = img;
+  let src = img.data;
+  for (let pass = 0; pass < 4; pass++) {
+    const horizontal = pass % 2 === 0;
+    const out = new Uint8ClampedArray(src.length);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 4;
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let k = -r; k <= r; k++) {
+          const xx = horizontal ? Math.min(w - 1, Math.max(0, x + k)) : x, yy = horizontal ? y : Math.min(h - 1, Math.max(0, y + k));
+          s += src[(yy * w + xx) * 4 + c]!;
+        }
+        out[i + c] = s / (2 * r + 1);
+      }
+      out[i + 3] = 255;
+    }
+    src = out;
+  }
+  return { width: w, height: h, data: src };
+}
