@@ -194,6 +194,23 @@ try {
     });
   }
 
+  await step('offline: an extra page is moved, removed; page 3 is retaken in its place', async () => {
+    const numbers = () => np.$$eval('.scan-pages img', pageNumbers);
+    await np.setInputFiles('form.scan input[name=page]', files[0]);
+    await np.click('.scan-edit button.apply');
+    await np.waitForFunction(() => document.querySelectorAll('form.scan .scan-pages img').length === 4, null, { timeout: 20000 });
+    await np.getByRole('button', { name: '4ページ目を前へ' }).click();
+    check((await numbers()).join(',') === '1,2,1,3', `after moving page 4 earlier: ${await numbers()}`);
+    await np.getByRole('button', { name: '3ページ目を削除' }).click();
+    check((await numbers()).join(',') === '1,2,3', `after removing page 3: ${await numbers()}`);
+    const [chooser] = await Promise.all([np.waitForEvent('filechooser'), np.getByRole('button', { name: '3ページ目を撮り直す' }).click()]);
+    await chooser.setFiles(files[2]);
+    await np.waitForSelector('.scan-edit h1:has-text("3ページ目")', { timeout: 20000 });
+    await np.click('.scan-edit button.apply');
+    await np.waitForSelector('form.scan .scan-pages', { timeout: 20000 });
+    check((await numbers()).join(',') === '1,2,3', `after retaking page 3: ${await numbers()}`);
+  });
+
   await step('offline: three pages listed in order; save the document', async () => {
     const labels = await np.$$eval('.scan-pages li strong', (els) => els.map((e) => e.textContent));
     check(labels.join('|') === '1 / 3 ページ|2 / 3 ページ|3 / 3 ページ', `pages: ${labels}`);
