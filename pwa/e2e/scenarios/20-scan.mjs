@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '../lib/client.mjs';
 import { launch, settled, signInUI } from '../lib/browser.mjs';
-import { axe, check, controlled, harness, until } from '../lib/harness.mjs';
+import { LANDSCAPE, PORTRAIT, axe, check, controlled, harness, until } from '../lib/harness.mjs';
 
 const BASE = process.env.E2E_BASE_URL;
 const ART = process.env.E2E_ARTIFACTS || new URL('../../../test-artifacts', import.meta.url).pathname;
@@ -216,6 +216,11 @@ try {
     check(labels.join('|') === '1 / 3 ページ|2 / 3 ページ|3 / 3 ページ', `pages: ${labels}`);
     await shoot(np, 'scan-pages');
     axeProblems.push(...(await axe(np, 'scan-pages')));
+    await np.setViewportSize(PORTRAIT);
+    await np.evaluate(() => scrollTo(0, 0));
+    await shoot(np, 'scan-form-portrait');
+    axeProblems.push(...(await axe(np, 'scan-form-portrait')));
+    await np.setViewportSize(LANDSCAPE);
     // Each listed page is the one photographed (its bar), in order.
     const nums = await np.$$eval('.scan-pages img', pageNumbers);
     check(nums.join(',') === '1,2,3', `page numbers read from the flattened pages: ${nums}`);
