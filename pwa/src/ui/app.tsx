@@ -25,6 +25,7 @@ const Settings = lazy(() => import('./settings').then((m) => m.Settings));
 const Install = lazy(() => import('./settings').then((m) => m.Install));
 const MyWeek = lazy(() => import('./calendar').then((m) => m.MyWeek));
 const VisitEditor = lazy(() => import('./visit-editor').then((m) => m.VisitEditor));
+const Scanner = lazy(() => import('../scan/screen').then((m) => m.Scanner));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -43,6 +44,7 @@ function route(hash: string) {
   if ((!a || a === 'today') && isOffice(me.value)) return <AdminRoute path={[]} />;
   if (a === 'patients' && b === 'register') return <RegisterPatient />;
   if (a === 'patients' && b && c === 'consent' && d === 'new') return <NewConsent patientId={b} key={b} />;
+  if (a === 'patients' && b && c === 'scan') return <Scanner patientId={b} key={`scan/${b}`} />;
   if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
   if (a === 'patients' && b && c === 'records' && d && e === 'amend') return <NewRecord patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'records' && d) return <RecordView patientId={b} recordId={d} key={d} />;

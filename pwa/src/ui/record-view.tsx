@@ -9,7 +9,11 @@ import { getPatient, getRecord, listTeam, markRead, me, recordHistory, type Loca
 import { useData } from './hooks';
 import { ConfirmButton } from './patient';
 import { RecordFields, fieldLabel, fieldValue } from './record-content';
+import { lazy } from './lazy';
 import './record-view.css';
+
+// Slice B: a document's pages in the viewer (page navigation, pinch-zoom), loaded on first use.
+const DocumentViewer = lazy(() => import('../scan/screen').then((m) => m.DocumentViewer));
 
 // One record: what it says (every field of its kind), what the last 訂正 changed,
 // the author's 確定 after reading it, who of the team has read it (既読) and who
@@ -222,9 +226,11 @@ function Version({ v, prev, current, authorId }: { v: VersionOut; prev: VersionO
 
 // --- The attachment section (helper B replaces it by the document viewer) ---
 /** The record's photos or pages as thumbnails; while still on the device, their count. */
+/** Attachments: a document's pages in the viewer (slice B); other kinds' photos as thumbnails. */
 function Attachments({ r }: { r: LocalRecord }) {
   const ids = r.attachment_ids ?? [];
   if (!ids.length) return null;
+  if (r.kind === 'document') return <DocumentViewer record={r} />;
   return (
     <div class="photos">
       {r.pending
