@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -44,6 +46,19 @@ func TestVitalRanges(t *testing.T) {
 		nurse.json(t, &table)
 		if helper := r.helperC.must(200, "GET", "/api/v1/vitals/ranges", nil); helper.body != nurse.body {
 			t.Fatalf("the care worker's table differs:\n%s\n%s", helper.body, nurse.body)
+		}
+		// The app's tests flag with this very table (pwa/src/testdata/vital-ranges.json).
+		var pretty bytes.Buffer
+		json.Indent(&pretty, []byte(nurse.body), "", "  ")
+		pretty.WriteString("\n")
+		const fixture = "../pwa/src/testdata/vital-ranges.json"
+		if *update {
+			if err := os.WriteFile(fixture, pretty.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if held, err := os.ReadFile(fixture); err != nil || !bytes.Equal(held, pretty.Bytes()) {
+			t.Errorf("%s is not the served table (go test ./api -run TestVitalRanges -update): %v", fixture, err)
 		}
 		if len(table.Ranges) != len(care.VitalRanges) || !reflect.DeepEqual(table.Consciousness.Codes, care.JCS) || table.Consciousness.Alert != "0" {
 			t.Fatalf("table %+v", table)

@@ -55,3 +55,9 @@ export type PushSubscriptionIn = S['SubscriptionInputBody'];
 export type Unread = S['UnreadOutputBody'];
 /** The Web Push payload the server sends (generic text, opaque ids). */
 export interface PushPayload { type?: string; patient_id?: string; record_id?: string; title?: string; body?: string }
+
+// --- slice A: forms (the vital-sign table, the fields of each kind) ---
+export type VitalRange = S['VitalRange'];
+export type VitalTable = S['VitalRangesOutputBody'];
+export type RecordFields = S['RecordFields'];
+export type Drug = S['Drug'];

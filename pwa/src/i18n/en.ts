@@ -84,22 +84,9 @@ export const en: Record<MessageKey, string> = {
   'patient.next_week': 'Next week',
   'patient.abnormal': 'Out of range',
 
-  'record.title': 'New record',
-  'record.kind': 'Record type',
-  'record.occurred_at': 'Date and time',
   'record.text': 'Notes',
   'record.vitals': 'Vitals',
-  'record.range': 'Usual {range}',
-  'record.out_of_range': 'Outside the usual range',
-  'record.next_visit_on': 'Next visit date',
-  'record.plan_changed': 'Care plan changed',
   'record.photos': 'Photos and documents',
-  'record.add_photo': 'Take or choose photos',
-  'record.remove_photo': 'Remove this photo',
-  'record.save': 'Save',
-  'record.saved': 'Saved. It will be sent when connected.',
-  'record.empty': 'Enter notes or vitals.',
-  'record.photo_failed': 'Could not read the photo.',
 
   'settings.title': 'Settings',
   'settings.account': 'Account',
@@ -205,11 +192,7 @@ export const en: Record<MessageKey, string> = {
   'patient.entered_in_error': 'Entered in error',
   'patient.stale': 'Conflicting amendment',
 
-  'amend.title': 'Amend record',
-  'amend.hint': 'The amendment is saved as a new version; versions up to {version} stay in the history.',
   'amend.reason': 'Reason for the amendment',
-  'amend.reason_needed': 'Enter the reason for the amendment.',
-  'amend.entered_in_error': 'This record was entered in error (e.g. for another patient)',
 
   'today.edit': 'Visit',
   'today.edit_visit': 'Open the visit to {name}',
@@ -229,11 +212,11 @@ export const en: Record<MessageKey, string> = {
   'chart.panel': '{name} trend',
   'chart.bp': 'Blood pressure (mmHg)',
   'chart.latest': 'Latest',
-  'chart.legend_band': 'Shaded: usual range',
+  'chart.legend_band': 'Shaded: reference range',
   'chart.legend_bad': 'Out of range',
   'chart.table': 'Show the values as a table',
   'chart.when': 'Date',
-  'chart.sum': '{name}: {n} values. Latest {latest} ({when}). Lowest {min}, highest {max}. Usual {range}. {out} out of range.',
+  'chart.sum': '{name}: {n} values. Latest {latest} ({when}). Lowest {min}, highest {max}. Reference range {range}. {out} outside the reference range.',
   'chart.sum_none': '{name}: none recorded.',
   'chart.temperature_c': 'Temperature',
   'chart.bp_systolic': 'systolic',
@@ -353,10 +336,6 @@ export const en: Record<MessageKey, string> = {
   'confirm.later': 'Not now',
   'conflict.close': 'Close',
 
-  'proxy.legend': 'Whose record is this?',
-  'proxy.self': 'My own record',
-  'proxy.for': 'Proxy entry (record of {name})',
-  'proxy.hint': '{name} becomes the author and you stay on it as the one who entered it. It shows "awaiting confirmation" until {name} confirms it.',
 
   'record.back': 'Back to the records of {name}',
   'record.author': 'Author: {name}',
@@ -414,4 +393,12 @@ export const en: Record<MessageKey, string> = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': 'Access log',
   'error.member_not_active': 'A suspended or revoked account cannot join a care team.',
+  // slice A (forms): vitals shown on first-load screens (JCS, the reference range in words), the visit row's record link
+  'vital.consciousness': 'Consciousness (JCS)',
+  'vital.from': '≥ {v}',
+  'vital.above': '> {v}',
+  'vital.to': '≤ {v}',
+  'vital.below': '< {v}',
+  'today.write': 'Record',
+  'today.write_label': 'Write the record of the visit to {name}',
 };

@@ -6,7 +6,6 @@ import { MyWeek, VisitEditor } from './calendar';
 import { Conflicts } from './conflicts';
 import { Patients, Today } from './lists';
 import { PatientView, TABS, type Tab } from './patient';
-import { NewRecord } from './record-new';
 import { RecordView } from './record-view';
 import { Install, Settings, isStandalone } from './settings';
 import { Pin, SignIn } from './signin';
@@ -16,6 +15,7 @@ import { lazy } from './lazy';
 const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
 const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
+const NewRecord = lazy(() => import('./forms').then((m) => m.NewRecord));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -32,7 +32,7 @@ function route(hash: string) {
   const [a, b, c, d, e] = parts;
   if (a === 'patients' && b === 'register') return <RegisterPatient />;
   if (a === 'patients' && b && c === 'consent' && d === 'new') return <NewConsent patientId={b} key={b} />;
-  if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
+  if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} visitId={d} occurrence={e} key={`new/${b}/${d ?? ''}`} />;
   if (a === 'patients' && b && c === 'records' && d && e === 'amend') return <NewRecord patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'records' && d) return <RecordView patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'visits' && d === 'new') return <VisitEditor patientId={b} day={e} key={`new/${e}`} />;

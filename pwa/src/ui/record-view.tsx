@@ -3,7 +3,7 @@ import { mayConfirm } from '../authorship';
 import { formatDate, formatDateTime, t, type MessageKey } from '../i18n';
 import type { VersionOut } from '../schemas';
 import { getPatient, getRecord, listTeam, me, recordHistory, type LocalRecord } from '../state';
-import { VITALS, abnormal } from '../vitals';
+import { vitalRows } from '../vitals';
 import { useData } from './hooks';
 import { ConfirmButton } from './patient';
 
@@ -36,8 +36,7 @@ export function RecordView({ patientId, recordId }: { patientId: string; recordI
   const myId = me.value?.id ?? '';
   const author = names.get(r.author_id) ?? r.versions?.find((v) => v.entered_by === r.author_id)?.entered_by_name ?? t('conflict.someone');
   const what = `${t(`kind.${r.kind}` as MessageKey)} ${formatDateTime(r.occurred_at)}`;
-  const flags = abnormal(r.vitals);
-  const measured = VITALS.filter((s) => typeof r.vitals?.[s.key] === 'number');
+  const measured = vitalRows(r.vitals);
   const versions = [...(r.versions ?? [])].reverse();
   return (
     <section class="record-view" aria-labelledby="rv-h">
@@ -55,9 +54,9 @@ export function RecordView({ patientId, recordId }: { patientId: string; recordI
         {measured.length > 0 && (
           <dl class="vitals">
             {measured.map((s) => (
-              <div key={s.key} class={flags.includes(s.key) ? 'abnormal' : ''}>
+              <div key={s.key} class={s.abnormal ? 'abnormal' : ''}>
                 <dt>{t(`vital.${s.key}` as MessageKey)}</dt>
-                <dd>{r.vitals![s.key]}{flags.includes(s.key) && <span class="sr"> {t('patient.abnormal')}</span>}</dd>
+                <dd>{s.text}{s.abnormal && <span class="sr"> {t('patient.abnormal')}</span>}</dd>
               </div>
             ))}
           </dl>
