@@ -35,6 +35,8 @@ export const api = deviceApi({
   },
 });
 export const phase = signal<Phase>('boot');
+/** A screen holding unsaved input (the record form) says whether the router may leave it for `to`. */
+export const leaving: { guard: ((to: string) => boolean) | null } = { guard: null };
 export const signInStep = signal<SignInStep>('password');
 export const me = signal<User | null>(null);
 /** TOTP enrolment in progress: the secret to type into an authenticator app. */

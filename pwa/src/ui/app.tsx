@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, formatTime, t } from '../i18n';
-import { lang, me, phase, status, toSignIn } from '../state';
+import { lang, leaving, me, phase, status, toSignIn } from '../state';
 import { AdminRoute, showsAdmin } from './admin-entry';
 import { MyWeek, VisitEditor } from './calendar';
 import { Conflicts } from './conflicts';
@@ -20,7 +20,11 @@ const NewRecord = lazy(() => import('./forms').then((m) => m.NewRecord));
 function useHash(): string {
   const [h, setH] = useState(location.hash);
   useEffect(() => {
-    const f = () => setH(location.hash);
+    const f = (e: HashChangeEvent) => {
+      // Unsaved input (the record form) may keep the user: the address goes back, nothing re-renders.
+      if (leaving.guard && !leaving.guard(e.newURL)) return history.replaceState(history.state, '', e.oldURL);
+      setH(location.hash);
+    };
     addEventListener('hashchange', f);
     return () => removeEventListener('hashchange', f);
   }, []);

@@ -4,6 +4,7 @@ import { CHART_KINDS, CLINICAL, mayConfirm } from '../authorship';
 import { age, errorMessage, formatDate, formatDateTime, formatEraDate, t, type MessageKey } from '../i18n';
 import { confirmRecord, describeError, getPatient, listRecords, listTeam, markRead, me, status, type LocalRecord } from '../state';
 import { vitalRows } from '../vitals';
+import { RecordFieldList } from './record-fields';
 import { PatientCalendar } from './calendar';
 import { useData } from './hooks';
 import { lazy } from './lazy';
@@ -105,6 +106,7 @@ function Timeline({ id }: { id: string }) {
               </dl>
             )}
             {r.text && <p class="text">{r.text}</p>}
+            <RecordFieldList r={r} max={120} />
             {r.next_visit_on && <p>{t('patient.next_visit', { date: formatDate(r.next_visit_on) })}</p>}
             {r.plan_changed && <p class="tag">{t('patient.plan_changed')}</p>}
             {!!r.attachment_ids?.length && (

@@ -4,6 +4,7 @@ import { formatDate, formatDateTime, t, type MessageKey } from '../i18n';
 import type { VersionOut } from '../schemas';
 import { getPatient, getRecord, listTeam, me, recordHistory, type LocalRecord } from '../state';
 import { vitalRows } from '../vitals';
+import { RecordFieldList } from './record-fields';
 import { useData } from './hooks';
 import { ConfirmButton } from './patient';
 
@@ -62,6 +63,7 @@ export function RecordView({ patientId, recordId }: { patientId: string; recordI
           </dl>
         )}
         {r.text && <p class="text">{r.text}</p>}
+        <RecordFieldList r={r} />
         {r.next_visit_on && <p>{t('patient.next_visit', { date: formatDate(r.next_visit_on) })}</p>}
       </div>
       <h2>{t('history.title')}</h2>

@@ -9,7 +9,7 @@ import { kindsForAuthor, proxyCandidates } from '../../authorship';
 import { errorMessage, formatDateTime, formatTime, t, tokyoDay, type MessageKey } from '../../i18n';
 import { sharedNames } from '../../identity';
 import { downscale } from '../../photo';
-import { amendRecord, createRecord, describeError, drafts, getPatient, getRecord, getVisit, listPatients, listTeam, me, setVisitStatus, type LocalRecord } from '../../state';
+import { amendRecord, createRecord, describeError, drafts, getPatient, getRecord, getVisit, leaving, listPatients, listTeam, me, setVisitStatus, type LocalRecord } from '../../state';
 import type { Draft } from '../../drafts';
 import { useData } from '../hooks';
 import { PatientIdentity } from '../identity';
@@ -90,16 +90,13 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
 
   useEffect(() => {
     const here = location.href;
-    // Capturing at the window runs before the router's listener, which a refusal then never reaches.
-    const onHash = (e: HashChangeEvent) => {
+    // The router asks before it follows a link away (state.ts leaving).
+    const guard = (to: string) => {
       const { dirty: d, s: x, saved } = live.current;
-      if (!d || saved || e.newURL === here) return;
-      if (confirm(ft('form.leave'))) {
-        void keep(x, true).catch(() => undefined);
-        return;
-      }
-      e.stopImmediatePropagation();
-      history.replaceState(history.state, '', here);
+      if (!d || saved || to === here) return true;
+      if (!confirm(ft('form.leave'))) return false;
+      void keep(x, true).catch(() => undefined);
+      return true;
     };
     const onUnload = (e: BeforeUnloadEvent) => {
       if (live.current.dirty && !live.current.saved) {
@@ -107,10 +104,10 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
         e.returnValue = '';
       }
     };
-    addEventListener('hashchange', onHash, true);
+    leaving.guard = guard;
     addEventListener('beforeunload', onUnload);
     return () => {
-      removeEventListener('hashchange', onHash, true);
+      if (leaving.guard === guard) leaving.guard = null;
       removeEventListener('beforeunload', onUnload);
     };
   }, []);
