@@ -85,6 +85,7 @@ try {
     const hint = await np.textContent('#spo2-hint');
     check(/基準範囲 93以上/.test(hint), `SpO2 hint: ${hint}`);
     await np.waitForTimeout(600); // the draft follows the typing
+    await np.evaluate(() => window.scrollTo(0, 0));
     await screen(np, 'nursing-visit-form');
     await np.evaluate(() => document.querySelector('textarea[name=wound]')?.scrollIntoView());
     await screen(np, 'nursing-visit-wound');

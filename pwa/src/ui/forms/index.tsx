@@ -218,7 +218,7 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
                 {t(`kind.${k}` as MessageKey)}
               </label>
             ))}
-            {scans && <a class="button kind" href={`#/patients/${patientId}/scan`}>{t('kind.document')} · {ft('form.scan')}</a>}
+            {scans && <a class="button kind" href={`#/patients/${patientId}/scan`}>{ft('form.scan')}</a>}
           </div>
         </fieldset>
       )}
