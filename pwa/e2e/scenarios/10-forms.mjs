@@ -66,6 +66,7 @@ try {
       await np.evaluate(() => window.dispatchEvent(new Event('online')));
       return false;
     }, 'the visit row with its record link', 30000);
+    await screen(np, 'today-visit-row');
     await np.click(link);
     await np.waitForSelector('form.record input[name=temperature_c]');
     const h1 = await np.textContent('form.record h1');

@@ -399,7 +399,7 @@ export const en: Record<MessageKey, string> = {
   'vital.above': '> {v}',
   'vital.to': '≤ {v}',
   'vital.below': '< {v}',
-  'today.write': 'Record',
+  'today.write': 'Write record',
   'today.write_label': 'Write the record of the visit to {name}',
   'field.observations': 'Observations',
   'field.care_given': 'Care',

@@ -399,7 +399,7 @@ export const ja = {
   'vital.above': '{v}超',
   'vital.to': '{v}以下',
   'vital.below': '{v}未満',
-  'today.write': '記録',
+  'today.write': '記録を書く',
   'today.write_label': '{name}さんの訪問の記録を書く',
   'field.observations': '観察',
   'field.care_given': 'ケア',

@@ -71,3 +71,19 @@ describe('form → record content', () => {
     expect(bpOrderWrong(toContent(with_(emptyState('nursing_visit', at), { vitals: { bp_systolic: '120', bp_diastolic: '80' } })))).toBe(false);
   });
 });
+
+describe('record fields as the timeline shows them', () => {
+  it('lists what a form wrote with its label, leftovers with each medicine, and shortens long texts', async () => {
+    const { fieldLines } = await import('../record-fields');
+    const s = with_(emptyState('medication', at), {
+      drugs: [{ name: 'アムロジピン', dose: '5mg', leftover: '14', note: '' }],
+      f: { adherence: 'partial', report_to_doctor: 'あ'.repeat(200) }, careNotes: '転倒に注意',
+    });
+    const lines = fieldLines({ ...toContent(s), fields: toContent(s).fields }, 20);
+    expect(lines.map(([k]) => k)).toEqual(['薬', '服薬状況', '医師への報告', '留意事項']);
+    expect(lines[0]![1]).toBe('アムロジピン 5mg(残薬14)');
+    expect(lines[1]![1]).toBe('一部飲み忘れ');
+    expect(lines[2]![1]).toBe(`${'あ'.repeat(20)}…`);
+    expect(fieldLines({ fields: { adherence: 'unknown' } })).toEqual([]);
+  });
+});
