@@ -93,6 +93,12 @@ try {
   });
 
   await step('2. leaving the half-written form asks; coming back restores the draft', async () => {
+    // Staying: the form and its address remain.
+    np.once('dialog', (d) => void d.dismiss());
+    await np.click('nav.tabbar a[href="#/patients"]');
+    await np.waitForTimeout(300);
+    check((await np.evaluate(() => location.hash)).includes(`/new/`), 'refusing to leave still left the form');
+    check(await np.inputValue('select[name=consciousness]') === 'I-1', 'refusing to leave lost the input');
     let asked = '';
     np.once('dialog', (d) => { asked = d.message(); void d.accept(); });
     await np.click('nav.tabbar a[href="#/patients"]');
