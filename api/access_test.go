@@ -132,6 +132,9 @@ var accessCases = map[string]accessCase{
 	// Misuse alerts: administrators only (TestAlertsAPI).
 	"listAlerts":       {kind: kAdmin},
 	"acknowledgeAlert": {kind: kAdmin, body: func(*region) any { return map[string]any{"note": "確認"} }},
+
+	// slice A (forms): the vital-sign table, the same for every signed-in user (TestVitalRanges).
+	"getVitalRanges": {kind: kDirectory},
 }
 
 // request is the path (parameters filled, query appended) and JSON body

@@ -104,6 +104,9 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("getUnread", http.MethodGet, v1+"/me/unread", "records", "Unread records per patient", session), s.unread)
 	register(s, api, op("listConfirmations", http.MethodGet, v1+"/me/confirmations", "records", "Records awaiting my confirmation (確定待ち), newest first", session), s.listConfirmations)
 
+	// reference tables (slice A: forms): the vital-sign ranges the server validates and flags with
+	register(s, api, op("getVitalRanges", http.MethodGet, v1+"/vitals/ranges", "records", "The vital-sign table: possible values and screening thresholds", session), s.vitalRanges)
+
 	s.entityKinds()
 }
 

@@ -2,7 +2,6 @@ package care
 
 import (
 	"fmt"
-	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -49,9 +48,6 @@ var RecordStatuses = []string{RecordFinal, RecordEnteredInError}
 // Medication adherence codes (服薬状況).
 var Adherences = []string{"good", "partial", "poor", "unknown"}
 
-// JCS lists the Japan Coma Scale codes; "0" is alert.
-var JCS = []string{"0", "I-1", "I-2", "I-3", "II-10", "II-20", "II-30", "III-100", "III-200", "III-300"}
-
 // Limits of record content.
 const (
 	MaxRecordText   = 4000 // characters of any free-text field
@@ -60,122 +56,6 @@ const (
 	maxShortText    = 200
 	maxReasonLength = 1000
 )
-
-// Vitals are the structured measurements of a record. Every value is
-// optional; a present one must be physiologically possible.
-type Vitals struct {
-	TemperatureC  *float64 `json:"temperature_c,omitempty" doc:"body temperature, °C (30–45)"`
-	BPSystolic    *int     `json:"bp_systolic,omitempty" doc:"systolic blood pressure, mmHg (40–300)"`
-	BPDiastolic   *int     `json:"bp_diastolic,omitempty" doc:"diastolic blood pressure, mmHg (20–200, below systolic)"`
-	Pulse         *int     `json:"pulse,omitempty" doc:"pulse, /min (20–250)"`
-	SpO2          *int     `json:"spo2,omitempty" doc:"oxygen saturation, % (50–100)"`
-	Respiration   *int     `json:"respiration,omitempty" doc:"respiratory rate, /min (4–80)"`
-	WeightKg      *float64 `json:"weight_kg,omitempty" doc:"body weight, kg (1–300)"`
-	Pain          *int     `json:"pain,omitempty" doc:"pain score NRS (0–10)"`
-	Consciousness *string  `json:"consciousness,omitempty" doc:"Japan Coma Scale: 0, I-1, I-2, I-3, II-10, II-20, II-30, III-100, III-200, III-300"`
-}
-
-// Empty reports whether no measurement is present.
-func (v Vitals) Empty() bool {
-	return v.TemperatureC == nil && v.BPSystolic == nil && v.BPDiastolic == nil && v.Pulse == nil && v.SpO2 == nil &&
-		v.Respiration == nil && v.WeightKg == nil && v.Pain == nil && v.Consciousness == nil
-}
-
-// Validate returns a validation error naming the first impossible value
-// ("vitals.spo2").
-func (v Vitals) Validate() error {
-	checkF := func(field string, x *float64, lo, hi float64) error {
-		if x != nil && (*x < lo || *x > hi) {
-			return Invalid("vitals."+field, "must be between %g and %g", lo, hi)
-		}
-		return nil
-	}
-	checkI := func(field string, x *int, lo, hi int) error {
-		if x != nil && (*x < lo || *x > hi) {
-			return Invalid("vitals."+field, "must be between %d and %d", lo, hi)
-		}
-		return nil
-	}
-	for _, err := range []error{
-		checkF("temperature_c", v.TemperatureC, 30, 45),
-		checkI("bp_systolic", v.BPSystolic, 40, 300),
-		checkI("bp_diastolic", v.BPDiastolic, 20, 200),
-		checkI("pulse", v.Pulse, 20, 250),
-		checkI("spo2", v.SpO2, 50, 100),
-		checkI("respiration", v.Respiration, 4, 80),
-		checkF("weight_kg", v.WeightKg, 1, 300),
-		checkI("pain", v.Pain, 0, 10),
-	} {
-		if err != nil {
-			return err
-		}
-	}
-	if v.BPSystolic != nil && v.BPDiastolic != nil && *v.BPDiastolic >= *v.BPSystolic {
-		return Invalid("vitals.bp_diastolic", "must be below the systolic pressure")
-	}
-	if v.Consciousness != nil && !Valid(JCS, *v.Consciousness) {
-		return Invalid("vitals.consciousness", "must be a Japan Coma Scale code")
-	}
-	return nil
-}
-
-// Flag marks a possible but abnormal value, so that the team sees it at a
-// glance. Level is "high" or "low"; for consciousness "high" means a JCS
-// grade above alert.
-type Flag struct {
-	Field     string `json:"field" doc:"the flagged value, e.g. vitals.spo2"`
-	Level     string `json:"level" enum:"high,low"`
-	Value     string `json:"value"`
-	Threshold string `json:"threshold" doc:"the rule the value crossed, e.g. < 93"`
-}
-
-// Flags lists the abnormal values of v in field order. The thresholds are
-// screening rules for adults at home, not diagnoses.
-func (v Vitals) Flags() []Flag {
-	fs := []Flag{}
-	f64 := func(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-	add := func(field, level, value, threshold string) {
-		fs = append(fs, Flag{Field: "vitals." + field, Level: level, Value: value, Threshold: threshold})
-	}
-	if t := v.TemperatureC; t != nil {
-		if *t >= 37.5 {
-			add("temperature_c", "high", f64(*t), ">= 37.5")
-		} else if *t < 35 {
-			add("temperature_c", "low", f64(*t), "< 35")
-		}
-	}
-	if x := v.BPSystolic; x != nil {
-		if *x >= 160 {
-			add("bp_systolic", "high", strconv.Itoa(*x), ">= 160")
-		} else if *x < 90 {
-			add("bp_systolic", "low", strconv.Itoa(*x), "< 90")
-		}
-	}
-	if x := v.Pulse; x != nil {
-		if *x > 100 {
-			add("pulse", "high", strconv.Itoa(*x), "> 100")
-		} else if *x < 50 {
-			add("pulse", "low", strconv.Itoa(*x), "< 50")
-		}
-	}
-	if x := v.SpO2; x != nil && *x < 93 {
-		add("spo2", "low", strconv.Itoa(*x), "< 93")
-	}
-	if x := v.Respiration; x != nil {
-		if *x > 24 {
-			add("respiration", "high", strconv.Itoa(*x), "> 24")
-		} else if *x < 10 {
-			add("respiration", "low", strconv.Itoa(*x), "< 10")
-		}
-	}
-	if x := v.Pain; x != nil && *x >= 7 {
-		add("pain", "high", strconv.Itoa(*x), ">= 7")
-	}
-	if c := v.Consciousness; c != nil && *c != "0" {
-		add("consciousness", "high", *c, "JCS > 0")
-	}
-	return fs
-}
 
 // Drug is one medicine checked at a medication visit.
 type Drug struct {

@@ -688,6 +688,23 @@ export interface paths {
         patch: operations["updateVisit"];
         trace?: never;
     };
+    "/api/v1/vitals/ranges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The vital-sign table: possible values and screening thresholds */
+        get: operations["getVitalRanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/calendar/{token}.ics": {
         parameters: {
             query?: never;
@@ -894,6 +911,16 @@ export interface components {
             next?: string;
             /** @description records awaiting the caller's confirmation, newest first (occurred_at, id) */
             records: components["schemas"]["RecordOut"][] | null;
+        };
+        ConsciousnessScale: {
+            /** @description the code of an alert patient; any other code is flagged high */
+            alert: string;
+            /** @description the Japan Coma Scale codes, alert first */
+            codes: string[] | null;
+            /** @description the rule as the flags state it */
+            high_rule: string;
+            /** @description the vitals field: consciousness */
+            key: string;
         };
         ConsentOut: {
             active: boolean;
@@ -1976,6 +2003,49 @@ export interface components {
              * @description version of the visit (series and its exceptions); send as base_version
              */
             version: number;
+        };
+        VitalRange: {
+            /**
+             * Format: double
+             * @description a value crossing it by high_rule is flagged high; absent: never flagged high
+             */
+            high?: number;
+            /** @description > or >= (value against high); empty when there is no high threshold */
+            high_rule: string;
+            /** @description the vitals field, e.g. spo2 */
+            key: string;
+            /** @description the Japanese name of the value */
+            label_ja?: string;
+            /**
+             * Format: double
+             * @description a value crossing it by low_rule is flagged low; absent: never flagged low
+             */
+            low?: number;
+            /** @description < or <= (value against low); empty when there is no low threshold */
+            low_rule: string;
+            /**
+             * Format: double
+             * @description highest possible value; above is refused (422)
+             */
+            max: number;
+            /**
+             * Format: double
+             * @description lowest possible value; below is refused (422)
+             */
+            min: number;
+            /**
+             * Format: double
+             * @description precision of the input: 1 for whole numbers, 0.1 for one decimal
+             */
+            step: number;
+            /** @description unit of the value, e.g. %, °C, mmHg */
+            unit: string;
+        };
+        VitalRangesOutputBody: {
+            /** @description the Japan Coma Scale of the consciousness field */
+            consciousness: components["schemas"]["ConsciousnessScale"];
+            /** @description numeric vitals in display order: possible values (min–max) and the screening thresholds */
+            ranges: components["schemas"]["VitalRange"][] | null;
         };
         Vitals: {
             /**
@@ -6884,6 +6954,98 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VisitDetail"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getVitalRanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VitalRangesOutputBody"];
                 };
             };
             /** @description Bad Request */

@@ -1,5 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { measured, niceStep, points, scale, summarize, ticks, valueDomain } from './chart';
+import type { VitalTable } from './schemas';
+import served from './testdata/vital-ranges.json';
+import { vitalTable } from './vitals';
+
+beforeAll(() => (vitalTable.value = served as VitalTable));
 
 const rec = (id: string, day: string, vitals: Record<string, number> | undefined, status: 'final' | 'entered_in_error' = 'final') =>
   ({ id, occurred_at: `${day}T01:00:00Z`, vitals, status });
@@ -18,13 +23,13 @@ describe('vitals trend', () => {
     expect(measured(recs, 1).map((r) => r.id)).toEqual(['c']);
   });
 
-  it('flags values outside the usual range', () => {
+  it('flags values outside the 基準範囲 of the served table', () => {
     const t = points(measured(recs), 'temperature_c');
     expect(t.map((p) => [p.value, p.abnormal])).toEqual([[36.4, false], [37.9, true]]);
     expect(points(measured(recs), 'bp_diastolic').map((p) => p.recordId)).toEqual(['a']);
   });
 
-  it('keeps the usual range in view and rounds the axis to whole steps', () => {
+  it('keeps the 基準範囲 in view and rounds the axis to whole steps', () => {
     const d = valueDomain(['spo2'], points([rec('s', '2026-11-01', { spo2: 88 })], 'spo2'));
     expect(d[0]).toBeLessThan(88);
     expect(d[1]).toBeGreaterThanOrEqual(100);

@@ -3,7 +3,7 @@
 // SVG from this; no chart library (the whole app's JavaScript budget is 60 KiB).
 
 import type { RecordDetail } from './schemas';
-import { VITALS, outOfRange, type VitalKey, type VitalSpec } from './vitals';
+import { band, flagOf, rangeOf, type VitalKey } from './vitals';
 
 /** The panels of the trend: blood pressure draws both values in one. */
 export const PANELS: { id: string; keys: VitalKey[] }[] = [
@@ -29,23 +29,22 @@ export function measured<T extends WithVitals>(records: T[], limit = TREND_LENGT
     .slice(-limit);
 }
 
-export const spec = (k: VitalKey): VitalSpec => VITALS.find((s) => s.key === k)!;
-
 export function points(records: WithVitals[], key: VitalKey): Point[] {
-  const s = spec(key);
+  const s = rangeOf(key);
   return records.flatMap((r) => {
     const v = r.vitals?.[key];
-    return typeof v === 'number' ? [{ at: r.occurred_at, value: v, abnormal: outOfRange(s, v), recordId: r.id }] : [];
+    return typeof v === 'number' ? [{ at: r.occurred_at, value: v, abnormal: flagOf(s, v) !== undefined, recordId: r.id }] : [];
   });
 }
 
 /**
- * The value range of a panel: every value and the usual range (so the band is
+ * The value range of a panel: every value and the 基準範囲 (so the band is
  * always in view), widened to whole steps with a little air.
  */
 export function valueDomain(keys: VitalKey[], pts: Point[]): [number, number] {
   const vals = pts.map((p) => p.value);
-  for (const k of keys) vals.push(...spec(k).normal);
+  for (const k of keys) vals.push(...(band(k) ?? []));
+  if (vals.length === 0) vals.push(0, 1);
   const step = niceStep(Math.max(...vals) - Math.min(...vals));
   return [Math.floor(Math.min(...vals) / step) * step - step, Math.ceil(Math.max(...vals) / step) * step + step];
 }

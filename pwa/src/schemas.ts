@@ -58,3 +58,8 @@ export interface PushPayload { type?: string; patient_id?: string; record_id?: s
 
 // --- E: read receipts (record view) ---
 export type ReaderOut = S['ReaderOut'];
+// --- slice A: forms (the vital-sign table, the fields of each kind) ---
+export type VitalRange = S['VitalRange'];
+export type VitalTable = S['VitalRangesOutputBody'];
+export type RecordFields = S['RecordFields'];
+export type Drug = S['Drug'];

@@ -5,7 +5,9 @@ import { signal } from '@preact/signals';
 import { ApiError, NetworkError, isWipeCode } from './api';
 import { awaitingMine, confirmedCopy } from './authorship';
 import { DayClock } from './clock';
-import type { Consent, DeviceSecret, MeBody, MutationType, Patient, PatientDetail, RecordDetail, Team, TeamMember, TOTPStart, Unread, User, VisitDetail, Vitals } from './schemas';
+import type { Consent, DeviceSecret, MeBody, MutationType, Patient, PatientDetail, RecordDetail, RecordFields, Team, TeamMember, TOTPStart, Unread, User, VisitDetail, VitalTable, Vitals } from './schemas';
+import { vitalTable } from './vitals';
+import { Drafts } from './drafts';
 import { occurrences } from './recurrence';
 import { sinceLastVisit, type SinceLast } from './changes';
 import { applyUpdate, createArgs, createdVisit, updateArgs, type Scope, type VisitForm } from './visits';
@@ -33,6 +35,8 @@ export const api = deviceApi({
   },
 });
 export const phase = signal<Phase>('boot');
+/** A screen holding unsaved input (the record form) says whether the router may leave it for `to`. */
+export const leaving: { guard: ((to: string) => boolean) | null } = { guard: null };
 export const signInStep = signal<SignInStep>('password');
 export const me = signal<User | null>(null);
 /** TOTP enrolment in progress: the secret to type into an authenticator app. */
@@ -175,6 +179,8 @@ export async function unlock(pin: string): Promise<void> {
   pending = undefined;
   if (me.value) await entities.put('me', { ...me.value });
   else me.value = (await entities.get<User>('me', (await getMeta<string>(db, 'user_id')) ?? '')) ?? null;
+  vitalTable.value = (await entities.get<VitalTable>('ref', 'vital_ranges')) ?? null;
+  rangesAt = 0;
   startEngine();
   phase.value = 'ready';
   if (!location.hash || location.hash === '#/') location.hash = '#/today';
@@ -200,6 +206,7 @@ function startEngine() {
     if (s.lastSyncAt !== lastSync) {
       lastSync = s.lastSyncAt;
       void refreshUnread();
+      void refreshRanges();
     }
     if (isWipeCode(s.error)) void wipe(); // the api has begun it already
     else if (!vault.unlocked) lock(); // the device secret expired while the app was open
@@ -236,6 +243,20 @@ async function refreshUnread(): Promise<void> {
   }
 }
 
+let rangesAt = 0;
+/** The server's vital-sign table (flags, input limits), kept sealed on the device; fetched at most hourly. */
+async function refreshRanges(): Promise<void> {
+  if (Date.now() - rangesAt < 3600_000) return;
+  try {
+    const table = await api.request<VitalTable>('GET', '/vitals/ranges');
+    rangesAt = Date.now();
+    await entities.put('ref', table as unknown as EntityData, 'vital_ranges');
+    vitalTable.value = table;
+  } catch {
+    /* offline: keep the held table */
+  }
+}
+
 export async function signOut(): Promise<void> {
   await dropPushSubscription(api).catch(() => undefined);
   await api.request('DELETE', '/session').catch(() => undefined);
@@ -250,6 +271,7 @@ export const wipe = onceAtATime(async () => {
   phase.value = 'signin'; // the screens go before the key does, so none reads a locked vault
   await vault.wipe();
   me.value = null;
+  vitalTable.value = null;
   status.value = null;
   unread.value = {};
   await open();
@@ -335,6 +357,8 @@ export interface NewRecord {
   visit_id?: string;
   next_visit_on?: string;
   plan_changed: boolean;
+  fields?: RecordFields;
+  care_notes?: string;
   photos: Uint8Array[];
   /** 代行入力: the team member this record is entered for, who becomes its author. */
   on_behalf_of?: string;
@@ -408,12 +432,14 @@ export async function editVisit(occ: VisitDetail, series: VisitDetail, f: VisitF
   return true;
 }
 
-export interface Amendment { reason: string; text: string; vitals?: Vitals; next_visit_on?: string; plan_changed?: boolean; entered_in_error: boolean }
+export interface Amendment { reason: string; text: string; vitals?: Vitals; fields?: RecordFields; care_notes?: string; next_visit_on?: string; plan_changed?: boolean; entered_in_error: boolean }
 
 /** Queues record.amend on the version the device holds (a stale one comes back as a conflict). */
 export async function amendRecord(rec: LocalRecord, a: Amendment): Promise<void> {
   const content: Record<string, unknown> = { text: a.text };
   if (a.vitals) content.vitals = a.vitals;
+  if (a.fields) content.fields = a.fields;
+  if (a.care_notes !== undefined) content.care_notes = a.care_notes;
   if (a.next_visit_on !== undefined) content.next_visit_on = a.next_visit_on;
   if (a.plan_changed !== undefined) content.plan_changed = a.plan_changed;
   if (a.entered_in_error) content.status = 'entered_in_error';
@@ -453,6 +479,14 @@ export async function dismissProblem(id: string): Promise<void> {
   }
   await engine?.changed();
 }
+
+/** Half-written records (下書き), sealed in the entity store like the rest (drafts.ts). */
+export const drafts = new Drafts({
+  get: (e, id) => entities.get(e, id),
+  put: (e, d, id) => entities.put(e, d, id),
+  delete: (e, id) => entities.delete(e, id),
+  list: (e, p) => entities.list(e, p),
+});
 
 export function describeError(e: unknown): string {
   if (e instanceof NetworkError) return 'network';

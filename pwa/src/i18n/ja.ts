@@ -84,22 +84,9 @@ export const ja = {
   'patient.next_week': '次の週',
   'patient.abnormal': '基準範囲外',
 
-  'record.title': '記録を書く',
-  'record.kind': '記録の種類',
-  'record.occurred_at': '日時',
   'record.text': '内容',
   'record.vitals': 'バイタル',
-  'record.range': '目安 {range}',
-  'record.out_of_range': '目安の範囲外です',
-  'record.next_visit_on': '次回訪問予定日',
-  'record.plan_changed': '計画を変更した',
   'record.photos': '写真・書類',
-  'record.add_photo': 'カメラで撮る/写真を選ぶ',
-  'record.remove_photo': 'この写真を外す',
-  'record.save': '保存',
-  'record.saved': '保存しました。接続時に送信されます。',
-  'record.empty': '内容かバイタルを入力してください。',
-  'record.photo_failed': '写真を読み込めませんでした。',
 
   'settings.title': '設定',
   'settings.account': 'アカウント',
@@ -205,11 +192,7 @@ export const ja = {
   'patient.entered_in_error': '誤記入',
   'patient.stale': '競合した訂正',
 
-  'amend.title': '記録の訂正',
-  'amend.hint': '訂正は新しい版として保存され、第{version}版までの履歴はそのまま残ります。',
   'amend.reason': '訂正理由',
-  'amend.reason_needed': '訂正理由を入力してください。',
-  'amend.entered_in_error': 'この記録は誤記入(別の患者の記録など)',
 
   'today.edit': '予定を開く',
   'today.edit_visit': '{name}さんの訪問予定を開く',
@@ -229,11 +212,11 @@ export const ja = {
   'chart.panel': '{name}の推移',
   'chart.bp': '血圧(mmHg)',
   'chart.latest': '最新',
-  'chart.legend_band': '網掛けは目安の範囲',
+  'chart.legend_band': '網掛けは基準範囲',
   'chart.legend_bad': '基準範囲外',
   'chart.table': '数値を表で見る',
   'chart.when': '日時',
-  'chart.sum': '{name}: {n}件。最新 {latest}({when})。最低 {min}、最高 {max}。目安 {range}。範囲外 {out}件。',
+  'chart.sum': '{name}: {n}件。最新 {latest}({when})。最低 {min}、最高 {max}。基準範囲 {range}。基準範囲外 {out}件。',
   'chart.sum_none': '{name}: 記録なし。',
   'chart.temperature_c': '体温',
   'chart.bp_systolic': '上',
@@ -353,10 +336,6 @@ export const ja = {
   'confirm.later': '今は確定しない',
   'conflict.close': '閉じる',
 
-  'proxy.legend': '誰の記録として入力しますか',
-  'proxy.self': '自分の記録として入力',
-  'proxy.for': '代行入力({name}さんの記録として入力)',
-  'proxy.hint': '{name}さんが記録者になり、あなたは入力者として残ります。{name}さんが確定するまで「確定待ち」と表示されます。',
 
   'record.back': '{name}さんの記録一覧へ',
   'record.author': '記録者: {name}',
@@ -422,6 +401,14 @@ export const ja = {
   'today.undo_label': '{name}さんの訪問の完了を取り消す',
   'cal.clash': '重複',
   'cal.clash_note': '同じ担当者の予定が時間で重なっています({n}件)。',
+  // slice A (forms): vitals shown on first-load screens (JCS, 基準範囲 in words), the visit row's record link
+  'vital.consciousness': '意識(JCS)',
+  'vital.from': '{v}以上',
+  'vital.above': '{v}超',
+  'vital.to': '{v}以下',
+  'vital.below': '{v}未満',
+  'today.write': '記録を書く',
+  'today.write_label': '{name}さんの訪問の記録を書く',
 } as const;
 
 export type MessageKey = keyof typeof ja;

@@ -131,5 +131,6 @@ export class Puller {
 type EntityStore = IDBPObjectStore<Schema, ('entities' | 'meta')[], 'entities', 'readwrite'>;
 
 async function purge(ents: EntityStore, r: Reset): Promise<void> {
-  for (const k of await ents.index('patient_id').getAllKeys(r.patient_id)) await ents.delete(k);
+  // A snapshot replaces what the server has; the user's drafts (drafts.ts) are not the server's.
+  for (const k of await ents.index('patient_id').getAllKeys(r.patient_id)) if (r.action === 'purge' || !String(k).startsWith('draft/')) await ents.delete(k);
 }

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, formatTime, t } from '../i18n';
-import { lang, me, phase, status, toSignIn } from '../state';
+import { lang, leaving, me, phase, status, toSignIn } from '../state';
 import { AdminRoute, isOffice, showsAdmin } from './admin-entry';
 import { Patients, Today } from './lists';
 import type { Tab } from './patient';
@@ -17,7 +17,7 @@ const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
 const PatientView = lazy(() => import('./patient').then((m) => ({ id, tab }: { id: string; tab?: string }) => (
   <m.PatientView id={id} tab={m.TABS.includes(tab as Tab) ? (tab as Tab) : 'timeline'} />
 )));
-const NewRecord = lazy(() => import('./record-new').then((m) => m.NewRecord));
+const NewRecord = lazy(() => import('./forms').then((m) => m.NewRecord));
 const RecordView = lazy(() => import('./record-view').then((m) => m.RecordView));
 const Summary = lazy(() => import('./summary').then((m) => m.Summary));
 const Conflicts = lazy(() => import('./conflicts').then((m) => m.Conflicts));
@@ -30,7 +30,11 @@ const Scanner = lazy(() => import('../scan/screen').then((m) => m.Scanner));
 function useHash(): string {
   const [h, setH] = useState(location.hash);
   useEffect(() => {
-    const f = () => setH(location.hash);
+    const f = (e: HashChangeEvent) => {
+      // Unsaved input (the record form) may keep the user: the address goes back, nothing re-renders.
+      if (leaving.guard && !leaving.guard(e.newURL)) return history.replaceState(history.state, '', e.oldURL);
+      setH(location.hash);
+    };
     addEventListener('hashchange', f);
     return () => removeEventListener('hashchange', f);
   }, []);
@@ -45,7 +49,7 @@ function route(hash: string) {
   if (a === 'patients' && b === 'register') return <RegisterPatient />;
   if (a === 'patients' && b && c === 'consent' && d === 'new') return <NewConsent patientId={b} key={b} />;
   if (a === 'patients' && b && c === 'scan') return <Scanner patientId={b} key={`scan/${b}`} />;
-  if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} />;
+  if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} visitId={d} occurrence={e} key={`new/${b}/${d ?? ''}`} />;
   if (a === 'patients' && b && c === 'records' && d && e === 'amend') return <NewRecord patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'records' && d) return <RecordView patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'visits' && d === 'new') return <VisitEditor patientId={b} day={e} key={`new/${e}`} />;

@@ -7,7 +7,7 @@ import type { RecordDetail, VisitDetail, Vitals } from '../schemas';
 import { addDays, tokyoDate } from '../calendar';
 import { describeError, listConflicts, listPatients, listTeam, resolveConflict } from '../state';
 import { applyUpdate } from '../visits';
-import { VITALS } from '../vitals';
+import { vitalRows } from '../vitals';
 import { useData } from './hooks';
 
 // Conflicts, side by side: what I changed on this device and what the server has.
@@ -56,7 +56,7 @@ function visitRows(mine: VisitDetail | undefined, theirs: VisitDetail | undefine
   ];
 }
 
-const vitalsText = (v?: Vitals) => VITALS.filter((s) => typeof v?.[s.key] === 'number').map((s) => `${t(`vital.${s.key}` as MessageKey)} ${v![s.key]}`).join('、');
+const vitalsText = (v?: Vitals) => vitalRows(v).map((s) => `${t(`vital.${s.key}` as MessageKey)} ${s.text}`).join('、');
 
 function VisitConflict({ c, who, busy, act }: { c: Conflict; who: Map<string, string>; busy: boolean; act: (choice: 'mine' | 'server') => void }) {
   const server = c.server as VisitDetail | null;

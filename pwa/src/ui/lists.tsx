@@ -39,6 +39,7 @@ export function Today() {
                 <small>{t(`visit.${v.kind}` as MessageKey)} · {t(`visit.status.${v.status}` as MessageKey)}{spanLabel(v) && ` · ${spanLabel(v)}`}</small>
               </a>
               <a class="button" href={editHref(v)} aria-label={t('today.edit_visit', { name: p?.name ?? '' })}>{t('today.edit')}</a>
+              {v.status === 'planned' && <a class="button" href={`#/patients/${v.patient_id}/new/${v.id}/${encodeURIComponent(v.occurrence_start ?? '')}`} aria-label={t('today.write_label', { name: p?.name ?? '' })}>{t('today.write')}</a>}
               {v.status === 'planned' && <button class="done" onClick={() => setVisitStatus(v, 'done')} aria-label={t('today.done_label', { name: p?.name ?? '' })}>{t('today.done')}</button>}
               {/* Undo a 完了 tapped by mistake: back to planned, offline through the outbox like the tap itself. */}
               {v.status === 'done' && <button class="undo" onClick={() => setVisitStatus(v, 'planned')} aria-label={t('today.undo_label', { name: p?.name ?? '' })}>{t('today.undo')}</button>}

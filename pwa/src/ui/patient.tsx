@@ -3,7 +3,8 @@ import type { TeamMember } from '../schemas';
 import { CHART_KINDS, CLINICAL, mayConfirm } from '../authorship';
 import { age, errorMessage, formatDate, formatDateTime, formatEraDate, t, type MessageKey } from '../i18n';
 import { confirmRecord, describeError, getPatient, listRecords, listTeam, markRead, me, status, type LocalRecord } from '../state';
-import { VITALS, abnormal } from '../vitals';
+import { vitalRows } from '../vitals';
+import { RecordFieldList } from './record-fields';
 import { PatientCalendar } from './calendar';
 import { useData } from './hooks';
 import { lazy } from './lazy';
@@ -76,7 +77,6 @@ function Timeline({ id }: { id: string }) {
     <ol class="timeline">
       {(recs as LocalRecord[] | undefined)?.map((r) => {
         const author = names.get(r.author_id);
-        const flags = abnormal(r.vitals);
         const what = `${t(`kind.${r.kind}` as MessageKey)} ${formatDateTime(r.occurred_at)}`;
         const proxy = !!r.entered_by && r.entered_by !== r.author_id;
         const problem = refused.get(r.id);
@@ -98,15 +98,16 @@ function Timeline({ id }: { id: string }) {
             </p>
             {r.vitals && (
               <dl class="vitals">
-                {VITALS.filter((s) => r.vitals?.[s.key] !== undefined).map((s) => (
-                  <div key={s.key} class={flags.includes(s.key) ? 'abnormal' : ''}>
+                {vitalRows(r.vitals).map((s) => (
+                  <div key={s.key} class={s.abnormal ? 'abnormal' : ''}>
                     <dt>{t(`vital.${s.key}` as MessageKey)}</dt>
-                    <dd>{r.vitals![s.key]}{flags.includes(s.key) && <span class="sr"> {t('patient.abnormal')}</span>}</dd>
+                    <dd>{s.text}{s.abnormal && <span class="sr"> {t('patient.abnormal')}</span>}</dd>
                   </div>
                 ))}
               </dl>
             )}
             {r.text && <p class="text">{r.text}</p>}
+            <RecordFieldList r={r} max={120} />
             {r.next_visit_on && <p>{t('patient.next_visit', { date: formatDate(r.next_visit_on) })}</p>}
             {r.plan_changed && <p class="tag">{t('patient.plan_changed')}</p>}
             {!!r.attachment_ids?.length && (

@@ -1,7 +1,7 @@
-import { PANELS, measured, points, scale, spec, summarize, ticks, valueDomain, type Point } from '../chart';
+import { PANELS, measured, points, scale, summarize, ticks, valueDomain, type Point } from '../chart';
 import { formatDateTime, formatShortDate, t, type MessageKey } from '../i18n';
 import type { LocalRecord } from '../state';
-import type { VitalKey } from '../vitals';
+import { band, formatVital, rangeText, type VitalKey } from '../vitals';
 
 // One inline SVG per vital: the usual range as a band, the values as a line,
 // a value outside the range as a larger diamond (shape, not colour alone). Each SVG
@@ -27,8 +27,8 @@ function spoken(keys: VitalKey[], series: Point[][]): string {
       const s = summarize(series[i]!);
       if (!s.count) return t('chart.sum_none', { name: short(k) });
       return t('chart.sum', {
-        name: short(k), n: s.count, latest: s.latest!.value, when: formatDateTime(s.latest!.at), min: s.min!, max: s.max!,
-        range: `${spec(k).normal[0]}–${spec(k).normal[1]}`, out: s.abnormal,
+        name: short(k), n: s.count, latest: formatVital(k, s.latest!.value), when: formatDateTime(s.latest!.at), min: formatVital(k, s.min!), max: formatVital(k, s.max!),
+        range: rangeText(k) || '—', out: s.abnormal,
       });
     })
     .join(' ');
@@ -39,7 +39,7 @@ function Panel({ id, keys, records, x }: { id: string; keys: VitalKey[]; records
   const dom = valueDomain(keys, series.flat());
   const y = scale(dom[0], dom[1], H - PAD.b, PAD.t);
   const title = keys.length > 1 ? t('chart.bp') : label(keys[0]!);
-  const latest = keys.map((k, i) => series[i]!.at(-1)?.value ?? '—').join(' / ');
+  const latest = keys.map((k, i) => { const v = series[i]!.at(-1)?.value; return v === undefined ? '—' : formatVital(k, v); }).join(' / ');
   const dates = records.map((r) => r.occurred_at);
   // At most five dates on the axis: the first, the last and some between.
   const every = Math.max(1, Math.ceil(dates.length / 5));
@@ -53,7 +53,9 @@ function Panel({ id, keys, records, x }: { id: string; keys: VitalKey[]; records
         <title id={`${id}-t`}>{t('chart.panel', { name: title })}</title>
         <desc id={`${id}-d`}>{spoken(keys, series)}</desc>
         {keys.map((k) => {
-          const [lo, hi] = spec(k).normal;
+          const b = band(k);
+          if (!b) return null;
+          const [lo, hi] = b;
           const top = y(Math.min(hi, dom[1]));
           return <rect key={k} class="band" x={PAD.l} width={W - PAD.l - PAD.r} y={top} height={Math.max(0, y(Math.max(lo, dom[0])) - top)} />;
         })}
@@ -110,7 +112,7 @@ export function VitalsTrend({ records }: { records: LocalRecord[] }) {
                   const p = points([r], k)[0];
                   return (
                     <td key={k} class={p?.abnormal ? 'abnormal' : ''}>
-                      {p ? p.value : '—'}
+                      {p ? formatVital(k, p.value) : '—'}
                       {p?.abnormal && <><span aria-hidden="true"> ◆</span><span class="sr"> {t('patient.abnormal')}</span></>}
                     </td>
                   );
