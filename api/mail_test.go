@@ -179,7 +179,7 @@ func TestMailNotifications(t *testing.T) {
 
 		// Push only, then e-mail only, then none.
 		for _, c := range []struct {
-			channel        string
+			channel       string
 			pushes, mails int
 		}{{"push", 1, 0}, {"email", 0, 1}, {"none", 0, 0}} {
 			r.doctorC.must(200, "PUT", "/api/v1/me/notification-preferences", testPrefs(c.channel, false, "22:00", "07:00"))
