@@ -55,3 +55,9 @@ export type PushSubscriptionIn = S['SubscriptionInputBody'];
 export type Unread = S['UnreadOutputBody'];
 /** The Web Push payload the server sends (generic text, opaque ids). */
 export interface PushPayload { type?: string; patient_id?: string; record_id?: string; title?: string; body?: string }
+
+// --- e-mail notification and preferences (slice H) ---
+export type NotifyPreferences = S['PreferencesBody'];
+export type NotifyPreferencesOut = S['PreferencesOutputBody'];
+export type EmailState = S['EmailState'];
+export type Channel = S['KindChannels']['record'];

@@ -414,6 +414,8 @@ export const ja = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': '閲覧履歴',
   'error.member_not_active': '利用停止中または失効したアカウントはチームに追加できません。',
+  // Notification settings (slice H): the link from 設定; the screen's own messages are in notify.ts
+  'settings.notify_more': '通知の方法・メール・通知しない時間帯',
 } as const;
 
 export type MessageKey = keyof typeof ja;

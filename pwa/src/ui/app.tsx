@@ -16,6 +16,7 @@ import { lazy } from './lazy';
 const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
 const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
+const NotifySettings = lazy(() => import('./notify-settings').then((m) => m.default));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -42,6 +43,7 @@ function route(hash: string) {
   if (a === 'patients') return <Patients />;
   if (a === 'calendar') return <MyWeek />;
   if (a === 'conflicts') return <Conflicts />;
+  if (a === 'settings' && b?.startsWith('notifications')) return <NotifySettings />;
   if (a === 'settings') return <Settings />;
   if (a === 'install') return <Install />;
   if (a === 'admin') return <AdminRoute path={parts.slice(1)} />;

@@ -1,0 +1,93 @@
+// Messages of the notification settings screen (ui/notify-settings.tsx, loaded
+// lazily): registered with addMessages when that screen's chunk loads.
+
+import { addMessages, tx } from './index';
+
+export const notifyJa = {
+  'notify.title': '通知の設定',
+  'notify.back': '設定に戻る',
+  'notify.offline': 'オフラインのため通知の設定を読み込めません。オンラインのときに開いてください。',
+  'notify.kinds': 'お知らせの種類ごとの通知方法',
+  'notify.kinds_hint': 'メールにも患者さんの情報は入りません。「つなぐに新しい記録があります」のような知らせと、アプリへのリンクだけが届きます。',
+  'notify.kind.record': '新しい記録・確定待ちの記録',
+  'notify.kind.visit': '自分の訪問予定の追加・変更',
+  'notify.kind.alert': '要確認のアラート(管理者)',
+  'notify.kind.message': 'チームの連絡(準備中)',
+  'notify.kind.mention': '自分宛ての連絡(準備中)',
+  'notify.kind.urgent': '至急の連絡(準備中)',
+  'notify.ch.push': 'プッシュ通知',
+  'notify.ch.email': 'メール',
+  'notify.ch.both': 'プッシュ通知とメール',
+  'notify.ch.none': '通知しない',
+  'notify.quiet': '通知しない時間帯',
+  'notify.quiet_on': '通知しない時間帯を使う',
+  'notify.quiet_hint': 'この時間帯(日本時間)は「至急」と「自分宛て」だけが届きます。ほかのプッシュ通知は送らず、メールは時間帯の終わりにまとめて1通で送ります。',
+  'notify.quiet_start': '開始',
+  'notify.quiet_end': '終了',
+  'notify.quiet_same': '開始と終了には違う時刻を入れてください。',
+  'notify.hourly': 'メールを1時間ごとにまとめて送る(至急・自分宛てを除く)',
+  'notify.save': '通知の設定を保存',
+  'notify.saved': '通知の設定を保存しました。',
+  'notify.email': '通知用のメールアドレス',
+  'notify.email_hint': '登録すると確認のメールが届きます。メールのリンクを開いて確認が済むまで、このアドレスには通知を送りません。',
+  'notify.email_none': 'メールアドレスは登録されていません。',
+  'notify.email_verified': '{address}(確認済み)',
+  'notify.email_pending': '{address}(確認待ち: 届いたメールのリンクを開いてください)',
+  'notify.email_address': 'メールアドレス',
+  'notify.email_register': '確認メールを送る',
+  'notify.email_sent': '確認のメールを送りました。24時間以内にリンクを開いてください。',
+  'notify.email_confirmed': 'メールアドレスを確認しました。通知をメールでも受け取れます。',
+  'notify.email_delete': 'メールアドレスを削除',
+  'notify.email_deleted': 'メールアドレスを削除しました。',
+  'notify.email_unavailable': 'このサーバーではメール通知が使えません。',
+  'error.mail_not_configured': 'このサーバーではメール通知が使えません。管理者に問い合わせてください。',
+  'error.email_token_invalid': '確認リンクが正しくないか、期限が切れています。もう一度メールアドレスを登録してください。',
+} as const;
+
+export const notifyEn: Record<keyof typeof notifyJa, string> = {
+  'notify.title': 'Notification settings',
+  'notify.back': 'Back to settings',
+  'notify.offline': 'Offline: notification settings cannot be loaded. Open this screen when online.',
+  'notify.kinds': 'How each kind of news reaches you',
+  'notify.kinds_hint': 'E-mails carry no patient information either: only a notice such as "Tsunagu has a new record" and a link to the app.',
+  'notify.kind.record': 'New records and records awaiting confirmation',
+  'notify.kind.visit': 'My visits added or changed',
+  'notify.kind.alert': 'Alerts to review (administrators)',
+  'notify.kind.message': 'Team messages (coming)',
+  'notify.kind.mention': 'Messages to me (coming)',
+  'notify.kind.urgent': 'Urgent messages (coming)',
+  'notify.ch.push': 'Push notification',
+  'notify.ch.email': 'E-mail',
+  'notify.ch.both': 'Push and e-mail',
+  'notify.ch.none': 'Do not notify',
+  'notify.quiet': 'Quiet hours',
+  'notify.quiet_on': 'Use quiet hours',
+  'notify.quiet_hint': 'During these hours (Japan time) only urgent messages and messages to you get through. Other pushes are not sent; e-mail is sent as one message when the quiet hours end.',
+  'notify.quiet_start': 'From',
+  'notify.quiet_end': 'Until',
+  'notify.quiet_same': 'Start and end must be different times.',
+  'notify.hourly': 'Gather e-mail into one message per hour (not urgent ones or messages to me)',
+  'notify.save': 'Save notification settings',
+  'notify.saved': 'Notification settings saved.',
+  'notify.email': 'E-mail address for notifications',
+  'notify.email_hint': 'A confirmation e-mail is sent. Nothing else goes to the address until you open its link.',
+  'notify.email_none': 'No e-mail address registered.',
+  'notify.email_verified': '{address} (confirmed)',
+  'notify.email_pending': '{address} (awaiting confirmation: open the link in the e-mail)',
+  'notify.email_address': 'E-mail address',
+  'notify.email_register': 'Send confirmation e-mail',
+  'notify.email_sent': 'Confirmation e-mail sent. Open its link within 24 hours.',
+  'notify.email_confirmed': 'E-mail address confirmed. Notifications can now reach you by e-mail.',
+  'notify.email_delete': 'Delete e-mail address',
+  'notify.email_deleted': 'E-mail address deleted.',
+  'notify.email_unavailable': 'E-mail notification is not available on this server.',
+  'error.mail_not_configured': 'E-mail notification is not available on this server; ask your administrator.',
+  'error.email_token_invalid': 'The confirmation link is wrong or has expired; register the address again.',
+};
+
+export type NotifyKey = keyof typeof notifyJa;
+
+addMessages({ ja: notifyJa, en: notifyEn });
+
+/** t() for the notification settings screen. */
+export const nt = (key: NotifyKey, vars?: Record<string, string | number>): string => tx(key, vars);
