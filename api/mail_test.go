@@ -38,7 +38,7 @@ type mailRig struct {
 	rcv    *pushtest.Receiver
 }
 
-func newMailRig(t *testing.T, engine string) *mailRig {
+func newMailRig(t testing.TB, engine string, deps ...func(*api.Deps)) *mailRig {
 	t.Helper()
 	mp := mailpittest.Start(t)
 	rcv := pushtest.Start(t)
@@ -53,6 +53,9 @@ func newMailRig(t *testing.T, engine string) *mailRig {
 	h := newHarnessDeps(t, engine, mustDisk(t), func(d *api.Deps) {
 		d.PushAllow, d.VAPIDPublicKey, d.TopicKey = allow, keys.PublicKey(), testTopicKey
 		d.MailEnabled = true
+		for _, f := range deps {
+			f(d)
+		}
 	})
 	cfg, err := tmail.ParseURL("smtp://"+mp.SMTPAddr, "tsunagu@example.jp")
 	if err != nil {
@@ -94,7 +97,7 @@ func (m *mailRig) send(t *testing.T) int {
 	return n
 }
 
-func (m *mailRig) note(t *testing.T, text string) {
+func (m *mailRig) note(t testing.TB, text string) {
 	t.Helper()
 	m.r.nurseC.must(201, "POST", "/api/v1/patients/"+m.r.patientID+"/records", map[string]any{"id": newID(), "kind": "note",
 		"occurred_at": m.h.clock.Now().Add(-time.Minute), "text": text})
