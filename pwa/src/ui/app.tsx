@@ -43,7 +43,7 @@ function route(hash: string) {
   if (a === 'patients') return <Patients />;
   if (a === 'calendar') return <MyWeek />;
   if (a === 'conflicts') return <Conflicts />;
-  if (a === 'settings' && b?.startsWith('notifications')) return <NotifySettings />;
+  if (a === 'settings' && b?.startsWith('notifications')) return <NotifySettings key={b} />;
   if (a === 'settings') return <Settings />;
   if (a === 'install') return <Install />;
   if (a === 'admin') return <AdminRoute path={parts.slice(1)} />;
