@@ -139,6 +139,10 @@ func TestMailNotifications(t *testing.T) {
 		if res := r.nurseC.do("PUT", "/api/v1/me/email", map[string]any{"address": "看護師 <nurse@example.jp>"}); res.status != 422 || strings.Contains(res.body, "nurse@") {
 			t.Fatalf("a display name: %d %s", res.status, res.body)
 		}
+		// A second confirmation mail within the minute is refused.
+		if res := r.helperC.do("PUT", "/api/v1/me/email", map[string]any{"address": "stranger@example.jp"}); res.status != 429 || res.code() != care.CodeEmailTooSoon {
+			t.Fatalf("a second address at once: %d %s", res.status, res.body)
+		}
 		m.note(t, "未確認の間")
 		if p, ml := m.queued(t); p != 1 || ml != 2 { // the doctor's push; two confirmation mails
 			t.Fatalf("unverified: %d pushes, %d mails queued", p, ml)

@@ -58,6 +58,11 @@ func (s *Server) setMyEmail(ctx context.Context, in *EmailInput) (*EmailOutput, 
 			return nil
 		}
 		now := s.now()
+		// One confirmation mail a minute per user: the address is anyone's,
+		// so the form must not become a way to flood a stranger's inbox.
+		if err == nil && !cur.VerifiedAt.Valid && now.Sub(cur.UpdatedAt) < time.Minute {
+			return &care.Error{Code: care.CodeEmailTooSoon, Detail: "confirmation mail sent less than a minute ago"}
+		}
 		tok, hash := auth.NewToken()
 		if err := tx.SetUserEmail(ctx, p.User.ID, addr, hash, now.Add(emailTokenTTL), now); err != nil {
 			return err

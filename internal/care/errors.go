@@ -112,6 +112,7 @@ const (
 const (
 	CodeMailDisabled      = "mail_not_configured" // the server has no SMTP server configured
 	CodeEmailTokenInvalid = "email_token_invalid" // the confirmation token is wrong, used or expired
+	CodeEmailTooSoon      = "email_too_soon"      // a confirmation mail went out less than a minute ago
 )
 
 // Sentinels for errors.Is.

@@ -11,6 +11,6 @@ describe('notification settings messages', () => {
   });
   it('name the e-mail errors of the server once the screen is loaded', () => {
     setLang('ja');
-    for (const code of ['mail_not_configured', 'email_token_invalid']) expect(errorMessage(code)).not.toBe(t('error.unknown'));
+    for (const code of ['mail_not_configured', 'email_token_invalid', 'email_too_soon']) expect(errorMessage(code)).not.toBe(t('error.unknown'));
   });
 });

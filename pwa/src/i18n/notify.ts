@@ -42,6 +42,7 @@ export const notifyJa = {
   'notify.email_unavailable': 'このサーバーではメール通知が使えません。',
   'error.mail_not_configured': 'このサーバーではメール通知が使えません。管理者に問い合わせてください。',
   'error.email_token_invalid': '確認リンクが正しくないか、期限が切れています。もう一度メールアドレスを登録してください。',
+  'error.email_too_soon': '確認メールは1分に1通までです。しばらくしてからお試しください。',
 } as const;
 
 export const notifyEn: Record<keyof typeof notifyJa, string> = {
@@ -83,6 +84,7 @@ export const notifyEn: Record<keyof typeof notifyJa, string> = {
   'notify.email_unavailable': 'E-mail notification is not available on this server.',
   'error.mail_not_configured': 'E-mail notification is not available on this server; ask your administrator.',
   'error.email_token_invalid': 'The confirmation link is wrong or has expired; register the address again.',
+  'error.email_too_soon': 'One confirmation e-mail a minute; try again shortly.',
 };
 
 export type NotifyKey = keyof typeof notifyJa;
