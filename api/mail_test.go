@@ -242,6 +242,22 @@ func TestMailNotifications(t *testing.T) {
 			t.Fatalf("hourly mail: %+v", msgs)
 		}
 
+		// A visit follows the visit preference: e-mail only, so no push;
+		// its mail names neither the patient nor the note.
+		prefsVisit := testPrefs("both", false, "22:00", "07:00")
+		prefsVisit["kinds"].(map[string]any)["visit"] = "email"
+		r.doctorC.must(200, "PUT", "/api/v1/me/notification-preferences", prefsVisit)
+		m.mp.Clear(t)
+		mustVisit(t, r.nurseC, r, map[string]any{"kind": "doctor_visit", "assignee_ids": []string{r.doctor.ID},
+			"starts_at": "2026-11-24T14:00:00+09:00", "ends_at": "2026-11-24T14:30:00+09:00", "note": canaryName + "さん宅 " + canaryText})
+		if p, ml := m.queued(t); p != 0 || ml != 1 {
+			t.Fatalf("visit: %d pushes, %d mails", p, ml)
+		}
+		m.send(t)
+		if msgs = m.mp.Wait(t, 1); len(msgs) != 1 || msgs[0].Subject != "つなぐ: 新しい訪問予定があります" || strings.Contains(msgs[0].Raw+msgs[0].Text+msgs[0].Subject, "カナリア") {
+			t.Fatalf("visit mail: %+v", msgs)
+		}
+
 		// Forgetting the address stops the mail.
 		r.doctorC.must(204, "DELETE", "/api/v1/me/email", nil)
 		m.note(t, canaryText)
