@@ -129,6 +129,15 @@ var accessCases = map[string]accessCase{
 	// nurse would get 409 confirmation_not_required; TestConfirmRecord).
 	"confirmRecord": {kind: kChart, body: func(*region) any { return map[string]any{"version": 1} }},
 
+	// E-mail notification and preferences (slice H): the caller's own;
+	// the server of the sweep has no SMTP server, so registering answers
+	// 409 mail_not_configured (TestMailNotifications runs them with one).
+	"setMyEmail":                 {kind: kSelf, body: func(*region) any { return map[string]any{"address": "someone@example.jp"} }},
+	"confirmMyEmail":             {kind: kSelf, body: func(*region) any { return map[string]any{"token": strings.Repeat("A", 43)} }},
+	"deleteMyEmail":              {kind: kSelf},
+	"getNotificationPreferences": {kind: kSelf},
+	"putNotificationPreferences": {kind: kSelf, body: func(*region) any { return testPrefs("push", false, "22:00", "07:00") }},
+
 	// Misuse alerts: administrators only (TestAlertsAPI).
 	"listAlerts":       {kind: kAdmin},
 	"acknowledgeAlert": {kind: kAdmin, body: func(*region) any { return map[string]any{"note": "確認"} }},

@@ -9,6 +9,7 @@ import (
 	"tsunagu/internal/alerts"
 	"tsunagu/internal/audit"
 	"tsunagu/internal/care"
+	"tsunagu/internal/mail"
 	"tsunagu/internal/notify"
 	"tsunagu/internal/store"
 )
@@ -176,15 +177,17 @@ func (s *Server) acknowledgeAlert(ctx context.Context, in *AcknowledgeAlertInput
 	return &AlertOutput{Body: out}, nil
 }
 
-// alertOpened queues the Web Push of a new alert to every active network
-// administrator, in the transaction that opened it: generic text only,
+// alertOpened queues the notification of a new alert to every active
+// network administrator (push and e-mail, as each one's preferences for
+// alerts say), in the transaction that opened it: generic text only,
 // nothing of whom or what it is about.
 func (s *Server) alertOpened(ctx context.Context, tx *store.Tx, _ alerts.Alert) error {
-	subs, err := tx.NetworkAdminSubscriptions(ctx)
+	admins, err := tx.NetworkAdminIDs(ctx)
 	if err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, s.topics.For(notify.AlertTag), subs, notify.NewAlertPayload(s.pushTexts))
+	return s.notifyUsers(ctx, tx, admins, nil, notice{kind: notify.KindAlert, mailKind: mail.KindAlert,
+		topic: s.topics.For(notify.AlertTag), payload: notify.NewAlertPayload(s.pushTexts)})
 }
 
 // watchAudit makes the alert rules of the options (every rule on, by

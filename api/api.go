@@ -101,6 +101,10 @@ type Deps struct {
 	WakePush       func() // tells the outbox worker there is work
 	// Metrics counts requests by route template; nil counts nothing.
 	Metrics *metrics.Metrics
+	// MailEnabled: an SMTP server is configured (TSUNAGU_SMTP_URL), so
+	// addresses may be registered and notifications go by e-mail too.
+	MailEnabled bool
+	WakeMail    func() // tells the mail worker there is work
 	// TopicKey keys the push Topics (notify.Topics): instances share it;
 	// random per process when empty; New panics when it is shorter than
 	// notify.TopicKeyLen.
@@ -124,6 +128,8 @@ type Server struct {
 	allowPush      notify.AllowList
 	pushTexts      notify.Texts
 	wakePush       func()
+	mailOn         bool
+	wakeMail       func()
 	entities       map[string]entityKind
 	entityOrder    []string
 	encoded        *gencache.Cache[store.RecordKey, []byte] // records as a pull writes them (pulljson.go)
@@ -145,7 +151,7 @@ const maxSanitizing = 2
 func New(d Deps) (http.Handler, huma.API) {
 	s := &Server{db: d.DB, hasher: d.Hasher, log: d.Log, now: d.Now, newID: d.NewID, opt: d.Options,
 		cursorKey: d.CursorKey, hub: d.Hub, hints: d.Hints, vapidPublicKey: d.VAPIDPublicKey, allowPush: d.PushAllow,
-		pushTexts: d.PushTexts, wakePush: d.WakePush, mutations: map[string]mutation{},
+		pushTexts: d.PushTexts, wakePush: d.WakePush, mailOn: d.MailEnabled, wakeMail: d.WakeMail, mutations: map[string]mutation{},
 		blobs: d.Blobs, signer: d.Signer, sanitizing: make(chan struct{}, maxSanitizing), encoded: newEncodedRecords(),
 		metrics: d.Metrics}
 	if len(s.cursorKey) == 0 {
@@ -171,6 +177,9 @@ func New(d Deps) (http.Handler, huma.API) {
 	}
 	if s.wakePush == nil {
 		s.wakePush = func() {}
+	}
+	if s.wakeMail == nil {
+		s.wakeMail = func() {}
 	}
 	if s.pushTexts.Title == "" {
 		s.pushTexts = notify.DefaultTexts

@@ -124,7 +124,11 @@ var messages = map[string]message{
 	care.CodeMemberNotActive: {422, "利用停止中または失効したアカウントはケアチームに追加できません。", "A suspended or revoked account cannot join a care team."},
 
 	// misuse alerts (alerts.go)
-	care.CodeOwnAlert: {403, "自分についてのアラートは確認済みにできません。他の管理者に依頼してください。", "You cannot acknowledge an alert about yourself; ask another administrator."},
+	// e-mail notification (slice H)
+	care.CodeMailDisabled:      {409, "このサーバーではメール通知が使えません。管理者に問い合わせてください。", "E-mail notification is not available on this server; ask your administrator."},
+	care.CodeEmailTokenInvalid: {422, "確認リンクが正しくないか、期限が切れています。もう一度メールアドレスを登録してください。", "The confirmation link is wrong or has expired; register the address again."},
+	care.CodeEmailTooSoon:      {429, "確認メールは1分に1通までです。しばらくしてからお試しください。", "One confirmation e-mail a minute; try again shortly."},
+	care.CodeOwnAlert:          {403, "自分についてのアラートは確認済みにできません。他の管理者に依頼してください。", "You cannot acknowledge an alert about yourself; ask another administrator."},
 }
 
 func newProblem(ctx context.Context, code string, details ...*huma.ErrorDetail) *Problem {

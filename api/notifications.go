@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tsunagu/internal/care"
+	"tsunagu/internal/mail"
 	"tsunagu/internal/notify"
 	"tsunagu/internal/store"
 )
@@ -42,7 +43,7 @@ func (s *Server) recordChanged(ctx context.Context, tx *store.Tx, r store.Record
 	return a, nil
 }
 
-// notifyRecord queues the Web Pushes of a version of record r that
+// notifyRecord queues the notifications of a version of record r that
 // enteredBy wrote, in the transaction of the write, to members of r's
 // audience a (those who read r; a member who cannot open it hears
 // nothing):
@@ -52,31 +53,35 @@ func (s *Server) recordChanged(ctx context.Context, tx *store.Tx, r store.Record
 //     amendment of the author's record; care.NeedsConfirmation), the author
 //     hears that it awaits their confirmation, under a topic of its own.
 //
-// The one who entered it is never notified. Payloads carry opaque ids and
-// generic text only.
+// The one who entered it is never notified. Each recipient's preferences
+// for records (notify.Prefs) choose push, e-mail, both or neither, and
+// their quiet hours hold or drop it. Payloads and mails carry opaque ids
+// or generic text only.
 func (s *Server) notifyRecord(ctx context.Context, tx *store.Tx, r store.Record, enteredBy string, created bool, a store.RecordAudience) error {
 	confirm := care.NeedsConfirmation(r.AuthorID, enteredBy)
-	var team, author []store.PushSubscription
-	for _, sub := range a.Subscriptions {
-		switch sub.UserID {
+	var team, author []string
+	for _, u := range a.UserIDs {
+		switch u {
 		case enteredBy:
 		case r.AuthorID:
 			if confirm {
-				author = append(author, sub)
+				author = append(author, u)
 			}
 		default:
 			if created {
-				team = append(team, sub)
+				team = append(team, u)
 			}
 		}
 	}
-	if err := s.enqueueTo(ctx, tx, s.topics.For(r.PatientID), team, notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts)); err != nil {
+	if err := s.notifyUsers(ctx, tx, team, a.Subscriptions, notice{kind: notify.KindRecord, mailKind: mail.KindRecord,
+		topic: s.topics.For(r.PatientID), payload: notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts)}); err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, s.topics.ConfirmFor(r.PatientID), author, notify.NewConfirmPayload(r.PatientID, r.ID, s.pushTexts))
+	return s.notifyUsers(ctx, tx, author, a.Subscriptions, notice{kind: notify.KindRecord, mailKind: mail.KindConfirm,
+		topic: s.topics.ConfirmFor(r.PatientID), payload: notify.NewConfirmPayload(r.PatientID, r.ID, s.pushTexts)})
 }
 
-// notifyVisit queues a Web Push about a visit for users (the assignees
+// notifyVisit queues the notification of a visit for users (the assignees
 // before and after the change) in the transaction of the change, leaving
 // out the author and anyone no longer on the patient's team: they cannot
 // open the patient, so a push would only leak that something happened.
@@ -95,17 +100,65 @@ func (s *Server) notifyVisit(ctx context.Context, tx *store.Tx, patientID, visit
 			to = append(to, u)
 		}
 	}
-	return s.enqueuePush(ctx, tx, patientID, to, notify.NewVisitPayload(patientID, visitID, created, s.pushTexts))
+	kind := mail.KindVisitChanged
+	if created {
+		kind = mail.KindVisitNew
+	}
+	return s.notifyUsers(ctx, tx, to, nil, notice{kind: notify.KindVisit, mailKind: kind,
+		topic: s.topics.For(patientID), payload: notify.NewVisitPayload(patientID, visitID, created, s.pushTexts)})
 }
 
-// enqueuePush writes one outbox row per push subscription of users, with
-// the patient's topic, and wakes the worker after the commit.
-func (s *Server) enqueuePush(ctx context.Context, tx *store.Tx, patientID string, users []string, p notify.Payload) error {
-	subs, err := tx.PushSubscriptionsOf(ctx, users)
+// notice is one event to tell some users of.
+type notice struct {
+	kind     string // the preference it falls under (notify.Kind*)
+	mailKind string // the text of its e-mail (mail.Kind*)
+	topic    string
+	payload  notify.Payload
+}
+
+// notifyUsers queues n for users, each as their preferences route it
+// (notify.Prefs.Route): a push to each of their subscriptions (subs when
+// known, else looked up) and an e-mail to their verified address, if any.
+// Both are outbox rows of this transaction.
+func (s *Server) notifyUsers(ctx context.Context, tx *store.Tx, users []string, subs []store.PushSubscription, n notice) error {
+	if len(users) == 0 {
+		return nil
+	}
+	settings, err := tx.NotifySettingsOf(ctx, users)
 	if err != nil {
 		return err
 	}
-	return s.enqueueTo(ctx, tx, s.topics.For(patientID), subs, p)
+	if subs == nil {
+		if subs, err = tx.PushSubscriptionsOf(ctx, users); err != nil {
+			return err
+		}
+	}
+	now := s.now()
+	push := map[string]bool{}
+	mailed := false
+	for _, u := range users {
+		st := settings[u]
+		route := notify.ParsePrefs(st.Prefs).Route(n.kind, now)
+		push[u] = route.Push
+		if !route.Email || st.Address == "" || !s.mailOn {
+			continue
+		}
+		if err := tx.EnqueueMail(ctx, store.MailItem{ID: s.newID(), UserID: u, Kind: n.mailKind, Address: st.Address,
+			Gather: route.Gather, CreatedAt: now, NotBefore: route.EmailAt}); err != nil {
+			return err
+		}
+		mailed = true
+	}
+	if mailed {
+		tx.AfterCommit(s.wakeMail)
+	}
+	var to []store.PushSubscription
+	for _, sub := range subs {
+		if push[sub.UserID] {
+			to = append(to, sub)
+		}
+	}
+	return s.enqueueTo(ctx, tx, n.topic, to, n.payload)
 }
 
 // enqueueTo writes one outbox row per subscription, under topic, and wakes

@@ -101,6 +101,12 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("amendRecord", http.MethodPost, v1+"/records/{id}/amendments", "records", "Amend a record (a new version)", session, 201), s.amendRecord)
 	register(s, api, op("markRecordRead", http.MethodPost, v1+"/records/{id}/read", "records", "Mark a record read (既読)", session), s.markRecordRead)
 	register(s, api, op("confirmRecord", http.MethodPost, v1+"/records/{id}/confirm", "records", "Confirm a version entered by someone else (代行入力の確定; the author only)", session), s.confirmRecord)
+	// E-mail notification and preferences (slice H).
+	register(s, api, op("setMyEmail", http.MethodPut, v1+"/me/email", "session", "Register my e-mail address (a confirmation link is sent)", session), s.setMyEmail)
+	register(s, api, op("confirmMyEmail", http.MethodPost, v1+"/me/email/confirm", "session", "Confirm my e-mail address with the token of its link", session), s.confirmMyEmail)
+	register(s, api, op("deleteMyEmail", http.MethodDelete, v1+"/me/email", "session", "Forget my e-mail address", session, 204), s.deleteMyEmail)
+	register(s, api, op("getNotificationPreferences", http.MethodGet, v1+"/me/notification-preferences", "session", "My notification preferences", session), s.getPreferences)
+	register(s, api, op("putNotificationPreferences", http.MethodPut, v1+"/me/notification-preferences", "session", "Replace my notification preferences", session), s.putPreferences)
 	register(s, api, op("getUnread", http.MethodGet, v1+"/me/unread", "records", "Unread records per patient", session), s.unread)
 	register(s, api, op("listConfirmations", http.MethodGet, v1+"/me/confirmations", "records", "Records awaiting my confirmation (確定待ち), newest first", session), s.listConfirmations)
 

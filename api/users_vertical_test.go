@@ -164,6 +164,18 @@ var nonUserWriters = map[string]func(f *vfixture) (method, path string, body any
 	"updateFacility": func(f *vfixture) (string, string, any) {
 		return "PATCH", "/api/v1/facilities/" + f.office, map[string]any{"name": "改称施設", "disclosure": "shared_only"}
 	},
+	// E-mail notification and preferences (slice H): rows of their own,
+	// never an account row.
+	"setMyEmail": func(*vfixture) (string, string, any) {
+		return "PUT", "/api/v1/me/email", map[string]any{"address": "someone@example.jp"}
+	},
+	"confirmMyEmail": func(*vfixture) (string, string, any) {
+		return "POST", "/api/v1/me/email/confirm", map[string]any{"token": strings.Repeat("A", 43)}
+	},
+	"deleteMyEmail": func(*vfixture) (string, string, any) { return "DELETE", "/api/v1/me/email", nil },
+	"putNotificationPreferences": func(*vfixture) (string, string, any) {
+		return "PUT", "/api/v1/me/notification-preferences", testPrefs("both", true, "21:00", "06:30")
+	},
 	"acknowledgeAlert": func(*vfixture) (string, string, any) {
 		return "POST", "/api/v1/alerts/" + newID() + "/acknowledge", map[string]any{"note": "確認"}
 	},

@@ -32,6 +32,11 @@ if ! command -v pebble >/dev/null 2>&1 && [ ! -x "$gobin/pebble" ]; then
   go install github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.3
 fi
 echo "ci-setup: pebble ready"
+if ! command -v mailpit >/dev/null 2>&1 && [ ! -x "$gobin/mailpit" ]; then
+  echo "ci-setup: installing mailpit (SMTP test server for the e-mail notification tests)"
+  go install github.com/axllent/mailpit@v1.33.1
+fi
+echo "ci-setup: mailpit ready"
 
 # Chromium and Japanese fonts for the end-to-end tests (scripts/e2e.sh).
 # (fc-list's whole output is read first: `fc-list | grep -q` under pipefail fails

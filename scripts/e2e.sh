@@ -54,9 +54,23 @@ wait_up() {
 }
 push_env=(TSUNAGU_PUSH_ALLOWED_HOSTS=127.0.0.1:$push_port TSUNAGU_PUSH_SUBJECT=e2e@tsunagu.example)
 
+# E-mail notification (slice H): a mailpit SMTP server for the demo region, read
+# back by scenarios/80-mail.mjs through its HTTP API. Without mailpit that
+# scenario skips (under CI=true it fails: scripts/ci-setup.sh installs it).
+mailpit_bin=$(command -v mailpit || echo "$(go env GOPATH)/bin/mailpit")
+mail_env=()
+if [ -x "$mailpit_bin" ]; then
+  mp_smtp=$(free_port); mp_http=$(free_port)
+  "$mailpit_bin" --smtp "127.0.0.1:$mp_smtp" --listen "127.0.0.1:$mp_http" --database "$tmp/mailpit.db" --disable-version-check \
+    --smtp-auth-accept-any --smtp-auth-allow-insecure >"$tmp/mailpit.log" 2>&1 &
+  pids+=($!)
+  mail_env=(TSUNAGU_SMTP_URL=smtp://127.0.0.1:$mp_smtp TSUNAGU_MAIL_FROM=tsunagu@e2e.example)
+  export E2E_MAILPIT_URL="http://127.0.0.1:$mp_http"
+fi
+
 # The demo region, for the nurse's daily scenarios (run.mjs).
 port=$(free_port)
-env TSUNAGU_ADDR=127.0.0.1:$port TSUNAGU_DATA_DIR="$tmp/data" TSUNAGU_DEMO=1 TSUNAGU_REQUIRE_TOTP=1 "${push_env[@]}" \
+env TSUNAGU_ADDR=127.0.0.1:$port TSUNAGU_DATA_DIR="$tmp/data" TSUNAGU_DEMO=1 TSUNAGU_REQUIRE_TOTP=1 "${push_env[@]}" ${mail_env[@]+"${mail_env[@]}"} \
   "$tmp/tsunagu" serve >"$tmp/server.log" 2>&1 &
 pids+=($!)
 wait_up "$port" "$tmp/server.log"

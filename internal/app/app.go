@@ -29,6 +29,7 @@ import (
 	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
 	"tsunagu/internal/demo"
+	"tsunagu/internal/mail"
 	"tsunagu/internal/notify"
 	"tsunagu/internal/store"
 	"tsunagu/pwa"
@@ -169,11 +170,18 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	if err != nil {
 		return err
 	}
-	mets := newMetrics(cfg, db, push)
+	var mailer *mail.Worker
+	wakeMail := func() {}
+	if cfg.MailEnabled {
+		mailer = &mail.Worker{DB: db, Transport: mail.NewSender(cfg.Mail), From: cfg.Mail.From, AppURL: cfg.PublicURL, Log: log, Claim: cfg.PushLease}
+		wakeMail = mailer.Wake
+	}
+	mets := newMetrics(cfg, db, push, mailer)
 	handler, _ := api.New(api.Deps{DB: db, Hasher: hasher, Log: log, Now: now, Options: apiOptions(cfg), Static: appShell(dist), Metrics: mets,
 		Blobs: blobs, Signer: signer, CursorKey: push.cursorKey, TopicKey: push.topicKey, Hub: push.hub, Hints: push.hints, VAPIDPublicKey: push.keys.PublicKey(),
 		PushAllow: push.allow, PushTexts: notify.Texts{Title: cfg.PushTitle, Body: cfg.PushBody, VisitNew: cfg.PushVisitBody, VisitChanged: cfg.PushVisitChanged,
-			Confirm: cfg.PushConfirmBody, Alert: cfg.PushAlertBody}, WakePush: push.worker.Wake})
+			Confirm: cfg.PushConfirmBody, Alert: cfg.PushAlertBody}, WakePush: push.worker.Wake,
+		MailEnabled: cfg.MailEnabled, WakeMail: wakeMail})
 
 	handler = withMetrics(handler, mets, cfg.MetricsToken)
 	if cfg.MetricsAddr != "" {
@@ -208,6 +216,9 @@ func serve(ctx context.Context, cfg Config, env Env) error {
 	defer stopJobs()
 	go runDaily(jobsCtx, log, func(ctx context.Context) error { return housekeeping(ctx, db, cfg, now()) })
 	go push.worker.Run(jobsCtx)
+	if mailer != nil {
+		go mailer.Run(jobsCtx)
+	}
 	if cfg.Backup.Dir != "" {
 		go runBackups(jobsCtx, log, db, blobs, cfg.Backup)
 	}

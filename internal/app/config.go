@@ -14,6 +14,7 @@ import (
 	"tsunagu/internal/alerts"
 	"tsunagu/internal/blob"
 	"tsunagu/internal/care"
+	"tsunagu/internal/mail"
 	"tsunagu/internal/notify"
 )
 
@@ -71,6 +72,11 @@ type Config struct {
 	// (TSUNAGU_PUSH_LEASE). A push is never started after its lease ends;
 	// after a crash the rows it held are sent again once it has run out.
 	PushLease time.Duration
+	// Mail is the SMTP server e-mail notifications go through
+	// (TSUNAGU_SMTP_URL, TSUNAGU_MAIL_FROM); MailEnabled is false when
+	// TSUNAGU_SMTP_URL is unset (push only).
+	Mail        mail.Config
+	MailEnabled bool
 	// DebugAddr serves Go's profiler (net/http/pprof) for the engineer who
 	// runs the server; empty (the default) serves nothing. Loopback only.
 	DebugAddr string // TSUNAGU_DEBUG_ADDR
@@ -161,10 +167,38 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if c.PushLease < notify.MinLease || c.PushLease > time.Hour {
 		r.fail("TSUNAGU_PUSH_LEASE", "must be between %s and 1h", notify.MinLease)
 	}
+	c.Mail, c.MailEnabled = r.mailConfig()
 	if r.err != nil {
 		return Config{}, r.err
 	}
 	return c, nil
+}
+
+// mailConfig reads TSUNAGU_SMTP_URL and TSUNAGU_MAIL_FROM: both or
+// neither.
+func (r *envReader) mailConfig() (mail.Config, bool) {
+	u := strings.TrimSpace(r.getenv("TSUNAGU_SMTP_URL"))
+	from := strings.TrimSpace(r.getenv("TSUNAGU_MAIL_FROM"))
+	if u == "" {
+		if from != "" {
+			r.fail("TSUNAGU_SMTP_URL", "is required with TSUNAGU_MAIL_FROM (smtp://user:password@host:587 or smtps://…:465)")
+		}
+		return mail.Config{}, false
+	}
+	if from == "" {
+		r.fail("TSUNAGU_MAIL_FROM", "is required with TSUNAGU_SMTP_URL (the sender address, e.g. tsunagu@example.jp)")
+		return mail.Config{}, false
+	}
+	c, err := mail.ParseURL(u, from)
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "TSUNAGU_MAIL_FROM") {
+			r.fail("TSUNAGU_MAIL_FROM", "must be an e-mail address such as tsunagu@example.jp")
+		} else {
+			r.fail("TSUNAGU_SMTP_URL", "%v", err)
+		}
+		return mail.Config{}, false
+	}
+	return c, true
 }
 
 // BackupConfig is where and how often the server backs itself up.

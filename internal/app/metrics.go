@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"tsunagu/internal/backup"
+	"tsunagu/internal/mail"
 	"tsunagu/internal/metrics"
 	"tsunagu/internal/notify"
 	"tsunagu/internal/store"
@@ -18,10 +19,22 @@ import (
 // newMetrics makes the server's metrics: group commits and push outcomes
 // as they happen, and the gauges read at scrape time (the outbox's depth,
 // open event streams, the age of the newest backup generation).
-func newMetrics(cfg Config, db *store.DB, push *pushParts) *metrics.Metrics {
+func newMetrics(cfg Config, db *store.DB, push *pushParts, mailer *mail.Worker) *metrics.Metrics {
 	m := metrics.New()
 	db.ObserveGroupCommits(m.GroupCommit)
 	push.worker.OnOutcome = func(o notify.Outcome) { m.Push(o.String()) }
+	if mailer != nil {
+		mailer.OnResult = m.Mail
+		m.Gauge("tsunagu_mail_outbox_depth", "E-mail notifications waiting to be sent.", func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			var n int64
+			if err := db.Read(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &n, `SELECT COUNT(*) FROM mail_outbox`) }); err != nil {
+				return -1
+			}
+			return float64(n)
+		})
+	}
 	m.Gauge("tsunagu_event_streams", "Open event streams (live hints) on this instance.", func() float64 {
 		return float64(push.hub.Connections())
 	})

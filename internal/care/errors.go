@@ -108,6 +108,13 @@ const (
 	CodeOwnAlert = "own_alert" // an alert about oneself is acknowledged by another administrator
 )
 
+// Codes of e-mail notification (api/me_email.go).
+const (
+	CodeMailDisabled      = "mail_not_configured" // the server has no SMTP server configured
+	CodeEmailTokenInvalid = "email_token_invalid" // the confirmation token is wrong, used or expired
+	CodeEmailTooSoon      = "email_too_soon"      // a confirmation mail went out less than a minute ago
+)
+
 // Sentinels for errors.Is.
 var (
 	ErrNotFound        = &Error{Code: CodeNotFound}

@@ -25,6 +25,7 @@ type Metrics struct {
 	duration  *prometheus.HistogramVec
 	groupSize prometheus.Histogram
 	pushes    *prometheus.CounterVec
+	mails     *prometheus.CounterVec
 }
 
 // New makes the metrics with Go's runtime and process collectors.
@@ -39,7 +40,9 @@ func New() *Metrics {
 		Help: "Writes that shared one SQLite commit.", Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128}})
 	m.pushes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tsunagu_push_results_total",
 		Help: "Web Push deliveries by result (sent, gone, retry, failed)."}, []string{"result"})
-	m.reg.MustRegister(m.requests, m.duration, m.groupSize, m.pushes,
+	m.mails = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tsunagu_mail_results_total",
+		Help: "E-mail notifications by result (sent, retry, failed, dropped)."}, []string{"result"})
+	m.reg.MustRegister(m.requests, m.duration, m.groupSize, m.pushes, m.mails,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -79,6 +82,13 @@ func (m *Metrics) GroupCommit(writes int) {
 func (m *Metrics) Push(result string) {
 	if m != nil {
 		m.pushes.WithLabelValues(result).Inc()
+	}
+}
+
+// Mail records one e-mail's result.
+func (m *Metrics) Mail(result string) {
+	if m != nil {
+		m.mails.WithLabelValues(result).Inc()
 	}
 }
 

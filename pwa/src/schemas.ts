@@ -63,3 +63,8 @@ export type VitalRange = S['VitalRange'];
 export type VitalTable = S['VitalRangesOutputBody'];
 export type RecordFields = S['RecordFields'];
 export type Drug = S['Drug'];
+// --- e-mail notification and preferences (slice H) ---
+export type NotifyPreferences = S['PreferencesBody'];
+export type NotifyPreferencesOut = S['PreferencesOutputBody'];
+export type EmailState = S['EmailState'];
+export type Channel = S['KindChannels']['record'];

@@ -409,4 +409,6 @@ export const en: Record<MessageKey, string> = {
   'vital.below': '< {v}',
   'today.write': 'Write record',
   'today.write_label': 'Write the record of the visit to {name}',
+  // Notification settings (slice H): the link from 設定; the screen's own messages are in notify.ts
+  'settings.notify_more': 'How you are notified: e-mail, quiet hours',
 };

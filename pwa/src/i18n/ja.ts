@@ -409,6 +409,8 @@ export const ja = {
   'vital.below': '{v}未満',
   'today.write': '記録を書く',
   'today.write_label': '{name}さんの訪問の記録を書く',
+  // Notification settings (slice H): the link from 設定; the screen's own messages are in notify.ts
+  'settings.notify_more': '通知の方法・メール・通知しない時間帯',
 } as const;
 
 export type MessageKey = keyof typeof ja;

@@ -26,6 +26,7 @@ const Install = lazy(() => import('./settings').then((m) => m.Install));
 const MyWeek = lazy(() => import('./calendar').then((m) => m.MyWeek));
 const VisitEditor = lazy(() => import('./visit-editor').then((m) => m.VisitEditor));
 const Scanner = lazy(() => import('../scan/screen').then((m) => m.Scanner));
+const NotifySettings = lazy(() => import('./notify-settings').then((m) => m.default));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -60,6 +61,7 @@ function route(hash: string) {
   if (a === 'patients') return <Patients />;
   if (a === 'calendar') return <MyWeek />;
   if (a === 'conflicts') return <Conflicts />;
+  if (a === 'settings' && b?.startsWith('notifications')) return <NotifySettings key={b} />;
   if (a === 'settings') return <Settings />;
   if (a === 'install') return <Install />;
   if (a === 'admin') return <AdminRoute path={parts.slice(1)} />;

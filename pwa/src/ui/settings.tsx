@@ -29,6 +29,7 @@ export function Settings() {
         : perm === 'denied' ? <p class="notice">{t('settings.notifications_denied')}</p>
         : perm === 'unsupported' ? <p class="notice">{t('settings.notifications_unsupported')}</p>
         : <button class="primary" onClick={async () => setPerm(await enableNotifications(api))}>{t('settings.notifications_enable')}</button>}
+      <p><a class="button" href="#/settings/notifications">{t('settings.notify_more')}</a></p>
 
       <SyncProblems />
 
