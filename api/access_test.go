@@ -129,6 +129,14 @@ var accessCases = map[string]accessCase{
 	// nurse would get 409 confirmation_not_required; TestConfirmRecord).
 	"confirmRecord": {kind: kChart, body: func(*region) any { return map[string]any{"version": 1} }},
 
+	// The digest is every signed-in user's own (possibly empty) view of
+	// their caseload; seen moves only the caller's (TestDigestSinceLastLooked).
+	"getDigest":      {kind: kDirectory},
+	"markDigestSeen": {kind: kSelf, body: func(*region) any { return map[string]any{"until": "2020-01-01T00:00:00Z"} }},
+	// The 加算 report of a patient's month: any team member, from what they
+	// read (TestCollaborationReport).
+	"getCollaborationReport": {kind: kPatient, query: func(*region) string { return "?month=2026-11" }},
+
 	// Misuse alerts: administrators only (TestAlertsAPI).
 	"listAlerts":       {kind: kAdmin},
 	"acknowledgeAlert": {kind: kAdmin, body: func(*region) any { return map[string]any{"note": "確認"} }},

@@ -104,6 +104,11 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("getUnread", http.MethodGet, v1+"/me/unread", "records", "Unread records per patient", session), s.unread)
 	register(s, api, op("listConfirmations", http.MethodGet, v1+"/me/confirmations", "records", "Records awaiting my confirmation (確定待ち), newest first", session), s.listConfirmations)
 
+	// the doctor's digest and the 在宅医療情報連携加算 report (digest.go, collab_report.go)
+	register(s, api, op("getDigest", http.MethodGet, v1+"/me/digest", "records", "What is new across my patients since I last looked", session), s.getDigest)
+	register(s, api, op("markDigestSeen", http.MethodPost, v1+"/me/digest/seen", "records", "Move my digest's last look forward", session), s.markDigestSeen)
+	register(s, api, op("getCollaborationReport", http.MethodGet, v1+"/patients/{id}/collaboration-report", "records", "Items of 在宅医療情報連携加算 recorded in a month", session), s.getCollaborationReport)
+
 	s.entityKinds()
 }
 

@@ -164,6 +164,10 @@ var nonUserWriters = map[string]func(f *vfixture) (method, path string, body any
 	"updateFacility": func(f *vfixture) (string, string, any) {
 		return "PATCH", "/api/v1/facilities/" + f.office, map[string]any{"name": "改称施設", "disclosure": "shared_only"}
 	},
+	// The digest's "last looked" is the caller's own row, never an account's.
+	"markDigestSeen": func(*vfixture) (string, string, any) {
+		return "POST", "/api/v1/me/digest/seen", map[string]any{"until": "2020-01-01T00:00:00Z"}
+	},
 	"acknowledgeAlert": func(*vfixture) (string, string, any) {
 		return "POST", "/api/v1/alerts/" + newID() + "/acknowledge", map[string]any{"note": "確認"}
 	},
