@@ -55,3 +55,10 @@ export type PushSubscriptionIn = S['SubscriptionInputBody'];
 export type Unread = S['UnreadOutputBody'];
 /** The Web Push payload the server sends (generic text, opaque ids). */
 export interface PushPayload { type?: string; patient_id?: string; record_id?: string; title?: string; body?: string }
+
+// --- D: the doctor's digest and the 在宅医療情報連携加算 report ---
+export type Digest = S['DigestBody'];
+export type DigestPatient = S['DigestPatient'];
+export type DigestSeen = S['DigestSeenOutputBody'];
+export type CollabReport = S['CollabReport'];
+export type CollabItem = S['CollabItem'];

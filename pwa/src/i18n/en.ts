@@ -414,4 +414,6 @@ export const en: Record<MessageKey, string> = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': 'Access log',
   'error.member_not_active': 'A suspended or revoked account cannot join a care team.',
+  // D — the doctor's digest and the 在宅医療情報連携加算 report (the screens' own messages are in i18n/digest.ts)
+  'collab.link': 'Collaboration bonus record',
 };

@@ -414,6 +414,8 @@ export const ja = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': '閲覧履歴',
   'error.member_not_active': '利用停止中または失効したアカウントはチームに追加できません。',
+  // D — the doctor's digest and the 在宅医療情報連携加算 report (the screens' own messages are in i18n/digest.ts)
+  'collab.link': '連携加算の記録状況',
 } as const;
 
 export type MessageKey = keyof typeof ja;

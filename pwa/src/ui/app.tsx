@@ -16,6 +16,8 @@ import { lazy } from './lazy';
 const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
 const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
+const DigestHome = lazy(() => import('./digest').then((m) => m.default)); // D: the doctor's home above Today
+const CollabReport = lazy(() => import('./collab-report').then((m) => m.default));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -38,6 +40,7 @@ function route(hash: string) {
   if (a === 'patients' && b && c === 'visits' && d === 'new') return <VisitEditor patientId={b} day={e} key={`new/${e}`} />;
   if (a === 'patients' && b && c === 'visits' && d) return <VisitEditor patientId={b} visitId={d} occurrence={e} key={`${d}/${e}`} />;
   if (a === 'patients' && b && c === 'access-log') return <AccessLog id={b} key={`log/${b}`} />;
+  if (a === 'patients' && b && c === 'collab') return <CollabReport id={b} month={d} key={`collab/${b}`} />;
   if (a === 'patients' && b) return <PatientView id={b} key={b} tab={TABS.includes(c as Tab) ? (c as Tab) : 'timeline'} />;
   if (a === 'patients') return <Patients />;
   if (a === 'calendar') return <MyWeek />;
@@ -45,6 +48,7 @@ function route(hash: string) {
   if (a === 'settings') return <Settings />;
   if (a === 'install') return <Install />;
   if (a === 'admin') return <AdminRoute path={parts.slice(1)} />;
+  if (!a || a === 'today') return me.value?.profession === 'doctor' || me.value?.profession === 'dentist' ? <><DigestHome /><Today /></> : <Today />;
   return <Today />;
 }
 

@@ -35,6 +35,7 @@ export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab })
           {p.birth_date && <p>{formatEraDate(p.birth_date)} · {t('patient.age', { n: age(p.birth_date) })}</p>}
         </div>
         {p.can_manage && <a class="button" href={`#/patients/${id}/access-log`}>{t('team.access_log')}</a>}
+        {(me.value?.profession === 'doctor' || me.value?.profession === 'dentist') && <a class="button" href={`#/patients/${id}/collab`}>{t('collab.link')}</a>}
         <a class="button primary" href={`#/patients/${id}/new`}>{t('patient.new_record')}</a>
       </header>
       <nav class="tabs" aria-label={t('patient.sections')}>
