@@ -215,6 +215,18 @@ func TestDigestSinceLastLooked(t *testing.T) {
 			t.Fatalf("the deputy's digest after seen: %v", d.newIDs())
 		}
 
+		// The station now discloses its chart records to its own staff only:
+		// its nurse's new visit is not the doctor's to read, nor news to him.
+		if _, err := h.db.SQL().Exec(h.db.SQL().Rebind(`UPDATE facility SET disclosure = 'shared_only' WHERE id = ?`), r.station); err != nil {
+			t.Fatal(err)
+		}
+		closed := r.nurseC.mustCreateRecord(t, r.patientID, map[string]any{"kind": "nursing_visit", "text": "施設内のみ",
+			"vitals": map[string]any{"spo2": 85}}).ID
+		h.clock.Advance(time.Minute)
+		if ids := getDigest(t, r.doctorC).newIDs(); hasID(ids, closed) {
+			t.Fatalf("a shared_only facility's chart record is in another facility's doctor's digest: %v", ids)
+		}
+
 		// The digest reads are audited, one a patient.
 		var n int
 		h.db.Read(context.Background(), func(tx *store.Tx) error {
