@@ -9,7 +9,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { errorMessage, formatDate, formatDateTime, type MessageKey, t } from '../i18n';
 import { dt, type DigestKey } from '../i18n/digest';
 import type { Digest, DigestPatient } from '../schemas';
-import { api, cacheDigest, cachedDigest, describeError, me, status } from '../state';
+import { api, cacheDigest, cachedDigest, describeError, listPatients, me, status } from '../state';
 import { flagText, vitalsAcross } from '../digest';
 import './digest.css';
 
@@ -38,7 +38,15 @@ export default function DigestHome() {
       const c = await cachedDigest<Held>().catch(() => undefined);
       const code = describeError(e);
       setErr(code === 'network' ? '' : code);
-      setHeld(c && c.user_id === myId ? { h: c, cached: true } : null);
+      if (!c || c.user_id !== myId) return setHeld(null);
+      // A patient sync took off this device (the user left the team) leaves the kept digest too.
+      const held = new Set((await listPatients()).map((p) => p.id));
+      const kept = (c.digest.patients ?? []).filter((p) => held.has(p.patient_id));
+      if (kept.length !== (c.digest.patients ?? []).length) {
+        c.digest = { ...c.digest, patients: kept };
+        await cacheDigest(c as unknown as Record<string, unknown>);
+      }
+      setHeld({ h: c, cached: true });
     }
   };
   useEffect(() => {
