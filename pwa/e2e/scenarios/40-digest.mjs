@@ -138,6 +138,8 @@ try {
 
   await step('6. the patient screen links to the month\'s 加算 report, which lists the doctor\'s items', async () => {
     await page.evaluate((id) => { location.hash = `#/patients/${id}`; }, patient.id);
+    await page.getByRole('link', { name: '連携加算の記録状況' }).waitFor({ timeout: 15000 });
+    await screen(page, 'patient-with-collab-link');
     await page.getByRole('link', { name: '連携加算の記録状況' }).click();
     await page.getByRole('heading', { name: '在宅医療情報連携加算の記録状況' }).waitFor({ timeout: 15000 });
     await page.getByText('この月はすべての項目が記録されています。').waitFor({ timeout: 15000 });

@@ -39,10 +39,12 @@ export default function DigestHome() {
       const code = describeError(e);
       setErr(code === 'network' ? '' : code);
       if (!c || c.user_id !== myId) return setHeld(null);
-      // A patient sync took off this device (the user left the team) leaves the kept digest too.
+      // A patient a complete sync after the fetch took off this device (the user left the
+      // team) leaves the kept digest too. Before such a sync the device's list proves nothing.
+      const synced = status.value?.lastSyncAt ?? 0;
       const held = new Set((await listPatients()).map((p) => p.id));
       const kept = (c.digest.patients ?? []).filter((p) => held.has(p.patient_id));
-      if (kept.length !== (c.digest.patients ?? []).length) {
+      if (synced > Date.parse(c.fetched_at) && kept.length !== (c.digest.patients ?? []).length) {
         c.digest = { ...c.digest, patients: kept };
         await cacheDigest(c as unknown as Record<string, unknown>);
       }
