@@ -210,7 +210,11 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	case errors.As(err, &ce):
 		var details []*huma.ErrorDetail
 		if ce.Field != "" {
-			details = append(details, &huma.ErrorDetail{Location: "body." + ce.Field, Message: ce.Detail})
+			loc := ce.Field
+			if !strings.HasPrefix(loc, "query.") { // a query parameter's error names its location itself
+				loc = "body." + loc
+			}
+			details = append(details, &huma.ErrorDetail{Location: loc, Message: ce.Detail})
 		}
 		p := newProblem(ctx, ce.Code, details...)
 		var cw *conflictWith

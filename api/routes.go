@@ -103,6 +103,7 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("confirmRecord", http.MethodPost, v1+"/records/{id}/confirm", "records", "Confirm a version entered by someone else (代行入力の確定; the author only)", session), s.confirmRecord)
 	register(s, api, op("getUnread", http.MethodGet, v1+"/me/unread", "records", "Unread records per patient", session), s.unread)
 	register(s, api, op("listConfirmations", http.MethodGet, v1+"/me/confirmations", "records", "Records awaiting my confirmation (確定待ち), newest first", session), s.listConfirmations)
+	register(s, api, op("searchRecords", http.MethodGet, v1+"/search/records", "records", "Search the records I read for Japanese words (2+ characters each), newest first", session), s.searchRecords) // C: record search
 
 	s.entityKinds()
 }
