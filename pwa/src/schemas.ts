@@ -55,3 +55,5 @@ export type PushSubscriptionIn = S['SubscriptionInputBody'];
 export type Unread = S['UnreadOutputBody'];
 /** The Web Push payload the server sends (generic text, opaque ids). */
 export interface PushPayload { type?: string; patient_id?: string; record_id?: string; title?: string; body?: string }
+// C — record search
+export type SearchHit = S['SearchHitOut'];

@@ -167,6 +167,8 @@ export const careJa = {
   'accesslog.action.sync.pull': '端末に同期',
   'accesslog.action.sync.snapshot': '端末に患者の情報を取り込み',
   'accesslog.action.calendar.feed': 'カレンダー配信で予定を取得',
+  // C — record search
+  'accesslog.action.record.search': '記録を検索',
 } as const;
 
 export type CareKey = keyof typeof careJa;
@@ -330,6 +332,8 @@ export const careEn: Record<CareKey, string> = {
   'accesslog.action.sync.pull': 'Synced to a device',
   'accesslog.action.sync.snapshot': 'Loaded the patient onto a device',
   'accesslog.action.calendar.feed': 'Read visits through the calendar feed',
+  // C — record search
+  'accesslog.action.record.search': 'Searched the records',
 };
 
 addMessages({ ja: careJa, en: careEn });

@@ -414,4 +414,6 @@ export const en: Record<MessageKey, string> = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': 'Access log',
   'error.member_not_active': 'A suspended or revoked account cannot join a care team.',
+  // C — record search: the entry on the patients list; the search screen's own messages are in ui/search.tsx
+  'patients.search_records': 'Search records',
 };

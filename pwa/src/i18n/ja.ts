@@ -414,6 +414,8 @@ export const ja = {
   // Care team (チーム) and access log (閲覧履歴): what first-load screens show; the screens' own messages are in care.ts
   'team.access_log': '閲覧履歴',
   'error.member_not_active': '利用停止中または失効したアカウントはチームに追加できません。',
+  // C — record search: the entry on the patients list; the search screen's own messages are in ui/search.tsx
+  'patients.search_records': '記録を検索',
 } as const;
 
 export type MessageKey = keyof typeof ja;

@@ -16,6 +16,7 @@ import { lazy } from './lazy';
 const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
 const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
+const SearchScreen = lazy(() => import('./search').then((m) => m.SearchScreen)); // C: record search
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -40,6 +41,7 @@ function route(hash: string) {
   if (a === 'patients' && b && c === 'access-log') return <AccessLog id={b} key={`log/${b}`} />;
   if (a === 'patients' && b) return <PatientView id={b} key={b} tab={TABS.includes(c as Tab) ? (c as Tab) : 'timeline'} />;
   if (a === 'patients') return <Patients />;
+  if (a === 'search') return <SearchScreen />; // C: record search across my patients
   if (a === 'calendar') return <MyWeek />;
   if (a === 'conflicts') return <Conflicts />;
   if (a === 'settings') return <Settings />;
