@@ -8,7 +8,7 @@
 
 import { useEffect, useState } from 'preact/hooks';
 import { addMessages, errorMessage, formatDateTime, t, tx, type MessageKey } from '../i18n';
-import type { SearchHit } from '../schemas';
+import type { Patient, SearchHit, TeamMember } from '../schemas';
 import { api, describeError, getPatient, listTeam, status } from '../state';
 import './search.css';
 
@@ -62,9 +62,15 @@ async function namesFor(hits: SearchHit[], known: Names): Promise<Names> {
   const authors = new Map(known.authors);
   for (const pid of new Set(hits.map((h) => h.patient_id))) {
     if (patients.has(pid)) continue;
-    const p = await getPatient(pid);
+    // What this device holds; a patient it has not synced yet is read from the
+    // server (the search was online a moment ago).
+    const p = (await getPatient(pid)) ?? (await api.request<Patient>('GET', `/patients/${encodeURIComponent(pid)}`).catch(() => undefined));
     patients.set(pid, p?.name ?? '');
-    for (const m of (await listTeam(pid)) ?? []) authors.set(m.user_id, m.name);
+    let team = await listTeam(pid);
+    if (!team.length) {
+      team = (await api.request<{ members: TeamMember[] | null }>('GET', `/patients/${encodeURIComponent(pid)}/team`).catch(() => undefined))?.members ?? [];
+    }
+    for (const m of team) authors.set(m.user_id, m.name);
   }
   return { patients, authors };
 }
