@@ -97,8 +97,9 @@ type SearchQuery struct {
 }
 
 // gramProbe is how many index entries of a gram are counted, at most, to
-// pick the rarest gram of a query to walk.
-const gramProbe = 1000
+// pick the rarest gram of a query to walk: enough to tell a rare gram from
+// a common one, few enough that probing stays a short index range.
+const gramProbe = 200
 
 // SearchRecords returns up to q.Limit records matching q, with their
 // current versions and read state for the viewer. It walks the index
@@ -168,8 +169,9 @@ func (tx *Tx) searchSQL(q SearchQuery, gram string, one bool) (string, []any) {
 }
 
 // rarestGram picks, of the query's grams (a few of each word), the one
-// with the fewest index entries in the patients, counting at most
-// gramProbe of each; "" when one of them has none (nothing can match).
+// with the fewest index entries (in the patient, when there is one),
+// counting at most gramProbe of each; "" when one of them has none in the
+// patient (nothing can match there).
 func (tx *Tx) rarestGram(ctx context.Context, words, patients []string) (string, error) {
 	var grams []string
 	for _, w := range words {
@@ -179,16 +181,18 @@ func (tx *Tx) rarestGram(ctx context.Context, words, patients []string) (string,
 		}
 		grams = append(grams, g...)
 	}
-	probe := `SELECT COUNT(*) FROM (SELECT 1 FROM record_gram g WHERE g.gram = ? AND g.patient_id IN ` + tx.inList() + limitSQL(gramProbe) + `) x`
-	list := jsonList(patients)
+	// Across patients the probe counts the gram's entries in the whole index
+	// (a covering range, no patient filter): a gram common elsewhere is
+	// common enough to be walked last here too.
+	probe, args := `SELECT COUNT(*) FROM (SELECT 1 FROM record_gram g WHERE g.gram = ?`+limitSQL(gramProbe)+`) x`, []any{}
 	if len(patients) == 1 {
 		probe = `SELECT COUNT(*) FROM (SELECT 1 FROM record_gram g WHERE g.gram = ? AND g.patient_id = ?` + limitSQL(gramProbe) + `) x`
-		list = patients[0]
+		args = []any{patients[0]}
 	}
 	best, bestN := "", -1
 	for _, g := range grams {
 		var n int
-		if err := tx.get(ctx, &n, probe, g, list); err != nil {
+		if err := tx.get(ctx, &n, probe, append([]any{g}, args...)...); err != nil {
 			return "", fmt.Errorf("search probe: %w", err)
 		}
 		if n == 0 {
