@@ -15,7 +15,7 @@ import (
 
 // BenchmarkSearch searches 100,000 nursing records of the nurse's 20
 // patients through HTTP (session, access, audit): across her patients and
-// in one of them, for a rare word (1 in 100 records), a common one and two
+// in one of them, for a rare word (1 in 97 records), a common one and two
 // words; and logs the database's plan of the page query at that size, to
 // show that it walks the gram index and scans no table.
 //
@@ -62,6 +62,7 @@ func BenchmarkSearch(b *testing.B) {
 					path += "&" + extra
 				}
 				b.Run(bc.name, func(b *testing.B) {
+					r.nurseC.must(200, "GET", path, nil) // warm: statements prepared, pages cached
 					b.ReportAllocs()
 					for b.Loop() {
 						if res := r.nurseC.do("GET", path, nil); res.status != 200 || !strings.Contains(res.body, `"hit":true`) {
@@ -75,7 +76,7 @@ func BenchmarkSearch(b *testing.B) {
 }
 
 // searchPhrasesBench are what the records say: three of the common ones,
-// and in one record of a hundred the rare 褥瘡.
+// and in one record of 97 the rare 褥瘡.
 var searchPhrasesBench = []string{"バイタル安定。", "食事摂取良好。", "ガーゼ交換を実施。", "発熱なし。", "清拭、服薬確認。", "排便あり。",
 	"訪問入浴の日程を調整。", "家族より相談あり。", "夜間よく眠れている。", "歩行器で室内移動。"}
 
@@ -91,7 +92,7 @@ func fillSearch(b testing.TB, h *harness, r *region, patients []string, n int) {
 				id := newID()
 				at := start.Add(time.Duration(done) * time.Minute)
 				text := searchPhrasesBench[done%10] + searchPhrasesBench[(done/10)%10] + searchPhrasesBench[(done/100)%10]
-				if done%100 == 7 {
+				if done%97 == 7 { // 97: not a multiple of the patients, so every patient has some
 					text += "仙骨部に褥瘡、発赤あり。"
 				}
 				rec := store.Record{ID: id, PatientID: patients[done%len(patients)], Kind: care.KindNursingVisit, Chart: true, AuthorID: r.nurse.ID,

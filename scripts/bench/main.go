@@ -204,7 +204,7 @@ func recordMutation(seq int64, patientID string) map[string]any {
 }
 
 // searchPhrases are what the search bench's records say: every record a
-// few of the common ones, one in a hundred the rare one (褥瘡).
+// few of the common ones, one in 97 the rare one (褥瘡).
 var searchPhrases = []string{"バイタル安定。", "食事摂取良好。", "ガーゼ交換を実施。", "発熱なし。", "清拭、服薬確認。", "排便あり。",
 	"訪問入浴の日程を調整。", "家族より相談あり。", "夜間よく眠れている。", "歩行器で室内移動。"}
 
@@ -223,7 +223,7 @@ func (s *server) fillRecords(seed *client, patients []string, dev *string, seq *
 			i := int(*seq)
 			m := recordMutation(*seq, patients[i%len(patients)])
 			text := searchPhrases[i%10] + searchPhrases[(i/10)%10] + searchPhrases[(i/100)%10]
-			if i%100 == 7 {
+			if i%97 == 7 { // 97: not a multiple of the patients, so every patient has some
 				text += "仙骨部に褥瘡、発赤あり。"
 			}
 			m["args"].(map[string]any)["text"] = text
