@@ -15,7 +15,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -39,7 +38,7 @@ var (
 	bigLog   = flag.Int("biglog", 1_000_000, "change-log rows for the incremental-pull comparison")
 	profile  = flag.String("cpuprofile", "", "save the server's CPU profile of each throughput run to <prefix>-<run>.pprof")
 	keep     = flag.Bool("keep", false, "keep the server's data directory (printed at the end) for looking into")
-	only     = flag.String("only", "", "run only the throughput runs whose name contains this, or one of these comma-separated (writes, timeline, pull), or \"rest\" for the runs after them")
+	only     = flag.String("only", "", "run only the throughput runs whose name contains this, or one of these comma-separated (writes, timeline, pull, search), or \"rest\" for the runs after them")
 )
 
 func main() {
@@ -145,25 +144,9 @@ func run() error {
 	n, lat = srv.load("pull", 8, "demo.nurse", func(cl *client, w *worker) error { return cl.get("/api/v1/sync/pull?limit=500&cursor=" + first.Cursor) })
 	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 440/s, p50 < 20 ms")
 
-	// C: record search over 100,000 records of the nurse's 50 patients,
-	// beside the timeline at the same size.
-	if *only == "" || strings.Contains(*only, "search") {
-		if err := srv.fillRecords(seed, patients, &dev, &seq, 100_000); err != nil {
-			return err
-		}
-		n, lat = srv.load("timeline-100k-search", 8, "demo.nurse", func(cl *client, w *worker) error {
-			return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=20")
-		})
-		add("timeline, newest 20 of a patient, 100,000 records, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "")
-		words := []string{"褥瘡", "ガーゼ交換", "発熱", "食事摂取", "訪問入浴 調整"}
-		n, lat = srv.load("search-all", 8, "demo.nurse", func(cl *client, w *worker) error {
-			return cl.get("/api/v1/search/records?limit=20&q=" + url.QueryEscape(words[w.n%len(words)]))
-		})
-		add("search across 50 patients (100,000 records), 20 a page, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "")
-		n, lat = srv.load("search-patient", 8, "demo.nurse", func(cl *client, w *worker) error {
-			return cl.get("/api/v1/search/records?limit=20&patient_id=" + patients[w.n%len(patients)] + "&q=" + url.QueryEscape(words[w.n%len(words)]))
-		})
-		add("search in one patient (2,000 records), 20 a page, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "")
+	// C: record search over 100,000 records, beside the timeline (search.go).
+	if err := srv.searchRuns(seed, patients, &dev, &seq, add); err != nil {
+		return err
 	}
 
 	if *only != "" && *only != "rest" { // "rest": only what follows the throughput runs
@@ -201,41 +184,6 @@ func recordMutation(seq int64, patientID string) map[string]any {
 	return map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "seq": seq, "type": "record.create", "args": map[string]any{
 		"patient_id": patientID, "id": uuid.Must(uuid.NewV7()).String(), "kind": "nursing_visit", "occurred_at": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339),
 		"text": "バイタル安定。食事摂取良好。", "vitals": map[string]any{"temperature_c": 36.6, "bp_systolic": 128, "bp_diastolic": 76, "pulse": 72, "spo2": 97}}}
-}
-
-// searchPhrases are what the search bench's records say: every record a
-// few of the common ones, one in 97 the rare one (褥瘡).
-var searchPhrases = []string{"バイタル安定。", "食事摂取良好。", "ガーゼ交換を実施。", "発熱なし。", "清拭、服薬確認。", "排便あり。",
-	"訪問入浴の日程を調整。", "家族より相談あり。", "夜間よく眠れている。", "歩行器で室内移動。"}
-
-// fillRecords pushes nursing records, 500 to a push, round the patients,
-// until the database holds total records.
-func (s *server) fillRecords(seed *client, patients []string, dev *string, seq *int64, total int) error {
-	var have int
-	if err := s.db.QueryRow(`SELECT COUNT(*) FROM record`).Scan(&have); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "filling: %d → %d records …\n", have, total)
-	for k := 0; have < total; k++ {
-		ms := make([]map[string]any, 0, 500)
-		for j := 0; j < 500 && have+j < total; j++ {
-			*seq++
-			i := int(*seq)
-			m := recordMutation(*seq, patients[i%len(patients)])
-			text := searchPhrases[i%10] + searchPhrases[(i/10)%10] + searchPhrases[(i/100)%10]
-			if i%97 == 7 { // 97: not a multiple of the patients, so every patient has some
-				text += "仙骨部に褥瘡、発赤あり。"
-			}
-			m["args"].(map[string]any)["text"] = text
-			ms = append(ms, m)
-		}
-		seed.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": *dev, "mutations": ms}, nil)
-		have += len(ms)
-		if k%40 == 39 {
-			fmt.Fprintf(os.Stderr, "  %d records\n", have)
-		}
-	}
-	return nil
 }
 
 func start(bin, dir, receiverHost string) (*server, error) {
