@@ -7,53 +7,14 @@
 // own messages.
 
 import { useEffect, useState } from 'preact/hooks';
-import { addMessages, errorMessage, formatDateTime, t, tx, type MessageKey } from '../i18n';
+import { errorMessage, formatDateTime, t, type MessageKey } from '../i18n';
+import { st } from '../i18n/search';
+import { queryWords } from '../record-search';
 import type { Patient, SearchHit, TeamMember } from '../schemas';
 import { api, describeError, getPatient, listTeam, status } from '../state';
 import './search.css';
 
-const searchJa = {
-  'search.title': '記録の検索',
-  'search.scope_all': '担当するすべての患者の記録から探します。',
-  'search.label': '記録を検索(2文字以上の言葉)',
-  'search.label_patient': 'この患者の記録を検索(2文字以上の言葉)',
-  'search.submit': '検索',
-  'search.clear': '検索をやめる',
-  'search.more': 'さらに表示',
-  'search.searching': '検索しています…',
-  'search.none': '見つかりませんでした。',
-  'search.count': '{n}件{more}',
-  'search.count_more': '以上',
-  'search.too_short': '2文字以上の言葉で検索してください(スペースで区切った言葉それぞれ)。',
-  'search.offline': '記録の検索にはネット接続が必要です。オンラインのときに検索してください。',
-  'search.unknown_author': '記録者不明',
-};
-const searchEn: Record<keyof typeof searchJa, string> = {
-  'search.title': 'Search records',
-  'search.scope_all': 'Searches the records of all your patients.',
-  'search.label': 'Search records (words of 2+ characters)',
-  'search.label_patient': 'Search this patient\'s records (words of 2+ characters)',
-  'search.submit': 'Search',
-  'search.clear': 'Clear search',
-  'search.more': 'Show more',
-  'search.searching': 'Searching…',
-  'search.none': 'Nothing found.',
-  'search.count': '{n}{more} found',
-  'search.count_more': '+',
-  'search.too_short': 'Search with words of at least 2 characters each (separated by spaces).',
-  'search.offline': 'Searching records needs a connection. Search again when you are online.',
-  'search.unknown_author': 'unknown author',
-};
-addMessages({ ja: searchJa, en: searchEn });
-const st = (key: keyof typeof searchJa, vars?: Record<string, string | number>) => tx(key, vars);
-
 const online = () => status.value?.online ?? navigator.onLine;
-
-/** Words of the query as the server checks them: each at least 2 characters after NFKC. */
-export function queryWords(q: string): string[] | null {
-  const words = q.normalize('NFKC').trim().split(/\s+/).filter(Boolean);
-  return words.length > 0 && words.every((w) => [...w].length >= 2) ? words : null;
-}
 
 type Names = { patients: Map<string, string>; authors: Map<string, string> };
 
