@@ -5,8 +5,7 @@
 -- record_gram is its bigram index: one row per distinct pair of adjacent
 -- characters, with the record's patient and time copied in so that a
 -- search walks one gram's rows newest first, across the caller's patients
--- (record_gram_all, which carries the patient so that the walk reads the
--- index alone) or in one patient (record_gram_patient), and checks
+-- (record_gram_all) or in one patient (record_gram_patient), and checks
 -- each candidate's text for the whole words. Both are rewritten in the
 -- transaction that creates or amends the record (store.indexRecord).
 CREATE TABLE record_search (
@@ -20,7 +19,7 @@ CREATE TABLE record_gram (
     occurred_at  TIMESTAMP NOT NULL,
     PRIMARY KEY (record_id, gram)
 );
-CREATE INDEX record_gram_all ON record_gram (gram, occurred_at, record_id, patient_id);
+CREATE INDEX record_gram_all ON record_gram (gram, occurred_at, record_id);
 CREATE INDEX record_gram_patient ON record_gram (gram, patient_id, occurred_at, record_id);
 
 -- Records written before this migration: NFKC and bigrams are Go, not SQL,
