@@ -26,6 +26,8 @@ class FileMap extends Map {
 /** TOTP secrets by login id, shared by the API sessions and the browser flows. */
 export const secrets = new FileMap('totp-secrets.json');
 const lastStep = new FileMap('totp-steps.json');
+/** API session cookies by login id: a later scenario reuses a live one instead of signing in again. */
+const sessions = new FileMap('api-sessions.json');
 
 /** A fresh code for `login`: never the step used before, waiting if need be. */
 export async function nextCode(login) {
@@ -68,6 +70,17 @@ export class Client {
    * password is changed to `newPassword` first when the server asks for that.
    */
   async signIn(login, password, newPassword) {
+    // A session an earlier scenario file opened for this login, if it is still live:
+    // signing in again would wait for a TOTP step the server has not seen yet.
+    if (sessions.get(login)) {
+      this.cookie = sessions.get(login);
+      const me = await this.req('GET', '/me', undefined, { raw: true });
+      if (me.status === 200 && me.body.stage === 'full' && me.body.user?.login_id === login) {
+        this.me = me.body.user;
+        return this;
+      }
+      this.cookie = '';
+    }
     let r = await this.req('POST', '/session', { login_id: login, password }, { raw: true });
     if (r.status === 403 && r.body.code === 'password_change_required') {
       if (!newPassword) throw new Error(`sign-in ${login}: the initial password must be changed`);
@@ -85,6 +98,7 @@ export class Client {
       await this.req('POST', '/me/totp/confirm', { code: await nextCode(login) }, { expect: 200 });
     }
     this.me = (await this.req('GET', '/me', undefined, { expect: 200 })).user;
+    sessions.set(login, this.cookie);
     return this;
   }
 }
