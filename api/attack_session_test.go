@@ -298,3 +298,150 @@ func TestAttackSessionPreferencesInput(t *testing.T) {
 		}
 	})
 }
+
+// TestAttackSessionSubstitute: the substitute of one occurrence, set by a
+// care worker of the team (who may plan visits). The substitute must be an
+// active member of this patient's team: not an outsider, not a member of
+// another patient's team, not a removed member, not a suspended account;
+// ids that are no user at all are refused alike (nothing tells an existing
+// account from an unknown id); odd ids are 422, never 5xx.
+//
+// Finding: a suspended (or dormant, revoked) member of the team was taken
+// as a substitute. The occurrence then left the nurse's list for an
+// account that cannot sign in: the visit would be silently missed. Fixed
+// in validAssignees: a new assignee must be an active account.
+func TestAttackSessionSubstitute(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		s := mustVisit(t, r.doctorC, r, nurseSeries(r))
+		occ := rfc("2026-11-23 10:00")
+		patch := func(c *client, version int, assignees []string) response {
+			t.Helper()
+			return c.do("PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": version, "occurrence_start": occ, "assignee_ids": assignees})
+		}
+		// Members to be refused: one of another patient's team, one
+		// removed from this team, one suspended.
+		other := h.mustOtherPatient(r)
+		r.doctorC.must(201, "POST", "/api/v1/patients/"+other+"/consents", map[string]any{"obtained_on": "2026-11-01", "scope": "full"})
+		r.doctorC.must(201, "POST", "/api/v1/patients/"+other+"/team", map[string]any{"user_id": r.outsider.ID, "role": "visiting_nurse"})
+		removed := h.mustUser(r.station, care.ProfNurse)
+		suspended := h.mustUser(r.station, care.ProfNurse)
+		for _, u := range []store.User{removed, suspended} {
+			r.doctorC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/team", map[string]any{"user_id": u.ID, "role": "visiting_nurse"})
+		}
+		r.doctorC.must(204, "DELETE", "/api/v1/patients/"+r.patientID+"/team/"+removed.ID, nil)
+		h.setStatus(suspended.ID, care.StatusSuspended)
+
+		var refusal string
+		for name, ids := range map[string][]string{
+			"member of another patient's team": {r.outsider.ID},
+			"removed member":                   {removed.ID},
+			"suspended member":                 {suspended.ID},
+			"suspended beside an active one":   {r.helper.ID, suspended.ID},
+			"unknown id":                       {newID()},
+			"network administrator":            {r.netAdmin.ID},
+			"facility administrator":           {r.clinicAdmin.ID},
+		} {
+			res := patch(r.helperC, 1, ids)
+			if res.status != 422 || !strings.Contains(res.body, "assignee_ids") {
+				t.Errorf("%s as substitute: %d %s", name, res.status, res.body)
+				continue
+			}
+			for _, id := range ids {
+				if strings.Contains(res.body, id) {
+					t.Errorf("%s: the refusal echoes the id: %s", name, res.body)
+				}
+			}
+			if body := stripRequestID(res.body); refusal == "" {
+				refusal = body
+			} else if body != refusal {
+				t.Errorf("%s: refusal differs from the others (tells accounts apart): %s vs %s", name, body, refusal)
+			}
+		}
+		for name, ids := range map[string][]string{
+			"empty string": {""},
+			"not a uuid":   {"not-a-uuid"},
+			"wildcards":    {"%", "_", `\`},
+			"long":         {strings.Repeat("9", 5000)},
+			"many":         strings.Split(strings.Repeat("x,", 21), ","),
+		} {
+			if res := patch(r.helperC, 1, ids); res.status != 422 {
+				t.Errorf("%s: %d %s", name, res.status, res.body)
+			}
+		}
+		// Nothing of it was kept.
+		var v visitJSON
+		r.doctorC.must(200, "GET", "/api/v1/visits/"+s.ID, nil).json(t, &v)
+		if v.Version != 1 || len(v.Exceptions) != 0 {
+			t.Fatalf("refused substitutes changed the series: %+v", v)
+		}
+		// A series assignee suspended later stays assignable as the
+		// series' own (restoring the series' assignees clears an override).
+		r.helperC.must(200, "PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 1, "occurrence_start": occ, "assignee_ids": []string{r.helper.ID}})
+		h.setStatus(r.nurse.ID, care.StatusSuspended)
+		r.doctorC.must(200, "PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 2, "occurrence_start": occ, "assignee_ids": []string{r.nurse.ID}})
+	})
+}
+
+// TestAttackSessionSubstituteReach: a substitute from a facility outside
+// the author's disclosure reads the occurrence (the visit is the team's)
+// but not the chart record linked to it; a substitute removed from the
+// team, or under a withdrawn consent, no longer has the occurrence in their
+// list and gets the visit as absent. An off-team caller probing visit ids
+// with a substitute body gets exactly an unknown id's answer.
+func TestAttackSessionSubstituteReach(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		s := mustVisit(t, r.doctorC, r, nurseSeries(r))
+		occ := rfc("2026-11-23 10:00")
+		// The nurse's station keeps its chart records to itself.
+		if _, err := h.db.SQL().Exec(h.db.SQL().Rebind(`UPDATE facility SET disclosure = 'shared_only' WHERE id = ?`), r.station); err != nil {
+			t.Fatal(err)
+		}
+		// The doctor (clinic) substitutes on 23 Nov; the occurrence links
+		// the nurse's chart record.
+		r.nurseC.must(200, "PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 1, "occurrence_start": occ,
+			"assignee_ids": []string{r.doctor.ID}, "record_id": r.recordID})
+		week := "/api/v1/me/visits?from=2026-11-23&to=2026-11-29"
+		var mine struct{ Visits []visitJSON }
+		r.doctorC.must(200, "GET", week, nil).json(t, &mine)
+		if len(mine.Visits) != 1 || mine.Visits[0].RecordID != r.recordID {
+			t.Fatalf("substitute's week: %+v", mine.Visits)
+		}
+		if res := r.doctorC.do("GET", "/api/v1/records/"+r.recordID, nil); res.status != 404 || strings.Contains(res.body, "著変なし") {
+			t.Fatalf("substitute reads the linked chart record across the disclosure: %d %s", res.status, res.body)
+		}
+		// An off-team nurse probing: the series' id answers as an unknown one.
+		outsiderC := h.signIn(r.outsider)
+		body := map[string]any{"base_version": 2, "occurrence_start": occ, "assignee_ids": []string{r.outsider.ID}}
+		known := outsiderC.do("PATCH", "/api/v1/visits/"+s.ID, body)
+		unknown := outsiderC.do("PATCH", "/api/v1/visits/"+newID(), body)
+		if known.status != 404 || stripRequestID(known.body) != stripRequestID(unknown.body) {
+			t.Fatalf("off-team visit %d %s vs unknown %d %s", known.status, known.body, unknown.status, unknown.body)
+		}
+		// The helper substitutes on 26 Nov, then leaves the team: the
+		// occurrence leaves their list and the visit is absent to them.
+		r.nurseC.must(200, "PATCH", "/api/v1/visits/"+s.ID, map[string]any{"base_version": 2, "occurrence_start": rfc("2026-11-26 10:00"),
+			"assignee_ids": []string{r.helper.ID}})
+		r.helperC.must(200, "GET", week, nil).json(t, &mine)
+		if len(mine.Visits) != 1 {
+			t.Fatalf("helper's week as substitute: %+v", mine.Visits)
+		}
+		r.doctorC.must(204, "DELETE", "/api/v1/patients/"+r.patientID+"/team/"+r.helper.ID, nil)
+		r.helperC.must(200, "GET", week, nil).json(t, &mine)
+		if len(mine.Visits) != 0 {
+			t.Fatalf("removed substitute still lists the occurrence: %+v", mine.Visits)
+		}
+		if res := r.helperC.do("GET", "/api/v1/visits/"+s.ID, nil); res.status != 404 || strings.Contains(res.body, "定期訪問") {
+			t.Fatalf("removed substitute reads the visit: %d %s", res.status, res.body)
+		}
+		// Consent withdrawn: the doctor's substitute occurrence leaves too.
+		r.doctorC.must(200, "POST", "/api/v1/patients/"+r.patientID+"/consents/"+r.consentID+"/withdraw", map[string]any{"reason": "テスト"})
+		r.doctorC.must(200, "GET", week, nil).json(t, &mine)
+		if len(mine.Visits) != 0 {
+			t.Fatalf("occurrence listed under a withdrawn consent: %+v", mine.Visits)
+		}
+	})
+}
