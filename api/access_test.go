@@ -137,6 +137,13 @@ var accessCases = map[string]accessCase{
 	"deleteMyEmail":              {kind: kSelf},
 	"getNotificationPreferences": {kind: kSelf},
 	"putNotificationPreferences": {kind: kSelf, body: func(*region) any { return testPrefs("push", false, "22:00", "07:00") }},
+	// The digest is every signed-in user's own (possibly empty) view of
+	// their caseload; seen moves only the caller's (TestDigestSinceLastLooked).
+	"getDigest":      {kind: kDirectory},
+	"markDigestSeen": {kind: kSelf, body: func(*region) any { return map[string]any{"until": "2020-01-01T00:00:00Z"} }},
+	// The 加算 report of a patient's month: any team member, from what they
+	// read (TestCollaborationReport).
+	"getCollaborationReport": {kind: kPatient, query: func(*region) string { return "?month=2026-11" }},
 
 	// Misuse alerts: administrators only (TestAlertsAPI).
 	"listAlerts":       {kind: kAdmin},

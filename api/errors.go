@@ -214,7 +214,11 @@ func (s *Server) problem(ctx context.Context, err error) error {
 	case errors.As(err, &ce):
 		var details []*huma.ErrorDetail
 		if ce.Field != "" {
-			details = append(details, &huma.ErrorDetail{Location: "body." + ce.Field, Message: ce.Detail})
+			loc := "body." + ce.Field
+			if strings.HasPrefix(ce.Field, "query.") { // a query parameter checked by the handler
+				loc = ce.Field
+			}
+			details = append(details, &huma.ErrorDetail{Location: loc, Message: ce.Detail})
 		}
 		p := newProblem(ctx, ce.Code, details...)
 		var cw *conflictWith

@@ -42,6 +42,8 @@ var registrationReach = map[string]struct{ before, after int }{
 	"amendRecord":            {404, 403},
 	"markRecordRead":         {404, 403},
 	"confirmRecord":          {404, 403},
+	// The 加算 report reads the records (collab_report.go).
+	"getCollaborationReport": {403, 403},
 }
 
 // uncitedBeforeConsent are the operations on the scene's photo, which no

@@ -112,6 +112,10 @@ func (s *Server) routes(api huma.API) {
 
 	// reference tables (slice A: forms): the vital-sign ranges the server validates and flags with
 	register(s, api, op("getVitalRanges", http.MethodGet, v1+"/vitals/ranges", "records", "The vital-sign table: possible values and screening thresholds", session), s.vitalRanges)
+	// the doctor's digest and the 在宅医療情報連携加算 report (digest.go, collab_report.go)
+	register(s, api, op("getDigest", http.MethodGet, v1+"/me/digest", "records", "What is new across my patients since I last looked", session), s.getDigest)
+	register(s, api, op("markDigestSeen", http.MethodPost, v1+"/me/digest/seen", "records", "Move my digest's last look forward", session), s.markDigestSeen)
+	register(s, api, op("getCollaborationReport", http.MethodGet, v1+"/patients/{id}/collaboration-report", "records", "Items of 在宅医療情報連携加算 recorded in a month", session), s.getCollaborationReport)
 
 	s.entityKinds()
 }

@@ -176,6 +176,10 @@ var nonUserWriters = map[string]func(f *vfixture) (method, path string, body any
 	"putNotificationPreferences": func(*vfixture) (string, string, any) {
 		return "PUT", "/api/v1/me/notification-preferences", testPrefs("both", true, "21:00", "06:30")
 	},
+	// The digest's "last looked" is the caller's own row, never an account's.
+	"markDigestSeen": func(*vfixture) (string, string, any) {
+		return "POST", "/api/v1/me/digest/seen", map[string]any{"until": "2020-01-01T00:00:00Z"}
+	},
 	"acknowledgeAlert": func(*vfixture) (string, string, any) {
 		return "POST", "/api/v1/alerts/" + newID() + "/acknowledge", map[string]any{"note": "確認"}
 	},

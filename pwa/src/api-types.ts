@@ -203,6 +203,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/digest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What is new across my patients since I last looked */
+        get: operations["getDigest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/digest/seen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move my digest's last look forward */
+        post: operations["markDigestSeen"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/email": {
         parameters: {
             query?: never;
@@ -386,6 +420,23 @@ export interface paths {
         };
         /** Who viewed this patient */
         get: operations["getAccessLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/collaboration-report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Items of 在宅医療情報連携加算 recorded in a month */
+        get: operations["getCollaborationReport"];
         put?: never;
         post?: never;
         delete?: never;
@@ -952,6 +1003,57 @@ export interface components {
             current_password: string;
             new_password: string;
         };
+        CollabEntry: {
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            author_profession: string;
+            kind: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: date-time */
+            read_at?: string;
+            /** Format: uuid */
+            reader_id?: string;
+            reader_name?: string;
+            /** Format: uuid */
+            record_id: string;
+            /**
+             * Format: date-time
+             * @description when the record's current version was written (not for reads)
+             */
+            recorded_at?: string;
+            /** @description next_visit: the date; plan_change: changed or unchanged; plan_change_outline and care_points: the text */
+            value?: string;
+        };
+        CollabItem: {
+            /** @description false only for plan_change_outline in a month without a recorded change */
+            applicable: boolean;
+            entries: components["schemas"]["CollabEntry"][] | null;
+            /** @enum {string} */
+            key: "next_visit" | "plan_change" | "plan_change_outline" | "care_points" | "others_records_used";
+            met: boolean;
+        };
+        CollabReport: {
+            /** @description the caller does not read chart records, so the doctor's notes are not counted */
+            chart_hidden?: boolean;
+            /** @description every item is met */
+            complete: boolean;
+            /**
+             * Format: date-time
+             * @description the month's first instant (Asia/Tokyo midnight)
+             */
+            from: string;
+            items: components["schemas"]["CollabItem"][] | null;
+            month: string;
+            /** Format: uuid */
+            patient_id: string;
+            /**
+             * Format: date-time
+             * @description the next month's first instant
+             */
+            to: string;
+        };
         ConfirmRecordInputBody: {
             /**
              * Format: int64
@@ -1160,6 +1262,151 @@ export interface components {
             expires_at: string;
             /** @description base64 device secret; with the user's PIN it derives the key of the data held on the device */
             secret: string;
+        };
+        DigestBody: {
+            /** @description patients with something new or waiting, in caseload order (kana) */
+            patients: components["schemas"]["DigestPatient"][] | null;
+            /**
+             * Format: date-time
+             * @description what was written after this is new: when the caller last marked the digest seen (a week before now if never)
+             */
+            since: string;
+            /** @description more new records than one answer carries; the newest are listed */
+            truncated?: boolean;
+            /**
+             * Format: date-time
+             * @description the server's time of this answer: send it to markDigestSeen so that what arrives later stays new
+             */
+            until: string;
+        };
+        DigestInstruction: {
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            author_profession: string;
+            /** Format: date-time */
+            created_at: string;
+            instruction: string;
+            kind: string;
+            /** @description active team members who read this record and have not yet */
+            not_read_by: components["schemas"]["DigestMember"][] | null;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            record_id: string;
+            status: string;
+            valid_until?: string;
+        };
+        DigestLeftover: {
+            /** Format: int64 */
+            leftover: number;
+            name: string;
+        };
+        DigestMember: {
+            name: string;
+            profession: string;
+            /** Format: uuid */
+            user_id: string;
+        };
+        DigestPatient: {
+            /** @description new records with values outside the screening ranges, and which */
+            abnormal_vitals: components["schemas"]["DigestVitals"][] | null;
+            /** @description records awaiting the caller's confirmation (確定待ち) */
+            awaiting_confirmation: components["schemas"]["DigestRecord"][] | null;
+            /** @description new records counted by the author's profession */
+            by_profession: components["schemas"]["ProfessionCount"][] | null;
+            /** @description the caller's instructions, still valid, that team members who read them have not read yet */
+            instructions_awaiting: components["schemas"]["DigestInstruction"][] | null;
+            name: string;
+            name_kana: string;
+            /** @description records written since, newest written first */
+            new_records: components["schemas"]["DigestRecord"][] | null;
+            /** Format: uuid */
+            patient_id: string;
+            /** @description new records saying the plan changed (plan_changed, or a care plan change) */
+            plan_changes: components["schemas"]["DigestPlanChange"][] | null;
+            /** @description new medication records reporting to the doctor or finding leftover medicines (残薬) */
+            reports_to_doctor: components["schemas"]["DigestReport"][] | null;
+        };
+        DigestPlanChange: {
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            author_profession: string;
+            /** @description what changed, as written (plan_change of a care note, plan of another record) */
+            change?: string;
+            /** Format: date-time */
+            created_at: string;
+            kind: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            record_id: string;
+            status: string;
+        };
+        DigestRecord: {
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            author_profession: string;
+            /** Format: date-time */
+            created_at: string;
+            kind: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            record_id: string;
+            status: string;
+        };
+        DigestReport: {
+            adherence?: string;
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            author_profession: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description flag_to_doctor */
+            flagged: boolean;
+            kind: string;
+            /** @description drugs with leftover doses found at home */
+            leftovers: components["schemas"]["DigestLeftover"][] | null;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            record_id: string;
+            /** @description the report to the doctor (report_to_doctor) */
+            report?: string;
+            status: string;
+        };
+        DigestSeenInputBody: {
+            /**
+             * Format: date-time
+             * @description the until of the digest the caller looked at; what was written after it stays new
+             */
+            until: string;
+        };
+        DigestSeenOutputBody: {
+            /**
+             * Format: date-time
+             * @description the caller's digest now starts here
+             */
+            since: string;
+        };
+        DigestVitals: {
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            author_profession: string;
+            /** Format: date-time */
+            created_at: string;
+            flags: components["schemas"]["Flag"][] | null;
+            kind: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            record_id: string;
+            status: string;
         };
         Drug: {
             dose?: string;
@@ -1477,6 +1724,11 @@ export interface components {
             status: number;
             title: string;
             type?: string;
+        };
+        ProfessionCount: {
+            /** Format: int64 */
+            count: number;
+            profession: string;
         };
         PullOutputBody: {
             changes: components["schemas"]["ChangeOut"][] | null;
@@ -3593,6 +3845,194 @@ export interface operations {
             };
         };
     };
+    getDigest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markDigestSeen: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DigestSeenInputBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DigestSeenOutputBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     setMyEmail: {
         parameters: {
             query?: never;
@@ -4939,6 +5379,103 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessLogOutputBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCollaborationReport: {
+        parameters: {
+            query: {
+                /** @description the month, YYYY-MM (Asia/Tokyo) */
+                month: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CollabReport"];
                 };
             };
             /** @description Bad Request */

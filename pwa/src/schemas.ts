@@ -68,3 +68,9 @@ export type NotifyPreferences = S['PreferencesBody'];
 export type NotifyPreferencesOut = S['PreferencesOutputBody'];
 export type EmailState = S['EmailState'];
 export type Channel = S['KindChannels']['record'];
+// --- D: the doctor's digest and the 在宅医療情報連携加算 report ---
+export type Digest = S['DigestBody'];
+export type DigestPatient = S['DigestPatient'];
+export type DigestSeen = S['DigestSeenOutputBody'];
+export type CollabReport = S['CollabReport'];
+export type CollabItem = S['CollabItem'];

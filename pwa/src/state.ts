@@ -558,3 +558,9 @@ export async function withdrawConsent(patientId: string, consentId: string, reas
   await engine?.changed();
 }
 
+
+// --- D: the doctor's digest, kept sealed on the device so that it reads offline ---
+
+/** The last digest fetched on this device, with when (undefined if none). */
+export const cachedDigest = <T>() => entities.get<T>('digest', 'me');
+export const cacheDigest = (d: EntityData) => entities.put('digest', d, 'me');

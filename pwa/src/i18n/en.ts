@@ -411,4 +411,6 @@ export const en: Record<MessageKey, string> = {
   'today.write_label': 'Write the record of the visit to {name}',
   // Notification settings (slice H): the link from 設定; the screen's own messages are in notify.ts
   'settings.notify_more': 'How you are notified: e-mail, quiet hours',
+  // D — the doctor's digest and the 在宅医療情報連携加算 report (the screens' own messages are in i18n/digest.ts)
+  'collab.link': 'Collaboration bonus record',
 };

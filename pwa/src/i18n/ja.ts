@@ -411,6 +411,8 @@ export const ja = {
   'today.write_label': '{name}さんの訪問の記録を書く',
   // Notification settings (slice H): the link from 設定; the screen's own messages are in notify.ts
   'settings.notify_more': '通知の方法・メール・通知しない時間帯',
+  // D — the doctor's digest and the 在宅医療情報連携加算 report (the screens' own messages are in i18n/digest.ts)
+  'collab.link': '連携加算の記録状況',
 } as const;
 
 export type MessageKey = keyof typeof ja;

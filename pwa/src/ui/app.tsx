@@ -27,6 +27,8 @@ const MyWeek = lazy(() => import('./calendar').then((m) => m.MyWeek));
 const VisitEditor = lazy(() => import('./visit-editor').then((m) => m.VisitEditor));
 const Scanner = lazy(() => import('../scan/screen').then((m) => m.Scanner));
 const NotifySettings = lazy(() => import('./notify-settings').then((m) => m.default));
+const DigestHome = lazy(() => import('./digest').then((m) => m.default)); // D: the doctor's home above Today
+const CollabReport = lazy(() => import('./collab-report').then((m) => m.default));
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -57,6 +59,7 @@ function route(hash: string) {
   if (a === 'patients' && b && c === 'visits' && d) return <VisitEditor patientId={b} visitId={d} occurrence={e} key={`${d}/${e}`} />;
   if (a === 'patients' && b && c === 'summary') return <Summary patientId={b} key={`summary/${b}`} />;
   if (a === 'patients' && b && c === 'access-log') return <AccessLog id={b} key={`log/${b}`} />;
+  if (a === 'patients' && b && c === 'collab') return <CollabReport id={b} month={d} key={`collab/${b}`} />;
   if (a === 'patients' && b) return <PatientView id={b} key={b} tab={c} />;
   if (a === 'patients') return <Patients />;
   if (a === 'calendar') return <MyWeek />;
@@ -65,6 +68,7 @@ function route(hash: string) {
   if (a === 'settings') return <Settings />;
   if (a === 'install') return <Install />;
   if (a === 'admin') return <AdminRoute path={parts.slice(1)} />;
+  if (!a || a === 'today') return me.value?.profession === 'doctor' || me.value?.profession === 'dentist' ? <><DigestHome /><Today /></> : <Today />;
   return <Today />;
 }
 

@@ -37,6 +37,7 @@ export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab })
         </div>
         {p.can_manage && <a class="button" href={`#/patients/${id}/access-log`}>{t('team.access_log')}</a>}
         <a class="button" href={`#/patients/${id}/summary`}>{t('summary.link')}</a>
+        {(me.value?.profession === 'doctor' || me.value?.profession === 'dentist') && <a class="button" href={`#/patients/${id}/collab`}>{t('collab.link')}</a>}
         <a class="button primary" href={`#/patients/${id}/new`}>{t('patient.new_record')}</a>
       </header>
       <nav class="tabs" aria-label={t('patient.sections')}>
