@@ -296,6 +296,24 @@ func TestAttackSessionPreferencesInput(t *testing.T) {
 				t.Errorf("after refused bodies, kind %s is %q, want push", k, v)
 			}
 		}
+		// A user id smuggled into the body changes no one else's: the
+		// doctor's preferences stay the defaults whatever the nurse sends.
+		smuggled := testPrefs("none", false, "22:00", "07:00")
+		smuggled["user_id"] = r.doctor.ID
+		if res := r.nurseC.do("PUT", "/api/v1/me/notification-preferences", smuggled); res.status >= 500 {
+			t.Fatalf("smuggled user id: %d %s", res.status, res.body)
+		}
+		for _, admin := range []store.User{r.netAdmin, r.clinicAdmin} {
+			if res := h.signIn(admin).do("PUT", "/api/v1/me/notification-preferences?user_id="+r.doctor.ID, smuggled); res.status >= 500 {
+				t.Fatalf("administrator with a user id: %d %s", res.status, res.body)
+			}
+		}
+		r.doctorC.must(200, "GET", "/api/v1/me/notification-preferences", nil).json(t, &got)
+		for k, v := range got.Kinds {
+			if v != "both" {
+				t.Errorf("the doctor's %s became %q through another's request", k, v)
+			}
+		}
 	})
 }
 
