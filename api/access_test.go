@@ -124,6 +124,10 @@ var accessCases = map[string]accessCase{
 	// Every signed-in user has a (possibly empty) list of records to
 	// confirm; it holds only records they read (TestConfirmationsList).
 	"listConfirmations": {kind: kDirectory},
+	// C: record search. Across the caller's patients: any session, results
+	// only of records they read (TestSearchRecords, the random-team
+	// property in TestPullNeverLeaksDeniedPatients).
+	"searchRecords": {kind: kDirectory, query: func(*region) string { return "?q=%E8%A8%AA%E5%95%8F" /* 訪問 */ }},
 
 	// Only the author confirms: the region's record is the nurse's own (the
 	// nurse would get 409 confirmation_not_required; TestConfirmRecord).

@@ -109,6 +109,7 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("putNotificationPreferences", http.MethodPut, v1+"/me/notification-preferences", "session", "Replace my notification preferences", session), s.putPreferences)
 	register(s, api, op("getUnread", http.MethodGet, v1+"/me/unread", "records", "Unread records per patient", session), s.unread)
 	register(s, api, op("listConfirmations", http.MethodGet, v1+"/me/confirmations", "records", "Records awaiting my confirmation (確定待ち), newest first", session), s.listConfirmations)
+	register(s, api, op("searchRecords", http.MethodGet, v1+"/search/records", "records", "Search the records I read for Japanese words (2+ characters each), newest first", session), s.searchRecords) // C: record search
 
 	// reference tables (slice A: forms): the vital-sign ranges the server validates and flags with
 	register(s, api, op("getVitalRanges", http.MethodGet, v1+"/vitals/ranges", "records", "The vital-sign table: possible values and screening thresholds", session), s.vitalRanges)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"reflect"
 	"strings"
 	"sync"
@@ -440,6 +441,33 @@ func TestPullNeverLeaksDeniedPatients(t *testing.T) {
 				if c.Entity == "record" && lvl != care.Chart && strings.Contains(string(c.Data), "nursing_visit") {
 					t.Errorf("user without chart access pulled a chart record")
 				}
+			}
+			// Search results ⊆ readable records: what a search across the
+			// user's patients finds (every record says 訪問記録 or 共有メモ)
+			// is exactly what the timelines they may read list.
+			readable := map[string]bool{}
+			for _, p := range patients {
+				var tl struct{ Records []struct{ ID, Text string } }
+				if res := q.c.do("GET", "/api/v1/patients/"+p.id+"/records?limit=200", nil); res.status == 200 {
+					res.json(t, &tl)
+					for _, r := range tl.Records {
+						readable[r.ID] = true
+					}
+				}
+			}
+			found := map[string]bool{}
+			for _, w := range []string{"訪問記録", "共有メモ"} {
+				var sr searchPage
+				q.c.must(200, "GET", "/api/v1/search/records?limit=100&q="+url.QueryEscape(w), nil).json(t, &sr)
+				for _, r := range sr.Records {
+					if !readable[r.ID] {
+						t.Errorf("user %s found a record they may not read (%s)", q.u.Profession, r.Kind)
+					}
+					found[r.ID] = true
+				}
+			}
+			if len(found) != len(readable) {
+				t.Errorf("user %s: search found %d of the %d records they read", q.u.Profession, len(found), len(readable))
 			}
 		}
 	})

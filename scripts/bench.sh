@@ -9,8 +9,8 @@ args=(-d "${BENCH_DURATION:-5s}" -biglog "${BENCH_BIGLOG:-1000000}")
 [ -n "${BENCH_DB:-}" ] && args+=(-db "$BENCH_DB")
 go run ./scripts/bench "${args[@]}"
 echo
-echo "== Go benchmarks (photo sanitize of 12 MP, timeline page of 50 from 10,000 records, sync push)"
-go test -run '^$' -bench 'Sanitize12MP$|Timeline|SyncPushRecord' -benchtime 20x -count 3 ./internal/photo ./api
+echo "== Go benchmarks (photo sanitize of 12 MP, timeline page of 50 from 10,000 records, sync push, record search over 100,000 records)"
+go test -run '^$' -bench 'Sanitize12MP$|Timeline|SyncPushRecord|Search' -benchtime 20x -count 3 ./internal/photo ./api
 echo
 echo "== E-mail notification: record write → e-mail accepted by the SMTP server (mailpit), p50/p99, both engines"
 go test -run '^$' -bench 'RecordToMail' -benchtime 200x -count 1 ./api

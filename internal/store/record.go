@@ -152,7 +152,10 @@ func (tx *Tx) CreateRecord(ctx context.Context, r Record, v RecordVersion) error
 	if err != nil {
 		return fmt.Errorf("insert record: %w", err)
 	}
-	return tx.insertVersion(ctx, v)
+	if err := tx.insertVersion(ctx, v); err != nil {
+		return err
+	}
+	return tx.indexRecord(ctx, r.ID, v.Content)
 }
 
 // confirmedAt is the version's confirmation time as stored: NULL while
@@ -196,7 +199,7 @@ func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
 	if n != 1 {
 		return care.ErrConflict
 	}
-	return nil
+	return tx.indexRecord(ctx, v.RecordID, v.Content)
 }
 
 // ConfirmRecordVersion stamps version of record recordID confirmed by by at

@@ -200,6 +200,12 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 		go db.committer()
 		go db.checkpointer()
 	}
+	if migrate {
+		if err := db.IndexBacklog(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("index records for search: %w", err)
+		}
+	}
 	return db, nil
 }
 

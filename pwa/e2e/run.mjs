@@ -196,6 +196,8 @@ try {
     await enterPin(np, PIN);
     await np.waitForSelector('ul.list a.row', { timeout: 15000 });
     const listShown = await np.evaluate(() => performance.now());
+    // The bar reads 同期中 while the engine's first (offline) attempt runs; then the count.
+    await np.waitForFunction((n) => (document.querySelector('.syncbar')?.textContent ?? '').includes(`未送信 ${n}件`), queued + 1, { timeout: 10000 }).catch(() => {});
     const bar = await np.textContent('.syncbar');
     check(bar.includes(`未送信 ${queued + 1}件`), `sync bar after the offline reload: ${bar}`);
     await np.evaluate((id) => { location.hash = `#/patients/${id}`; }, patient.id);

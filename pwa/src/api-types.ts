@@ -653,6 +653,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the records I read for Japanese words (2+ characters each), newest first */
+        get: operations["searchRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/session": {
         parameters: {
             query?: never;
@@ -2001,6 +2018,86 @@ export interface components {
             action: "purge" | "snapshot";
             patient_id: string;
         };
+        SearchHitOut: {
+            /** @description uploaded photos or pages, in page order */
+            attachment_ids?: string[] | null;
+            /** Format: uuid */
+            author_facility_id: string;
+            /** Format: uuid */
+            author_id: string;
+            /** @description the author's profession when writing */
+            author_profession: string;
+            /** @description someone other than the author entered the current version and the author has not confirmed it yet (POST /records/{id}/confirm) */
+            awaiting_confirmation: boolean;
+            /** @description points of care for the team (在宅医療情報連携加算) */
+            care_notes?: string;
+            /**
+             * Format: date-time
+             * @description when the author confirmed the current version
+             */
+            confirmed_at?: string;
+            /**
+             * Format: uuid
+             * @description the author, once they confirmed the current version (確定)
+             */
+            confirmed_by?: string;
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description who entered the current version: the author, or someone who entered it on the author's behalf (代行入力) or amended the author's record
+             */
+            entered_by: string;
+            fields?: components["schemas"]["RecordFields"];
+            /** @description abnormal but possible vitals */
+            flags: components["schemas"]["Flag"][] | null;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "nursing_visit" | "doctor_note" | "medication" | "care_note" | "note" | "document";
+            /** @description next visit date, YYYY-MM-DD (在宅医療情報連携加算) */
+            next_visit_on?: string;
+            /** Format: date-time */
+            occurred_at: string;
+            /** Format: uuid */
+            patient_id: string;
+            /** @description the care plan changed (在宅医療情報連携加算) */
+            plan_changed?: boolean;
+            read_by_me: boolean;
+            /**
+             * Format: int64
+             * @description how many team members marked it read
+             */
+            read_count: number;
+            /** @description the line of the record's text around the first word found, normalised (NFKC), cut to about 80 characters; hit marks each word of the query */
+            snippet: components["schemas"]["SnippetPart"][] | null;
+            /** @description the current version amended a version that was no longer current; reconcile */
+            stale_parent: boolean;
+            /** @enum {string} */
+            status: "final" | "entered_in_error";
+            /** @description general text (at most 4000 characters) */
+            text?: string;
+            /**
+             * Format: date-time
+             * @description when the current version was written
+             */
+            updated_at: string;
+            /**
+             * Format: int64
+             * @description the current version; base amendments on it
+             */
+            version: number;
+            /** Format: uuid */
+            visit_id?: string;
+            /** @description chart kinds only */
+            vitals?: components["schemas"]["Vitals"];
+        };
+        SearchRecordsOutputBody: {
+            /** @description cursor of the next (older) page; absent on the last page */
+            next?: string;
+            /** @description newest first (occurred_at, id) */
+            records: components["schemas"]["SearchHitOut"][] | null;
+        };
         SignInInputBody: {
             login_id: string;
             password: string;
@@ -2012,6 +2109,10 @@ export interface components {
             expires_at: string;
             /** @description /blobs/…?exp=…&sig=…; valid until expires_at */
             url: string;
+        };
+        SnippetPart: {
+            hit?: boolean;
+            text: string;
         };
         SubscriptionInputBody: {
             /** Format: uri */
@@ -7023,6 +7124,106 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MarkReadOutputBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchRecords: {
+        parameters: {
+            query?: {
+                /** @description one to five words separated by spaces, each at least 2 characters (kana and kanji as typed; full- and half-width forms match alike); a record must hold every word */
+                q?: string;
+                /** @description search this patient's records only; absent: every patient the caller reaches */
+                patient_id?: string;
+                /** @description the next cursor of the previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchRecordsOutputBody"];
                 };
             };
             /** @description Bad Request */

@@ -74,3 +74,5 @@ export type DigestPatient = S['DigestPatient'];
 export type DigestSeen = S['DigestSeenOutputBody'];
 export type CollabReport = S['CollabReport'];
 export type CollabItem = S['CollabItem'];
+// C — record search
+export type SearchHit = S['SearchHitOut'];

@@ -38,7 +38,7 @@ var (
 	bigLog   = flag.Int("biglog", 1_000_000, "change-log rows for the incremental-pull comparison")
 	profile  = flag.String("cpuprofile", "", "save the server's CPU profile of each throughput run to <prefix>-<run>.pprof")
 	keep     = flag.Bool("keep", false, "keep the server's data directory (printed at the end) for looking into")
-	only     = flag.String("only", "", "run only the throughput runs whose name contains this, or one of these comma-separated (writes, timeline, pull), or \"rest\" for the runs after them")
+	only     = flag.String("only", "", "run only the throughput runs whose name contains this, or one of these comma-separated (writes, timeline, pull, search), or \"rest\" for the runs after them")
 )
 
 func main() {
@@ -143,6 +143,11 @@ func run() error {
 	add("timeline, 64 clients: the server's RSS during the run", fmt.Sprintf("%.0f/s (p50 %.1f ms), RSS max %s", n, lat, rss()), "RSS < 300 MB")
 	n, lat = srv.load("pull", 8, "demo.nurse", func(cl *client, w *worker) error { return cl.get("/api/v1/sync/pull?limit=500&cursor=" + first.Cursor) })
 	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 440/s, p50 < 20 ms")
+
+	// C: record search over 100,000 records, beside the timeline (search.go).
+	if err := srv.searchRuns(seed, patients, &dev, &seq, add); err != nil {
+		return err
+	}
 
 	if *only != "" && *only != "rest" { // "rest": only what follows the throughput runs
 		printTable(srv.eng, rows)

@@ -133,11 +133,11 @@ try {
       for (const k of await caches.keys()) for (const r of await (await caches.open(k)).keys()) urls.push(new URL(r.url).pathname);
       return urls;
     });
-    for (const re of [/\/assets\/record-new-[^/]+\.js/, /\/assets\/settings-[^/]+\.js/, /\/index\.html/]) check(cached.some((u) => re.test(u)), `${re} not precached: ${cached.join(', ')}`);
+    for (const re of [/\/assets\/forms-[^/]+\.js/, /\/assets\/settings-[^/]+\.js/, /\/index\.html/]) check(cached.some((u) => re.test(u)), `${re} not precached: ${cached.join(', ')}`);
     check(!cached.some((u) => /\.(br|gz)$/.test(u)), 'a compressed copy is in the precache list');
     await app.context.setOffline(true);
     const fromCache = [];
-    p.on('response', (res) => { if (res.fromServiceWorker() && /\/assets\/record-new-/.test(res.url())) fromCache.push(res.url()); });
+    p.on('response', (res) => { if (res.fromServiceWorker() && /\/assets\/forms-/.test(res.url())) fromCache.push(res.url()); });
     await p.reload();
     await p.waitForSelector('input[name=pin]', { timeout: 15000 });
     await enterPin(p, PIN);

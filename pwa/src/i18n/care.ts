@@ -170,6 +170,8 @@ export const careJa = {
   // D — the doctor's digest and the 在宅医療情報連携加算 report
   'accesslog.action.record.digest': '新着のまとめで記録を確認',
   'accesslog.action.record.collaboration_report': '連携加算の記録状況を表示',
+  // C — record search
+  'accesslog.action.record.search': '記録を検索',
 } as const;
 
 export type CareKey = keyof typeof careJa;
@@ -336,6 +338,8 @@ export const careEn: Record<CareKey, string> = {
   // D — the doctor's digest and the 在宅医療情報連携加算 report
   'accesslog.action.record.digest': 'Checked new records in the digest',
   'accesslog.action.record.collaboration_report': 'Viewed the collaboration bonus record',
+  // C — record search
+  'accesslog.action.record.search': 'Searched the records',
 };
 
 addMessages({ ja: careJa, en: careEn });

@@ -413,4 +413,6 @@ export const en: Record<MessageKey, string> = {
   'settings.notify_more': 'How you are notified: e-mail, quiet hours',
   // D — the doctor's digest and the 在宅医療情報連携加算 report (the screens' own messages are in i18n/digest.ts)
   'collab.link': 'Collaboration bonus record',
+  // C — record search: the entry on the patients list; the search screen's own messages are in ui/search.tsx
+  'patients.search_records': 'Search records',
 };

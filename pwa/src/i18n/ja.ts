@@ -413,6 +413,8 @@ export const ja = {
   'settings.notify_more': '通知の方法・メール・通知しない時間帯',
   // D — the doctor's digest and the 在宅医療情報連携加算 report (the screens' own messages are in i18n/digest.ts)
   'collab.link': '連携加算の記録状況',
+  // C — record search: the entry on the patients list; the search screen's own messages are in ui/search.tsx
+  'patients.search_records': '記録を検索',
 } as const;
 
 export type MessageKey = keyof typeof ja;

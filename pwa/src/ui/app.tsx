@@ -29,6 +29,7 @@ const Scanner = lazy(() => import('../scan/screen').then((m) => m.Scanner));
 const NotifySettings = lazy(() => import('./notify-settings').then((m) => m.default));
 const DigestHome = lazy(() => import('./digest').then((m) => m.default)); // D: the doctor's home above Today
 const CollabReport = lazy(() => import('./collab-report').then((m) => m.default));
+const SearchScreen = lazy(() => import('./search').then((m) => m.SearchScreen)); // C: record search
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -62,6 +63,7 @@ function route(hash: string) {
   if (a === 'patients' && b && c === 'collab') return <CollabReport id={b} month={d} key={`collab/${b}`} />;
   if (a === 'patients' && b) return <PatientView id={b} key={b} tab={c} />;
   if (a === 'patients') return <Patients />;
+  if (a === 'search') return <SearchScreen />; // C: record search across my patients
   if (a === 'calendar') return <MyWeek />;
   if (a === 'conflicts') return <Conflicts />;
   if (a === 'settings' && b?.startsWith('notifications')) return <NotifySettings key={b} />;

@@ -134,6 +134,7 @@ export function Patients() {
     <section aria-labelledby="patients-h">
       <div class="row">
         <h1 id="patients-h" class="grow">{t('patients.title')}</h1>
+        <a class="button" href="#/search">{t('patients.search_records')}</a>
         {me.value?.facility_id && <a class="button primary" href="#/patients/register">{t('onboard.register')}</a>}
       </div>
       <input type="search" class="search" aria-label={t('patients.search')} placeholder={t('patients.search')} value={q} onInput={(e) => setQ(e.currentTarget.value)} />

@@ -12,6 +12,7 @@ import { VitalsTrend } from './vitals-chart';
 
 const Team = lazy(() => import('./team').then((m) => m.default));
 const ConsentHistory = lazy(() => import('./consents').then((m) => m.ConsentHistory));
+const RecordSearch = lazy(() => import('./search').then((m) => m.RecordSearch)); // C: record search
 
 export type Tab = 'timeline' | 'calendar' | 'vitals' | 'team' | 'consent';
 export const TABS: Tab[] = ['timeline', 'calendar', 'vitals', 'team', 'consent'];
@@ -46,6 +47,7 @@ export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab })
         ))}
       </nav>
       <div>
+        {tab === 'timeline' && <RecordSearch patientId={id} />}
         {tab === 'timeline' && <Timeline id={id} />}
         {tab === 'calendar' && <PatientCalendar id={id} />}
         {tab === 'vitals' && <Vitals id={id} />}

@@ -1,0 +1,240 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"tsunagu/internal/care"
+)
+
+// indexRecord rewrites the search index of record id (already inserted,
+// with its current version's content c): its normalised text in
+// record_search and its bigrams in record_gram, with the record's patient
+// and time. Only the current version is indexed; an amendment replaces
+// what the previous one indexed.
+func (tx *Tx) indexRecord(ctx context.Context, id string, c care.RecordContent) error {
+	text := c.SearchText()
+	if _, err := tx.exec(ctx, `DELETE FROM record_gram WHERE record_id = ?`, id); err != nil {
+		return fmt.Errorf("unindex record: %w", err)
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM record_search WHERE record_id = ?`, id); err != nil {
+		return fmt.Errorf("unindex record: %w", err)
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO record_search (record_id, body) VALUES (?, ?)`, id, text); err != nil {
+		return fmt.Errorf("index record text: %w", err)
+	}
+	grams := care.Bigrams(text)
+	if len(grams) == 0 {
+		return nil
+	}
+	q := `INSERT INTO record_gram (gram, record_id, patient_id, occurred_at)
+		SELECT j.value, r.id, r.patient_id, r.occurred_at FROM record r, json_each(?) j WHERE r.id = ?`
+	if tx.engine == Postgres {
+		q = `INSERT INTO record_gram (gram, record_id, patient_id, occurred_at)
+		SELECT j, r.id, r.patient_id, r.occurred_at FROM record r, json_array_elements_text(?::json) j WHERE r.id = ?`
+	}
+	if _, err := tx.exec(ctx, q, jsonList(grams), id); err != nil {
+		return fmt.Errorf("index record grams: %w", err)
+	}
+	return nil
+}
+
+// IndexBacklog indexes the records migration 19 queued (those written
+// before search existed), 200 to a transaction, each leaving the queue in
+// the transaction that indexes it. Open runs it right after migrating; on
+// a database without a backlog it is one indexed read.
+func (db *DB) IndexBacklog(ctx context.Context) error {
+	for {
+		n := 0
+		err := db.Write(ctx, func(tx *Tx) error {
+			var ids []string
+			if err := tx.sel(ctx, &ids, `SELECT record_id FROM record_search_backlog ORDER BY record_id LIMIT 200`); err != nil {
+				return fmt.Errorf("search backlog: %w", err)
+			}
+			n = len(ids)
+			if n == 0 {
+				return nil
+			}
+			var rows []versionRow
+			if err := tx.sel(ctx, &rows, `SELECT `+versionColumns+`, '' AS entered_by_name, '' AS entered_by_profession, '' AS confirmed_by_name
+				FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
+				WHERE r.id IN `+tx.inList(), jsonList(ids)); err != nil {
+				return fmt.Errorf("search backlog: %w", err)
+			}
+			for _, row := range rows {
+				v, err := row.version()
+				if err != nil {
+					return err
+				}
+				if err := tx.indexRecord(ctx, row.RecordID, v.Content); err != nil {
+					return err
+				}
+			}
+			_, err := tx.exec(ctx, `DELETE FROM record_search_backlog WHERE record_id IN `+tx.inList(), jsonList(ids))
+			return err
+		})
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// SearchQuery selects a page of the records whose current version holds
+// every one of Words (care.SearchWords: normalised, two or more
+// characters each), newest first by (occurred_at, id) like the timeline.
+// The records are looked for in ChartPatients at the Chart level and in
+// SharedPatients at the Shared level (care.RecordScope, the levels
+// care.PatientAccess gives Viewer there now), so that a result is always a
+// record the viewer reads.
+type SearchQuery struct {
+	Viewer         care.Viewer
+	Words          []string
+	ChartPatients  []string
+	SharedPatients []string
+	Before         *TimelineKey
+	Limit          int
+}
+
+// gramProbe is how many index entries of a gram are counted, at most, to
+// pick the rarest gram of a query to walk: enough to tell a rare gram from
+// a common one, few enough that probing stays a short index range.
+const gramProbe = 200
+
+// SearchRecords returns up to q.Limit records matching q, with their
+// current versions and read state for the viewer. It walks the index
+// entries of the query's rarest gram (of the few it probes) newest first —
+// on record_gram_patient when the search is in one patient, else on
+// record_gram_all, filtered by patient — and keeps the records the viewer
+// reads whose text holds every word. No record or version table is
+// scanned: each candidate is looked up by its primary key.
+func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem, error) {
+	patients := append(append([]string{}, q.ChartPatients...), q.SharedPatients...)
+	if len(patients) == 0 || len(q.Words) == 0 {
+		return []TimelineItem{}, nil
+	}
+	gram, err := tx.rarestGram(ctx, q.Words, patients)
+	if err != nil || gram == "" {
+		return []TimelineItem{}, err
+	}
+	query, args := tx.searchSQL(q, gram, len(patients) == 1)
+	stubs, err := tx.stubs(ctx, q.Limit, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search records: %w", err)
+	}
+	return tx.resolveRecords(ctx, stubs)
+}
+
+// searchSQL is the page query of q walking gram; one says whether q is in
+// one patient (then the patient's own index range is walked).
+func (tx *Tx) searchSQL(q SearchQuery, gram string, one bool) (string, []any) {
+	args := []any{q.Viewer.UserID, gram}
+	where := []string{"g.gram = ?"}
+	if one {
+		where = append(where, "g.patient_id = ?")
+		args = append(args, append(q.ChartPatients, q.SharedPatients...)[0])
+	}
+	var groups []string
+	for _, g := range []struct {
+		ids   []string
+		level care.Level
+	}{{q.ChartPatients, care.Chart}, {q.SharedPatients, care.Shared}} {
+		if len(g.ids) == 0 {
+			continue
+		}
+		reads, readsArgs := readsSQL(care.RecordScopeFor(q.Viewer, g.level))
+		groups = append(groups, "(g.patient_id IN "+tx.inList()+" AND "+reads+")")
+		args = append(append(args, jsonList(g.ids)), readsArgs...)
+	}
+	where = append(where, "("+strings.Join(groups, " OR ")+")")
+	holds := "instr(s.body, ?) > 0"
+	if tx.engine == Postgres {
+		holds = "strpos(s.body, ?) > 0"
+	}
+	for _, w := range q.Words {
+		where = append(where, holds)
+		args = append(args, w)
+	}
+	if q.Before != nil {
+		where = append(where, "(g.occurred_at, g.record_id) < (?, ?)")
+		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
+	}
+	// CROSS JOIN keeps SQLite's join order: the gram's index entries drive,
+	// record and text are looked up by key.
+	return `SELECT ` + stubColumns + `
+		FROM (SELECT r.* FROM record_gram g CROSS JOIN record r CROSS JOIN record_search s
+			WHERE r.id = g.record_id AND s.record_id = g.record_id AND ` + strings.Join(where, " AND ") + `
+			ORDER BY g.occurred_at DESC, g.record_id DESC` + limitSQL(q.Limit) + `) r
+		ORDER BY r.occurred_at DESC, r.id DESC`, args
+}
+
+// rarestGram picks, of the query's grams (a few of each word), the one
+// with the fewest index entries (in the patient, when there is one),
+// counting at most gramProbe of each; "" when one of them has none in the
+// patient (nothing can match there).
+func (tx *Tx) rarestGram(ctx context.Context, words, patients []string) (string, error) {
+	var grams []string
+	for _, w := range words {
+		g := care.Bigrams(w)
+		if len(g) > 4 { // the first, the last and two between
+			g = []string{g[0], g[len(g)/3], g[2*len(g)/3], g[len(g)-1]}
+		}
+		grams = append(grams, g...)
+	}
+	// Across patients the probe counts the gram's entries in the whole index
+	// (a covering range, no patient filter): a gram common elsewhere is
+	// common enough to be walked last here too.
+	probe, args := `SELECT COUNT(*) FROM (SELECT 1 FROM record_gram g WHERE g.gram = ?`+limitSQL(gramProbe)+`) x`, []any{}
+	if len(patients) == 1 {
+		probe = `SELECT COUNT(*) FROM (SELECT 1 FROM record_gram g WHERE g.gram = ? AND g.patient_id = ?` + limitSQL(gramProbe) + `) x`
+		args = []any{patients[0]}
+	}
+	best, bestN := "", -1
+	for _, g := range grams {
+		var n int
+		if err := tx.get(ctx, &n, probe, append([]any{g}, args...)...); err != nil {
+			return "", fmt.Errorf("search probe: %w", err)
+		}
+		if n == 0 {
+			return "", nil
+		}
+		if bestN < 0 || n < bestN {
+			best, bestN = g, n
+		}
+	}
+	return best, nil
+}
+
+// SearchPlan is the database's plan for the page query of q walking gram
+// (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL), one line a step:
+// for tests and operators to see that a search scans no table.
+func (tx *Tx) SearchPlan(ctx context.Context, q SearchQuery, gram string) ([]string, error) {
+	patients := append(append([]string{}, q.ChartPatients...), q.SharedPatients...)
+	query, args := tx.searchSQL(q, gram, len(patients) == 1)
+	explain := "EXPLAIN "
+	if tx.engine == SQLite {
+		explain = "EXPLAIN QUERY PLAN "
+	}
+	rows, err := tx.x.QueryContext(ctx, tx.x.Rebind(explain+query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		out = append(out, fmt.Sprint(vals[len(vals)-1])) // SQLite: detail; PostgreSQL: QUERY PLAN
+	}
+	return out, rows.Err()
+}
