@@ -148,16 +148,31 @@ func validRecordID(field, id string) error {
 }
 
 // validAssignees checks that every assignee is a current member of the
-// patient's team, and returns them sorted without repeats.
-func validAssignees(ctx context.Context, tx *store.Tx, patientID string, ids []string) ([]string, error) {
+// patient's team with an active account, and returns them sorted without
+// repeats. Those in kept (the visit's assignees as they are) stay
+// assignable after their account is suspended: the rule stops a visit
+// being newly given to an account that cannot sign in (it would leave the
+// list of the one who does the visit and be missed), not the restoring of
+// a series' own assignees.
+func validAssignees(ctx context.Context, tx *store.Tx, patientID string, ids, kept []string) ([]string, error) {
 	team, err := tx.TeamUserIDs(ctx, patientID)
 	if err != nil {
 		return nil, err
 	}
+	refused := care.Invalid("assignee_ids", "every assignee must be an active member of the care team")
 	out := []string{}
 	for _, id := range ids {
 		if !slices.Contains(team, id) {
-			return nil, care.Invalid("assignee_ids", "every assignee must be a current member of the care team")
+			return nil, refused
+		}
+		if !slices.Contains(kept, id) {
+			u, err := tx.User(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if u.Status != care.StatusActive {
+				return nil, refused
+			}
 		}
 		if !slices.Contains(out, id) {
 			out = append(out, id)
@@ -236,7 +251,7 @@ func (s *Server) createVisit(ctx context.Context, in *CreateVisitInput) (*VisitO
 	v.SeriesEnd = seriesEnd(v)
 	out := &VisitOutput{}
 	err = s.withPatient(ctx, pr, "visit.create", in.ID, "visit", v.ID, care.Shared, false, func(tx *store.Tx, _ patientScope) error {
-		if v.AssigneeIDs, err = validAssignees(ctx, tx, in.ID, b.AssigneeIDs); err != nil {
+		if v.AssigneeIDs, err = validAssignees(ctx, tx, in.ID, b.AssigneeIDs, nil); err != nil {
 			return err
 		}
 		if err := checkPatientRefs(ctx, tx, in.ID, b); err != nil {
@@ -457,7 +472,7 @@ func changeSeries(ctx context.Context, tx *store.Tx, v *store.Visit, in *UpdateV
 		v.Kind = *b.Kind
 	}
 	if b.AssigneeIDs != nil {
-		ids, err := validAssignees(ctx, tx, v.PatientID, b.AssigneeIDs)
+		ids, err := validAssignees(ctx, tx, v.PatientID, b.AssigneeIDs, v.AssigneeIDs)
 		if err != nil {
 			return err
 		}

@@ -108,7 +108,7 @@ func (s *Server) changeOccurrence(ctx context.Context, tx *store.Tx, pr *Princip
 	if b.AssigneeIDs != nil {
 		// A substitute for this occurrence: on the team like any assignee,
 		// at least one. The series' own assignees again clear the override.
-		ids, err := validAssignees(ctx, tx, v.PatientID, b.AssigneeIDs)
+		ids, err := validAssignees(ctx, tx, v.PatientID, b.AssigneeIDs, append(slices.Clone(v.AssigneeIDs), e.AssigneeIDs...))
 		if err != nil {
 			return err
 		}

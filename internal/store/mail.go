@@ -17,7 +17,8 @@ type UserEmail struct {
 	UpdatedAt      time.Time      `db:"updated_at"`
 }
 
-// UserEmailOf returns userID's address row, or ErrNotFound.
+// UserEmailOf returns userID's address row, or ErrNotFound; a forgotten
+// address (DeleteUserEmail) is a row with a blank address.
 func (tx *Tx) UserEmailOf(ctx context.Context, userID string) (UserEmail, error) {
 	var e UserEmail
 	err := tx.get(ctx, &e, `SELECT user_id, address, verified_at, token_hash, token_expires_at, updated_at FROM user_email WHERE user_id = ?`, userID)
@@ -53,12 +54,16 @@ func (tx *Tx) VerifyUserEmail(ctx context.Context, userID, tokenHash string, now
 	return n > 0, err
 }
 
-// DeleteUserEmail forgets userID's address and the mail queued for it.
+// DeleteUserEmail forgets userID's address, its pending token and the
+// mail queued for it. The row itself stays, address blank, with its
+// updated_at: that is when the last confirmation mail was queued, which
+// the one-a-minute limit of PUT /me/email counts from — deleting the row
+// let PUT, DELETE, PUT… mail a stranger without limit.
 func (tx *Tx) DeleteUserEmail(ctx context.Context, userID string) error {
 	if _, err := tx.exec(ctx, `DELETE FROM mail_outbox WHERE user_id = ?`, userID); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `DELETE FROM user_email WHERE user_id = ?`, userID)
+	_, err := tx.exec(ctx, `UPDATE user_email SET address = '', verified_at = NULL, token_hash = NULL, token_expires_at = NULL WHERE user_id = ?`, userID)
 	return err
 }
 

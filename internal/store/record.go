@@ -155,7 +155,7 @@ func (tx *Tx) CreateRecord(ctx context.Context, r Record, v RecordVersion) error
 	if err := tx.insertVersion(ctx, v); err != nil {
 		return err
 	}
-	return tx.indexRecord(ctx, r.ID, v.Content)
+	return tx.indexRecord(ctx, r.ID, v.Content, v.Status)
 }
 
 // confirmedAt is the version's confirmation time as stored: NULL while
@@ -199,7 +199,7 @@ func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
 	if n != 1 {
 		return care.ErrConflict
 	}
-	return tx.indexRecord(ctx, v.RecordID, v.Content)
+	return tx.indexRecord(ctx, v.RecordID, v.Content, v.Status)
 }
 
 // ConfirmRecordVersion stamps version of record recordID confirmed by by at

@@ -9,12 +9,17 @@ import (
 )
 
 // indexRecord rewrites the search index of record id (already inserted,
-// with its current version's content c): its normalised text in
+// with its current version's content c and status): its normalised text in
 // record_search and its bigrams in record_gram, with the record's patient
 // and time. Only the current version is indexed; an amendment replaces
-// what the previous one indexed.
-func (tx *Tx) indexRecord(ctx context.Context, id string, c care.RecordContent) error {
-	text := c.SearchText()
+// what the previous one indexed. A record entered in error is indexed
+// empty: its text stays in the history, but a search never finds it (it
+// is often another patient's text written on the wrong chart).
+func (tx *Tx) indexRecord(ctx context.Context, id string, c care.RecordContent, status string) error {
+	text := ""
+	if status != care.RecordEnteredInError {
+		text = c.SearchText()
+	}
 	if _, err := tx.exec(ctx, `DELETE FROM record_gram WHERE record_id = ?`, id); err != nil {
 		return fmt.Errorf("unindex record: %w", err)
 	}
@@ -67,7 +72,7 @@ func (db *DB) IndexBacklog(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				if err := tx.indexRecord(ctx, row.RecordID, v.Content); err != nil {
+				if err := tx.indexRecord(ctx, row.RecordID, v.Content, v.Status); err != nil {
 					return err
 				}
 			}
