@@ -9,7 +9,11 @@ import { PatientIdentity } from './identity';
 import { editHref, spanLabel, timesOn } from './visit-row';
 import { useData } from './hooks';
 
-export function Today() {
+/**
+ * Today's visits. Under the doctor's digest, which lists the records awaiting
+ * the doctor's confirmation itself, `awaiting` is false so they are not listed twice.
+ */
+export function Today({ awaiting = true }: { awaiting?: boolean } = {}) {
   const myId = me.value?.id ?? '';
   const today = todaySignal.value;
   const data = useData(async () => {
@@ -27,7 +31,7 @@ export function Today() {
     <section aria-labelledby="today-h">
       <h1 id="today-h">{t('today.title')}</h1>
       {conflicts > 0 && <p class="notice"><a href="#/conflicts">{t('conflict.banner', { n: conflicts })}</a></p>}
-      <Awaiting />
+      {awaiting && <Awaiting />}
       {data && data.length === 0 && <p class="empty">{t('today.none')}</p>}
       <ul class="list">
         {data?.map(({ v, p, same, since, who }) => (

@@ -3,7 +3,7 @@ import { rt } from '../i18n/record';
 import { fieldLabel, fieldValue } from './record-content';
 
 /** The structured fields a record form wrote, in form order, as the timeline lists them. */
-const SHOWN = ['observations', 'care_given', 'wound', 'design_r', 'excretion', 'intake', 'findings', 'assessment', 'plan', 'note', 'instruction',
+const SHOWN = ['title', 'document_type', 'observations', 'care_given', 'wound', 'design_r', 'excretion', 'intake', 'findings', 'assessment', 'plan', 'note', 'instruction',
   'instruction_valid_until', 'prescription_changes', 'drugs_checked', 'adherence', 'issues', 'side_effects', 'report_to_doctor',
   'coordination', 'plan_change', 'service_changes', 'conference', 'conference_on'] as const;
 
