@@ -118,7 +118,7 @@ func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem,
 	if len(patients) == 0 || len(q.Words) == 0 {
 		return []TimelineItem{}, nil
 	}
-	gram, err := tx.rarestGram(ctx, q.Words, patients)
+	gram, err := tx.rarestGram(ctx, q.Words)
 	if err != nil || gram == "" {
 		return []TimelineItem{}, err
 	}
@@ -174,10 +174,13 @@ func (tx *Tx) searchSQL(q SearchQuery, gram string, one bool) (string, []any) {
 }
 
 // rarestGram picks, of the query's grams (a few of each word), the one
-// with the fewest index entries (in the patient, when there is one),
-// counting at most gramProbe of each; "" when one of them has none in the
-// patient (nothing can match there).
-func (tx *Tx) rarestGram(ctx context.Context, words, patients []string) (string, error) {
+// with the fewest index entries in the whole index, counting at most
+// gramProbe of each; "" when one of them is in no record at all (nothing
+// can match). The probe never looks at one patient's entries: a count over
+// a patient's records, readable or not, would let the time of an empty
+// answer tell a care worker whether the patient's chart holds two given
+// characters.
+func (tx *Tx) rarestGram(ctx context.Context, words []string) (string, error) {
 	var grams []string
 	for _, w := range words {
 		g := care.Bigrams(w)
@@ -186,18 +189,14 @@ func (tx *Tx) rarestGram(ctx context.Context, words, patients []string) (string,
 		}
 		grams = append(grams, g...)
 	}
-	// Across patients the probe counts the gram's entries in the whole index
-	// (a covering range, no patient filter): a gram common elsewhere is
-	// common enough to be walked last here too.
-	probe, args := `SELECT COUNT(*) FROM (SELECT 1 FROM record_gram g WHERE g.gram = ?`+limitSQL(gramProbe)+`) x`, []any{}
-	if len(patients) == 1 {
-		probe = `SELECT COUNT(*) FROM (SELECT 1 FROM record_gram g WHERE g.gram = ? AND g.patient_id = ?` + limitSQL(gramProbe) + `) x`
-		args = []any{patients[0]}
-	}
+	// The probe counts the gram's entries in the whole index (a covering
+	// range, no patient filter): a gram common elsewhere is common enough to
+	// be walked last in one patient too.
+	probe := `SELECT COUNT(*) FROM (SELECT 1 FROM record_gram g WHERE g.gram = ?` + limitSQL(gramProbe) + `) x`
 	best, bestN := "", -1
 	for _, g := range grams {
 		var n int
-		if err := tx.get(ctx, &n, probe, append([]any{g}, args...)...); err != nil {
+		if err := tx.get(ctx, &n, probe, g); err != nil {
 			return "", fmt.Errorf("search probe: %w", err)
 		}
 		if n == 0 {

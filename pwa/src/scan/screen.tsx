@@ -7,7 +7,7 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage, t } from '../i18n';
-import { createRecord, describeError, getPatient, listPatients, type NewRecord } from '../state';
+import { createRecord, describeError, getPatient, leaving, listPatients, type NewRecord } from '../state';
 import { sharedNames } from '../identity';
 import { PatientIdentity } from '../ui/identity';
 import { useData } from '../ui/hooks';
@@ -68,8 +68,18 @@ export function Scanner({ patientId }: { patientId: string }) {
     if (live.current.editing) URL.revokeObjectURL(live.current.editing.photoUrl);
   }, []);
 
-  // Pages not saved yet: the browser asks before the app is closed or reloaded.
-  const unsaved = pages.length > 0 && busy !== 'saving';
+  // Pages not saved yet (or a page being framed): the router asks before it follows a
+  // link away (state.ts leaving; the tab bar, 戻る), and the browser before the app is
+  // closed or reloaded. Pages are not kept as a draft, so leaving loses them.
+  const unsaved = (pages.length > 0 || !!editing) && busy !== 'saving';
+  const unsavedNow = useRef(unsaved);
+  unsavedNow.current = unsaved;
+  useEffect(() => {
+    const here = location.href;
+    const guard = (to: string) => !unsavedNow.current || to === here || confirm(st('scan.leave'));
+    leaving.guard = guard;
+    return () => { if (leaving.guard === guard) leaving.guard = null; };
+  }, []);
   useEffect(() => {
     if (!unsaved) return;
     const ask = (e: BeforeUnloadEvent) => e.preventDefault();
@@ -172,6 +182,7 @@ export function Scanner({ patientId }: { patientId: string }) {
         fields: { title: title.trim(), document_type: docType },
       } as NewRecord; // createRecord passes fields through to record.create as they are
       await createRecord(rec);
+      unsavedNow.current = false;
       location.hash = `#/patients/${patientId}`;
     } catch (x) {
       setErr(errorMessage(describeError(x)));

@@ -70,7 +70,7 @@ function route(hash: string) {
   if (a === 'settings') return <Settings />;
   if (a === 'install') return <Install />;
   if (a === 'admin') return <AdminRoute path={parts.slice(1)} />;
-  if (!a || a === 'today') return me.value?.profession === 'doctor' || me.value?.profession === 'dentist' ? <><DigestHome /><Today awaiting={false} /></> : <Today />;
+  if (!a || a === 'today') return me.value?.profession === 'doctor' || me.value?.profession === 'dentist' ? <><DigestHome /><Today /></> : <Today />;
   return <Today />;
 }
 

@@ -9,11 +9,7 @@ import { PatientIdentity } from './identity';
 import { editHref, spanLabel, timesOn } from './visit-row';
 import { useData } from './hooks';
 
-/**
- * Today's visits. Under the doctor's digest, which lists the records awaiting
- * the doctor's confirmation itself, `awaiting` is false so they are not listed twice.
- */
-export function Today({ awaiting = true }: { awaiting?: boolean } = {}) {
+export function Today() {
   const myId = me.value?.id ?? '';
   const today = todaySignal.value;
   const data = useData(async () => {
@@ -31,7 +27,7 @@ export function Today({ awaiting = true }: { awaiting?: boolean } = {}) {
     <section aria-labelledby="today-h">
       <h1 id="today-h">{t('today.title')}</h1>
       {conflicts > 0 && <p class="notice"><a href="#/conflicts">{t('conflict.banner', { n: conflicts })}</a></p>}
-      {awaiting && <Awaiting />}
+      <Awaiting />
       {data && data.length === 0 && <p class="empty">{t('today.none')}</p>}
       <ul class="list">
         {data?.map(({ v, p, same, since, who }) => (

@@ -13,7 +13,7 @@ import { lazy } from './lazy';
 import './record-view.css';
 
 // Slice B: a document's pages in the viewer (page navigation, pinch-zoom), loaded on first use.
-const DocumentViewer = lazy(() => import('../scan/screen').then((m) => m.DocumentViewer));
+const DocumentViewer = lazy(() => import('../scan/viewer').then((m) => m.DocumentViewer));
 
 // One record: what it says (every field of its kind), what the last 訂正 changed,
 // the author's 確定 after reading it, who of the team has read it (既読) and who

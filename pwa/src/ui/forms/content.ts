@@ -35,6 +35,8 @@ export interface FormState {
   next: string;
   plan: boolean;
   careNotes: string;
+  /** for an amendment (訂正): the version the form was opened on, sent as base_version */
+  base?: number;
 }
 
 export const emptyDrug = (): DrugRow => ({ name: '', dose: '', leftover: '', note: '' });

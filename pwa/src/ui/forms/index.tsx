@@ -65,7 +65,7 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
   const kinds = rec ? [rec.kind] : allowed(author).filter((k) => FORM_KINDS.includes(k));
   const scans = !rec && allowed(author).includes('document');
   const fresh = (k: RecordKind, when = localTime()) => (rec ? stateOf(rec, localTime(rec.occurred_at)) : emptyState(k, when));
-  const start = rec ? fresh(rec.kind) : fresh(draft && kinds.includes(draft.state.kind) ? draft.state.kind : kinds[0]!);
+  const start = rec ? { ...fresh(rec.kind), base: rec.version } : fresh(draft && kinds.includes(draft.state.kind) ? draft.state.kind : kinds[0]!);
   const [pristine, setPristine] = useState(start);
   const [s, setS] = useState<FormState>(() => (draft && (rec || kinds.includes(draft.state.kind)) ? draft.state : start));
   const [restored, setRestored] = useState(draft && s === draft.state ? draft.saved_at : '');
@@ -75,8 +75,10 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
   const dirty = changed(s, pristine);
-  const live = useRef({ dirty, s, saved: false });
-  live.current = { dirty, s, saved: live.current.saved };
+  // Photos are not kept in drafts: with photos taken, leaving loses them, so it asks too.
+  const unsaved = dirty || photos.length > 0;
+  const live = useRef({ dirty, unsaved, photos: photos.length, s, saved: false });
+  live.current = { dirty, unsaved, photos: photos.length, s, saved: live.current.saved };
   const set = (patch: Partial<FormState>) => setS((x) => ({ ...x, ...patch }));
   const setF = (k: string, v: string) => setS((x) => ({ ...x, f: { ...x.f, [k]: v } }));
 
@@ -92,14 +94,14 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
     const here = location.href;
     // The router asks before it follows a link away (state.ts leaving).
     const guard = (to: string) => {
-      const { dirty: d, s: x, saved } = live.current;
-      if (!d || saved || to === here) return true;
-      if (!confirm(ft('form.leave'))) return false;
-      void keep(x, true).catch(() => undefined);
+      const { dirty: d, unsaved: u, photos: n, s: x, saved } = live.current;
+      if (!u || saved || to === here) return true;
+      if (!confirm(ft(n > 0 ? 'form.leave_photos' : 'form.leave'))) return false;
+      void keep(x, d).catch(() => undefined);
       return true;
     };
     const onUnload = (e: BeforeUnloadEvent) => {
-      if (live.current.dirty && !live.current.saved) {
+      if (live.current.unsaved && !live.current.saved) {
         e.preventDefault();
         e.returnValue = '';
       }
@@ -148,9 +150,12 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
     if (!rec && isEmpty(c) && photos.length === 0) return setErr(ft('form.empty'));
     setBusy(true);
     live.current.saved = true;
+    let created = false;
     try {
       if (rec) {
-        await amendRecord(rec, {
+        // The version the form was opened on (or the draft was written against): a newer
+        // one written meanwhile comes back as a conflict instead of being undone.
+        await amendRecord({ ...rec, version: s.base ?? rec.version }, {
           reason: reason.trim(), text: c.text, vitals: c.vitals ?? (rec.vitals ? {} : undefined), fields: c.fields, care_notes: c.care_notes ?? '',
           next_visit_on: c.next_visit_on ?? '', plan_changed: c.plan_changed, entered_in_error: inError,
         });
@@ -159,11 +164,19 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
           patient_id: patientId, kind: s.kind, occurred_at: new Date(`${s.when}:00+09:00`).toISOString(), ...c, vitals: c.vitals,
           visit_id: visit?.id, photos: await Promise.all(photos.map(async (p) => new Uint8Array(await p.blob.arrayBuffer()))), on_behalf_of: author?.user_id,
         });
+        created = true;
         if (done && visit) await setVisitStatus({ ...visit, occurrence_start: occurrence || undefined }, 'done');
       }
       await drafts.drop(patientId, s.kind, rec?.id).catch(() => undefined);
       location.hash = done ? '#/today' : `#/patients/${patientId}`;
     } catch (x) {
+      if (created) {
+        // The record is queued; only marking the visit done failed. Saving again would
+        // queue the record twice: leave for today, where the visit still shows 完了.
+        await drafts.drop(patientId, s.kind).catch(() => undefined);
+        location.hash = '#/today';
+        return;
+      }
       live.current.saved = false;
       setErr(errorMessage(describeError(x)));
     } finally {
@@ -255,7 +268,7 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
       <div class="row wrap form-actions">
         <button class="primary" name="save" disabled={busy}>{ft('form.save')}</button>
         {!rec && visit && visit.status === 'planned' && (
-          <button type="button" class="primary done" name="save_done" disabled={busy} aria-describedby="done-hint" onClick={() => void save(true)}>{ft('form.save_done')}</button>
+          <button type="button" class="primary done" name="save_done" disabled={busy} aria-describedby="done-hint" onClick={(e) => { if (e.currentTarget.form?.reportValidity() !== false) void save(true); }}>{ft('form.save_done')}</button>
         )}
         {!rec && visit && visit.status === 'planned' && <small id="done-hint" class="muted">{ft('form.save_done_hint')}</small>}
       </div>

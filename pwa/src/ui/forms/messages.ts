@@ -88,6 +88,7 @@ export const formsJa = {
   'form.draft_kept': '下書きはこの端末に暗号化して保存されています。',
   'form.discard': '下書きを破棄',
   'form.leave': '保存していない記録があります。このまま移動しますか?(下書きはこの端末に残ります)',
+  'form.leave_photos': '保存していない記録があります。このまま移動しますか?(写真は下書きに残らず、失われます)',
 } as const;
 
 export type FormKey = keyof typeof formsJa;
@@ -179,6 +180,7 @@ export const formsEn: Record<FormKey, string> = {
   'form.draft_kept': 'The draft is kept encrypted on this device.',
   'form.discard': 'Discard the draft',
   'form.leave': 'This record is not saved. Leave anyway? (The draft stays on this device.)',
+  'form.leave_photos': 'This record is not saved. Leave anyway? (Photos are not kept in the draft and will be lost.)',
 };
 
 addMessages({ ja: formsJa, en: formsEn });

@@ -62,7 +62,7 @@ export function CollabPart({ s, set }: PartProps) {
     <fieldset class="collab">
       <legend>{ft('form.collab')}</legend>
       <div class="grid2">
-        <label>{ft('form.next_visit_on')}<input type="date" name="next_visit_on" value={s.next} min={today.value} onInput={(e) => set({ next: e.currentTarget.value })} /></label>
+        <label>{ft('form.next_visit_on')}<input type="date" name="next_visit_on" value={s.next} min={s.next && s.next < today.value ? undefined : today.value} onInput={(e) => set({ next: e.currentTarget.value })} /></label>
         <label class="check"><input type="checkbox" name="plan_changed" checked={s.plan} onChange={(e) => set({ plan: e.currentTarget.checked })} />{ft('form.plan_changed')}</label>
       </div>
       <label>{ft('form.care_notes')}<textarea name="care_notes" rows={2} maxLength={4000} value={s.careNotes} onInput={(e) => set({ careNotes: e.currentTarget.value })} /></label>
