@@ -130,6 +130,11 @@ func (s *Sender) Send(ctx context.Context, to string, msg []byte) error {
 			if err := c.StartTLS(tlsCfg); err != nil {
 				return classify("smtp starttls", err)
 			}
+		} else if !loopback(s.cfg.Host) {
+			// A server that offers no STARTTLS (or a path that strips it) would see
+			// the address and the confirmation link in clear: only a server on this
+			// machine may do without.
+			return errors.New("smtp: the server offers no STARTTLS; refusing to send in clear (use smtps:// or a server with STARTTLS)")
 		}
 	}
 	if s.cfg.User != "" {
@@ -174,4 +179,13 @@ func helloName(from string) string {
 		return from[at+1:]
 	}
 	return "localhost"
+}
+
+// loopback reports whether host is this machine (localhost or a loopback address).
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

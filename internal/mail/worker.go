@@ -156,10 +156,13 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		groups = append(groups, group{items: []store.MailItem{it}})
 	}
 	claim := items[0].ClaimedUntil.Time
+	// The bookkeeping after a send outlives a shutdown: a message the SMTP
+	// server accepted is marked done even while the worker stops.
+	wctx := context.WithoutCancel(ctx)
 	var errs []error
 	if len(dropped) > 0 {
-		errs = append(errs, w.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-			return tx.CompleteMail(ctx, dropped, claim)
+		errs = append(errs, w.DB.Write(wctx, func(tx *store.Tx) error {
+			return tx.CompleteMail(wctx, dropped, claim)
 		}))
 		for range dropped {
 			w.result("dropped")
@@ -178,14 +181,15 @@ func (w *Worker) result(r string) {
 }
 
 func (w *Worker) deliver(ctx context.Context, g group, claim time.Time) error {
+	wctx := context.WithoutCancel(ctx) // the bookkeeping outlives a shutdown
 	margin := w.Claim / 10
 	left := claim.Sub(w.Now()) - margin
 	first := g.items[0]
 	ids := g.ids()
 	if left < margin {
 		// Too late in the lease to start: hand the rows back untouched.
-		return w.DB.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-			return tx.RetryMail(ctx, ids, claim, w.Now())
+		return w.DB.Write(wctx, func(tx *store.Tx) error {
+			return tx.RetryMail(wctx, ids, claim, w.Now())
 		})
 	}
 	var c Content
@@ -212,17 +216,17 @@ func (w *Worker) deliver(ctx context.Context, g group, claim time.Time) error {
 	switch {
 	case err == nil:
 		w.result("sent")
-		record = func(tx *store.Tx) error { return tx.CompleteMail(ctx, ids, claim) }
+		record = func(tx *store.Tx) error { return tx.CompleteMail(wctx, ids, claim) }
 	case errors.Is(err, ErrPermanent) || now.Sub(first.CreatedAt) > w.GiveUpAfter:
 		w.result("failed")
 		w.Log.Warn("mail not sent, given up", "outbox_id", first.ID, "attempts", first.Attempts, "err", err)
-		record = func(tx *store.Tx) error { return tx.CompleteMail(ctx, ids, claim) }
+		record = func(tx *store.Tx) error { return tx.CompleteMail(wctx, ids, claim) }
 	default:
 		w.result("retry")
 		w.Log.Warn("mail not sent, will retry", "outbox_id", first.ID, "attempts", first.Attempts, "err", err)
-		record = func(tx *store.Tx) error { return tx.RetryMail(ctx, ids, claim, now.Add(Backoff(first.Attempts))) }
+		record = func(tx *store.Tx) error { return tx.RetryMail(wctx, ids, claim, now.Add(Backoff(first.Attempts))) }
 	}
-	return w.DB.Write(context.WithoutCancel(ctx), record)
+	return w.DB.Write(wctx, record)
 }
 
 // Backoff is exponential from 30 s, capped at 1 h.

@@ -97,17 +97,26 @@ func (tx *Tx) DigestRecords(ctx context.Context, q DigestQuery) ([]TimelineItem,
 }
 
 // AuthoredInstructions returns the doctor_note records author wrote on
-// chartPatients that occurred at or after from, newest first, up to limit:
-// the candidates for instructions still awaiting the team's reading (the
-// caller keeps those whose instruction still holds).
+// chartPatients that occurred at or after from and whose current version
+// gives an instruction, newest first, up to limit: the candidates for
+// instructions still awaiting the team's reading (the caller keeps those
+// whose instruction still holds). Notes without an instruction are left out
+// in SQL, so a busy doctor's many notes never push a standing instruction
+// past the limit.
 func (tx *Tx) AuthoredInstructions(ctx context.Context, author care.Viewer, chartPatients []string, from time.Time, limit int) ([]TimelineItem, error) {
 	if len(chartPatients) == 0 {
 		return []TimelineItem{}, nil
 	}
+	// The body is the content's JSON; an empty instruction is omitted from it.
+	gives := "instr(v.body, ?) > 0"
+	if tx.engine == Postgres {
+		gives = "strpos(v.body, ?) > 0"
+	}
 	query := `SELECT ` + stubColumns + ` FROM record r
-		WHERE r.author_id = ? AND r.occurred_at >= ? AND r.kind = ? AND r.patient_id IN ` + tx.inList() + `
+		JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
+		WHERE r.author_id = ? AND r.occurred_at >= ? AND r.kind = ? AND r.patient_id IN ` + tx.inList() + ` AND ` + gives + `
 		ORDER BY r.occurred_at DESC, r.id DESC` + limitSQL(limit)
-	stubs, err := tx.stubs(ctx, limit, query, author.UserID, author.UserID, UTC(from), care.KindDoctorNote, jsonList(chartPatients))
+	stubs, err := tx.stubs(ctx, limit, query, author.UserID, author.UserID, UTC(from), care.KindDoctorNote, jsonList(chartPatients), `"instruction":`)
 	if err != nil {
 		return nil, fmt.Errorf("authored instructions: %w", err)
 	}

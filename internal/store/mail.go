@@ -32,12 +32,11 @@ func (tx *Tx) SetUserEmail(ctx context.Context, userID, address, tokenHash strin
 	if _, err := tx.exec(ctx, `DELETE FROM mail_outbox WHERE user_id = ?`, userID); err != nil {
 		return err
 	}
-	n, err := tx.exec(ctx, `UPDATE user_email SET address = ?, verified_at = NULL, token_hash = ?, token_expires_at = ?, updated_at = ? WHERE user_id = ?`,
-		address, tokenHash, UTC(expires), UTC(now), userID)
-	if err != nil || n > 0 {
-		return err
-	}
-	_, err = tx.exec(ctx, `INSERT INTO user_email (user_id, address, verified_at, token_hash, token_expires_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?)`,
+	// One statement (not UPDATE, then INSERT when nothing was there): two first
+	// registrations of one user at once would both insert and one would fail.
+	_, err := tx.exec(ctx, `INSERT INTO user_email (user_id, address, verified_at, token_hash, token_expires_at, updated_at) VALUES (?, ?, NULL, ?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET address = excluded.address, verified_at = NULL, token_hash = excluded.token_hash,
+			token_expires_at = excluded.token_expires_at, updated_at = excluded.updated_at`,
 		userID, address, tokenHash, UTC(expires), UTC(now))
 	if err != nil {
 		return fmt.Errorf("insert user email: %w", err)
@@ -79,11 +78,8 @@ func (tx *Tx) NotifyPrefsJSON(ctx context.Context, userID string) (string, error
 
 // SaveNotifyPrefsJSON stores userID's preferences.
 func (tx *Tx) SaveNotifyPrefsJSON(ctx context.Context, userID, prefs string, now time.Time) error {
-	n, err := tx.exec(ctx, `UPDATE notify_pref SET prefs = ?, updated_at = ? WHERE user_id = ?`, prefs, UTC(now), userID)
-	if err != nil || n > 0 {
-		return err
-	}
-	_, err = tx.exec(ctx, `INSERT INTO notify_pref (user_id, prefs, updated_at) VALUES (?, ?, ?)`, userID, prefs, UTC(now))
+	_, err := tx.exec(ctx, `INSERT INTO notify_pref (user_id, prefs, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (user_id) DO UPDATE SET prefs = excluded.prefs, updated_at = excluded.updated_at`, userID, prefs, UTC(now))
 	return err
 }
 
