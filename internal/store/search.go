@@ -108,21 +108,21 @@ const gramProbe = 200
 
 // SearchRecords returns up to q.Limit records matching q, with their
 // current versions and read state for the viewer. It walks the index
-// entries of the query's rarest gram (of the few it probes) newest first —
-// on record_gram_patient when the search is in one patient, else on
-// record_gram_all, filtered by patient — and keeps the records the viewer
-// reads whose text holds every word. No record or version table is
-// scanned: each candidate is looked up by its primary key.
+// entries of the query's rarest gram (of the few it probes) newest first,
+// in each of the caller's patients on record_gram_patient (their walks
+// merged), and keeps the records the viewer reads whose text holds every
+// word. No record or version table is scanned: each candidate is looked
+// up by its primary key; and the work grows with the caller's patients'
+// records, never with the network's.
 func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem, error) {
-	patients := append(append([]string{}, q.ChartPatients...), q.SharedPatients...)
-	if len(patients) == 0 || len(q.Words) == 0 {
+	if len(q.ChartPatients)+len(q.SharedPatients) == 0 || len(q.Words) == 0 {
 		return []TimelineItem{}, nil
 	}
 	gram, err := tx.rarestGram(ctx, q.Words)
 	if err != nil || gram == "" {
 		return []TimelineItem{}, err
 	}
-	query, args := tx.searchSQL(q, gram, len(patients) == 1)
+	query, args := tx.searchSQL(q, gram)
 	stubs, err := tx.stubs(ctx, q.Limit, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search records: %w", err)
@@ -130,47 +130,68 @@ func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem,
 	return tx.resolveRecords(ctx, stubs)
 }
 
-// searchSQL is the page query of q walking gram; one says whether q is in
-// one patient (then the patient's own index range is walked).
-func (tx *Tx) searchSQL(q SearchQuery, gram string, one bool) (string, []any) {
-	args := []any{q.Viewer.UserID, gram}
-	where := []string{"g.gram = ?"}
-	if one {
-		where = append(where, "g.patient_id = ?")
-		args = append(args, append(q.ChartPatients, q.SharedPatients...)[0])
-	}
-	var groups []string
-	for _, g := range []struct {
-		ids   []string
-		level care.Level
-	}{{q.ChartPatients, care.Chart}, {q.SharedPatients, care.Shared}} {
-		if len(g.ids) == 0 {
-			continue
-		}
-		reads, readsArgs := readsSQL(care.RecordScopeFor(q.Viewer, g.level))
-		groups = append(groups, "(g.patient_id IN "+tx.inList()+" AND "+reads+")")
-		args = append(append(args, jsonList(g.ids)), readsArgs...)
-	}
-	where = append(where, "("+strings.Join(groups, " OR ")+")")
+// maxWalkedPatients is how many patients a search walks one by one, each
+// on its own index range, in one statement (SQLite allows 500 members in a
+// UNION). A caseload beyond it walks the gram's entries across the network
+// on record_gram_all, filtered by patient.
+const maxWalkedPatients = 400
+
+// searchSQL is the page query of q walking gram: one member per patient,
+// newest first on that patient's range of record_gram_patient with the
+// reading rule of the patient's level, merged newest first.
+func (tx *Tx) searchSQL(q SearchQuery, gram string) (string, []any) {
 	holds := "instr(s.body, ?) > 0"
 	if tx.engine == Postgres {
 		holds = "strpos(s.body, ?) > 0"
 	}
-	for _, w := range q.Words {
-		where = append(where, holds)
-		args = append(args, w)
-	}
-	if q.Before != nil {
-		where = append(where, "(g.occurred_at, g.record_id) < (?, ?)")
-		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
+	tail := func(where []string, args []any) ([]string, []any) {
+		for _, w := range q.Words {
+			where = append(where, holds)
+			args = append(args, w)
+		}
+		if q.Before != nil {
+			where = append(where, "(g.occurred_at, g.record_id) < (?, ?)")
+			args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
+		}
+		return where, args
 	}
 	// CROSS JOIN keeps SQLite's join order: the gram's index entries drive,
 	// record and text are looked up by key.
-	return `SELECT ` + stubColumns + `
-		FROM (SELECT r.* FROM record_gram g CROSS JOIN record r CROSS JOIN record_search s
+	walk := func(where []string) string {
+		return `SELECT r.* FROM record_gram g CROSS JOIN record r CROSS JOIN record_search s
 			WHERE r.id = g.record_id AND s.record_id = g.record_id AND ` + strings.Join(where, " AND ") + `
-			ORDER BY g.occurred_at DESC, g.record_id DESC` + limitSQL(q.Limit) + `) r
-		ORDER BY r.occurred_at DESC, r.id DESC`, args
+			ORDER BY g.occurred_at DESC, g.record_id DESC` + limitSQL(q.Limit)
+	}
+	args := []any{q.Viewer.UserID} // stubColumns' read state
+	levels := []struct {
+		ids   []string
+		level care.Level
+	}{{q.ChartPatients, care.Chart}, {q.SharedPatients, care.Shared}}
+	if len(q.ChartPatients)+len(q.SharedPatients) > maxWalkedPatients {
+		where, wargs := []string{"g.gram = ?"}, []any{gram}
+		var groups []string
+		for _, g := range levels {
+			if len(g.ids) == 0 {
+				continue
+			}
+			reads, readsArgs := readsSQL(care.RecordScopeFor(q.Viewer, g.level))
+			groups = append(groups, "(g.patient_id IN "+tx.inList()+" AND "+reads+")")
+			wargs = append(append(wargs, jsonList(g.ids)), readsArgs...)
+		}
+		where, wargs = tail(append(where, "("+strings.Join(groups, " OR ")+")"), wargs)
+		return `SELECT ` + stubColumns + ` FROM (` + walk(where) + `) r ORDER BY r.occurred_at DESC, r.id DESC`, append(args, wargs...)
+	}
+	var members []string
+	for _, g := range levels {
+		reads, readsArgs := readsSQL(care.RecordScopeFor(q.Viewer, g.level))
+		for _, pid := range g.ids {
+			where, wargs := tail([]string{"g.gram = ?", "g.patient_id = ?", reads}, append([]any{gram, pid}, readsArgs...))
+			members = append(members, `SELECT * FROM (`+walk(where)+`) p`)
+			args = append(args, wargs...)
+		}
+	}
+	return `SELECT ` + stubColumns + ` FROM (` + strings.Join(members, " UNION ALL ") + `) r
+		ORDER BY r.occurred_at DESC, r.id DESC` + limitSQL(q.Limit), args
 }
 
 // rarestGram picks, of the query's grams (a few of each word), the one
@@ -213,8 +234,7 @@ func (tx *Tx) rarestGram(ctx context.Context, words []string) (string, error) {
 // (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL), one line a step:
 // for tests and operators to see that a search scans no table.
 func (tx *Tx) SearchPlan(ctx context.Context, q SearchQuery, gram string) ([]string, error) {
-	patients := append(append([]string{}, q.ChartPatients...), q.SharedPatients...)
-	query, args := tx.searchSQL(q, gram, len(patients) == 1)
+	query, args := tx.searchSQL(q, gram)
 	explain := "EXPLAIN "
 	if tx.engine == SQLite {
 		explain = "EXPLAIN QUERY PLAN "
