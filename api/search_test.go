@@ -216,6 +216,29 @@ func TestSearchPlanUsesTheGramIndex(t *testing.T) {
 				}
 			}
 		}
+		// Which entries a page walks: when the caller's patients hold the
+		// gram's newest entries, across the network's (short: the hits come
+		// first); when they hold none of them (the network's records are
+		// others'), each patient's own range, so the work never grows with
+		// the network. SQLite names the index each walk takes.
+		if engine == store.SQLite {
+			for _, c := range []struct {
+				patients  []string
+				want, not string
+			}{{[]string{r.patientID, newID()}, "record_gram_all", "record_gram_patient"}, {[]string{newID(), newID()}, "record_gram_patient", "record_gram_all"}} {
+				var plan []string
+				if err := h.db.Read(ctx, func(tx *store.Tx) (err error) {
+					plan, err = tx.SearchPlan(ctx, store.SearchQuery{Viewer: v, Words: []string{"定期訪問"}, ChartPatients: c.patients, Limit: 21}, "定期")
+					return
+				}); err != nil {
+					t.Fatal(err)
+				}
+				all := strings.Join(plan, "\n")
+				if !strings.Contains(all, c.want) || strings.Contains(all, c.not) {
+					t.Errorf("patients %v: the walk does not take %s only:\n%s", c.patients, c.want, all)
+				}
+			}
+		}
 	})
 }
 

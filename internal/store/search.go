@@ -108,12 +108,11 @@ const gramProbe = 200
 
 // SearchRecords returns up to q.Limit records matching q, with their
 // current versions and read state for the viewer. It walks the index
-// entries of the query's rarest gram (of the few it probes) newest first,
-// in each of the caller's patients on record_gram_patient (their walks
-// merged), and keeps the records the viewer reads whose text holds every
-// word. No record or version table is scanned: each candidate is looked
-// up by its primary key; and the work grows with the caller's patients'
-// records, never with the network's.
+// entries of the query's rarest gram (of the few it probes) newest first
+// and keeps the records the viewer reads whose text holds every word. No
+// record or version table is scanned: each candidate is looked up by its
+// primary key. Which entries it walks is chosen so that the work never
+// grows with the network's records (walkNetwork).
 func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem, error) {
 	if len(q.ChartPatients)+len(q.SharedPatients) == 0 || len(q.Words) == 0 {
 		return []TimelineItem{}, nil
@@ -122,7 +121,11 @@ func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem,
 	if err != nil || gram == "" {
 		return []TimelineItem{}, err
 	}
-	query, args := tx.searchSQL(q, gram)
+	network, err := tx.walkNetwork(ctx, q, gram)
+	if err != nil {
+		return nil, err
+	}
+	query, args := tx.searchSQL(q, gram, network)
 	stubs, err := tx.stubs(ctx, q.Limit, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("search records: %w", err)
@@ -136,10 +139,55 @@ func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem,
 // on record_gram_all, filtered by patient.
 const maxWalkedPatients = 400
 
-// searchSQL is the page query of q walking gram: one member per patient,
-// newest first on that patient's range of record_gram_patient with the
-// reading rule of the patient's level, merged newest first.
-func (tx *Tx) searchSQL(q SearchQuery, gram string) (string, []any) {
+// walkNetwork decides how a page of q walks gram: across the network's
+// entries newest first on record_gram_all, kept when they are the caller's
+// patients' (true), or in each of the caller's patients on its own range of
+// record_gram_patient, the walks merged (false). The first costs about
+// limit ÷ (the caller's share of the gram's entries), the second up to
+// limit × patients: a sample of the gram's newest gramProbe entries across
+// the network tells the share. A gram with fewer entries than that in the
+// whole network is walked across it (it is short); so is a caseload past
+// maxWalkedPatients. In one patient its own range is always walked.
+func (tx *Tx) walkNetwork(ctx context.Context, q SearchQuery, gram string) (bool, error) {
+	n := len(q.ChartPatients) + len(q.SharedPatients)
+	if n == 1 {
+		return false, nil
+	}
+	if n > maxWalkedPatients {
+		return true, nil
+	}
+	where, args := "g.gram = ?", []any{gram}
+	if q.Before != nil {
+		where += " AND (g.occurred_at, g.record_id) < (?, ?)"
+		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
+	}
+	var sample []string
+	if err := tx.sel(ctx, &sample, `SELECT g.patient_id FROM record_gram g WHERE `+where+`
+		ORDER BY g.occurred_at DESC, g.record_id DESC`+limitSQL(gramProbe), args...); err != nil {
+		return false, fmt.Errorf("search sample: %w", err)
+	}
+	if len(sample) < gramProbe {
+		return true, nil
+	}
+	mine := map[string]bool{}
+	for _, id := range append(append([]string{}, q.ChartPatients...), q.SharedPatients...) {
+		mine[id] = true
+	}
+	hits := 0
+	for _, id := range sample {
+		if mine[id] {
+			hits++
+		}
+	}
+	// limit ÷ share < limit × patients  ⇔  hits × patients > sample size
+	return hits*n > len(sample), nil
+}
+
+// searchSQL is the page query of q walking gram: across the network's
+// entries filtered by the caller's patients (network), or one member per
+// patient, newest first on that patient's range of record_gram_patient with
+// the reading rule of the patient's level, merged newest first.
+func (tx *Tx) searchSQL(q SearchQuery, gram string, network bool) (string, []any) {
 	holds := "instr(s.body, ?) > 0"
 	if tx.engine == Postgres {
 		holds = "strpos(s.body, ?) > 0"
@@ -167,7 +215,7 @@ func (tx *Tx) searchSQL(q SearchQuery, gram string) (string, []any) {
 		ids   []string
 		level care.Level
 	}{{q.ChartPatients, care.Chart}, {q.SharedPatients, care.Shared}}
-	if len(q.ChartPatients)+len(q.SharedPatients) > maxWalkedPatients {
+	if network {
 		where, wargs := []string{"g.gram = ?"}, []any{gram}
 		var groups []string
 		for _, g := range levels {
@@ -234,7 +282,11 @@ func (tx *Tx) rarestGram(ctx context.Context, words []string) (string, error) {
 // (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL), one line a step:
 // for tests and operators to see that a search scans no table.
 func (tx *Tx) SearchPlan(ctx context.Context, q SearchQuery, gram string) ([]string, error) {
-	query, args := tx.searchSQL(q, gram)
+	network, err := tx.walkNetwork(ctx, q, gram)
+	if err != nil {
+		return nil, err
+	}
+	query, args := tx.searchSQL(q, gram, network)
 	explain := "EXPLAIN "
 	if tx.engine == SQLite {
 		explain = "EXPLAIN QUERY PLAN "
