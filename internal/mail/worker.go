@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"tsunagu/internal/notify"
 	"tsunagu/internal/store"
 )
 
@@ -86,28 +87,10 @@ func (w *Worker) Wake() {
 	}
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends (the outbox workers' loop, notify.Drain).
 func (w *Worker) Run(ctx context.Context) error {
 	w.init()
-	t := time.NewTicker(w.Poll)
-	defer t.Stop()
-	for {
-		for {
-			n, err := w.RunOnce(ctx)
-			if err != nil && ctx.Err() == nil {
-				w.Log.Error("mail outbox delivery failed", "err", err)
-			}
-			if n < w.Batch || err != nil {
-				break
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-w.wake:
-		case <-t.C:
-		}
-	}
+	return notify.Drain(ctx, w.Poll, w.wake, w.Batch, w.RunOnce, func(err error) { w.Log.Error("mail outbox delivery failed", "err", err) })
 }
 
 // group is the rows that leave as one message.

@@ -92,22 +92,30 @@ func (w *Worker) Wake() {
 // Run delivers until ctx ends.
 func (w *Worker) Run(ctx context.Context) error {
 	w.init()
-	t := time.NewTicker(w.Poll)
+	return Drain(ctx, w.Poll, w.wake, w.Batch, w.RunOnce, func(err error) { w.Log.Error("outbox delivery failed", "err", err) })
+}
+
+// Drain runs once until a batch comes back short (or fails), then waits for
+// a wake-up or the next poll, until ctx ends: the loop of every outbox
+// worker (Web Push here, e-mail in internal/mail). A failure is reported to
+// failed unless ctx ended.
+func Drain(ctx context.Context, poll time.Duration, wake <-chan struct{}, batch int, once func(context.Context) (int, error), failed func(error)) error {
+	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
 		for {
-			n, err := w.RunOnce(ctx)
+			n, err := once(ctx)
 			if err != nil && ctx.Err() == nil {
-				w.Log.Error("outbox delivery failed", "err", err)
+				failed(err)
 			}
-			if n < w.Batch || err != nil {
+			if n < batch || err != nil {
 				break
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-w.wake:
+		case <-wake:
 		case <-t.C:
 		}
 	}
