@@ -368,3 +368,55 @@ func TestMessageSyncOnceAndPurge(t *testing.T) {
 		}
 	})
 }
+
+// TestChannelBodyRefs: the ids of a message's body that the name walk of
+// TestBodyIDsNameThePatientsOwnEntities does not catch (reply_to, and the
+// users of mentions) name this patient's message and this patient's team:
+// another patient's message answers as an unknown id, by REST and by sync,
+// and nothing is written.
+func TestChannelBodyRefs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		own := r.doctorC.mustMessage(t, r.patientID, map[string]any{"text": "連絡"})
+		var p struct{ ID string }
+		r.doctorC.must(201, "POST", "/api/v1/patients", map[string]any{"name": "別の 患者", "name_kana": "ベツノ カンジャ", "birth_date": "1938-05-06",
+			"sex": "male", "address": "架空県つなぐ市2-2", "phone": "000-0000-0001"}).json(t, &p)
+		r.doctorC.must(201, "POST", "/api/v1/patients/"+p.ID+"/consents", map[string]any{"obtained_on": "2026-11-01", "scope": "full"})
+		foreign := r.doctorC.mustMessage(t, p.ID, map[string]any{"text": "別の患者の連絡"})
+		dev := newID()
+		seq := int64(0)
+		for _, c := range []struct {
+			field, loc string
+			values     []any
+		}{
+			{"reply_to", "body.reply_to", []any{foreign.ID, newID()}},
+			// A user off this team, and an id of no user at all.
+			{"mentions", "body.mentions[0]", []any{[]string{r.outsider.ID}, []string{newID()}}},
+		} {
+			var shapes []string
+			for _, v := range c.values {
+				before := writes(t, h)
+				res := r.doctorC.do("POST", "/api/v1/patients/"+r.patientID+"/messages", map[string]any{"id": newID(), "text": "返信", c.field: v})
+				if res.status != 422 || problemField(t, res) != c.loc {
+					t.Errorf("%s = %v: %d %s", c.field, v, res.status, res.body)
+				}
+				shapes = append(shapes, problemShape(t, res.body))
+				seq++
+				got, raw := r.doctorC.pushOne(t, dev, mutation{ID: newID(), Seq: seq, Type: "message.create",
+					Args: map[string]any{"patient_id": r.patientID, "id": newID(), "text": "返信", c.field: v}})
+				if got.Status != "rejected" || got.Problem == nil || len(got.Problem.Errors) == 0 || got.Problem.Errors[0].Location != c.loc {
+					t.Errorf("%s = %v by sync: %s", c.field, v, raw)
+				}
+				if after := writes(t, h); !sameCounts(before, after) {
+					t.Errorf("%s = %v: wrote %v → %v", c.field, v, before, after)
+				}
+			}
+			if shapes[0] != shapes[1] {
+				t.Errorf("%s: another patient's and an unknown id answer differently: %s / %s", c.field, shapes[0], shapes[1])
+			}
+		}
+		// The patient's own message and team member pass.
+		r.doctorC.mustMessage(t, r.patientID, map[string]any{"text": "返信", "reply_to": own.ID, "mentions": []string{r.helper.ID}})
+	})
+}
