@@ -208,6 +208,9 @@ func fill(path string, r *region) string {
 				return r.recordID
 			}
 			if strings.HasPrefix(path, "/api/v1/messages/") {
+				if r.messageID == "" { // a region without a message: an id nobody holds
+					return "01900000-0000-7000-8000-00000000a0a0"
+				}
 				return r.messageID
 			}
 			if strings.HasPrefix(path, "/api/v1/facilities/") {

@@ -32,7 +32,7 @@ type messagesJSON struct {
 }
 
 // mustMessage writes a message to patientID's channel as c.
-func (c *client) mustMessage(t *testing.T, patientID string, body map[string]any) messageJSON {
+func (c *client) mustMessage(t testing.TB, patientID string, body map[string]any) messageJSON {
 	t.Helper()
 	if body["id"] == nil {
 		body["id"] = newID()

@@ -44,6 +44,11 @@ var registrationReach = map[string]struct{ before, after int }{
 	"confirmRecord":          {404, 403},
 	// The 加算 report reads the records (collab_report.go).
 	"getCollaborationReport": {403, 403},
+	// The team channel is read at the shared level, as the records.
+	"listMessages":     {403, 403},
+	"createMessage":    {403, 403},
+	"markMessagesRead": {403, 403},
+	"retractMessage":   {404, 403},
 }
 
 // uncitedBeforeConsent are the operations on the scene's photo, which no
@@ -63,7 +68,7 @@ func (h *harness) registrationScene(r *region, withdrawn bool, clinicMember, rem
 	base := "/api/v1/patients/" + p.ID
 	sc.attachmentID = h.mustAttachment(r.doctorC, p.ID, accessPhoto)
 	// Nothing else exists before the first consent: ids nobody holds.
-	sc.consentID, sc.visitID, sc.recordID = newID(), newID(), newID()
+	sc.consentID, sc.visitID, sc.recordID, sc.messageID = newID(), newID(), newID(), newID()
 	if withdrawn {
 		var c struct{ ID string }
 		r.doctorC.must(201, "POST", base+"/consents", map[string]any{"obtained_on": "2026-11-01", "scope": "full", "attachment_id": sc.attachmentID}).json(h.t, &c)
@@ -80,6 +85,7 @@ func (h *harness) registrationScene(r *region, withdrawn bool, clinicMember, rem
 		r.nurseC.must(201, "POST", base+"/visits", map[string]any{"kind": "nurse_visit", "assignee_ids": []string{r.nurse.ID},
 			"starts_at": "2026-11-23T10:00:00+09:00", "ends_at": "2026-11-23T10:45:00+09:00"}).json(h.t, &v)
 		sc.visitID = v.ID
+		sc.messageID = r.nurseC.mustMessage(h.t, p.ID, map[string]any{"text": "連絡"}).ID
 		r.doctorC.must(200, "POST", base+"/consents/"+sc.consentID+"/withdraw", map[string]any{"reason": "本人の希望"})
 	}
 	return &sc
