@@ -14,7 +14,7 @@
 //   6. the nurse retracts a message: the doctor sees 「取り消されました」.
 // Screenshots to screenshots/channel/, each checked with axe-core.
 // Env: E2E_BASE_URL, E2E_MAILPIT_URL, E2E_ARTIFACTS, CHROMIUM, E2E_STATE.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, uuidv7 } from '../lib/client.mjs';
 import { launch, settled, signInUI } from '../lib/browser.mjs';
@@ -116,6 +116,18 @@ try {
     check((await box.inputValue()) === '@見本 一郎 ', `after choosing: ${await box.inputValue()}`);
     await list.waitFor({ state: 'hidden' });
     await box.pressSequentially(`38.6度の発熱と呼吸苦があります。往診をお願いします。${CANARY}`);
+    // A photo from the camera input, through the same outbox pipeline as a record's.
+    const jpeg = await np.evaluate(() => {
+      const c = document.createElement('canvas');
+      c.width = 96; c.height = 64;
+      const g = c.getContext('2d');
+      g.fillStyle = '#c33'; g.fillRect(0, 0, 96, 64); g.fillStyle = '#fff'; g.fillRect(30, 12, 36, 40);
+      return c.toDataURL('image/jpeg', 0.9).split(',')[1];
+    });
+    const photo = join(ART, 'e2e-channel-photo.jpg');
+    await writeFile(photo, Buffer.from(jpeg, 'base64'));
+    await np.setInputFiles('form.composer input[type=file]', photo);
+    await np.locator('form.composer ul.thumbs img').waitFor();
     await np.getByRole('button', { name: '至急', pressed: false }).click();
     await np.getByText('宛先: 見本 一郎').waitFor();
     await screen(np, 'compose-urgent');
@@ -124,6 +136,7 @@ try {
     await mine.waitFor({ timeout: 10000 });
     check(await mine.evaluate((el) => el.classList.contains('urgent') && el.classList.contains('pending')), 'not shown as urgent and waiting');
     await mine.getByText('送信待ち').waitFor();
+    await mine.getByText('写真1枚(送信待ち)').waitFor();
     check((await box.inputValue()) === '', 'the composer kept the text');
     await np.waitForFunction(() => /未送信 \d+件/.test(document.querySelector('.syncbar')?.textContent ?? ''));
     await screen(np, 'thread-offline-pending');
@@ -147,6 +160,7 @@ try {
     const [msg] = m;
     check(msg.urgent === true, 'not urgent on the server');
     check(JSON.stringify(msg.mentions) === JSON.stringify([docApi.me.id]), `mentions ${JSON.stringify(msg.mentions)}`);
+    check(msg.attachment_ids?.length === 1, `attachments ${JSON.stringify(msg.attachment_ids)}`);
     await msgIn(np, CANARY).getByText('送信待ち').waitFor({ state: 'detached', timeout: 10000 });
     return msg;
   });
@@ -158,6 +172,8 @@ try {
     check(await m.evaluate((el) => el.classList.contains('urgent')), 'not highlighted as urgent');
     await m.locator('mark.mention', { hasText: '@見本 一郎' }).waitFor();
     await m.getByText('見本 看子').waitFor();
+    const img = m.locator('.photos img');
+    await until(() => img.evaluate((el) => el.complete && el.naturalWidth > 0), 'the photo\'s thumbnail');
     await screen(dp, 'doctor-live');
   });
 

@@ -28,6 +28,7 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
   const myId = me.value?.id ?? '';
   // What was new when the thread opened stays marked while it is open (reading it lowers the count).
   const unreadAtOpen = useRef(unreadMessages.value[patientId]?.messages ?? 0);
+  const seenAtOpen = useRef<Set<string>>();
   const keep = (items: Message[]) => setReceipts((r) => new Map([...r, ...items.map((m) => [m.id, m.read_by ?? []] as const)]));
 
   // Online, the newest page from the server: messages the device may not hold yet, and read
@@ -43,7 +44,7 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
         keep(p.items);
         setLocal((n) => n + 1);
       }
-    }, () => live && setOlder({ online: false }));
+    }, () => live && setOlder({ online: true })); // the server refused (not offline): what the device holds stays
     return () => {
       live = false;
     };
@@ -92,7 +93,10 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
   };
 
   if (!data || !msgs) return <p class="empty">{t('app.loading')}</p>;
+  // New to me: the unread ones when the thread opened, and those by others that arrived while it is open.
+  seenAtOpen.current ??= new Set(msgs.map((m) => m.id));
   const fresh = newToMe(msgs, unreadAtOpen.current, myId);
+  for (const m of msgs) if (!seenAtOpen.current.has(m.id) && m.author_id !== myId) fresh.add(m.id);
   const byId = new Map(msgs.map((m) => [m.id, m]));
   const names = data.team.map((m) => m.name);
   const refused = new Map((status.value?.failed ?? []).filter((f) => f.type === 'message.create' && f.subject).map((f) => [f.subject!, f]));
@@ -107,7 +111,7 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
       {msgs.length === 0 && <p class="empty">{ct('chan.empty')}</p>}
       <div class="thread" ref={log} role="log" aria-label={ct('chan.thread')}>
         {days.map((d) => (
-          <section key={d.day} class="day" aria-label={formatDate(d.day)}>
+          <div key={d.day} class="day">
             <h3 class="day-h"><span>{formatDate(d.day)}</span></h3>
             <ol class="msgs">
               {d.items.map((m) => (
@@ -116,7 +120,7 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
                   records={recordsOf(m, data.recs)} refused={refused.get(m.id)} onReply={() => setReplyTo(m)} />
               ))}
             </ol>
-          </section>
+          </div>
         ))}
       </div>
       <Composer patientId={patientId} team={data.team} replyTo={replyTo} onReplyDone={() => setReplyTo(undefined)} />
