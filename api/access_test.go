@@ -155,6 +155,17 @@ var accessCases = map[string]accessCase{
 
 	// slice A (forms): the vital-sign table, the same for every signed-in user (TestVitalRanges).
 	"getVitalRanges": {kind: kDirectory},
+
+	// The team channel (連絡) is read at the shared level: the care worker
+	// on the team writes, reads, moves her read pointer and retracts her
+	// own message (the region's message is hers); only the author
+	// retracts (TestChannelWriteReadRetract). Mentions are every signed-in
+	// user's own list.
+	"listMessages":     {kind: kPatient},
+	"createMessage":    {kind: kPatient, body: func(*region) any { return map[string]any{"id": newID(), "text": "連絡です"} }},
+	"markMessagesRead": {kind: kPatient, body: func(r *region) any { return map[string]any{"up_to": r.messageID} }},
+	"retractMessage":   {kind: kPatient},
+	"listMentions":     {kind: kDirectory},
 }
 
 // request is the path (parameters filled, query appended) and JSON body
@@ -195,6 +206,9 @@ func fill(path string, r *region) string {
 			}
 			if strings.HasPrefix(path, "/api/v1/records/") {
 				return r.recordID
+			}
+			if strings.HasPrefix(path, "/api/v1/messages/") {
+				return r.messageID
 			}
 			if strings.HasPrefix(path, "/api/v1/facilities/") {
 				return r.clinic
@@ -243,6 +257,7 @@ func TestEveryOperationAccess(t *testing.T) {
 		r.doctorC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/visits", map[string]any{"kind": "nurse_visit", "assignee_ids": []string{r.nurse.ID},
 			"starts_at": "2026-11-23T10:00:00+09:00", "ends_at": "2026-11-23T10:45:00+09:00", "note": "見本メモ"}).json(t, &v)
 		r.visitID = v.ID
+		r.messageID = r.helperC.mustMessage(t, r.patientID, map[string]any{"text": "見本の連絡"}).ID
 		ops := operations(h)
 		if len(ops) < len(accessCases) {
 			t.Fatalf("OpenAPI lists %d operations, fewer than the %d cases", len(ops), len(accessCases))
@@ -310,7 +325,7 @@ func TestEveryOperationAccess(t *testing.T) {
 					check("non-clinical member", r.helperC, 403)
 				case kPatient:
 					check("outsider", outsiderC, 404)
-					check("non-clinical member", r.helperC, 200, 201)
+					check("non-clinical member", r.helperC, 200, 201, 204)
 				case kManage:
 					check("outsider", outsiderC, 404)
 					check("non-clinical member", r.helperC, 403)

@@ -91,6 +91,7 @@ var walkMutationOps = map[string]struct{ op, idArg string }{
 	"visit.create":   {"createVisit", "patient_id"},
 	"visit.update":   {"updateVisit", "visit_id"},
 	"consent.create": {"createConsent", "patient_id"},
+	"message.create": {"createMessage", "patient_id"},
 }
 
 // walkValue is one value sent for a field.

@@ -82,6 +82,8 @@ func (s *Server) entityKinds() {
 		},
 	})
 
+	s.registerEntity("message", s.messageEntityKind())
+
 	// The writes the app makes offline, as sync mutations: each is the REST
 	// operation of the same name, with its path id carried in args, and the
 	// loader that rebuilds its answer for a resend (sync_answers.go).
@@ -103,6 +105,8 @@ func (s *Server) entityKinds() {
 		func(o *VisitOutput) (any, entityRef) { return visit(o.Body) }).answeredBy(visitAnswer)
 	s.mutations["consent.create"] = mutationFor(s.createConsent, "patient_id", func(in *CreateConsentInput, id string) { in.ID = id },
 		func(o *ConsentOutput) (any, entityRef) { return o.Body, entityRef{Kind: "consent", ID: o.Body.ID} }).answeredBy(consentAnswer)
+	s.mutations["message.create"] = mutationFor(s.createMessage, "patient_id", func(in *CreateMessageInput, id string) { in.ID = id },
+		func(o *MessageCreatedOutput) (any, entityRef) { return o.Body, o.Body.ref() }).answeredBy(messageAnswer)
 	s.answerEntities()
 }
 

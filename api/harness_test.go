@@ -258,6 +258,7 @@ type region struct {
 	attachmentID                    string // set by tests that upload one
 	visitID                         string // set by tests that need one
 	recordID                        string // a nursing_visit (chart) record by the nurse
+	messageID                       string // a team channel message, set by tests that need one
 	doctorC, nurseC, helperC        *client
 }
 

@@ -92,6 +92,17 @@ var takenIDCases = map[string]takenIDCase{
 		sameKind:  func(r *takenIDScene) string { return r.recordID },
 		otherKind: func(r *takenIDScene) string { return r.visitID },
 	},
+	// A message's id is refused as taken like a record's: another
+	// patient's message (sameKind) and a record's id (otherKind).
+	"createMessage": {
+		as:   func(r *takenIDScene) *client { return r.nurseC },
+		path: func(r *takenIDScene) string { return "/api/v1/patients/" + r.own + "/messages" },
+		body: func(_ *takenIDScene, id string) map[string]any {
+			return map[string]any{"id": id, "text": "連絡"}
+		},
+		sameKind:  func(r *takenIDScene) string { return r.messageID },
+		otherKind: func(r *takenIDScene) string { return r.recordID },
+	},
 }
 
 // createsWithID lists the operations of the OpenAPI document that create
@@ -127,7 +138,7 @@ func rowCounts(t *testing.T, h *harness) map[string]int {
 	t.Helper()
 	out := map[string]int{}
 	for _, q := range []string{"facility", "app_user", "patient", "consent", "consent WHERE withdrawn_at IS NULL", "team_member", "visit",
-		"record", "record_version", "entity_id", "change_log", "audit_event"} {
+		"record", "record_version", "entity_id", "change_log", "audit_event", "message"} {
 		var n int
 		err := h.db.Read(context.Background(), func(tx *store.Tx) error { return tx.Get(context.Background(), &n, `SELECT COUNT(*) FROM `+q) })
 		if err != nil {
@@ -153,6 +164,7 @@ func TestTakenIDIsConflict(t *testing.T) {
 		r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/visits", map[string]any{"kind": "nurse_visit", "assignee_ids": []string{r.nurse.ID},
 			"starts_at": "2026-11-23T10:00:00+09:00", "ends_at": "2026-11-23T10:45:00+09:00"}).json(t, &v)
 		r.visitID = v.ID
+		r.messageID = r.nurseC.mustMessage(t, r.patientID, map[string]any{"text": "見本の連絡"}).ID
 		var p struct{ ID string }
 		r.doctorC.must(201, "POST", "/api/v1/patients", map[string]any{"name": "見本 二人目", "name_kana": "ミホン フタリメ", "birth_date": "1945-05-05",
 			"sex": "male", "address": "架空", "phone": ""}).json(t, &p)

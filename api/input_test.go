@@ -229,6 +229,7 @@ func syncBases(r *region) []syncBase {
 		{"visit.create", with(body("createVisit"), "patient_id", r.patientID)},
 		{"visit.update", with(body("updateVisit"), "visit_id", r.visitID)},
 		{"consent.create", with(body("createConsent"), "patient_id", r.patientID)},
+		{"message.create", with(body("createMessage"), "patient_id", r.patientID)},
 	}
 }
 

@@ -25,6 +25,13 @@ var patientRefs = map[string]patientOfID{
 	"record_id":      recordPatientOf,
 	"attachment_id":  attachmentPatientOf,
 	"attachment_ids": attachmentPatientOf,
+	// the team channel: the message answered, the message a record is made from
+	"reply_to":          messagePatientOf,
+	"source_message_id": messagePatientOf,
+}
+
+func messagePatientOf(ctx context.Context, tx *store.Tx, id string) (string, error) {
+	return tx.MessagePatientID(ctx, id)
 }
 
 func visitPatientOf(ctx context.Context, tx *store.Tx, id string) (string, error) {

@@ -143,6 +143,18 @@ var refProbes = map[string]refProbe{
 		},
 		ok: 201, mutation: "consent.create", pathArg: "patient_id",
 	},
+	// The team channel: attachment_ids (reply_to and mentions, which the
+	// name walk does not catch, are probed in TestChannelBodyRefs).
+	"createMessage": {
+		method: "POST",
+		target: func(t *testing.T, h *harness, r *region) (string, string) {
+			return "/api/v1/patients/" + r.patientID + "/messages", r.patientID
+		},
+		body: func(t *testing.T, h *harness, r *region) map[string]any {
+			return map[string]any{"id": newID(), "text": "連絡"}
+		},
+		ok: 201, mutation: "message.create", pathArg: "patient_id",
+	},
 }
 
 // writes counts what a refused request must not change: every write
@@ -150,7 +162,7 @@ var refProbes = map[string]refProbe{
 func writes(t *testing.T, h *harness) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, table := range []string{"change_log", "record", "record_version", "visit", "visit_exception", "visit_history", "consent", "consent_page"} {
+	for _, table := range []string{"change_log", "record", "record_version", "visit", "visit_exception", "visit_history", "consent", "consent_page", "message"} {
 		var n int
 		if err := h.db.SQL().Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
 			t.Fatal(err)
@@ -204,6 +216,7 @@ func TestBodyIDsNameThePatientsOwnEntities(t *testing.T) {
 		r.doctorC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/visits", map[string]any{"kind": "doctor_visit", "assignee_ids": []string{r.doctor.ID},
 			"starts_at": "2026-11-26T10:00:00+09:00", "ends_at": "2026-11-26T10:45:00+09:00"}).json(t, &v)
 		own["visit"], own["record"] = v.ID, r.recordID
+		own["message"] = r.doctorC.mustMessage(t, r.patientID, map[string]any{"text": "連絡"}).ID
 
 		var p struct{ ID string }
 		r.doctorC.must(201, "POST", "/api/v1/patients", map[string]any{"name": "別の 患者", "name_kana": "ベツノ カンジャ", "birth_date": "1938-05-06",
@@ -214,10 +227,12 @@ func TestBodyIDsNameThePatientsOwnEntities(t *testing.T) {
 			"starts_at": "2026-11-26T10:00:00+09:00", "ends_at": "2026-11-26T10:45:00+09:00"}).json(t, &v)
 		other["visit"] = v.ID
 		other["record"] = r.doctorC.mustCreateRecord(t, p.ID, map[string]any{"kind": "doctor_note", "text": "別の患者の記録"}).ID
+		other["message"] = r.doctorC.mustMessage(t, p.ID, map[string]any{"text": "別の患者の連絡"}).ID
 
 		// kindOf is the entity a field names; a field not listed here
 		// fails the test until it is added to patientRefs and here.
-		kindOf := map[string]string{"visit_id": "visit", "record_id": "record", "attachment_id": "attachment", "attachment_ids": "attachment"}
+		kindOf := map[string]string{"visit_id": "visit", "record_id": "record", "attachment_id": "attachment", "attachment_ids": "attachment",
+			"source_message_id": "message"}
 
 		dev := newID()
 		var seq int64

@@ -38,6 +38,8 @@ type RecordOut struct {
 	ConfirmedAt      *time.Time `json:"confirmed_at,omitempty" doc:"when the author confirmed the current version"`
 	// AwaitingConfirmation is what the author's app lists as "to confirm".
 	AwaitingConfirmation bool `json:"awaiting_confirmation" doc:"someone other than the author entered the current version and the author has not confirmed it yet (POST /records/{id}/confirm)"`
+	// SourceMessageID links a record made from a team channel message.
+	SourceMessageID string `json:"source_message_id,omitempty" format:"uuid" doc:"the team channel message this record was made from"`
 	care.RecordContent
 	Flags     []care.Flag `json:"flags" doc:"abnormal but possible vitals"`
 	ReadCount int         `json:"read_count" doc:"how many team members marked it read"`
@@ -97,8 +99,8 @@ func recordOut(r store.Record, cur store.RecordVersion, readCount int, readByMe 
 		AuthorFacilityID: r.AuthorFacilityID, AuthorProfession: r.AuthorProfession, CreatedAt: r.CreatedAt, Version: cur.Version,
 		Status: cur.Status, StaleParent: cur.StaleParent, UpdatedAt: cur.CreatedAt, EnteredBy: cur.EnteredBy,
 		ConfirmedBy: cur.ConfirmedBy, ConfirmedAt: timeOrNil(cur.ConfirmedAt),
-		AwaitingConfirmation: care.NeedsConfirmation(r.AuthorID, cur.EnteredBy) && cur.ConfirmedBy == "",
-		RecordContent:        outContent(cur.Content), Flags: flagsOf(cur.Content), ReadCount: readCount, ReadByMe: readByMe}
+		AwaitingConfirmation: care.NeedsConfirmation(r.AuthorID, cur.EnteredBy) && cur.ConfirmedBy == "", SourceMessageID: r.SourceMessageID.String,
+		RecordContent: outContent(cur.Content), Flags: flagsOf(cur.Content), ReadCount: readCount, ReadByMe: readByMe}
 }
 
 func timeOrNil(t time.Time) *time.Time {
@@ -210,11 +212,12 @@ func recordFacts(ctx context.Context, tx *store.Tx, r store.Record, lvl care.Lev
 type CreateRecordInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body struct {
-		RecordID   string    `json:"id" format:"uuid" doc:"client-generated UUIDv7; sending the same id and body again answers the same"`
-		Kind       string    `json:"kind" enum:"nursing_visit,doctor_note,medication,care_note,note,document" doc:"the first three are chart content (clinical professions only)"`
-		OccurredAt time.Time `json:"occurred_at" doc:"when the care happened"`
-		VisitID    string    `json:"visit_id,omitempty" format:"uuid" doc:"the calendar visit this record belongs to"`
-		OnBehalfOf string    `json:"on_behalf_of,omitempty" format:"uuid" doc:"代行入力: the team member this record is entered for. They become its author and confirm it (POST /records/{id}/confirm). They must work at the caller's facility, have an active account and reach the patient at the level the kind needs; the caller needs that level too"`
+		RecordID        string    `json:"id" format:"uuid" doc:"client-generated UUIDv7; sending the same id and body again answers the same"`
+		Kind            string    `json:"kind" enum:"nursing_visit,doctor_note,medication,care_note,note,document" doc:"the first three are chart content (clinical professions only)"`
+		OccurredAt      time.Time `json:"occurred_at" doc:"when the care happened"`
+		VisitID         string    `json:"visit_id,omitempty" format:"uuid" doc:"the calendar visit this record belongs to"`
+		SourceMessageID string    `json:"source_message_id,omitempty" format:"uuid" doc:"a message of this patient's team channel the record is made from (e.g. a doctor's instruction given there); the message lists the record in its record_ids"`
+		OnBehalfOf      string    `json:"on_behalf_of,omitempty" format:"uuid" doc:"代行入力: the team member this record is entered for. They become its author and confirm it (POST /records/{id}/confirm). They must work at the caller's facility, have an active account and reach the patient at the level the kind needs; the caller needs that level too"`
 		care.RecordContent
 	}
 }
@@ -256,6 +259,10 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 		authorID = onBehalf
 	}
 	hash := requestHash(in.ID, b.Kind, occurred, b.VisitID, c, onBehalf, pr.User.ID)
+	if b.SourceMessageID != "" { // bound too; a plain record's hash is unchanged
+		sum := sha256.Sum256([]byte(hash + "\x00source_message_id=" + b.SourceMessageID))
+		hash = hex.EncodeToString(sum[:])
+	}
 	out := &RecordCreatedOutput{Status: 201}
 	err = s.withPatient(ctx, pr, "record.create", in.ID, "record", b.RecordID, care.RecordLevel(b.Kind), false, func(tx *store.Tx, _ patientScope) error {
 		old, err := tx.Record(ctx, b.RecordID)
@@ -284,7 +291,7 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 			}
 			r := store.Record{ID: b.RecordID, PatientID: in.ID, Kind: b.Kind, Chart: care.RecordLevel(b.Kind) == care.Chart, AuthorID: author.UserID,
 				AuthorFacilityID: author.FacilityID, AuthorProfession: author.Profession, VisitID: nullString(b.VisitID),
-				OccurredAt: occurred, CreatedAt: now, RequestHash: hash}
+				OccurredAt: occurred, CreatedAt: now, RequestHash: hash, SourceMessageID: nullString(b.SourceMessageID)}
 			v := store.RecordVersion{RecordID: r.ID, Version: 1, Status: care.RecordFinal, Content: c, EnteredBy: pr.User.ID, CreatedAt: now}
 			if err := tx.CreateRecord(ctx, r, v); err != nil {
 				return err
@@ -292,6 +299,11 @@ func (s *Server) createRecord(ctx context.Context, in *CreateRecordInput) (*Reco
 			a, err := s.recordChanged(ctx, tx, r)
 			if err != nil {
 				return err
+			}
+			if r.SourceMessageID.Valid { // the message's record_ids gained it
+				if err := s.changed(ctx, tx, store.Change{PatientID: r.PatientID, Entity: "message", EntityID: r.SourceMessageID.String}); err != nil {
+					return err
+				}
 			}
 			// Those who read it hear of it on their lock screens; an
 			// author it was entered for, that it awaits confirmation.

@@ -113,6 +113,8 @@ type UnreadOutput struct {
 type UnreadOut struct {
 	PatientID string `json:"patient_id" format:"uuid"`
 	Unread    int    `json:"unread" doc:"records by others, written since the caller joined the team, that the caller has not marked read"`
+	Messages  int    `json:"messages" doc:"team channel messages by others, written since the caller joined the team and not retracted, after the caller's read pointer"`
+	Mentions  int    `json:"mentions" doc:"of those messages, the ones that mention the caller"`
 }
 
 // unread counts, for every patient the caller reaches, the records by
@@ -134,9 +136,13 @@ func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error)
 		if err != nil {
 			return err
 		}
+		msgs, err := tx.MessageUnreadCounts(ctx, pr.User.ID, c.order)
+		if err != nil {
+			return err
+		}
 		events := make([]*audit.Event, 0, len(c.order))
 		for _, id := range c.order {
-			out.Body.Patients = append(out.Body.Patients, UnreadOut{PatientID: id, Unread: counts[id]})
+			out.Body.Patients = append(out.Body.Patients, UnreadOut{PatientID: id, Unread: counts[id], Messages: msgs[id].Messages, Mentions: msgs[id].Mentions})
 			events = append(events, s.event(ctx, pr, "record.unread", id, "record", ""))
 		}
 		return audit.Append(ctx, tx, events...)

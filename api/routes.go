@@ -118,6 +118,13 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("markDigestSeen", http.MethodPost, v1+"/me/digest/seen", "records", "Move my digest's last look forward", session), s.markDigestSeen)
 	register(s, api, op("getCollaborationReport", http.MethodGet, v1+"/patients/{id}/collaboration-report", "records", "Items of 在宅医療情報連携加算 recorded in a month", session), s.getCollaborationReport)
 
+	// the team channel (連絡): patient-scoped messages, read at the shared level (messages.go, messages_lists.go)
+	register(s, api, op("listMessages", http.MethodGet, v1+"/patients/{id}/messages", "messages", "A patient's team channel, newest first", session), s.listMessages)
+	register(s, api, op("createMessage", http.MethodPost, v1+"/patients/{id}/messages", "messages", "Write to a patient's team channel", session, 201), s.createMessage)
+	register(s, api, op("markMessagesRead", http.MethodPost, v1+"/patients/{id}/messages/read", "messages", "Move my read pointer in a patient's team channel forward", session, 204), s.markMessagesRead)
+	register(s, api, op("retractMessage", http.MethodPost, v1+"/messages/{id}/retract", "messages", "Retract my message (the history is kept)", session), s.retractMessage)
+	register(s, api, op("listMentions", http.MethodGet, v1+"/me/mentions", "messages", "Messages that mention me across my patients, newest first", session), s.listMentions)
+
 	s.entityKinds()
 }
 

@@ -140,6 +140,12 @@ func changeLater(t *testing.T, h *harness, r *region, kind, id string) {
 		// A newer consent replaces it (closing it as superseded).
 		page := h.mustAttachment(r.nurseC, r.patientID, accessPhoto)
 		r.nurseC.must(201, "POST", "/api/v1/patients/"+r.patientID+"/consents", map[string]any{"obtained_on": "2026-11-21", "scope": "full", "attachment_ids": []string{page}})
+	case "message":
+		// The doctor reads it and makes a record of it; its author (the
+		// nurse, who sends the fixtures) retracts it.
+		r.doctorC.must(204, "POST", "/api/v1/patients/"+r.patientID+"/messages/read", map[string]any{"up_to": id})
+		r.doctorC.mustCreateRecord(t, r.patientID, map[string]any{"kind": "doctor_note", "text": secretText + " 指示", "source_message_id": id})
+		r.nurseC.must(200, "POST", "/api/v1/messages/"+id+"/retract", nil)
 	default:
 		t.Fatalf("no later change for entity %s", kind)
 	}

@@ -74,6 +74,9 @@ var ledgerFixtures = map[string]ledgerFixture{
 		page := h.mustAttachment(r.nurseC, r.patientID, accessPhoto)
 		return map[string]any{"patient_id": r.patientID, "id": newID(), "obtained_on": "2026-11-20", "scope": "full", "attachment_ids": []string{page}}
 	},
+	"message.create": func(t *testing.T, h *harness, r *region) map[string]any {
+		return map[string]any{"patient_id": r.patientID, "id": newID(), "text": secretText + " 連絡", "mentions": []string{r.doctor.ID}}
+	},
 }
 
 // nurseCareManager makes the region's nurse the patient's care manager

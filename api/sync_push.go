@@ -26,7 +26,7 @@ import (
 type MutationIn struct {
 	ID          string          `json:"id" format:"uuid" doc:"client UUIDv7 of the mutation; the device that sent it gets the same answer again when it resends it (duplicate, with the entity only while the caller may still read it); an id another device sent is rejected"`
 	Seq         int64           `json:"seq" minimum:"1" doc:"per-device sequence number, without gaps"`
-	Type        string          `json:"type" enum:"record.create,record.amend,record.read,record.confirm,visit.create,visit.update,consent.create"`
+	Type        string          `json:"type" enum:"record.create,record.amend,record.read,record.confirm,visit.create,visit.update,consent.create,message.create"`
 	Args        json.RawMessage `json:"args" doc:"the REST body plus patient_id / record_id / visit_id"`
 	BaseVersion *int64          `json:"base_version,omitempty"`
 }

@@ -183,6 +183,11 @@ var nonUserWriters = map[string]func(f *vfixture) (method, path string, body any
 	"acknowledgeAlert": func(*vfixture) (string, string, any) {
 		return "POST", "/api/v1/alerts/" + newID() + "/acknowledge", map[string]any{"note": "確認"}
 	},
+	// The team channel's retraction (under /api/v1/messages, which the
+	// /api/v1/me prefix catches) writes a message's status, never an account.
+	"retractMessage": func(*vfixture) (string, string, any) {
+		return "POST", "/api/v1/messages/" + newID() + "/retract", nil
+	},
 }
 
 // accountShaped reports whether an operation belongs to the part of the API

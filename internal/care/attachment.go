@@ -9,6 +9,10 @@ type AttachmentFacts struct {
 	Records []RecordFacts
 	// ConsentForm: a consent of the patient cites it as its scanned form.
 	ConsentForm bool
+	// Message: a message of the patient's team channel cites it. The
+	// channel is read at the shared level, so the photo is too; a message
+	// may cite only a photo no chart record or consent form cites.
+	Message bool
 }
 
 // RecordRead decides whether viewer v, at level lvl for the record's
@@ -40,7 +44,8 @@ func RecordRead(p Policy, v Viewer, lvl Level, r RecordFacts) error {
 
 // AttachmentRead decides whether viewer v, at level lvl for patient f,
 // reads an attachment: exactly when they read at least one record that
-// cites it (RecordRead), or, for a consent's scanned form, when they manage
+// cites it (RecordRead), or a message cites it and they read the team
+// channel (the shared level), or, for a consent's scanned form, when they manage
 // the patient (CanManage). An attachment nothing cites yet is read only by
 // whoever uploaded it, while they may still upload for the patient.
 //
@@ -51,6 +56,9 @@ func RecordRead(p Policy, v Viewer, lvl Level, r RecordFacts) error {
 func AttachmentRead(p Policy, v Viewer, f PatientFacts, lvl Level, a AttachmentFacts) error {
 	if lvl == None {
 		return ErrNotFound
+	}
+	if a.Message && lvl >= Shared {
+		return nil
 	}
 	refusal := ErrNotFound
 	keep := func(err *Error) {
@@ -72,7 +80,7 @@ func AttachmentRead(p Policy, v Viewer, f PatientFacts, lvl Level, a AttachmentF
 		}
 		keep(ErrForbidden)
 	}
-	if len(a.Records) == 0 && !a.ConsentForm && a.UploadedBy == v.UserID && (lvl >= Shared || manage) {
+	if len(a.Records) == 0 && !a.ConsentForm && !a.Message && a.UploadedBy == v.UserID && (lvl >= Shared || manage) {
 		return nil
 	}
 	return refusal

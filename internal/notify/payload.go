@@ -81,6 +81,7 @@ type Payload struct {
 	PatientID string `json:"patient_id,omitempty"`
 	RecordID  string `json:"record_id,omitempty"`
 	VisitID   string `json:"visit_id,omitempty"`
+	MessageID string `json:"message_id,omitempty"`
 	Title     string `json:"title"`
 	Body      string `json:"body"`
 	URL       string `json:"url,omitempty"`
@@ -207,3 +208,46 @@ func (t Topics) For(id string) string {
 // For(patientID), which every other push about the patient shares, a newer
 // record does not replace it.
 func (t Topics) ConfirmFor(patientID string) string { return t.For("confirm:" + patientID) }
+
+// Payload types of the team channel (連絡): a new message, one that
+// mentions the recipient, and an urgent one.
+const (
+	PayloadTypeMessage = "message"
+	PayloadTypeMention = "mention"
+	PayloadTypeUrgent  = "urgent"
+)
+
+// messageBodies are the generic texts of the team channel's pushes, by
+// event kind (KindMessage, KindMention, KindUrgent): never a patient, never
+// the message's text.
+var messageBodies = map[string]string{
+	KindMessage: "新しい連絡があります",
+	KindMention: "あなた宛ての連絡があります",
+	KindUrgent:  "至急の連絡があります",
+}
+
+// NewMessagePayload is the push of a team channel message of a patient to
+// one recipient, as kind (KindMessage, KindMention or KindUrgent; any
+// other is KindMessage). Generic text and opaque ids only; the app reads
+// the message through the authorised API once tapped. Its tag
+// (MessageTag) keeps a newer plain message from replacing an urgent one or
+// a mention on the device.
+func NewMessagePayload(kind, patientID, messageID string, t Texts) Payload {
+	t = t.withDefaults()
+	body, ok := messageBodies[kind]
+	if !ok {
+		kind, body = KindMessage, messageBodies[KindMessage]
+	}
+	return Payload{
+		Type:      kind,
+		PatientID: patientID,
+		MessageID: messageID,
+		Title:     t.Title,
+		Body:      body,
+		Tag:       MessageTag(kind, patientID),
+	}
+}
+
+// MessageTag is the notification tag (and, through Topics.For, the topic)
+// of a patient's team channel pushes of one kind.
+func MessageTag(kind, patientID string) string { return kind + ":" + patientID }

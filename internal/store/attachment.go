@@ -102,5 +102,6 @@ func (tx *Tx) AttachmentFacts(ctx context.Context, a Attachment) (care.Attachmen
 		return f, fmt.Errorf("consent forms: %w", err)
 	}
 	f.ConsentForm = n > 0
-	return f, nil
+	f.Message, err = tx.attachmentMessageCited(ctx, a)
+	return f, err
 }

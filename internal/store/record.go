@@ -26,6 +26,9 @@ type Record struct {
 	CreatedAt        time.Time      `db:"created_at"`
 	CurrentVersion   int64          `db:"current_version"`
 	RequestHash      string         `db:"request_hash"`
+	// SourceMessageID is the team channel message the record was made
+	// from, if any.
+	SourceMessageID sql.NullString `db:"source_message_id"`
 }
 
 // RecordVersion is one insert-only version of a record.
@@ -130,7 +133,7 @@ func (r versionRow) version() (RecordVersion, error) {
 	return v, nil
 }
 
-const recordColumns = `r.id, r.patient_id, r.kind, r.chart, r.author_id, r.author_facility_id, r.author_profession, r.visit_id, r.occurred_at, r.created_at, r.current_version, r.request_hash`
+const recordColumns = `r.id, r.patient_id, r.kind, r.chart, r.author_id, r.author_facility_id, r.author_profession, r.visit_id, r.occurred_at, r.created_at, r.current_version, r.request_hash, r.source_message_id`
 
 const versionColumns = `v.record_id, v.version, v.parent_version, v.stale_parent, v.status, v.reason, v.body, v.vitals, v.attachment_ids, v.entered_by, v.confirmed_by, v.confirmed_at, v.created_at AS version_created_at`
 
@@ -142,10 +145,10 @@ func (tx *Tx) CreateRecord(ctx context.Context, r Record, v RecordVersion) error
 	if err := tx.claimID(ctx, kindRecord, r.ID); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, confirmed_at, request_hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, confirmed_at, request_hash, source_message_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.PatientID, r.Kind, r.Chart, r.AuthorID, r.AuthorFacilityID, r.AuthorProfession, r.VisitID, UTC(r.OccurredAt), UTC(r.CreatedAt), v.Version,
-		v.confirmedAt(), r.RequestHash)
+		v.confirmedAt(), r.RequestHash, r.SourceMessageID)
 	if isPrimaryKeyViolation(err) {
 		return ErrIDTaken
 	}

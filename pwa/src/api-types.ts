@@ -272,6 +272,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/mentions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Messages that mention me across my patients, newest first */
+        get: operations["listMentions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/notification-preferences": {
         parameters: {
             query?: never;
@@ -369,6 +386,23 @@ export interface paths {
         get: operations["listMyVisits"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/messages/{id}/retract": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Retract my message (the history is kept) */
+        post: operations["retractMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -473,6 +507,41 @@ export interface paths {
         put?: never;
         /** Withdraw a consent */
         post: operations["withdrawConsent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A patient's team channel, newest first */
+        get: operations["listMessages"];
+        put?: never;
+        /** Write to a patient's team channel */
+        post: operations["createMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/patients/{id}/messages/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Move my read pointer in a patient's team channel forward */
+        post: operations["markMessagesRead"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1156,6 +1225,25 @@ export interface components {
             name: string;
             name_kana: string;
         };
+        CreateMessageInputBody: {
+            /** @description photos of this patient that the caller uploaded and that no chart record or consent form cites: citing them makes them readable to the whole team */
+            attachment_ids?: string[] | null;
+            /**
+             * Format: uuid
+             * @description client-generated UUIDv7; sending the same id and body again answers the same
+             */
+            id: string;
+            /** @description user ids of current team members of this patient; they are told as mentioned (quiet hours let it through) */
+            mentions?: string[] | null;
+            /**
+             * Format: uuid
+             * @description a message of this patient's channel that this one answers
+             */
+            reply_to?: string;
+            text: string;
+            /** @description 至急: every member is told, through their quiet hours */
+            urgent?: boolean;
+        };
         CreatePatientInputBody: {
             address: string;
             /** Format: date */
@@ -1206,6 +1294,11 @@ export interface components {
             on_behalf_of?: string;
             /** @description the care plan changed (在宅医療情報連携加算) */
             plan_changed?: boolean;
+            /**
+             * Format: uuid
+             * @description a message of this patient's team channel the record is made from (e.g. a doctor's instruction given there); the message lists the record in its record_ids
+             */
+            source_message_id?: string;
             /** @description general text (at most 4000 characters) */
             text?: string;
             /**
@@ -1535,6 +1628,13 @@ export interface components {
              */
             visit: "push" | "email" | "both" | "none";
         };
+        MarkMessagesReadInputBody: {
+            /**
+             * Format: uuid
+             * @description the newest message of this channel the caller has read; the pointer only moves forward
+             */
+            up_to: string;
+        };
         MarkReadOutputBody: {
             /**
              * Format: date-time
@@ -1556,6 +1656,60 @@ export interface components {
             stage: "full" | "password_change" | "totp_enrolment";
             user: components["schemas"]["UserOut"];
         };
+        MessageOut: {
+            /** @description photos it shows (GET /attachments/{id}); empty for a retracted message, except to its author */
+            attachment_ids: string[] | null;
+            /** Format: uuid */
+            author_id: string;
+            author_name: string;
+            /**
+             * Format: date-time
+             * @description when the server received it; the channel's order
+             */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** @description user ids of the team members it mentions */
+            mentions: string[] | null;
+            /** Format: uuid */
+            patient_id: string;
+            /** @description the author's profession when writing */
+            profession: string;
+            /** @description team members other than the author whose read pointer reached it */
+            read_by: components["schemas"]["MessageReadOut"][] | null;
+            /** @description records made from this message (source_message_id) that the caller reads */
+            record_ids: string[] | null;
+            /**
+             * Format: uuid
+             * @description the message of the same channel this one answers
+             */
+            reply_to?: string;
+            /** @description retracted by its author (取り消し); the history is kept */
+            retracted: boolean;
+            /** Format: date-time */
+            retracted_at?: string;
+            /** @description empty for a retracted message, except to its author */
+            text: string;
+            urgent: boolean;
+        };
+        MessageReadOut: {
+            /**
+             * Format: date-time
+             * @description when their read pointer first reached the message
+             */
+            read_at: string;
+            /** Format: uuid */
+            user_id: string;
+        };
+        MessagesOutputBody: {
+            /** @description newest first */
+            items: components["schemas"]["MessageOut"][] | null;
+            /**
+             * Format: uuid
+             * @description pass as before for the next (older) page; absent on the last
+             */
+            next?: string;
+        };
         MutationIn: {
             /** @description the REST body plus patient_id / record_id / visit_id */
             args: unknown;
@@ -1572,7 +1726,7 @@ export interface components {
              */
             seq: number;
             /** @enum {string} */
-            type: "record.create" | "record.amend" | "record.read" | "record.confirm" | "visit.create" | "visit.update" | "consent.create";
+            type: "record.create" | "record.amend" | "record.read" | "record.confirm" | "visit.create" | "visit.update" | "consent.create" | "message.create";
         };
         MutationResult: {
             /** @description the entity after the mutation, or the current one on conflict; on duplicate, the entity as the first answer showed it (the version the mutation made, or on conflict the version then current) */
@@ -1837,6 +1991,11 @@ export interface components {
              * @description how many team members marked it read
              */
             read_count: number;
+            /**
+             * Format: uuid
+             * @description the team channel message this record was made from
+             */
+            source_message_id?: string;
             /** @description the current version amended a version that was no longer current; reconcile */
             stale_parent: boolean;
             /** @enum {string} */
@@ -1968,6 +2127,11 @@ export interface components {
              * @description how many team members marked it read
              */
             read_count: number;
+            /**
+             * Format: uuid
+             * @description the team channel message this record was made from
+             */
+            source_message_id?: string;
             /** @description the current version amended a version that was no longer current; reconcile */
             stale_parent: boolean;
             /** @enum {string} */
@@ -2071,6 +2235,11 @@ export interface components {
             read_count: number;
             /** @description the line of the record's text around the first word found, normalised (NFKC), cut to about 80 characters; hit marks each word of the query */
             snippet: components["schemas"]["SnippetPart"][] | null;
+            /**
+             * Format: uuid
+             * @description the team channel message this record was made from
+             */
+            source_message_id?: string;
             /** @description the current version amended a version that was no longer current; reconcile */
             stale_parent: boolean;
             /** @enum {string} */
@@ -2156,6 +2325,16 @@ export interface components {
             records: components["schemas"]["RecordOut"][] | null;
         };
         UnreadOut: {
+            /**
+             * Format: int64
+             * @description of those messages, the ones that mention the caller
+             */
+            mentions: number;
+            /**
+             * Format: int64
+             * @description team channel messages by others, written since the caller joined the team and not retracted, after the caller's read pointer
+             */
+            messages: number;
             /** Format: uuid */
             patient_id: string;
             /**
@@ -4416,6 +4595,102 @@ export interface operations {
             };
         };
     };
+    listMentions: {
+        parameters: {
+            query?: {
+                /** @description a message id: the page holds the mentions before it (the next of the previous page) */
+                before?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesOutputBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getNotificationPreferences: {
         parameters: {
             query?: never;
@@ -5003,6 +5278,100 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MyVisitsOutputBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retractMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
                 };
             };
             /** @description Bad Request */
@@ -5775,6 +6144,298 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ConsentOut"];
                 };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMessages: {
+        parameters: {
+            query?: {
+                /** @description a message id of this channel: the page holds the messages before it (the next of the previous page) */
+                before?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessagesOutputBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMessageInputBody"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markMessagesRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MarkMessagesReadInputBody"];
+            };
+        };
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Bad Request */
             400: {
