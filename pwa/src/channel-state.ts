@@ -6,11 +6,12 @@
 import { ApiError, NetworkError } from './api';
 import { newMessage, orderThread, stored, type Draft, type LocalMessage, type Message } from './channel';
 import { api, device, me, readPointers, refreshUnread } from './state';
-import type { TeamMember } from './schemas';
+import type { MessageOut, MessagesPage, TeamMember } from './schemas';
 import type { EntityData } from './sync/entities';
 import { uuidv7 } from './sync/uuid';
 
-export interface Page { items: Message[]; next?: string | null }
+/** A page of messages, newest first (the thread or my mentions); `next` names the page before it. */
+export type Page = MessagesPage;
 
 /** Keeps a message on the device (sealed, under its patient, so a purge drops it). */
 const keepMessage = (m: LocalMessage) => device.entities().put('message', m as unknown as EntityData);
@@ -66,7 +67,7 @@ export async function sendMessage(patientId: string, d: Outgoing, team: TeamMemb
 
 /** Retracts my message (online: the server keeps the text and shows others 「取り消されました」). */
 export async function retractMessage(m: LocalMessage): Promise<void> {
-  const out = await api.request<Message>('POST', `/messages/${encodeURIComponent(m.id)}/retract`);
+  const out = await api.request<MessageOut>('POST', `/messages/${encodeURIComponent(m.id)}/retract`);
   await keepMessage(stored(out));
   await device.changed();
 }

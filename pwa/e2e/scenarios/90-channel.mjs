@@ -135,7 +135,7 @@ try {
     const mine = msgIn(np, CANARY);
     await mine.waitFor({ timeout: 10000 });
     check(await mine.evaluate((el) => el.classList.contains('urgent') && el.classList.contains('pending')), 'not shown as urgent and waiting');
-    await mine.getByText('送信待ち').waitFor();
+    await mine.getByText('送信待ち', { exact: true }).waitFor();
     await mine.getByText('写真1枚(送信待ち)').waitFor();
     check((await box.inputValue()) === '', 'the composer kept the text');
     await np.waitForFunction(() => /未送信 \d+件/.test(document.querySelector('.syncbar')?.textContent ?? ''));
@@ -161,7 +161,7 @@ try {
     check(msg.urgent === true, 'not urgent on the server');
     check(JSON.stringify(msg.mentions) === JSON.stringify([docApi.me.id]), `mentions ${JSON.stringify(msg.mentions)}`);
     check(msg.attachment_ids?.length === 1, `attachments ${JSON.stringify(msg.attachment_ids)}`);
-    await msgIn(np, CANARY).getByText('送信待ち').waitFor({ state: 'detached', timeout: 10000 });
+    await msgIn(np, CANARY).getByText('送信待ち', { exact: true }).waitFor({ state: 'detached', timeout: 10000 });
     return msg;
   });
 
@@ -205,7 +205,7 @@ try {
 
   const REPLY = `承知しました。15時に伺います。@見本 看子 ${Date.now()}`;
   await step('5. he replies, choosing the nurse by touch in the completion list', async () => {
-    await msgIn(dp, CANARY).getByRole('button', { name: /に返信$/ }).click();
+    await dp.locator(`#m-${sent.id}`).getByRole('button', { name: /に返信$/ }).click();
     await dp.getByText('見本 看子さんへの返信').waitFor();
     const box = dp.getByRole('combobox', { name: 'チームへの連絡' });
     await box.pressSequentially('承知しました。15時に伺います。@みほん');
@@ -229,14 +229,14 @@ try {
   });
 
   await step('5. 「記録にする」: the form starts from the message; the record cites it and the message links the record', async () => {
-    await msgIn(dp, CANARY).getByRole('link', { name: /連絡を記録にする$/ }).click();
+    await dp.locator(`#m-${sent.id}`).getByRole('link', { name: /連絡を記録にする$/ }).click();
     await dp.locator('form.record').waitFor();
     const text = await dp.locator('form.record textarea[name=text]').inputValue();
     check(text.includes(CANARY), `the form's text: ${text}`);
     await dp.getByText('連絡から記録を作成します').waitFor();
     await screen(dp, 'record-from-message');
     await dp.locator('form.record button[name=save]').click();
-    const link = msgIn(dp, CANARY).getByRole('link', { name: /記録.*を開く/ });
+    const link = dp.locator(`#m-${sent.id}`).getByRole('link', { name: /記録.*を開く/ });
     await link.waitFor({ timeout: 15000 });
     await settled(dp);
     const rec = await until(async () => {

@@ -41,7 +41,7 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
       if (!live) return;
       setOlder({ next: p?.next, online: !!p });
       if (p) {
-        keep(p.items);
+        keep(p.items ?? []);
         setLocal((n) => n + 1);
       }
     }, () => live && setOlder({ online: true })); // the server refused (not offline): what the device holds stays
@@ -87,7 +87,7 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
     const p = await fetchPage(patientId, first.id).catch(() => null);
     setOlder({ next: p?.next, online: !!p });
     if (p) {
-      keep(p.items);
+      keep(p.items ?? []);
       setLocal((n) => n + 1);
     }
   };
