@@ -222,6 +222,8 @@ try {
     const r = msgIn(np, '15時に伺います');
     await r.waitFor({ timeout: 20000 });
     await r.locator('blockquote.quote').waitFor();
+    // The doctor has read hers: 既読 under it (receipts read again when a message arrives).
+    await np.locator(`#m-${sent.id} .readers`, { hasText: '既読 1人(見本 一郎)' }).waitFor({ timeout: 15000 });
     await screen(np, 'nurse-reply');
     await np.setViewportSize(PORTRAIT);
     await screen(np, 'nurse-reply-portrait');
@@ -265,6 +267,9 @@ try {
     const gone = dp.locator('li.msg.retracted', { hasText: '取り消されました' });
     await gone.waitFor({ timeout: 20000 });
     check(!(await dp.locator('li.msg', { hasText: OOPS }).count()), 'the doctor still sees the retracted text');
+    const below = dp.getByRole('button', { name: '新しい連絡があります ↓' });
+    if (await below.isVisible()) await below.click(); // he was reading further up
+    await gone.scrollIntoViewIfNeeded();
     await screen(dp, 'retracted');
   });
 

@@ -53,6 +53,7 @@ export const channelJa = {
   'chan.mentions_none': 'あなた宛ての連絡はありません。',
   'chan.mentions_offline': 'オフラインのため、この端末にある連絡だけを表示しています。',
   'chan.more': 'さらに表示',
+  'chan.below': '新しい連絡があります ↓',
   'chan.from_message': '元の連絡を開く',
   'chan.form_from': '連絡から記録を作成します。元の連絡とつながります。',
 };
@@ -104,6 +105,7 @@ export const channelEn: Record<keyof typeof channelJa, string> = {
   'chan.mentions_none': 'No messages mention you.',
   'chan.mentions_offline': 'Offline: showing only the messages on this device.',
   'chan.more': 'Show more',
+  'chan.below': 'New messages below ↓',
   'chan.from_message': 'Open the original message',
   'chan.form_from': 'Making a record of a team message; it stays linked to the message.',
 };

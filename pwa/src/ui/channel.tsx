@@ -31,15 +31,21 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
   const seenAtOpen = useRef<Set<string>>();
   const keep = (items: Message[]) => setReceipts((r) => new Map([...r, ...items.map((m) => [m.id, m.read_by ?? []] as const)]));
 
+  const msgs = data?.msgs;
+  const last = msgs?.[msgs.length - 1]?.id;
   // Online, the newest page from the server: messages the device may not hold yet, and read
-  // receipts; again when the device comes back online. New messages otherwise come by sync.
+  // receipts (既読); again when the device comes back online, and when a message arrived (new
+  // messages come by sync; the receipts of mine may have moved meanwhile).
   const online = status.value?.online ?? true;
+  const arrived = useRef<{ last?: string; n: number }>({ n: 0 });
+  if (last !== arrived.current.last) arrived.current = { last, n: arrived.current.last ? arrived.current.n + 1 : arrived.current.n };
+  const paged = useRef(false); // older pages read: the newest page's `next` no longer says what is left
   useEffect(() => {
     if (!online) return setOlder((o) => ({ ...o, online: false }));
     let live = true;
     fetchPage(patientId).then((p) => {
       if (!live) return;
-      setOlder({ next: p?.next, online: !!p });
+      setOlder((o) => ({ next: paged.current ? o.next : p?.next, online: !!p }));
       if (p) {
         keep(p.items ?? []);
         setLocal((n) => n + 1);
@@ -48,9 +54,8 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
     return () => {
       live = false;
     };
-  }, [patientId, online]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [patientId, online, arrived.current.n]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const msgs = data?.msgs;
   const upTo = msgs && readUpTo(msgs);
   useEffect(() => {
     // Seeing the thread is reading it: the pointer moves to the newest message the server has.
@@ -58,32 +63,45 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
   }, [patientId, upTo]);
 
   const log = useRef<HTMLDivElement>(null);
-  const last = msgs?.[msgs.length - 1]?.id;
   // The page scrolls (the composer sticks above the tab bar): the newest message comes into view on
   // opening and when one arrives while the reader is at the bottom; a message opened by link, once.
+  // Otherwise a button says that something new is below.
   const atBottom = useRef(true);
   const focused = useRef<string | undefined>();
+  const [below, setBelow] = useState(false);
   useEffect(() => {
-    const f = () => (atBottom.current = innerHeight + scrollY >= document.documentElement.scrollHeight - 160);
+    const f = () => {
+      atBottom.current = innerHeight + scrollY >= document.documentElement.scrollHeight - 160;
+      if (atBottom.current) setBelow(false);
+    };
     addEventListener('scroll', f, { passive: true });
     return () => removeEventListener('scroll', f);
   }, []);
+  const toBottom = () => {
+    scrollTo(0, document.documentElement.scrollHeight);
+    setBelow(false);
+  };
+  const shown = useRef<string | undefined>();
   useLayoutEffect(() => {
     const el = log.current;
     if (!el) return;
     const target = focus && focused.current !== focus ? el.querySelector(`#m-${CSS.escape(focus)}`) : null;
     if (target) {
       focused.current = focus;
-      target.scrollIntoView({ block: 'center' });
-    } else if (atBottom.current) {
-      scrollTo(0, document.documentElement.scrollHeight);
+      target.scrollIntoView({ block: 'start' });
+    } else if (atBottom.current || msgs?.[msgs.length - 1]?.pending) {
+      toBottom(); // at the bottom already, or I just wrote it
+    } else if (shown.current && last !== shown.current) {
+      setBelow(true);
     }
+    shown.current = last;
   }, [last, focus, !!msgs]);
 
   const loadOlder = async () => {
     const first = msgs?.find((m) => !m.pending);
     if (!first) return;
     setOlder((o) => ({ ...o, busy: true }));
+    paged.current = true;
     const p = await fetchPage(patientId, first.id).catch(() => null);
     setOlder({ next: p?.next, online: !!p });
     if (p) {
@@ -123,7 +141,10 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
           </div>
         ))}
       </div>
-      <Composer patientId={patientId} team={data.team} replyTo={replyTo} onReplyDone={() => setReplyTo(undefined)} />
+      <div class="compose-dock">
+        {below && <button class="below" onClick={toBottom}>{ct('chan.below')}</button>}
+        <Composer patientId={patientId} team={data.team} replyTo={replyTo} onReplyDone={() => setReplyTo(undefined)} />
+      </div>
     </section>
   );
 }
