@@ -114,9 +114,20 @@ func TestChannelWriteReadRetract(t *testing.T) {
 			t.Fatalf("page 2 %+v", p2)
 		}
 
-		// Only the author retracts.
+		// Only the author retracts; a refused retraction moves nothing.
+		before := writes(t, h)
 		r.helperC.must(403, "POST", "/api/v1/messages/"+m.ID+"/retract", nil)
 		r.doctorC.must(403, "POST", "/api/v1/messages/"+m.ID+"/retract", nil)
+		var retracted int
+		if err := h.db.SQL().Get(&retracted, "SELECT COUNT(*) FROM message_retraction"); err != nil || retracted != 0 {
+			t.Fatalf("retractions after refusals: %d %v", retracted, err)
+		}
+		if after := writes(t, h); !sameCounts(before, after) {
+			t.Fatalf("a refused retraction wrote: %v → %v", before, after)
+		}
+		if got := r.helperC.messages(t, r.patientID, ""); got.Items[1].Retracted || got.Items[1].Text != m.Text {
+			t.Fatalf("after refused retractions: %+v", got.Items[1])
+		}
 		var gone messageJSON
 		r.nurseC.must(200, "POST", "/api/v1/messages/"+m.ID+"/retract", nil).json(t, &gone)
 		if !gone.Retracted || gone.Text != m.Text {

@@ -14,3 +14,6 @@ go test -run '^$' -bench 'Sanitize12MP$|Timeline|SyncPushRecord|Search' -benchti
 echo
 echo "== E-mail notification: record write → e-mail accepted by the SMTP server (mailpit), p50/p99, both engines"
 go test -run '^$' -bench 'RecordToMail' -benchtime 200x -count 1 ./api
+echo
+echo "== Team channel: message write → pushes decrypted by the receiver and e-mail accepted by the SMTP server (mailpit), p50/p99, both engines"
+go test -run '^$' -bench 'MessageToPushAndMail' -benchtime 200x -count 1 ./api

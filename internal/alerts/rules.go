@@ -49,14 +49,15 @@ var Rules = []string{RefusedAccess, ManyPatients, PrivilegeChange, CredentialRes
 
 // ViewActions are the audit actions in which a user opens one patient's
 // data by choosing that patient: the patient, its timeline and records,
-// its calendar and visits, its team, access log and attachments. Lists
-// over the whole caseload (patient.list, record.unread,
-// record.awaiting_confirmation, visit lists of the own visits) and the
+// its calendar and visits, its team, access log and attachments, its team
+// channel (message.list). Lists over the whole caseload (patient.list,
+// record.unread, record.awaiting_confirmation, visit lists of the own
+// visits, message.mentions) and the
 // app's background sync (sync.pull, sync.snapshot) are left out: they
 // touch every patient of the caseload without anyone choosing one, so
 // counting them would make every busy clinician an alert.
 var ViewActions = []string{"patient.read", "patient.access_log", "record.list", "record.read", "visit.list", "visit.read",
-	"team.read", "attachment.read"}
+	"team.read", "attachment.read", "message.list"}
 
 // Actions of the rules that watch one kind of change.
 var (
