@@ -158,7 +158,7 @@ export function Composer({ patientId, team, replyTo, onReplyDone }: { patientId:
           <input class="sr" type="file" accept="image/*" capture="environment" multiple onChange={(e) => { void addPhotos(e.currentTarget.files); e.currentTarget.value = ''; }} />
         </label>
         <span class="grow" />
-        <button class="primary send" disabled={busy}>{ct(urgent ? 'chan.send_urgent' : 'chan.send')}</button>
+        <button class={urgent ? 'primary send urgent' : 'primary send'} disabled={busy}>{ct(urgent ? 'chan.send_urgent' : 'chan.send')}</button>
       </div>
     </form>
   );
