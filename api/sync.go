@@ -122,7 +122,7 @@ type PullInput struct {
 }
 
 type ChangeOut struct {
-	Entity    string `json:"entity" doc:"patient, team, record, visit, attachment"`
+	Entity    string `json:"entity" doc:"patient, team, record, visit, attachment, message (MessageOut without read_by)"`
 	Op        string `json:"op" enum:"upsert,delete"`
 	ID        string `json:"id"`
 	PatientID string `json:"patient_id"`

@@ -1078,7 +1078,7 @@ export interface components {
         };
         ChangeOut: {
             data?: unknown;
-            /** @description patient, team, record, visit, attachment */
+            /** @description patient, team, record, visit, attachment, message (MessageOut without read_by) */
             entity: string;
             id: string;
             /** @enum {string} */
