@@ -251,6 +251,10 @@ try {
     }, 'the message listing the record');
     check(items.length > 0, 'no messages');
     await screen(dp, 'record-linked');
+    // And back: the record opens its message.
+    await link.click();
+    await dp.locator('section.record-view').getByRole('link', { name: '元の連絡を開く' }).click();
+    await dp.locator(`#m-${sent.id}.focus`).waitFor();
   });
 
   await step('6. the nurse retracts a message; the doctor sees 「取り消されました」', async () => {
