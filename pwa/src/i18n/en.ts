@@ -418,6 +418,7 @@ export const en: Record<MessageKey, string> = {
   // The team channel (連絡): the tab, the badges, the entry on today; its screens' own messages are in i18n/channel.ts
   'patient.messages': 'Messages',
   'patients.unread_messages': '{n} unread messages ({m} to you)',
+  'patients.unread_messages_plain': '{n} unread messages',
   'today.mentions': 'Messages to you',
   'today.mentions_unread': '{n} unread',
 };

@@ -418,6 +418,7 @@ export const ja = {
   // The team channel (連絡): the tab, the badges, the entry on today; its screens' own messages are in i18n/channel.ts
   'patient.messages': '連絡',
   'patients.unread_messages': '未読の連絡 {n}件(あなた宛て {m}件)',
+  'patients.unread_messages_plain': '未読の連絡 {n}件',
   'today.mentions': 'あなた宛ての連絡',
   'today.mentions_unread': '未読 {n}件',
 } as const;

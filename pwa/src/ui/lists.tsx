@@ -153,7 +153,7 @@ export function Patients() {
               </span>
               {counts[p.id] ? <span class="badge" aria-label={t('patients.unread', { n: counts[p.id]! })}>{counts[p.id]}</span> : null}
               {chan[p.id]?.messages ? (
-                <span class={chan[p.id]!.mentions ? 'badge chan mention' : 'badge chan'} aria-label={t('patients.unread_messages', { n: chan[p.id]!.messages, m: chan[p.id]!.mentions })}>
+                <span class={chan[p.id]!.mentions ? 'badge chan mention' : 'badge chan'} aria-label={chan[p.id]!.mentions ? t('patients.unread_messages', { n: chan[p.id]!.messages, m: chan[p.id]!.mentions }) : t('patients.unread_messages_plain', { n: chan[p.id]!.messages })}>
                   {t('patient.messages')} {chan[p.id]!.messages}{chan[p.id]!.mentions ? ` @${chan[p.id]!.mentions}` : ''}
                 </span>
               ) : null}

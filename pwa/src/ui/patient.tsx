@@ -49,7 +49,7 @@ export function PatientView({ id, tab = 'timeline', focus }: { id: string; tab?:
           <a key={k} class="button" href={k === 'timeline' ? `#/patients/${id}` : `#/patients/${id}/${k}`} aria-current={tab === k ? 'page' : undefined}>
             {t(`patient.${k}` as MessageKey)}
             {k === 'messages' && !!chan?.messages && (
-              <span class={chan.mentions ? 'badge tab-badge mention' : 'badge tab-badge'} aria-label={t('patients.unread_messages', { n: chan.messages, m: chan.mentions })}>
+              <span class={chan.mentions ? 'badge tab-badge mention' : 'badge tab-badge'} aria-label={chan.mentions ? t('patients.unread_messages', { n: chan.messages, m: chan.mentions }) : t('patients.unread_messages_plain', { n: chan.messages })}>
                 {chan.messages}{chan.mentions ? ` @${chan.mentions}` : ''}
               </span>
             )}
