@@ -9,4 +9,10 @@ describe('targetOf', () => {
     expect(targetOf(null)).toBe('/#/today');
     expect(targetOf({ type: 'alert' })).toBe('/#/admin/alerts');
   });
+
+  it('opens the 連絡 tab at the message for the team channel\'s pushes', () => {
+    expect(targetOf({ type: 'urgent', patient_id: 'p1', message_id: 'm1' })).toBe('/#/patients/p1/messages/m1');
+    expect(targetOf({ type: 'mention', patient_id: 'p1', message_id: 'm1' })).toBe('/#/patients/p1/messages/m1');
+    expect(targetOf({ type: 'message', patient_id: 'p1' })).toBe('/#/patients/p1/messages');
+  });
 });

@@ -76,3 +76,6 @@ export type CollabReport = S['CollabReport'];
 export type CollabItem = S['CollabItem'];
 // C — record search
 export type SearchHit = S['SearchHitOut'];
+// The team channel (連絡)
+export type MessageOut = S['MessageOut'];
+export type MessagesPage = S['MessagesOutputBody'];

@@ -22,6 +22,7 @@ import { Puller } from './sync/pull';
 import { uuidv7 } from './sync/uuid';
 import { deviceApi, onceAtATime } from './sync/wipe';
 import { ensurePushSubscription, dropPushSubscription } from './push';
+import { ReadPointers } from './channel-reads';
 
 export type Phase = 'boot' | 'signin' | 'pin' | 'ready';
 export type SignInStep = 'password' | 'totp' | 'change' | 'enrol';
@@ -45,6 +46,8 @@ export const lang = signal<Lang>(getLang());
 export const notice = signal<MessageKey | null>(null);
 export const status = signal<SyncStatus | null>(null);
 export const unread = signal<Record<string, number>>({});
+/** The team channel (連絡): per patient, unread messages by others and those of them mentioning me. */
+export const unreadMessages = signal<Record<string, { messages: number; mentions: number }>>({});
 /** Needs a new vault (first sign-in on this device) rather than unlocking one. */
 export const pinIsNew = signal(false);
 /** Today in Tokyo; it moves at midnight and when the app comes back on another day. */
@@ -234,10 +237,12 @@ export function syncNow(): void {
   void engine?.sync('manual');
 }
 
-async function refreshUnread(): Promise<void> {
+export async function refreshUnread(): Promise<void> {
   try {
+    await readPointers.flush(); // read pointers kept while offline, before the counts they lower
     const u = await api.request<Unread>('GET', '/me/unread');
     unread.value = Object.fromEntries((u.patients ?? []).map((p) => [p.patient_id, p.unread]));
+    unreadMessages.value = Object.fromEntries((u.patients ?? []).map((p) => [p.patient_id, { messages: p.messages ?? 0, mentions: p.mentions ?? 0 }]));
   } catch {
     /* offline: keep the last badges */
   }
@@ -274,6 +279,7 @@ export const wipe = onceAtATime(async () => {
   vitalTable.value = null;
   status.value = null;
   unread.value = {};
+  unreadMessages.value = {};
   await open();
   phase.value = 'signin';
 });
@@ -284,7 +290,7 @@ export const wipe = onceAtATime(async () => {
  * A record as the device holds it: `pending` until the server has the create or
  * amendment; `confirm_pending` while the author's confirmation waits to be sent.
  */
-export type LocalRecord = RecordDetail & { pending?: boolean; confirm_pending?: boolean };
+export type LocalRecord = RecordDetail & { pending?: boolean; confirm_pending?: boolean; source_message_id?: string | null };
 
 export const listPatients = () => entities.list<Patient>('patient');
 export const getPatient = (id: string) => entities.get<Patient>('patient', id);
@@ -362,6 +368,8 @@ export interface NewRecord {
   photos: Uint8Array[];
   /** 代行入力: the team member this record is entered for, who becomes its author. */
   on_behalf_of?: string;
+  /** 「記録にする」: the team-channel message this record is made from. */
+  source_message_id?: string;
 }
 
 /** Queues record.create (args = the REST body + patient_id; args.id = the record's UUIDv7). */
@@ -477,6 +485,8 @@ export async function dismissProblem(id: string): Promise<void> {
       if (e instanceof ApiError && e.status === 404) await entities.delete('record', f.subject);
     }
   }
+  // A message the server refused was never sent: its waiting copy goes.
+  if (f?.subject && f.type === 'message.create') await entities.delete('message', f.subject);
   await engine?.changed();
 }
 
@@ -564,3 +574,14 @@ export async function withdrawConsent(patientId: string, consentId: string, reas
 /** The last digest fetched on this device, with when (undefined if none). */
 export const cachedDigest = <T>() => entities.get<T>('digest', 'me');
 export const cacheDigest = (d: EntityData) => entities.put('digest', d, 'me');
+
+// --- the team channel (連絡): its controller (channel-state.ts) loads with its screens ---
+
+/** The device's stores for controllers loaded on first use; valid while the app is unlocked. */
+export const device = {
+  entities: () => entities,
+  outbox: () => outbox,
+  changed: async () => engine?.changed(),
+};
+/** My read pointers of the patients' threads, kept while offline (channel-reads.ts). */
+export const readPointers = new ReadPointers(() => api, () => entities);

@@ -19,7 +19,7 @@ registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denyl
 self.addEventListener('install', () => void self.skipWaiting());
 self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
 
-interface PushPayload { type?: string; title?: string; body?: string; patient_id?: string; record_id?: string; tag?: string }
+interface PushPayload { type?: string; title?: string; body?: string; patient_id?: string; record_id?: string; message_id?: string; tag?: string }
 
 const FALLBACK_TITLE = 'つなぐ';
 const FALLBACK_BODY = '新しい記録があります';
@@ -38,7 +38,7 @@ self.addEventListener('push', (e) => {
       tag: p.tag || p.patient_id || 'tsunagu',
       icon: '/icons/icon-192.png',
       badge: '/icons/icon-192.png',
-      data: { type: p.type, patient_id: p.patient_id, record_id: p.record_id },
+      data: { type: p.type, patient_id: p.patient_id, record_id: p.record_id, message_id: p.message_id },
     }),
   );
 });

@@ -415,4 +415,10 @@ export const en: Record<MessageKey, string> = {
   'collab.link': 'Collaboration bonus record',
   // C — record search: the entry on the patients list; the search screen's own messages are in ui/search.tsx
   'patients.search_records': 'Search records',
+  // The team channel (連絡): the tab, the badges, the entry on today; its screens' own messages are in i18n/channel.ts
+  'patient.messages': 'Messages',
+  'patients.unread_messages': '{n} unread messages ({m} to you)',
+  'patients.unread_messages_plain': '{n} unread messages',
+  'today.mentions': 'Messages to you',
+  'today.mentions_unread': '{n} unread',
 };

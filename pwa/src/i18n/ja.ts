@@ -415,6 +415,12 @@ export const ja = {
   'collab.link': '連携加算の記録状況',
   // C — record search: the entry on the patients list; the search screen's own messages are in ui/search.tsx
   'patients.search_records': '記録を検索',
+  // The team channel (連絡): the tab, the badges, the entry on today; its screens' own messages are in i18n/channel.ts
+  'patient.messages': '連絡',
+  'patients.unread_messages': '未読の連絡 {n}件(あなた宛て {m}件)',
+  'patients.unread_messages_plain': '未読の連絡 {n}件',
+  'today.mentions': 'あなた宛ての連絡',
+  'today.mentions_unread': '未読 {n}件',
 } as const;
 
 export type MessageKey = keyof typeof ja;

@@ -345,7 +345,7 @@ export function entityOf(m: Pick<Mutation, 'type'>): string {
 
 /** The id of the entity a mutation is about (record.create names its new record). */
 export function subjectOf(m: Pick<Mutation, 'type' | 'args'>): string | undefined {
-  const k = m.type === 'record.create' || m.type === 'visit.create' || m.type === 'consent.create' ? 'id' : `${entityOf(m)}_id`;
+  const k = m.type === 'record.create' || m.type === 'visit.create' || m.type === 'consent.create' || m.type === 'message.create' ? 'id' : `${entityOf(m)}_id`;
   return typeof m.args[k] === 'string' ? (m.args[k] as string) : undefined;
 }
 

@@ -14,8 +14,8 @@ const NewConsent = lazy(() => import('./onboard').then((m) => m.NewConsent));
 const AccessLog = lazy(() => import('./access-log').then((m) => m.default));
 // Not on the first screen (Today, the patient list): each loads when first opened
 // (the service worker precaches them, so they open offline too).
-const PatientView = lazy(() => import('./patient').then((m) => ({ id, tab }: { id: string; tab?: string }) => (
-  <m.PatientView id={id} tab={m.TABS.includes(tab as Tab) ? (tab as Tab) : 'timeline'} />
+const PatientView = lazy(() => import('./patient').then((m) => ({ id, tab, focus }: { id: string; tab?: string; focus?: string }) => (
+  <m.PatientView id={id} tab={m.TABS.includes(tab as Tab) ? (tab as Tab) : 'timeline'} focus={focus} />
 )));
 const NewRecord = lazy(() => import('./forms').then((m) => m.NewRecord));
 const RecordView = lazy(() => import('./record-view').then((m) => m.RecordView));
@@ -30,6 +30,7 @@ const NotifySettings = lazy(() => import('./notify-settings').then((m) => m.defa
 const DigestHome = lazy(() => import('./digest').then((m) => m.default)); // D: the doctor's home above Today
 const CollabReport = lazy(() => import('./collab-report').then((m) => m.default));
 const SearchScreen = lazy(() => import('./search').then((m) => m.SearchScreen)); // C: record search
+const Mentions = lazy(() => import('./channel-mentions').then((m) => m.default)); // the team channel: messages to me
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -53,6 +54,7 @@ function route(hash: string) {
   if (a === 'patients' && b === 'register') return <RegisterPatient />;
   if (a === 'patients' && b && c === 'consent' && d === 'new') return <NewConsent patientId={b} key={b} />;
   if (a === 'patients' && b && c === 'scan') return <Scanner patientId={b} key={`scan/${b}`} />;
+  if (a === 'patients' && b && c === 'message-record' && d) return <NewRecord patientId={b} sourceMessageId={d} key={`from/${d}`} />; // 「記録にする」
   if (a === 'patients' && b && c === 'new') return <NewRecord patientId={b} visitId={d} occurrence={e} key={`new/${b}/${d ?? ''}`} />;
   if (a === 'patients' && b && c === 'records' && d && e === 'amend') return <NewRecord patientId={b} recordId={d} key={d} />;
   if (a === 'patients' && b && c === 'records' && d) return <RecordView patientId={b} recordId={d} key={d} />;
@@ -61,9 +63,10 @@ function route(hash: string) {
   if (a === 'patients' && b && c === 'summary') return <Summary patientId={b} key={`summary/${b}`} />;
   if (a === 'patients' && b && c === 'access-log') return <AccessLog id={b} key={`log/${b}`} />;
   if (a === 'patients' && b && c === 'collab') return <CollabReport id={b} month={d} key={`collab/${b}`} />;
-  if (a === 'patients' && b) return <PatientView id={b} key={b} tab={c} />;
+  if (a === 'patients' && b) return <PatientView id={b} key={b} tab={c} focus={c === 'messages' ? d : undefined} />;
   if (a === 'patients') return <Patients />;
   if (a === 'search') return <SearchScreen />; // C: record search across my patients
+  if (a === 'mentions') return <Mentions />; // the team channel: messages mentioning me
   if (a === 'calendar') return <MyWeek />;
   if (a === 'conflicts') return <Conflicts />;
   if (a === 'settings' && b?.startsWith('notifications')) return <NotifySettings key={b} />;

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { SinceLast } from '../changes';
 import { formatDate, formatDateTime, formatEraDate, formatTime, t, toHiragana, age, type MessageKey } from '../i18n';
 import { matchesKana } from '../search';
-import { changesBefore, listAwaiting, listPatients, listTeam, listVisits, me, setVisitStatus, status, today as todaySignal, unread } from '../state';
+import { changesBefore, listAwaiting, listPatients, listTeam, listVisits, me, setVisitStatus, status, today as todaySignal, unread, unreadMessages } from '../state';
 import { abnormal } from '../vitals';
 import { sharedNames } from '../identity';
 import { PatientIdentity } from './identity';
@@ -25,7 +25,10 @@ export function Today() {
   const conflicts = status.value?.conflicts ?? 0;
   return (
     <section aria-labelledby="today-h">
-      <h1 id="today-h">{t('today.title')}</h1>
+      <div class="row">
+        <h1 id="today-h" class="grow">{t('today.title')}</h1>
+        <MentionsLink />
+      </div>
       {conflicts > 0 && <p class="notice"><a href="#/conflicts">{t('conflict.banner', { n: conflicts })}</a></p>}
       <Awaiting />
       {data && data.length === 0 && <p class="empty">{t('today.none')}</p>}
@@ -130,6 +133,7 @@ export function Patients() {
   const patients = useData(() => listPatients().then((ps) => ps.sort((a, b) => toHiragana(a.name_kana ?? '').localeCompare(toHiragana(b.name_kana ?? ''), 'ja'))));
   const shown = patients?.filter((p) => matchesKana(p, q));
   const counts = unread.value;
+  const chan = unreadMessages.value;
   return (
     <section aria-labelledby="patients-h">
       <div class="row">
@@ -148,10 +152,26 @@ export function Patients() {
                 <small>{p.birth_date && `${formatEraDate(p.birth_date)} · ${t('patient.age', { n: age(p.birth_date) })}`}</small>
               </span>
               {counts[p.id] ? <span class="badge" aria-label={t('patients.unread', { n: counts[p.id]! })}>{counts[p.id]}</span> : null}
+              {chan[p.id]?.messages ? (
+                <span class={chan[p.id]!.mentions ? 'badge chan mention' : 'badge chan'} aria-label={chan[p.id]!.mentions ? t('patients.unread_messages', { n: chan[p.id]!.messages, m: chan[p.id]!.mentions }) : t('patients.unread_messages_plain', { n: chan[p.id]!.messages })}>
+                  {t('patient.messages')} {chan[p.id]!.messages}{chan[p.id]!.mentions ? ` @${chan[p.id]!.mentions}` : ''}
+                </span>
+              ) : null}
             </a>
           </li>
         ))}
       </ul>
     </section>
+  );
+}
+
+/** The way to the messages mentioning me across my patients (#/mentions), with how many I have not read. */
+function MentionsLink() {
+  const n = Object.values(unreadMessages.value).reduce((a, c) => a + c.mentions, 0);
+  return (
+    <a class="button mentions-link" href="#/mentions">
+      {t('today.mentions')}
+      {n > 0 && <span class="badge mention" aria-label={t('today.mentions_unread', { n })}>{n}</span>}
+    </a>
   );
 }

@@ -2,8 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import type { TeamMember } from '../schemas';
 import { CHART_KINDS, CLINICAL, mayConfirm } from '../authorship';
 import { age, errorMessage, formatDate, formatDateTime, formatEraDate, t, type MessageKey } from '../i18n';
-import { confirmRecord, describeError, getPatient, listRecords, listTeam, markRead, me, status, type LocalRecord } from '../state';
+import { confirmRecord, describeError, getPatient, listRecords, listTeam, markRead, me, status, unreadMessages, type LocalRecord } from '../state';
 import { vitalRows } from '../vitals';
+import { ct } from '../i18n/channel';
 import { RecordFieldList } from './record-fields';
 import { PatientCalendar } from './calendar';
 import { useData } from './hooks';
@@ -13,9 +14,10 @@ import { VitalsTrend } from './vitals-chart';
 const Team = lazy(() => import('./team').then((m) => m.default));
 const ConsentHistory = lazy(() => import('./consents').then((m) => m.ConsentHistory));
 const RecordSearch = lazy(() => import('./search').then((m) => m.RecordSearch)); // C: record search
+const Channel = lazy(() => import('./channel').then((m) => m.default)); // the team channel (連絡)
 
-export type Tab = 'timeline' | 'calendar' | 'vitals' | 'team' | 'consent';
-export const TABS: Tab[] = ['timeline', 'calendar', 'vitals', 'team', 'consent'];
+export type Tab = 'timeline' | 'messages' | 'calendar' | 'vitals' | 'team' | 'consent';
+export const TABS: Tab[] = ['timeline', 'messages', 'calendar', 'vitals', 'team', 'consent'];
 
 /** Who may amend: the author; for chart kinds also any clinical member (the server decides). */
 function mayAmend(r: LocalRecord): boolean {
@@ -25,8 +27,9 @@ function mayAmend(r: LocalRecord): boolean {
 
 const receipts = new Set<string>();
 
-export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab }) {
+export function PatientView({ id, tab = 'timeline', focus }: { id: string; tab?: Tab; focus?: string }) {
   const p = useData(() => getPatient(id).then((x) => x ?? null), [id]);
+  const chan = unreadMessages.value[id];
   if (p === undefined) return <p class="empty">{t('app.loading')}</p>;
   if (p === null) return <p class="empty">{t('patient.not_found')}</p>;
   return (
@@ -43,12 +46,20 @@ export function PatientView({ id, tab = 'timeline' }: { id: string; tab?: Tab })
       </header>
       <nav class="tabs" aria-label={t('patient.sections')}>
         {TABS.map((k) => (
-          <a key={k} class="button" href={k === 'timeline' ? `#/patients/${id}` : `#/patients/${id}/${k}`} aria-current={tab === k ? 'page' : undefined}>{t(`patient.${k}` as MessageKey)}</a>
+          <a key={k} class="button" href={k === 'timeline' ? `#/patients/${id}` : `#/patients/${id}/${k}`} aria-current={tab === k ? 'page' : undefined}>
+            {t(`patient.${k}` as MessageKey)}
+            {k === 'messages' && !!chan?.messages && (
+              <span class={chan.mentions ? 'badge tab-badge mention' : 'badge tab-badge'} aria-label={chan.mentions ? t('patients.unread_messages', { n: chan.messages, m: chan.mentions }) : t('patients.unread_messages_plain', { n: chan.messages })}>
+                {chan.messages}{chan.mentions ? ` @${chan.mentions}` : ''}
+              </span>
+            )}
+          </a>
         ))}
       </nav>
       <div>
         {tab === 'timeline' && <RecordSearch patientId={id} />}
         {tab === 'timeline' && <Timeline id={id} />}
+        {tab === 'messages' && <Channel patientId={id} focus={focus} />}
         {tab === 'calendar' && <PatientCalendar id={id} />}
         {tab === 'vitals' && <Vitals id={id} />}
         {tab === 'team' && <Team id={id} />}
@@ -113,6 +124,7 @@ function Timeline({ id }: { id: string }) {
             <RecordFieldList r={r} max={120} />
             {r.next_visit_on && <p>{t('patient.next_visit', { date: formatDate(r.next_visit_on) })}</p>}
             {r.plan_changed && <p class="tag">{t('patient.plan_changed')}</p>}
+            {r.source_message_id && <p><a href={`#/patients/${id}/messages/${r.source_message_id}`}>{ct('chan.from_message')}</a></p>}
             {!!r.attachment_ids?.length && (
               <div class="photos">
                 {r.pending

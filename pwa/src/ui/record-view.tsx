@@ -3,6 +3,7 @@ import { mayConfirm } from '../authorship';
 import { diffContent, previousOf, versionKind, VITAL_ORDER, type Change } from '../diff';
 import { formatDateTime, t, type MessageKey } from '../i18n';
 import { rt } from '../i18n/record';
+import { ct } from '../i18n/channel';
 import { receipts } from '../receipts';
 import type { Patient, TeamMember, VersionOut } from '../schemas';
 import { getPatient, getRecord, listTeam, markRead, me, recordHistory, type LocalRecord } from '../state';
@@ -74,6 +75,7 @@ export function RecordView({ patientId, recordId }: { patientId: string; recordI
         <Vitals r={r} />
         <RecordFields c={r} />
         <Attachments r={r} />
+        {r.source_message_id && <p><a href={`#/patients/${patientId}/messages/${r.source_message_id}`}>{ct('chan.from_message')}</a></p>}
       </div>
       {cur && prev && <Changes cur={cur} prev={prev} changes={diffContent(prev, cur)} />}
       {r.awaiting_confirmation && (

@@ -20,6 +20,8 @@ import { NursingVisit } from './nursing';
 import { DoctorNote } from './doctor';
 import { Medication } from './medication';
 import { CareNote } from './care';
+import { getMessage } from '../../channel-state';
+import { ct } from '../../i18n/channel';
 import './forms.css';
 
 interface Photo { blob: Blob; url: string }
@@ -32,30 +34,37 @@ const BODIES: Partial<Record<RecordKind, (p: PartProps) => preact.JSX.Element>> 
   nursing_visit: NursingVisit, doctor_note: DoctorNote, medication: Medication, care_note: CareNote,
 };
 
-/** A new record (from a visit when `visitId` is given), or with `recordId` an amendment (訂正). */
-export function NewRecord({ patientId, recordId, visitId, occurrence }: { patientId: string; recordId?: string; visitId?: string; occurrence?: string }) {
+/**
+ * A new record (from a visit when `visitId` is given; from a team-channel message,
+ * 「記録にする」, when `sourceMessageId` is), or with `recordId` an amendment (訂正).
+ */
+export function NewRecord({ patientId, recordId, visitId, occurrence, sourceMessageId }: { patientId: string; recordId?: string; visitId?: string; occurrence?: string; sourceMessageId?: string }) {
   const ctx = useData(async () => {
-    const [rec, patient, team, patients, visit] = await Promise.all([
+    const [rec, patient, team, patients, visit, message] = await Promise.all([
       recordId ? getRecord(recordId).then((r) => r ?? null) : null, getPatient(patientId), listTeam(patientId), listPatients(),
-      visitId ? getVisit(visitId) : undefined,
+      visitId ? getVisit(visitId) : undefined, sourceMessageId ? getMessage(sourceMessageId) : undefined,
     ]);
+    // A record made from a message starts from the message's text, not from a draft.
     const draft = recordId
       ? rec ? await drafts.get<FormState>(patientId, rec.kind, recordId) : undefined
-      : await drafts.newest<FormState>(patientId, FORM_KINDS);
-    return { rec, patient, team, visit: visit?.patient_id === patientId ? visit : undefined, draft, sameName: sharedNames(patients).has(patientId) };
-  }, [patientId, recordId, visitId]);
+      : message ? undefined : await drafts.newest<FormState>(patientId, FORM_KINDS);
+    const source = message?.patient_id === patientId && !message.retracted ? message : undefined;
+    return { rec, patient, team, visit: visit?.patient_id === patientId ? visit : undefined, draft, sameName: sharedNames(patients).has(patientId), source };
+  }, [patientId, recordId, visitId, sourceMessageId]);
   if (!ctx) return <p class="empty">{t('app.loading')}</p>;
   if (recordId && !ctx.rec) return <p class="empty">{t('patient.not_found')}</p>;
   return <RecordForm key={recordId ?? 'new'} patientId={patientId} rec={ctx.rec ?? undefined} patient={ctx.patient} team={ctx.team} sameName={ctx.sameName}
-    visit={ctx.visit} occurrence={occurrence} draft={ctx.draft} />;
+    visit={ctx.visit} occurrence={occurrence} draft={ctx.draft} source={ctx.source && { id: ctx.source.id, text: ctx.source.text }} />;
 }
 
 interface FormProps {
   patientId: string; rec?: LocalRecord; patient?: Patient; team: TeamMember[]; sameName: boolean;
   visit?: VisitDetail; occurrence?: string; draft?: Draft<FormState>;
+  /** The team-channel message this record is made from (its text fills the form). */
+  source?: { id: string; text: string };
 }
 
-function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence, draft }: FormProps) {
+function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence, draft, source }: FormProps) {
   const user = me.value;
   // 代行入力: the others of my facility on this patient's team (none when amending).
   const candidates = rec || !user ? [] : proxyCandidates(team, user);
@@ -66,8 +75,9 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
   const scans = !rec && allowed(author).includes('document');
   const fresh = (k: RecordKind, when = localTime()) => (rec ? stateOf(rec, localTime(rec.occurred_at)) : emptyState(k, when));
   const start = rec ? { ...fresh(rec.kind), base: rec.version } : fresh(draft && kinds.includes(draft.state.kind) ? draft.state.kind : kinds[0]!);
-  const [pristine, setPristine] = useState(start);
-  const [s, setS] = useState<FormState>(() => (draft && (rec || kinds.includes(draft.state.kind)) ? draft.state : start));
+  // From a message, the message's text is where the form starts (not an unsaved change).
+  const [pristine, setPristine] = useState(source ? { ...start, text: source.text } : start);
+  const [s, setS] = useState<FormState>(() => (draft && (rec || kinds.includes(draft.state.kind)) ? draft.state : pristine));
   const [restored, setRestored] = useState(draft && s === draft.state ? draft.saved_at : '');
   const [reason, setReason] = useState('');
   const [inError, setInError] = useState(false);
@@ -163,12 +173,13 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
         await createRecord({
           patient_id: patientId, kind: s.kind, occurred_at: new Date(`${s.when}:00+09:00`).toISOString(), ...c, vitals: c.vitals,
           visit_id: visit?.id, photos: await Promise.all(photos.map(async (p) => new Uint8Array(await p.blob.arrayBuffer()))), on_behalf_of: author?.user_id,
+          source_message_id: source?.id,
         });
         created = true;
         if (done && visit) await setVisitStatus({ ...visit, occurrence_start: occurrence || undefined }, 'done');
       }
       await drafts.drop(patientId, s.kind, rec?.id).catch(() => undefined);
-      location.hash = done ? '#/today' : `#/patients/${patientId}`;
+      location.hash = done ? '#/today' : source ? `#/patients/${patientId}/messages/${source.id}` : `#/patients/${patientId}`;
     } catch (x) {
       if (created) {
         // The record is queued; only marking the visit done failed. Saving again would
@@ -199,6 +210,7 @@ function RecordForm({ patientId, rec, patient, team, sameName, visit, occurrence
       <p class="form-sub">{ft(rec ? 'form.title_amend' : 'form.title_new', { kind: kindName })}
         {visit && <> · {ft('form.from_visit', { time: formatTime(visit.occurrence_start ?? visit.starts_at) })}</>}</p>
       {rec && <p class="notice">{ft('form.amend_hint', { version: rec.version })}</p>}
+      {source && <p class="notice">{ct('chan.form_from')}</p>}
       {restored && (
         <p class="notice draft" role="status">{ft('form.draft_restored', { when: formatDateTime(restored) })} {ft('form.draft_kept')}
           <button type="button" class="link" onClick={() => void discard()}>{ft('form.discard')}</button></p>
