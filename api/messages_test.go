@@ -152,8 +152,9 @@ func TestChannelWriteReadRetract(t *testing.T) {
 }
 
 // TestChannelOffTeam: the channel answers outsiders, including a member
-// removed from the team, exactly as an unknown patient does, and a
-// consent withdrawal cuts it for the whole team.
+// removed from the team, exactly as an unknown patient does (and the
+// removed member's device purges the patient), and a consent withdrawal
+// cuts it for the whole team.
 func TestChannelOffTeam(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		h := newHarness(t, engine)
@@ -171,9 +172,29 @@ func TestChannelOffTeam(t *testing.T) {
 				t.Errorf("outsider: %d %s, want as unknown %s", res.status, res.body, unknown.body)
 			}
 		}
+		// A member removed from the team: the same 404, and her device's
+		// next pull purges the patient (messages included).
+		_, cur := r.helperC.syncFromEmpty()
+		r.doctorC.must(204, "DELETE", "/api/v1/patients/"+r.patientID+"/team/"+r.helper.ID, nil)
+		if res := r.helperC.do("GET", "/api/v1/patients/"+r.patientID+"/messages", nil); res.status != 404 || problemShape(t, res.body) != problemShape(t, unknown.body) {
+			t.Errorf("removed member: %d %s", res.status, res.body)
+		}
+		after, _ := r.helperC.pullAll(cur, 100)
+		purged := false
+		for _, rs := range after.Resets {
+			purged = purged || (rs.PatientID == r.patientID && rs.Action == "purge")
+		}
+		for _, c := range after.Changes {
+			if c.Entity == "message" && c.Op == "upsert" {
+				t.Errorf("a message after the removal: %+v", c)
+			}
+		}
+		if !purged {
+			t.Errorf("no purge after the removal: %+v", after.Resets)
+		}
 		// Withdrawal: nobody reads it any more.
 		r.doctorC.must(200, "POST", "/api/v1/patients/"+r.patientID+"/consents/"+r.consentID+"/withdraw", map[string]any{})
-		for _, c := range []*client{r.doctorC, r.nurseC, r.helperC} {
+		for _, c := range []*client{r.doctorC, r.nurseC} {
 			res := c.do("GET", "/api/v1/patients/"+r.patientID+"/messages", nil)
 			rec := c.do("GET", "/api/v1/patients/"+r.patientID+"/records", nil)
 			if res.status == 200 || res.status != rec.status || res.code() != rec.code() {

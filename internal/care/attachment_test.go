@@ -32,6 +32,12 @@ func TestAttachmentRead(t *testing.T) {
 			care.AttachmentFacts{UploadedBy: "doc", ConsentForm: true}, nil},
 		{"off the team", doctor, care.PatientFacts{Exists: true, PatientFacilityID: "clinic", ConsentActive: true, ConsentScope: care.ConsentFull},
 			care.AttachmentFacts{UploadedBy: "doc2", Records: []care.RecordFacts{note}}, care.ErrNotFound},
+		// The team channel: a photo a message cites is read at the shared level.
+		{"care manager, team channel photo", manager, onTeam, care.AttachmentFacts{UploadedBy: "nurse", Message: true}, nil},
+		{"team channel photo, off the team", doctor, care.PatientFacts{Exists: true, PatientFacilityID: "clinic", ConsentActive: true, ConsentScope: care.ConsentFull},
+			care.AttachmentFacts{UploadedBy: "nurse", Message: true}, care.ErrNotFound},
+		{"team channel photo, consent withdrawn", manager, func() care.PatientFacts { f := onTeam; f.ConsentActive, f.ConsentScope = false, ""; return f }(),
+			care.AttachmentFacts{UploadedBy: "nurse", Message: true}, care.ErrNotFound},
 	}
 	for _, tt := range tests {
 		lvl := care.PatientAccess(p, tt.v, tt.f)
