@@ -316,9 +316,16 @@ func (s *Server) retractMessage(ctx context.Context, in *MessageIDInput) (*Messa
 		return nil, err
 	}
 	out := &MessageOutput{}
+	var refused error
+	var patientID string
 	err = s.withMessage(ctx, pr, "message.retract", in.ID, func(tx *store.Tx, sc patientScope, m store.Message) error {
 		if m.AuthorID != pr.User.ID {
-			return care.Errorf(care.CodeForbidden, "only the author retracts a message")
+			patientID = m.PatientID
+			// A member trying to take back another's words is a refused
+			// write of patient data: audited as denied, like an outsider's
+			// attempt (the misuse alerts count it).
+			refused = care.Errorf(care.CodeForbidden, "only the author retracts a message")
+			return refused
 		}
 		first, err := tx.RetractMessage(ctx, m.ID, pr.User.ID, s.now())
 		if err != nil {
@@ -339,5 +346,8 @@ func (s *Server) retractMessage(ctx context.Context, in *MessageIDInput) (*Messa
 		out.Body = got[0]
 		return audit.Append(ctx, tx, s.event(ctx, pr, "message.retract", m.PatientID, "message", m.ID))
 	})
+	if refused != nil && errors.Is(err, refused) {
+		return nil, s.denied(ctx, pr, "message.retract", patientID, "message", in.ID, refused)
+	}
 	return out, err
 }
