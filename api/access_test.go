@@ -155,6 +155,25 @@ var accessCases = map[string]accessCase{
 
 	// slice A (forms): the vital-sign table, the same for every signed-in user (TestVitalRanges).
 	"getVitalRanges": {kind: kDirectory},
+
+	// Staff messages (スタッフ連絡): the thread in the path is the care
+	// service's (fill), whose only staff is the helper; the outsider is of
+	// another facility, so kPatient's answers apply (404 to those outside
+	// the thread). staffAccessFixture makes the helper's photo and message
+	// the cases name (staff_messages_test.go).
+	"createStaffMessage": {kind: kPatient, body: func(r *region) any {
+		return map[string]any{"id": newID(), "facility_id": r.service, "text": "申し送り"}
+	}},
+	"listStaffThreads":  {kind: kDirectory},
+	"listStaffMessages": {kind: kPatient},
+	"markStaffThreadRead": {kind: kPatient, body: func(r *region) any {
+		staffAccessFixture(r)
+		return map[string]any{"up_to": staffAccessMessage}
+	}},
+	"uploadStaffAttachment": {kind: kPatient, raw: accessPhoto, contentType: "image/jpeg",
+		query: func(r *region) string { staffAccessFixture(r); return "" }},
+	"getStaffAttachment":          {kind: kPatient, query: func(r *region) string { staffAccessFixture(r); return "" }},
+	"getStaffAttachmentThumbnail": {kind: kPatient, query: func(r *region) string { staffAccessFixture(r); return "" }},
 }
 
 // request is the path (parameters filled, query appended) and JSON body
@@ -187,6 +206,9 @@ func fill(path string, r *region) string {
 			if strings.HasPrefix(path, "/api/v1/users/") {
 				return r.doctor.ID
 			}
+			if strings.HasPrefix(path, "/api/v1/staff/attachments/") {
+				return staffAccessAttachment
+			}
 			if strings.HasPrefix(path, "/api/v1/attachments/") {
 				return r.attachmentID
 			}
@@ -204,6 +226,8 @@ func fill(path string, r *region) string {
 			return r.consentID
 		case "{user_id}":
 			return r.nurse.ID
+		case "{thread_id}": // staff messages: the care service's thread
+			return r.service
 		}
 		return "00000000-0000-7000-8000-000000000000"
 	})

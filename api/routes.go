@@ -118,6 +118,23 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("markDigestSeen", http.MethodPost, v1+"/me/digest/seen", "records", "Move my digest's last look forward", session), s.markDigestSeen)
 	register(s, api, op("getCollaborationReport", http.MethodGet, v1+"/patients/{id}/collaboration-report", "records", "Items of 在宅医療情報連携加算 recorded in a month", session), s.getCollaborationReport)
 
+	// Staff messages (スタッフ連絡): one-to-one and facility threads outside any patient (staff_messages*.go)
+	register(s, api, op("createStaffMessage", http.MethodPost, v1+"/staff/messages", "staff", "Write to a colleague or to my facility's staff", session, 201), s.createStaffMessage)
+	register(s, api, op("listStaffThreads", http.MethodGet, v1+"/staff/threads", "staff", "My staff threads with unread counts", session), s.listStaffThreads)
+	register(s, api, op("listStaffMessages", http.MethodGet, v1+"/staff/threads/{thread_id}/messages", "staff", "Messages of a staff thread, newest first", session), s.listStaffMessages)
+	register(s, api, op("markStaffThreadRead", http.MethodPost, v1+"/staff/threads/{thread_id}/read", "staff", "Move my read position in a staff thread forward", session), s.markStaffThreadRead)
+	staffUpload := op("uploadStaffAttachment", http.MethodPut, v1+"/staff/attachments/{id}", "staff", "Upload a photo for a staff message", session, 201)
+	staffUpload.Description = "As PUT /attachments/{id}, without a patient: only a sanitized JPEG and a thumbnail are stored. Readable by the uploader until a message cites it, then by that message's thread."
+	staffUpload.MaxBodyBytes = s.opt.Photo.MaxBytes
+	staffUpload.BodyReadTimeout = bodyReadTimeout(staffUpload.MaxBodyBytes)
+	staffUpload.Errors = append(staffUpload.Errors, 413, 415)
+	register(s, api, staffUpload, s.uploadStaffAttachment)
+	for _, ct := range []string{"image/png", "image/webp"} {
+		api.OpenAPI().Paths[staffUpload.Path].Put.RequestBody.Content[ct] = &huma.MediaType{Schema: &huma.Schema{Type: "string", Format: "binary"}}
+	}
+	register(s, api, op("getStaffAttachment", http.MethodGet, v1+"/staff/attachments/{id}", "staff", "A short-lived download URL of a staff message's photo", session), s.getStaffAttachment)
+	register(s, api, op("getStaffAttachmentThumbnail", http.MethodGet, v1+"/staff/attachments/{id}/thumbnail", "staff", "A short-lived download URL of a staff message's photo thumbnail", session), s.getStaffAttachmentThumbnail)
+
 	s.entityKinds()
 }
 

@@ -207,3 +207,23 @@ func (t Topics) For(id string) string {
 // For(patientID), which every other push about the patient shares, a newer
 // record does not replace it.
 func (t Topics) ConfirmFor(patientID string) string { return t.For("confirm:" + patientID) }
+
+// Staff messages (スタッフ連絡; api/staff_messages.go).
+
+// PayloadTypeStaffMessage marks a push about a new message in one of the
+// recipient's staff threads.
+const PayloadTypeStaffMessage = "staff_message"
+
+// StaffMessageBody is the text of every staff message push: never who
+// wrote, what, or about whom.
+const StaffMessageBody = "スタッフ連絡があります"
+
+// NewStaffMessagePayload is the push for a new message in staff thread
+// threadID: the generic text, and the thread's id only as the tag, so a
+// newer one of the same thread replaces the older on the device. A tap
+// opens the app's staff messages (push-target.ts), where the user is
+// signed in.
+func NewStaffMessagePayload(threadID string, t Texts) Payload {
+	t = t.withDefaults()
+	return Payload{Type: PayloadTypeStaffMessage, Title: t.Title, Body: StaffMessageBody, Tag: "staff:" + threadID}
+}
