@@ -170,7 +170,19 @@ function ThreadView({ threadId, to }: { threadId?: string; to?: { userId: string
       setErr(errorMessage(describeError(e)));
     }
   };
-  useEvery(() => void load(), POLL_MS, [threadId]);
+  // Polls the thread list (unaudited, cheap) and reads the thread (an audited read)
+  // only when it has a message the screen does not show yet.
+  const seen = useRef(-1);
+  const poll = async () => {
+    if (!threadId || !online()) return;
+    if (seen.current >= 0) {
+      const th = (await listThreads(api).catch(() => undefined))?.items.find((x) => x.id === threadId);
+      if (!th || th.last_seq <= seen.current) return;
+    }
+    await load();
+  };
+  useEffect(() => { seen.current = Math.max(seen.current, ...msgs.map((m) => m.seq), thread?.last_seq ?? -1); }, [msgs, thread]);
+  useEvery(() => void poll(), POLL_MS, [threadId]);
   useEffect(() => bottom.current?.scrollIntoView?.({ block: 'end' }), [msgs.length]);
 
   const person = to ? picked.get(to.userId) : undefined;
