@@ -312,16 +312,8 @@ func (s *Server) staffThreadFor(ctx context.Context, tx *store.Tx, p *Principal,
 		f, err := tx.Facility(ctx, t.ID)
 		return StaffThreadOut{ID: t.ID, Kind: care.StaffFacility, FacilityID: t.ID, FacilityName: f.Name}, err
 	}
-	items, err := tx.StaffThreadsOf(ctx, p.User.ID, p.Viewer.FacilityID)
-	if err != nil {
-		return StaffThreadOut{}, err
-	}
-	for _, it := range items {
-		if it.ID == t.ID {
-			return staffThreadOut(it), nil
-		}
-	}
-	return StaffThreadOut{}, care.ErrNotFound
+	it, err := tx.StaffThreadItem(ctx, p.User.ID, t.ID)
+	return staffThreadOut(it), err
 }
 
 // withStaffThread runs fn in a write transaction on thread id when p takes

@@ -433,3 +433,35 @@ func TestStaffMessageNotifies(t *testing.T) {
 		}
 	})
 }
+
+// TestStaffPairOneThread: two accounts writing their first messages to
+// each other at the same moment end in one thread.
+func TestStaffPairOneThread(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		for round := 0; round < 4; round++ {
+			a, b := h.mustUser(r.station, care.ProfNurse), h.mustUser(r.clinic, care.ProfDoctor)
+			ac, bc := h.signIn(a), h.signIn(b)
+			got := make(chan response, 2)
+			go func() { got <- ac.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": b.ID, "text": "a"}) }()
+			go func() { got <- bc.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": a.ID, "text": "b"}) }()
+			var threads []string
+			for range 2 {
+				res := <-got
+				if res.status != 201 {
+					t.Fatalf("round %d: %d %s", round, res.status, res.body)
+				}
+				var m staffMessage
+				res.json(t, &m)
+				threads = append(threads, m.ThreadID)
+			}
+			if threads[0] != threads[1] {
+				t.Fatalf("round %d: two threads for one pair: %v", round, threads)
+			}
+			if p := ac.staffPage(t, threads[0], ""); len(p.Items) != 2 || p.Items[0].Seq != 2 {
+				t.Fatalf("round %d: %+v", round, p.Items)
+			}
+		}
+	})
+}

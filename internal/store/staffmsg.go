@@ -87,27 +87,39 @@ type StaffThreadItem struct {
 	LastAuthorName sql.NullString `db:"last_author_name"`
 }
 
+// staffThreadItems selects threads as userID's list shows them; where
+// (with its args) picks which.
+const staffThreadItems = `SELECT t.id, t.kind, t.facility_id, t.user_a, t.user_b, t.last_seq, t.last_message_at, t.created_at,
+		f.name AS facility_name, o.id AS other_id, o.name AS other_name, o.profession AS other_profession, o.status AS other_status,
+		ofa.name AS other_facility_name, COALESCE(r.read_seq, 0) AS read_seq,
+		(SELECT COUNT(*) FROM staff_message m WHERE m.thread_id = t.id AND m.seq > COALESCE(r.read_seq, 0) AND m.author_id <> ?) AS unread,
+		(SELECT a.name FROM staff_message m JOIN app_user a ON a.id = m.author_id WHERE m.thread_id = t.id AND m.seq = t.last_seq) AS last_author_name
+	FROM staff_thread t
+	LEFT JOIN facility f ON f.id = t.facility_id
+	LEFT JOIN app_user o ON o.id = CASE WHEN t.user_a = ? THEN t.user_b ELSE t.user_a END AND t.kind = 'direct'
+	LEFT JOIN facility ofa ON ofa.id = o.facility_id
+	LEFT JOIN staff_thread_read r ON r.thread_id = t.id AND r.user_id = ?
+	WHERE `
+
 // StaffThreadsOf lists the threads userID takes part in now (their pairs,
 // and their facility's thread when facilityID is not empty and it has
 // one), the most recently written first.
 func (tx *Tx) StaffThreadsOf(ctx context.Context, userID, facilityID string) ([]StaffThreadItem, error) {
 	items := []StaffThreadItem{}
-	err := tx.sel(ctx, &items, `SELECT t.id, t.kind, t.facility_id, t.user_a, t.user_b, t.last_seq, t.last_message_at, t.created_at,
-			f.name AS facility_name, o.id AS other_id, o.name AS other_name, o.profession AS other_profession, o.status AS other_status,
-			ofa.name AS other_facility_name, COALESCE(r.read_seq, 0) AS read_seq,
-			(SELECT COUNT(*) FROM staff_message m WHERE m.thread_id = t.id AND m.seq > COALESCE(r.read_seq, 0) AND m.author_id <> ?) AS unread,
-			(SELECT a.name FROM staff_message m JOIN app_user a ON a.id = m.author_id WHERE m.thread_id = t.id AND m.seq = t.last_seq) AS last_author_name
-		FROM staff_thread t
-		LEFT JOIN facility f ON f.id = t.facility_id
-		LEFT JOIN app_user o ON o.id = CASE WHEN t.user_a = ? THEN t.user_b ELSE t.user_a END AND t.kind = 'direct'
-		LEFT JOIN facility ofa ON ofa.id = o.facility_id
-		LEFT JOIN staff_thread_read r ON r.thread_id = t.id AND r.user_id = ?
-		WHERE t.user_a = ? OR t.user_b = ? OR (t.kind = 'facility' AND t.facility_id = ?)
+	err := tx.sel(ctx, &items, staffThreadItems+`t.user_a = ? OR t.user_b = ? OR (t.kind = 'facility' AND t.facility_id = ?)
 		ORDER BY COALESCE(t.last_message_at, t.created_at) DESC, t.id`, userID, userID, userID, userID, userID, facilityID)
 	if err != nil {
 		return nil, fmt.Errorf("staff threads: %w", err)
 	}
 	return items, nil
+}
+
+// StaffThreadItem is thread id as userID's list shows it (whether userID
+// takes part in it is the caller's to decide), or ErrNotFound.
+func (tx *Tx) StaffThreadItem(ctx context.Context, userID, id string) (StaffThreadItem, error) {
+	var it StaffThreadItem
+	err := tx.get(ctx, &it, staffThreadItems+`t.id = ?`, userID, userID, userID, id)
+	return it, err
 }
 
 // StaffMessage is a stored message with its author's name and profession.
