@@ -156,24 +156,24 @@ var accessCases = map[string]accessCase{
 	// slice A (forms): the vital-sign table, the same for every signed-in user (TestVitalRanges).
 	"getVitalRanges": {kind: kDirectory},
 
-	// Staff messages (スタッフ連絡): the thread in the path is the care
-	// service's (fill), whose only staff is the helper; the outsider is of
-	// another facility, so kPatient's answers apply (404 to those outside
-	// the thread). staffAccessFixture makes the helper's photo and message
-	// the cases name (staff_messages_test.go).
-	"createStaffMessage": {kind: kPatient, body: func(r *region) any {
+	// Staff messages (スタッフ連絡): no patient. kStaff operations reach
+	// only the thread's participants: the thread in the path is the care
+	// service's (fill), whose only staff is the helper, and the photo is
+	// the helper's there (staffAccessFixture); TestStaffOperationsAccess
+	// checks the others' 404 and the helper's answer for each.
+	"createStaffMessage": {kind: kStaff, body: func(r *region) any {
 		return map[string]any{"id": newID(), "facility_id": r.service, "text": "申し送り"}
 	}},
 	"listStaffThreads":  {kind: kDirectory},
-	"listStaffMessages": {kind: kPatient},
-	"markStaffThreadRead": {kind: kPatient, body: func(r *region) any {
+	"listStaffMessages": {kind: kStaff, query: func(r *region) string { staffAccessFixture(r); return "" }},
+	"markStaffThreadRead": {kind: kStaff, body: func(r *region) any {
 		staffAccessFixture(r)
 		return map[string]any{"up_to": staffAccessMessage}
 	}},
-	"uploadStaffAttachment": {kind: kPatient, raw: accessPhoto, contentType: "image/jpeg",
+	"uploadStaffAttachment": {kind: kStaff, raw: accessPhoto, contentType: "image/jpeg",
 		query: func(r *region) string { staffAccessFixture(r); return "" }},
-	"getStaffAttachment":          {kind: kPatient, query: func(r *region) string { staffAccessFixture(r); return "" }},
-	"getStaffAttachmentThumbnail": {kind: kPatient, query: func(r *region) string { staffAccessFixture(r); return "" }},
+	"getStaffAttachment":          {kind: kStaff, query: func(r *region) string { staffAccessFixture(r); return "" }},
+	"getStaffAttachmentThumbnail": {kind: kStaff, query: func(r *region) string { staffAccessFixture(r); return "" }},
 }
 
 // request is the path (parameters filled, query appended) and JSON body

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -32,7 +33,7 @@ type StaffMessageOut struct {
 	AuthorName    string    `json:"author_name"`
 	Profession    string    `json:"profession"`
 	Text          string    `json:"text"`
-	AttachmentIDs []string  `json:"attachment_ids" doc:"staff attachments (GET /staff/attachments/{id})"`
+	AttachmentIDs []string  `json:"staff_attachment_ids" doc:"its photos (GET /staff/attachments/{id}); never a patient's attachment"`
 	CreatedAt     time.Time `json:"created_at"`
 }
 
@@ -77,7 +78,7 @@ type CreateStaffMessageInput struct {
 		ToUserID      string   `json:"to_user_id,omitempty" format:"uuid" doc:"an active account of the network (one-to-one); or"`
 		FacilityID    string   `json:"facility_id,omitempty" format:"uuid" doc:"the caller's own facility (its staff's thread)"`
 		Text          string   `json:"text" minLength:"1" maxLength:"2000"`
-		AttachmentIDs []string `json:"attachment_ids,omitempty" maxItems:"6" uniqueItems:"true" doc:"uploads of the caller (PUT /staff/attachments/{id}) that no message cites yet"`
+		AttachmentIDs []string `json:"staff_attachment_ids,omitempty" maxItems:"6" uniqueItems:"true" doc:"photos the caller uploaded (PUT /staff/attachments/{id}) that no message cites yet; never a patient's attachment"`
 	}
 }
 
@@ -140,12 +141,9 @@ func (s *Server) createStaffMessage(ctx context.Context, in *CreateStaffMessageI
 		}
 		m, err := tx.CreateStaffMessage(ctx, store.StaffMessage{ID: b.ID, ThreadID: t.ID, AuthorID: p.User.ID, Text: b.Text,
 			AttachmentIDs: b.AttachmentIDs, CreatedAt: now})
-		if errors.Is(err, store.ErrIDTaken) {
-			return &care.Error{Code: care.CodeIDTaken, Field: "id", Detail: "the id names another entity"}
-		}
-		if errors.Is(err, store.ErrAttachmentNotCitable) {
-			field := strings.TrimPrefix(err.Error(), store.ErrAttachmentNotCitable.Error()+": ")
-			return care.Invalid(field, "names no photo of yours that no message cites yet")
+		var nc *store.NotCitableError
+		if errors.As(err, &nc) {
+			return care.Invalid(fmt.Sprintf("staff_attachment_ids[%d]", nc.Index), "names no photo of yours that no message cites yet")
 		}
 		if err != nil {
 			return err
@@ -171,7 +169,7 @@ func (s *Server) createStaffMessage(ctx context.Context, in *CreateStaffMessageI
 // thread and still takes part in it; 409 id_taken otherwise.
 func (s *Server) staffRetry(ctx context.Context, tx *store.Tx, p *Principal, prev store.StaffMessage, toUserID, facilityID, text string,
 	attachmentIDs []string, out *StaffMessageOutput) error {
-	taken := &care.Error{Code: care.CodeIDTaken, Field: "id", Detail: "the id names another staff message"}
+	taken := store.ErrIDTaken // the same answer as for any other entity's id: nothing of the message
 	t, err := tx.StaffThread(ctx, prev.ThreadID)
 	if err != nil {
 		return err
@@ -277,7 +275,7 @@ func (s *Server) listStaffMessages(ctx context.Context, in *StaffMessagesInput) 
 		if in.Before != "" {
 			m, err := tx.StaffMessage(ctx, in.Before)
 			if errors.Is(err, store.ErrNotFound) || (err == nil && m.ThreadID != t.ID) {
-				return care.Invalid("before", "names no message of this thread")
+				return care.Invalid("query.before", "names no message of this thread")
 			}
 			if err != nil {
 				return err

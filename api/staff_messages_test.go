@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"context"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"tsunagu/internal/care"
@@ -18,13 +20,25 @@ const (
 	staffAccessMessage    = "01900000-0000-7000-8000-00000000a5a2"
 )
 
+// kStaff is the kind of the staff message operations in accessCases:
+// they reach the thread's participants only (TestStaffOperationsAccess).
+const kStaff = "staff"
+
+// staffFixtures are the regions staffAccessFixture has filled: the sweeps
+// call it from their cases' body and query functions, often in loops that
+// count what refused requests wrote, so it writes only the first time.
+var staffFixtures sync.Map
+
 // staffAccessFixture has the helper upload a photo and post it to the
-// care service's thread, once (again: the same answers, as retries).
+// care service's thread, once per region.
 func staffAccessFixture(r *region) {
+	if _, done := staffFixtures.LoadOrStore(r, true); done {
+		return
+	}
 	if res := r.helperC.raw("PUT", "/api/v1/staff/attachments/"+staffAccessAttachment, "image/jpeg", accessPhoto); res.status != 201 && res.status != 200 {
 		r.helperC.h.t.Fatalf("staff fixture upload: %d %s", res.status, res.body)
 	}
-	body := map[string]any{"id": staffAccessMessage, "facility_id": r.service, "text": "写真です", "attachment_ids": []string{staffAccessAttachment}}
+	body := map[string]any{"id": staffAccessMessage, "facility_id": r.service, "text": "写真です", "staff_attachment_ids": []string{staffAccessAttachment}}
 	if res := r.helperC.do("POST", "/api/v1/staff/messages", body); res.status != 201 && res.status != 200 {
 		r.helperC.h.t.Fatalf("staff fixture message: %d %s", res.status, res.body)
 	}
@@ -52,7 +66,7 @@ type staffMessage struct {
 	Seq           int64    `json:"seq"`
 	AuthorID      string   `json:"author_id"`
 	Text          string   `json:"text"`
-	AttachmentIDs []string `json:"attachment_ids"`
+	AttachmentIDs []string `json:"staff_attachment_ids"`
 }
 
 type staffPage struct {
@@ -324,8 +338,8 @@ func TestStaffAttachments(t *testing.T) {
 		wantRefused(t, "another's upload under the id", r.doctorC.raw("PUT", "/api/v1/staff/attachments/"+id, "image/jpeg", img), 404, care.CodeNotFound)
 		// Another account cannot cite it.
 		wantRefused(t, "the doctor cites the nurse's photo", r.doctorC.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": r.nurse.ID,
-			"text": "x", "attachment_ids": []string{id}}), 422, care.CodeValidation)
-		m := r.nurseC.staffPost(t, map[string]any{"to_user_id": r.doctor.ID, "text": "創部の写真です", "attachment_ids": []string{id}})
+			"text": "x", "staff_attachment_ids": []string{id}}), 422, care.CodeValidation)
+		m := r.nurseC.staffPost(t, map[string]any{"to_user_id": r.doctor.ID, "text": "創部の写真です", "staff_attachment_ids": []string{id}})
 		// Cited: the pair reads it, and the signed URL serves the image.
 		var u struct{ URL string }
 		r.doctorC.must(200, "GET", "/api/v1/staff/attachments/"+id, nil).json(t, &u)
@@ -343,11 +357,11 @@ func TestStaffAttachments(t *testing.T) {
 		}
 		// Cited once: the uploader cannot carry it into another thread.
 		wantRefused(t, "citing into another thread", r.nurseC.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "facility_id": r.station,
-			"text": "転送", "attachment_ids": []string{id}}), 422, care.CodeValidation)
+			"text": "転送", "staff_attachment_ids": []string{id}}), 422, care.CodeValidation)
 		wantRefused(t, "an unknown photo", r.nurseC.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": r.doctor.ID,
-			"text": "x", "attachment_ids": []string{newID()}}), 422, care.CodeValidation)
+			"text": "x", "staff_attachment_ids": []string{newID()}}), 422, care.CodeValidation)
 		wantRefused(t, "a patient's attachment", r.nurseC.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": r.doctor.ID,
-			"text": "x", "attachment_ids": []string{h.mustAttachment(r.nurseC, r.patientID, img)}}), 422, care.CodeValidation)
+			"text": "x", "staff_attachment_ids": []string{h.mustAttachment(r.nurseC, r.patientID, img)}}), 422, care.CodeValidation)
 		if p := r.nurseC.staffPage(t, m.ThreadID, ""); len(p.Items) != 1 || len(p.Items[0].AttachmentIDs) != 1 {
 			t.Fatalf("refused citations moved something: %+v", p.Items)
 		}
@@ -466,6 +480,60 @@ func TestStaffPairOneThread(t *testing.T) {
 			if p := ac.staffPage(t, threads[0], ""); len(p.Items) != 2 || p.Items[0].Seq != 2 {
 				t.Fatalf("round %d: %+v", round, p.Items)
 			}
+		}
+	})
+}
+
+// TestStaffOperationsAccess checks every kStaff operation of accessCases
+// for the care service's thread (TestEveryOperationAccess checks the
+// suspended and expired callers): staff of other facilities, and the
+// network office, get the 404 of an unknown thread, byte for byte, and the
+// refusal is audited without a patient; the helper, its only staff, is
+// answered.
+func TestStaffOperationsAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		staffAccessFixture(r)
+		outsiders := []*client{h.signIn(r.outsider), r.nurseC, r.doctorC, h.signIn(r.netAdmin)}
+		unknown := outsiders[0].must(404, "GET", "/api/v1/staff/threads/01900000-0000-7000-8000-000000000000/messages", nil)
+		n := 0
+		for _, o := range operations(h) {
+			c := accessCases[o.id]
+			if c.kind != kStaff {
+				continue
+			}
+			n++
+			path, body := c.request(o, r)
+			send := func(cl *client) response {
+				if c.raw != nil {
+					return cl.raw(o.method, path, c.contentType, c.raw)
+				}
+				return cl.do(o.method, path, body)
+			}
+			for _, cl := range outsiders {
+				res := send(cl)
+				if res.status != 404 || stripRequestID(res.body) != stripRequestID(unknown.body) {
+					t.Errorf("%s as %s: %d %s, want the 404 of an unknown thread", o.id, cl.who, res.status, res.body)
+				}
+			}
+			want := http.StatusOK
+			if o.id == "createStaffMessage" {
+				want = http.StatusCreated
+			}
+			if res := send(r.helperC); res.status != want {
+				t.Errorf("%s as the helper: %d %s, want %d", o.id, res.status, res.body, want)
+			}
+		}
+		if n != 6 {
+			t.Errorf("%d staff operations in accessCases, want 6", n)
+		}
+		var denied int
+		h.db.Read(context.Background(), func(tx *store.Tx) error {
+			return tx.Get(context.Background(), &denied, `SELECT COUNT(*) FROM audit_event WHERE result = 'denied' AND action LIKE 'staff_%' AND patient_id = ''`)
+		})
+		if denied < n*len(outsiders) {
+			t.Errorf("%d audited refusals, want at least %d", denied, n*len(outsiders))
 		}
 	})
 }

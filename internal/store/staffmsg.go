@@ -159,15 +159,19 @@ func (r staffMessageRow) message() (StaffMessage, error) {
 const staffMessageSelect = `SELECT m.id, m.thread_id, m.seq, m.author_id, u.name AS author_name, u.profession, m.text, m.attachment_ids, m.created_at
 	FROM staff_message m JOIN app_user u ON u.id = m.author_id`
 
-// ErrAttachmentNotCitable is returned by CreateStaffMessage when an
-// attachment id names no upload of the author that no message cites.
-var ErrAttachmentNotCitable = errors.New("store: attachment not citable")
+// NotCitableError is returned by CreateStaffMessage when attachment
+// AttachmentIDs[Index] names no upload of the author that no message cites.
+type NotCitableError struct{ Index int }
+
+func (e *NotCitableError) Error() string {
+	return fmt.Sprintf("store: staff attachment %d is not citable", e.Index)
+}
 
 // CreateStaffMessage claims m.ID (ErrIDTaken when it names any entity),
 // numbers m in its thread, inserts it, makes it the citing message of its
-// attachments (ErrAttachmentNotCitable, with the index of the first that
-// is not an uncited upload of m's author, when one cannot be cited) and
-// moves the author's read pointer to it. It returns m as stored.
+// attachments (*NotCitableError naming the first that is not an uncited
+// upload of m's author) and moves the author's read pointer to it. It
+// returns m as stored.
 func (tx *Tx) CreateStaffMessage(ctx context.Context, m StaffMessage) (StaffMessage, error) {
 	if err := tx.claimID(ctx, kindStaffMessage, m.ID); err != nil {
 		return m, err
@@ -196,7 +200,7 @@ func (tx *Tx) CreateStaffMessage(ctx context.Context, m StaffMessage) (StaffMess
 			return m, fmt.Errorf("cite staff attachment: %w", err)
 		}
 		if n != 1 {
-			return m, fmt.Errorf("%w: attachment_ids[%d]", ErrAttachmentNotCitable, i)
+			return m, &NotCitableError{Index: i}
 		}
 	}
 	if err := tx.MarkStaffThreadRead(ctx, m.ThreadID, m.AuthorID, m.Seq, now); err != nil {

@@ -1323,8 +1323,6 @@ export interface components {
             vitals?: components["schemas"]["Vitals"];
         };
         CreateStaffMessageInputBody: {
-            /** @description uploads of the caller (PUT /staff/attachments/{id}) that no message cites yet */
-            attachment_ids?: string[] | null;
             /**
              * Format: uuid
              * @description the caller's own facility (its staff's thread)
@@ -1335,6 +1333,8 @@ export interface components {
              * @description client-generated UUIDv7; the same id and body again answers 200 with the stored message
              */
             id: string;
+            /** @description photos the caller uploaded (PUT /staff/attachments/{id}) that no message cites yet; never a patient's attachment */
+            staff_attachment_ids?: string[] | null;
             text: string;
             /**
              * Format: uuid
@@ -2272,8 +2272,6 @@ export interface components {
             width: number;
         };
         StaffMessageOut: {
-            /** @description staff attachments (GET /staff/attachments/{id}) */
-            attachment_ids: string[] | null;
             /** Format: uuid */
             author_id: string;
             author_name: string;
@@ -2287,6 +2285,8 @@ export interface components {
              * @description position in the thread: 1, 2, …
              */
             seq: number;
+            /** @description its photos (GET /staff/attachments/{id}); never a patient's attachment */
+            staff_attachment_ids: string[] | null;
             text: string;
             /** Format: uuid */
             thread_id: string;

@@ -8,7 +8,7 @@ import {
 const thread = (o: Partial<StaffThread>): StaffThread =>
   ({ id: 't', kind: 'direct', last_seq: 0, read_seq: 0, unread: 0, other_active: true, ...o }) as StaffThread;
 const msg = (seq: number, id = `m${seq}`): StaffMessage =>
-  ({ id, seq, thread_id: 't', author_id: 'a', author_name: 'A', profession: 'nurse', text: `${seq}`, attachment_ids: [], created_at: '' }) as StaffMessage;
+  ({ id, seq, thread_id: 't', author_id: 'a', author_name: 'A', profession: 'nurse', text: `${seq}`, staff_attachment_ids: [], created_at: '' }) as StaffMessage;
 
 /** A fake fetch that records requests and answers with `answer`. */
 function recording(answer: unknown, status = 200) {
@@ -29,7 +29,7 @@ describe('messageBody', () => {
     expect(messageBody({ userId: 'u1' }, 'こんにちは', [], 'id1')).toEqual({ body: { id: 'id1', text: 'こんにちは', to_user_id: 'u1' } });
   });
   it('sends to the facility with photos', () => {
-    expect(messageBody({ facilityId: 'f1' }, '写真', ['p1'], 'id2')).toEqual({ body: { id: 'id2', text: '写真', facility_id: 'f1', attachment_ids: ['p1'] } });
+    expect(messageBody({ facilityId: 'f1' }, '写真', ['p1'], 'id2')).toEqual({ body: { id: 'id2', text: '写真', facility_id: 'f1', staff_attachment_ids: ['p1'] } });
   });
   it.each([
     [null, 'x', [], 'inbox.err_no_recipient'],

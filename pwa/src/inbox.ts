@@ -31,7 +31,7 @@ export function messageBody(to: Recipient | null, text: string, attachmentIds: s
   const body: S['CreateStaffMessageInputBody'] = { id, text };
   if ('userId' in to) body.to_user_id = to.userId;
   else body.facility_id = to.facilityId;
-  if (attachmentIds.length) body.attachment_ids = attachmentIds;
+  if (attachmentIds.length) body.staff_attachment_ids = attachmentIds;
   return { body };
 }
 

@@ -217,9 +217,9 @@ function ThreadView({ threadId, to }: { threadId?: string; to?: { userId: string
               <time class="time" dateTime={m.created_at}>{formatDateTime(m.created_at)}</time>
             </p>
             <p class="text">{m.text}</p>
-            {(m.attachment_ids ?? []).length > 0 && (
+            {(m.staff_attachment_ids ?? []).length > 0 && (
               <p class="photos">
-                {(m.attachment_ids ?? []).map((id) => (
+                {(m.staff_attachment_ids ?? []).map((id) => (
                   <a key={id} href={photoURL(id)} target="_blank" rel="noopener" aria-label={ibt('inbox.open_photo')}>
                     <img loading="lazy" alt={ibt('inbox.open_photo')} src={thumbnailURL(id)} />
                   </a>
