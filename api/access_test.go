@@ -166,6 +166,24 @@ var accessCases = map[string]accessCase{
 	"markMessagesRead": {kind: kPatient, body: func(r *region) any { return map[string]any{"up_to": r.messageID} }},
 	"retractMessage":   {kind: kPatient},
 	"listMentions":     {kind: kDirectory},
+	// Staff messages (スタッフ連絡): no patient. kStaff operations reach
+	// only the thread's participants: the thread in the path is the care
+	// service's (fill), whose only staff is the helper, and the photo is
+	// the helper's there (staffAccessFixture); TestStaffOperationsAccess
+	// checks the others' 404 and the helper's answer for each.
+	"createStaffMessage": {kind: kStaff, body: func(r *region) any {
+		return map[string]any{"id": newID(), "facility_id": r.service, "text": "申し送り"}
+	}},
+	"listStaffThreads":  {kind: kDirectory},
+	"listStaffMessages": {kind: kStaff, query: func(r *region) string { staffAccessFixture(r); return "" }},
+	"markStaffThreadRead": {kind: kStaff, body: func(r *region) any {
+		staffAccessFixture(r)
+		return map[string]any{"up_to": staffAccessMessage}
+	}},
+	"uploadStaffAttachment": {kind: kStaff, raw: accessPhoto, contentType: "image/jpeg",
+		query: func(r *region) string { staffAccessFixture(r); return "" }},
+	"getStaffAttachment":          {kind: kStaff, query: func(r *region) string { staffAccessFixture(r); return "" }},
+	"getStaffAttachmentThumbnail": {kind: kStaff, query: func(r *region) string { staffAccessFixture(r); return "" }},
 }
 
 // request is the path (parameters filled, query appended) and JSON body
@@ -198,6 +216,9 @@ func fill(path string, r *region) string {
 			if strings.HasPrefix(path, "/api/v1/users/") {
 				return r.doctor.ID
 			}
+			if strings.HasPrefix(path, "/api/v1/staff/attachments/") {
+				return staffAccessAttachment
+			}
 			if strings.HasPrefix(path, "/api/v1/attachments/") {
 				return r.attachmentID
 			}
@@ -221,6 +242,8 @@ func fill(path string, r *region) string {
 			return r.consentID
 		case "{user_id}":
 			return r.nurse.ID
+		case "{thread_id}": // staff messages: the care service's thread
+			return r.service
 		}
 		return "00000000-0000-7000-8000-000000000000"
 	})

@@ -372,11 +372,11 @@ func (s *Server) mayCite(ctx context.Context, tx *store.Tx, p *Principal, patien
 }
 
 // serveBlob answers GET /blobs/<key>?exp=…&sig=…, the URLs attachmentURL
-// signs. The signature is the credential: it was made for this path after
+// signs (and staffAttachmentURL). The signature is the credential: it was made for this path after
 // an authorised, audited request, and it expires. A missing or tampered
 // signature answers 404, as for a key that does not exist, so keys cannot be
 // probed; an expired one 403 with code link_expired. Only blobs that an
-// attachment row refers to are served.
+// attachment row (a patient's or a staff message's) refers to are served.
 func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	w.Header().Set("Cache-Control", "private, no-store")
@@ -399,6 +399,12 @@ func (s *Server) serveBlob(w http.ResponseWriter, r *http.Request) {
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		a, err = tx.AttachmentBySHA(ctx, sum, kind == keyThumb)
+		if errors.Is(err, store.ErrNotFound) { // a staff message's photo (staff_messages_attachments.go)
+			if staff, serr := tx.StaffAttachmentHasBlob(ctx, sum, kind == keyThumb); serr != nil || staff {
+				a.ContentType = photo.ContentType
+				return serr
+			}
+		}
 		return err
 	})
 	if err != nil {

@@ -103,6 +103,17 @@ var takenIDCases = map[string]takenIDCase{
 		sameKind:  func(r *takenIDScene) string { return r.messageID },
 		otherKind: func(r *takenIDScene) string { return r.recordID },
 	},
+	// Staff messages: a message's id is claimed like any entity's; the
+	// same kind is the helper's message (staffAccessFixture).
+	"createStaffMessage": {
+		as:   func(r *takenIDScene) *client { return r.nurseC },
+		path: func(*takenIDScene) string { return "/api/v1/staff/messages" },
+		body: func(r *takenIDScene, id string) map[string]any {
+			return map[string]any{"id": id, "to_user_id": r.doctor.ID, "text": "連絡"}
+		},
+		sameKind:  func(r *takenIDScene) string { staffAccessFixture(r.region); return staffAccessMessage },
+		otherKind: func(r *takenIDScene) string { return r.recordID },
+	},
 }
 
 // createsWithID lists the operations of the OpenAPI document that create

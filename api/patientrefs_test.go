@@ -22,6 +22,9 @@ var notPatientRefs = map[string]string{
 	"facility_id":  "a facility: who may manage whom",
 	"device_id":    "the caller's own device: device registration",
 	"login_id":     "a sign-in name, not an entity's id",
+	// staff messages (TestStaffDirectThread, TestStaffAttachments)
+	"to_user_id":           "a user: any other active account",
+	"staff_attachment_ids": "staff photos: the author's own uploads that no message cites, no patient's",
 }
 
 var idField = regexp.MustCompile(`_ids?$`)

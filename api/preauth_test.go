@@ -64,7 +64,7 @@ func TestBodyNotReadBeforeSession(t *testing.T) {
 			req := httptest.NewRequest(method, path, body)
 			req.ContentLength = int64(size)
 			req.Header.Set("Content-Type", "application/json")
-			if strings.HasPrefix(path, "/api/v1/attachments/") {
+			if strings.HasPrefix(path, "/api/v1/attachments/") || strings.HasPrefix(path, "/api/v1/staff/attachments/") {
 				req.Header.Set("Content-Type", "image/jpeg")
 			}
 			if cookie != "" {

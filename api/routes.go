@@ -124,6 +124,22 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, op("markMessagesRead", http.MethodPost, v1+"/patients/{id}/messages/read", "messages", "Move my read pointer in a patient's team channel forward", session, 204), s.markMessagesRead)
 	register(s, api, op("retractMessage", http.MethodPost, v1+"/messages/{id}/retract", "messages", "Retract my message (the history is kept)", session), s.retractMessage)
 	register(s, api, op("listMentions", http.MethodGet, v1+"/me/mentions", "messages", "Messages that mention me across my patients, newest first", session), s.listMentions)
+	// Staff messages (スタッフ連絡): one-to-one and facility threads outside any patient (staff_messages*.go)
+	register(s, api, op("createStaffMessage", http.MethodPost, v1+"/staff/messages", "staff", "Write to a colleague or to my facility's staff", session, 201), s.createStaffMessage)
+	register(s, api, op("listStaffThreads", http.MethodGet, v1+"/staff/threads", "staff", "My staff threads with unread counts", session), s.listStaffThreads)
+	register(s, api, op("listStaffMessages", http.MethodGet, v1+"/staff/threads/{thread_id}/messages", "staff", "Messages of a staff thread, newest first", session), s.listStaffMessages)
+	register(s, api, op("markStaffThreadRead", http.MethodPost, v1+"/staff/threads/{thread_id}/read", "staff", "Move my read position in a staff thread forward", session), s.markStaffThreadRead)
+	staffUpload := op("uploadStaffAttachment", http.MethodPut, v1+"/staff/attachments/{id}", "staff", "Upload a photo for a staff message", session, 201)
+	staffUpload.Description = "As PUT /attachments/{id}, without a patient: only a sanitized JPEG and a thumbnail are stored. Readable by the uploader until a message cites it, then by that message's thread."
+	staffUpload.MaxBodyBytes = s.opt.Photo.MaxBytes
+	staffUpload.BodyReadTimeout = bodyReadTimeout(staffUpload.MaxBodyBytes)
+	staffUpload.Errors = append(staffUpload.Errors, 413, 415)
+	register(s, api, staffUpload, s.uploadStaffAttachment)
+	for _, ct := range []string{"image/png", "image/webp"} {
+		api.OpenAPI().Paths[staffUpload.Path].Put.RequestBody.Content[ct] = &huma.MediaType{Schema: &huma.Schema{Type: "string", Format: "binary"}}
+	}
+	register(s, api, op("getStaffAttachment", http.MethodGet, v1+"/staff/attachments/{id}", "staff", "A short-lived download URL of a staff message's photo", session), s.getStaffAttachment)
+	register(s, api, op("getStaffAttachmentThumbnail", http.MethodGet, v1+"/staff/attachments/{id}/thumbnail", "staff", "A short-lived download URL of a staff message's photo thumbnail", session), s.getStaffAttachmentThumbnail)
 
 	s.entityKinds()
 }

@@ -214,7 +214,8 @@ func describe(ctx context.Context, path string, m *Manifest) ([]string, error) {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("backup: audit head: %w", err)
 	}
-	rows, err := db.QueryContext(ctx, `SELECT sha256, COALESCE(thumb_sha, '') FROM attachment`)
+	rows, err := db.QueryContext(ctx, `SELECT sha256, COALESCE(thumb_sha, '') FROM attachment
+		UNION ALL SELECT sha256, COALESCE(thumb_sha, '') FROM staff_attachment`)
 	if err != nil {
 		return nil, fmt.Errorf("backup: attachments: %w", err)
 	}

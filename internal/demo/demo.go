@@ -142,6 +142,9 @@ func Fill(ctx context.Context, db *store.DB, hasher *auth.Hasher, now time.Time)
 		if err := fillChannel(ctx, tx, userIDs, now); err != nil { // the team channel (channel.go)
 			return err
 		}
+		if err := fillStaffMessages(ctx, tx, userIDs, facilityIDs, now, id); err != nil { // staffmsg.go
+			return err
+		}
 		w.Facilities, w.Users, w.Patients = len(facilities), len(people)+1, 20
 		return audit.Append(ctx, tx, &audit.Event{At: now, ActorID: "system", Action: "demo.fill", Result: audit.ResultOK})
 	})

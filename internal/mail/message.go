@@ -24,6 +24,9 @@ const (
 	KindMention      = "mention"       // team channel (reserved)
 	KindUrgent       = "urgent"        // team channel (reserved)
 	KindVerify       = "verify"        // confirm a new address
+	// KindStaffMessage: a new staff message (スタッフ連絡) to the recipient
+	// or their facility; like the others, it never says who or what.
+	KindStaffMessage = "staff_message"
 )
 
 type text struct{ subject, line string }
@@ -37,6 +40,7 @@ var texts = map[string]text{
 	KindMessage:      {"つなぐ: 新しい連絡があります", "チームに新しい連絡があります。"},
 	KindMention:      {"つなぐ: あなた宛ての連絡があります", "あなた宛ての連絡があります。"},
 	KindUrgent:       {"つなぐ: 至急の連絡があります", "至急の連絡があります。"},
+	KindStaffMessage: {"つなぐ: スタッフ連絡があります", "あなたまたは所属施設宛てのスタッフ連絡があります。"},
 }
 
 // counted is the line of a gathered mail for n events of a kind.
@@ -49,6 +53,7 @@ var counted = map[string]string{
 	KindMessage:      "新しい連絡: %d件",
 	KindMention:      "あなた宛ての連絡: %d件",
 	KindUrgent:       "至急の連絡: %d件",
+	KindStaffMessage: "スタッフ連絡: %d件",
 }
 
 const footer = "\n\nこのメールには患者さんの情報は含まれていません。内容はつなぐにログインしてご確認ください。\n" +
@@ -97,7 +102,7 @@ func Gathered(counts map[string]int, appURL string) Content {
 }
 
 func order(kind string) int {
-	for i, k := range []string{KindUrgent, KindMention, KindMessage, KindRecord, KindConfirm, KindVisitNew, KindVisitChanged, KindAlert} {
+	for i, k := range []string{KindUrgent, KindMention, KindMessage, KindStaffMessage, KindRecord, KindConfirm, KindVisitNew, KindVisitChanged, KindAlert} {
 		if k == kind {
 			return i
 		}

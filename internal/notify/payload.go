@@ -251,3 +251,23 @@ func NewMessagePayload(kind, patientID, messageID string, t Texts) Payload {
 // MessageTag is the notification tag (and, through Topics.For, the topic)
 // of a patient's team channel pushes of one kind.
 func MessageTag(kind, patientID string) string { return kind + ":" + patientID }
+
+// Staff messages (スタッフ連絡; api/staff_messages.go).
+
+// PayloadTypeStaffMessage marks a push about a new message in one of the
+// recipient's staff threads.
+const PayloadTypeStaffMessage = "staff_message"
+
+// StaffMessageBody is the text of every staff message push: never who
+// wrote, what, or about whom.
+const StaffMessageBody = "スタッフ連絡があります"
+
+// NewStaffMessagePayload is the push for a new message in staff thread
+// threadID: the generic text, and the thread's id only as the tag, so a
+// newer one of the same thread replaces the older on the device. A tap
+// opens the app's staff messages (push-target.ts), where the user is
+// signed in.
+func NewStaffMessagePayload(threadID string, t Texts) Payload {
+	t = t.withDefaults()
+	return Payload{Type: PayloadTypeStaffMessage, Title: t.Title, Body: StaffMessageBody, Tag: "staff:" + threadID}
+}

@@ -8,6 +8,7 @@ describe('targetOf', () => {
     expect(targetOf({ type: 'visit', patient_id: 'p1' })).toBe('/#/patients/p1');
     expect(targetOf(null)).toBe('/#/today');
     expect(targetOf({ type: 'alert' })).toBe('/#/admin/alerts');
+    expect(targetOf({ type: 'staff_message' })).toBe('/#/staff'); // names no patient
   });
 
   it('opens the 連絡 tab at the message for the team channel\'s pushes', () => {

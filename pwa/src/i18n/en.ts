@@ -183,6 +183,7 @@ export const en: Record<MessageKey, string> = {
   'sync.visit_status': 'Status',
   'error.unknown': 'Something went wrong. Please try again later.',
   'nav.calendar': 'Calendar',
+  'nav.staff': 'Staff', // staff messages (ui/inbox.tsx)
 
   'patient.vitals': 'Vitals',
   'patient.sections': 'Patient sections',

@@ -183,6 +183,7 @@ export const ja = {
   'sync.visit_status': '状態',
   'error.unknown': '問題が発生しました。時間をおいてもう一度お試しください。',
   'nav.calendar': 'カレンダー',
+  'nav.staff': 'スタッフ連絡', // staff messages (ui/inbox.tsx)
 
   'patient.vitals': 'バイタル',
   'patient.sections': '患者の画面',

@@ -7,6 +7,7 @@ import type { Tab } from './patient';
 import { Pin, SignIn } from './signin';
 import { lazy } from './lazy';
 import { isStandalone } from './standalone';
+import { StaffNavLink } from './inbox-badge';
 
 // Screens not every user opens load on first use (the nurse's first load stays small).
 const RegisterPatient = lazy(() => import('./onboard').then((m) => m.RegisterPatient));
@@ -31,6 +32,7 @@ const DigestHome = lazy(() => import('./digest').then((m) => m.default)); // D: 
 const CollabReport = lazy(() => import('./collab-report').then((m) => m.default));
 const SearchScreen = lazy(() => import('./search').then((m) => m.SearchScreen)); // C: record search
 const Mentions = lazy(() => import('./channel-mentions').then((m) => m.default)); // the team channel: messages to me
+const Inbox = lazy(() => import('./inbox').then((m) => m.default)); // staff messages (スタッフ連絡)
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -67,6 +69,7 @@ function route(hash: string) {
   if (a === 'patients') return <Patients />;
   if (a === 'search') return <SearchScreen />; // C: record search across my patients
   if (a === 'mentions') return <Mentions />; // the team channel: messages mentioning me
+  if (a === 'staff') return <Inbox path={parts.slice(1)} key={parts.slice(1, 3).join('/')} />; // staff messages
   if (a === 'calendar') return <MyWeek />;
   if (a === 'conflicts') return <Conflicts />;
   if (a === 'settings' && b?.startsWith('notifications')) return <NotifySettings key={b} />;
@@ -111,6 +114,7 @@ export function App() {
         {!office && <a href="#/today" aria-current={tab === 'today' ? 'page' : undefined}>{t('nav.today')}</a>}
         {!office && <a href="#/patients" aria-current={tab === 'patients' ? 'page' : undefined}>{t('nav.patients')}</a>}
         {!office && <a href="#/calendar" aria-current={tab === 'calendar' ? 'page' : undefined}>{t('nav.calendar')}</a>}
+        <StaffNavLink current={tab === 'staff'} />
         {showsAdmin(me.value) && <a href="#/admin" aria-current={tab === 'admin' || (office && tab === 'today') ? 'page' : undefined}>{t('nav.admin')}</a>}
         <a href="#/settings" aria-current={tab === 'settings' ? 'page' : undefined}>{t('nav.settings')}</a>
       </nav>
