@@ -444,8 +444,12 @@ func TestStaffPairOneThread(t *testing.T) {
 			a, b := h.mustUser(r.station, care.ProfNurse), h.mustUser(r.clinic, care.ProfDoctor)
 			ac, bc := h.signIn(a), h.signIn(b)
 			got := make(chan response, 2)
-			go func() { got <- ac.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": b.ID, "text": "a"}) }()
-			go func() { got <- bc.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": a.ID, "text": "b"}) }()
+			go func() {
+				got <- ac.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": b.ID, "text": "a"})
+			}()
+			go func() {
+				got <- bc.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": a.ID, "text": "b"})
+			}()
 			var threads []string
 			for range 2 {
 				res := <-got
