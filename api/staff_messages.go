@@ -357,6 +357,7 @@ type StaffThreadOutput struct {
 
 // markStaffThreadRead moves the caller's read position in a thread forward
 // to a message of that thread, and answers the thread as the list shows it.
+// The move is audited (the refusal too, by withStaffThread).
 func (s *Server) markStaffThreadRead(ctx context.Context, in *MarkStaffReadInput) (*StaffThreadOutput, error) {
 	p, err := s.authenticate(ctx)
 	if err != nil {
@@ -374,7 +375,11 @@ func (s *Server) markStaffThreadRead(ctx context.Context, in *MarkStaffReadInput
 		if err := tx.MarkStaffThreadRead(ctx, t.ID, p.User.ID, m.Seq, s.now()); err != nil {
 			return err
 		}
-		out.Body, err = s.staffThreadFor(ctx, tx, p, t)
-		return err
+		if out.Body, err = s.staffThreadFor(ctx, tx, p, t); err != nil {
+			return err
+		}
+		// A read position records that the account read the thread up to
+		// there: a write about a read, audited like the page itself.
+		return audit.Append(ctx, tx, s.event(ctx, p, "staff_thread.read", "", "staff_message", m.ID))
 	})
 }
