@@ -155,6 +155,13 @@ var accessCases = map[string]accessCase{
 
 	// slice A (forms): the vital-sign table, the same for every signed-in user (TestVitalRanges).
 	"getVitalRanges": {kind: kDirectory},
+
+	// FHIR export: a patient's bundle is a read of what the caller reads
+	// (TestFHIRExport); a facility's Bulk Data export is started by its
+	// admins or the network office (TestFHIRBulkExportAccess).
+	"exportPatientFHIR":       {kind: kPatient},
+	"getFacilityFHIRManifest": {kind: kAdmin},
+	"getFacilityFHIRFile":     {kind: kAdmin},
 }
 
 // request is the path (parameters filled, query appended) and JSON body
@@ -204,6 +211,8 @@ func fill(path string, r *region) string {
 			return r.consentID
 		case "{user_id}":
 			return r.nurse.ID
+		case "{type}":
+			return "Patient"
 		}
 		return "00000000-0000-7000-8000-000000000000"
 	})

@@ -48,9 +48,20 @@ func Build(in Input, style RefStyle) []Resource {
 	for _, p := range in.People {
 		b.people[p.ID] = p
 	}
+	single := map[string]bool{}
 	for _, e := range in.Encounters {
 		if e.RecordID != "" {
 			b.encounterOf[e.RecordID] = e.ID()
+		}
+		if e.OccurrenceStart == nil {
+			single[e.VisitID] = true
+		}
+	}
+	// A record written for a single visit names it (visit_id); one written
+	// for a series' occurrence is known from the occurrence's record.
+	for _, r := range in.Records {
+		if _, ok := b.encounterOf[r.ID]; !ok && single[r.VisitID] {
+			b.encounterOf[r.ID] = r.VisitID
 		}
 	}
 	b.patient()
@@ -357,4 +368,12 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(d)
+}
+
+// OrganizationOf is the Organization of one facility on its own (the first
+// line of a facility's Bulk Data Organization file).
+func OrganizationOf(o Organization) Resource {
+	b := &builder{}
+	b.organization(o)
+	return b.out[0]
 }
