@@ -262,4 +262,3 @@ func (g *fhirGather) attachments(ctx context.Context, patientID string, ids []st
 	}
 	return nil
 }
-
