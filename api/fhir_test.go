@@ -342,3 +342,32 @@ func TestFHIRBulkExportAccess(t *testing.T) {
 		netC.must(422, "GET", base+"/Binary", nil)
 	})
 }
+
+// TestFHIRExportAfterWithdrawal: once the consent is withdrawn the
+// registrar still reaches the patient at the Registration level, and the
+// export holds what that level shows (demographics, team, consents) and no
+// visit, record or vital sign; the team's nurse gets the 404.
+func TestFHIRExportAfterWithdrawal(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		h := newHarness(t, engine)
+		r := h.mustRegion()
+		r.doctorC.must(200, "POST", "/api/v1/patients/"+r.patientID+"/consents/"+r.consentID+"/withdraw", map[string]any{"reason": "本人の申し出"})
+		path := "/api/v1/patients/" + r.patientID + "/fhir"
+		var b fhirBundleJSON
+		res := r.doctorC.must(200, "GET", path, nil)
+		res.json(t, &b)
+		all := b.byType()
+		if len(all["Patient"]) != 1 || len(all["Consent"]) != 1 || all["Consent"][0]["status"] != "inactive" {
+			t.Errorf("registration-level export: %d patients, consents %v", len(all["Patient"]), all["Consent"])
+		}
+		for _, typ := range []string{"Encounter", "Composition", "Observation", "DocumentReference"} {
+			if len(all[typ]) != 0 {
+				t.Errorf("registration-level export has %d %s", len(all[typ]), typ)
+			}
+		}
+		if strings.Contains(res.body, r.recordID) {
+			t.Error("registration-level export carries the nursing record")
+		}
+		r.nurseC.must(404, "GET", path, nil)
+	})
+}

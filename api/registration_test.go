@@ -44,6 +44,9 @@ var registrationReach = map[string]struct{ before, after int }{
 	"confirmRecord":          {404, 403},
 	// The 加算 report reads the records (collab_report.go).
 	"getCollaborationReport": {403, 403},
+	// The FHIR export at the Registration level: the demographics, team and
+	// consents, no visit or record (fhir.go).
+	"exportPatientFHIR": {200, 200},
 }
 
 // uncitedBeforeConsent are the operations on the scene's photo, which no
