@@ -184,6 +184,12 @@ var accessCases = map[string]accessCase{
 		query: func(r *region) string { staffAccessFixture(r); return "" }},
 	"getStaffAttachment":          {kind: kStaff, query: func(r *region) string { staffAccessFixture(r); return "" }},
 	"getStaffAttachmentThumbnail": {kind: kStaff, query: func(r *region) string { staffAccessFixture(r); return "" }},
+	// FHIR export: a patient's bundle is a read of what the caller reads
+	// (TestFHIRExport); a facility's Bulk Data export is started by its
+	// admins or the network office (TestFHIRBulkExportAccess).
+	"exportPatientFHIR":       {kind: kPatient},
+	"getFacilityFHIRManifest": {kind: kAdmin},
+	"getFacilityFHIRFile":     {kind: kAdmin},
 }
 
 // request is the path (parameters filled, query appended) and JSON body
@@ -244,6 +250,8 @@ func fill(path string, r *region) string {
 			return r.nurse.ID
 		case "{thread_id}": // staff messages: the care service's thread
 			return r.service
+		case "{type}":
+			return "Patient"
 		}
 		return "00000000-0000-7000-8000-000000000000"
 	})

@@ -49,6 +49,9 @@ var registrationReach = map[string]struct{ before, after int }{
 	"createMessage":    {403, 403},
 	"markMessagesRead": {403, 403},
 	"retractMessage":   {404, 403},
+	// The FHIR export at the Registration level: the demographics, team and
+	// consents, no visit or record (fhir.go).
+	"exportPatientFHIR": {200, 200},
 }
 
 // uncitedBeforeConsent are the operations on the scene's photo, which no

@@ -140,6 +140,14 @@ func (s *Server) routes(api huma.API) {
 	}
 	register(s, api, op("getStaffAttachment", http.MethodGet, v1+"/staff/attachments/{id}", "staff", "A short-lived download URL of a staff message's photo", session), s.getStaffAttachment)
 	register(s, api, op("getStaffAttachmentThumbnail", http.MethodGet, v1+"/staff/attachments/{id}/thumbnail", "staff", "A short-lived download URL of a staff message's photo thumbnail", session), s.getStaffAttachmentThumbnail)
+	// FHIR R4 export (JP Core-aligned): one patient as a Bundle, a facility as Bulk Data ndjson (fhir.go, fhir_bulk.go)
+	fhirOp := op("exportPatientFHIR", http.MethodGet, v1+"/patients/{id}/fhir", "patients", "What I read of a patient as a FHIR R4 Bundle (audited export)", session)
+	fhirOp.Responses = patientFHIRResponses
+	register(s, api, fhirOp, s.exportPatientFHIR)
+	register(s, api, op("getFacilityFHIRManifest", http.MethodGet, v1+"/facilities/{id}/fhir", "admin", "Bulk Data manifest of a facility's FHIR export (network or facility admin)", session), s.facilityFHIRManifest)
+	bulkOp := op("getFacilityFHIRFile", http.MethodGet, v1+"/facilities/{id}/fhir/{type}", "admin", "One resource type of a facility's FHIR export as ndjson, streamed (what the caller reads of each patient)", session)
+	bulkOp.Responses = bulkFileResponses
+	register(s, api, bulkOp, s.facilityFHIRFile)
 
 	s.entityKinds()
 }

@@ -65,3 +65,16 @@ if ! command -v pdftotext >/dev/null 2>&1; then
   fi
 fi
 if command -v pdftotext >/dev/null 2>&1; then echo "ci-setup: pdftotext ready"; elif [ "${CI:-}" = "true" ]; then exit 1; fi
+
+# FHIR export: the two independent validators (npm "fhir" and @medplum/core)
+# that the Go tests run on exported bundles (tools/fhir-validate).
+fhirval="$(cd "$(dirname "$0")/.." && pwd)/tools/fhir-validate"
+if [ ! -d "$fhirval/node_modules/fhir" ] || [ ! -d "$fhirval/node_modules/@medplum/core" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "ci-setup: installing the FHIR validators (tools/fhir-validate)"
+    (cd "$fhirval" && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    echo "ci-setup: npm missing; the FHIR validation tests will skip (fail under CI)" >&2
+  fi
+fi
+if [ -d "$fhirval/node_modules/@medplum/core" ]; then echo "ci-setup: FHIR validators ready"; elif [ "${CI:-}" = "true" ]; then exit 1; fi

@@ -57,7 +57,11 @@ var Rules = []string{RefusedAccess, ManyPatients, PrivilegeChange, CredentialRes
 // touch every patient of the caseload without anyone choosing one, so
 // counting them would make every busy clinician an alert.
 var ViewActions = []string{"patient.read", "patient.access_log", "record.list", "record.read", "visit.list", "visit.read",
-	"team.read", "attachment.read", "message.list"}
+	"team.read", "attachment.read", "message.list",
+	// A FHIR export takes a patient's data out; a facility's bulk export
+	// takes many at once, which the office should see even when it is a
+	// planned hand-over (acknowledged with a note).
+	"fhir.export", "fhir.bulk_export"}
 
 // Actions of the rules that watch one kind of change.
 var (

@@ -111,6 +111,7 @@ export const ACTIONS = [
   'team.read', 'team.add', 'team.remove', 'consent.create', 'consent.withdraw',
   'visit.read', 'visit.list', 'visit.create', 'visit.update',
   'attachment.read', 'attachment.create', 'sync.pull', 'sync.snapshot', 'calendar.feed',
+  'fhir.export', 'fhir.bulk_export',
 ] as const;
 
 /** 記録を閲覧 for record.read …; an unknown action shows as its code. */

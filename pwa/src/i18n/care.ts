@@ -167,6 +167,8 @@ export const careJa = {
   'accesslog.action.sync.pull': '端末に同期',
   'accesslog.action.sync.snapshot': '端末に患者の情報を取り込み',
   'accesslog.action.calendar.feed': 'カレンダー配信で予定を取得',
+  'accesslog.action.fhir.export': 'FHIR形式で出力',
+  'accesslog.action.fhir.bulk_export': '施設単位のFHIR一括出力に含めて出力',
   // D — the doctor's digest and the 在宅医療情報連携加算 report
   'accesslog.action.record.digest': '新着のまとめで記録を確認',
   'accesslog.action.record.collaboration_report': '連携加算の記録状況を表示',
@@ -335,6 +337,8 @@ export const careEn: Record<CareKey, string> = {
   'accesslog.action.sync.pull': 'Synced to a device',
   'accesslog.action.sync.snapshot': 'Loaded the patient onto a device',
   'accesslog.action.calendar.feed': 'Read visits through the calendar feed',
+  'accesslog.action.fhir.export': 'Exported as FHIR',
+  'accesslog.action.fhir.bulk_export': 'Exported in a facility\'s FHIR bulk export',
   // D — the doctor's digest and the 在宅医療情報連携加算 report
   'accesslog.action.record.digest': 'Checked new records in the digest',
   'accesslog.action.record.collaboration_report': 'Viewed the collaboration bonus record',

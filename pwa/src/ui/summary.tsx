@@ -4,6 +4,8 @@ import { rt } from '../i18n/record';
 import type { Patient, TeamMember } from '../schemas';
 import { getPatient, listRecords, listTeam, me, status, today, type LocalRecord } from '../state';
 import { defaultRange, rangeProblem, summarize, type Summary as Data } from '../summary';
+import { fhirExportURL, fhirFileName } from '../fhir';
+import { ft } from '../i18n/fhir';
 import { useData } from './hooks';
 import { RecordFields, fieldLabel } from './record-content';
 import './summary.css';
@@ -53,6 +55,13 @@ export function Summary({ patientId }: { patientId: string }) {
           <button class="primary" type="submit" disabled={!!problem} aria-label={data ? rt('sum.print_label', { from: formatDate(from), to: formatDate(to) }) : undefined}>{rt('sum.print')}</button>
           {problem && <p class="error" role="alert">{rt(`sum.err.${problem}`)}</p>}
         </form>
+        {!problem && (
+          <p class="muted">
+            <a class="button" href={fhirExportURL(patientId, from, to)} download={fhirFileName(from, to)}
+              aria-label={ft('fhir.download_label', { from: formatDate(from), to: formatDate(to) })}>{ft('fhir.download')}</a>{' '}
+            {ft('fhir.hint')}
+          </p>
+        )}
         <h2>{rt('sum.preview')}</h2>
       </div>
       {data && <Sheet patient={patient} data={data} team={team ?? []} printedAt={printedAt} />}
