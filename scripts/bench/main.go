@@ -38,6 +38,7 @@ var (
 	bigLog   = flag.Int("biglog", 1_000_000, "change-log rows for the incremental-pull comparison")
 	profile  = flag.String("cpuprofile", "", "save the server's CPU profile of each throughput run to <prefix>-<run>.pprof")
 	keep     = flag.Bool("keep", false, "keep the server's data directory (printed at the end) for looking into")
+	set      = flag.String("set", "small", "data set: small (50 patients × 200 short records) or anchor (500 patients with teams of 6, 100,000 records of 500-byte texts: the side-by-side comparison's set, see anchor.go)")
 	only     = flag.String("only", "", "run only the throughput runs whose name contains this, or one of these comma-separated (writes, timeline, pull, search), or \"rest\" for the runs after them")
 )
 
@@ -81,16 +82,29 @@ func run() error {
 	}
 	defer srv.cmd.Process.Kill()
 
+	ds, err := dataSet(*set)
+	if err != nil {
+		return err
+	}
 	doctor := srv.signIn("demo.doctor")
-	nurseID := srv.userID("demo.nurse")
-	fmt.Fprintln(os.Stderr, "filling: 50 patients × 200 records …")
-	patients := make([]string, 50)
+	members := []string{srv.userID("demo.nurse")}
+	for _, login := range ds.others {
+		members = append(members, srv.userID(login))
+	}
+	fmt.Fprintf(os.Stderr, "filling: %d patients (teams of %d) × %d records of %d bytes …\n", ds.patients, len(members)+1, ds.perPatient, len(ds.text(0)))
+	patients := make([]string, ds.patients)
 	for i := range patients {
 		var p struct{ ID string }
 		doctor.mustJSON("POST", "/api/v1/patients", map[string]any{"name": fmt.Sprintf("負荷 試験%d", i), "name_kana": "フカ シケン", "birth_date": "1940-01-01",
 			"sex": "unknown", "address": "架空", "phone": ""}, &p)
 		doctor.mustJSON("POST", "/api/v1/patients/"+p.ID+"/consents", map[string]any{"obtained_on": "2026-11-01", "scope": "full"}, nil)
-		doctor.mustJSON("POST", "/api/v1/patients/"+p.ID+"/team", map[string]any{"user_id": nurseID, "role": "visiting_nurse"}, nil)
+		for k, uid := range members {
+			role := "visiting_nurse"
+			if k > 0 {
+				role = ds.roles[k-1]
+			}
+			doctor.mustJSON("POST", "/api/v1/patients/"+p.ID+"/team", map[string]any{"user_id": uid, "role": role}, nil)
+		}
 		patients[i] = p.ID
 	}
 	seed := srv.signIn("demo.nurse")
@@ -99,13 +113,15 @@ func run() error {
 	seed.mustJSON("GET", "/api/v1/sync/pull", nil, &first)
 	dev, seq := uuid.NewString(), int64(0)
 	for i, pid := range patients {
-		ms := make([]map[string]any, 0, 200)
-		for j := 0; j < 200; j++ {
-			seq++
-			ms = append(ms, recordMutation(seq, pid))
+		for done := 0; done < ds.perPatient; done += 500 {
+			ms := make([]map[string]any, 0, 500)
+			for j := done; j < min(ds.perPatient, done+500); j++ {
+				seq++
+				ms = append(ms, ds.mutation(seq, pid))
+			}
+			seed.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": dev, "mutations": ms}, nil)
 		}
-		seed.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": dev, "mutations": ms}, nil)
-		if i%10 == 9 {
+		if i%(max(10, ds.patients/10)) == max(10, ds.patients/10)-1 {
 			fmt.Fprintf(os.Stderr, "  %d patients filled\n", i+1)
 		}
 	}
@@ -120,11 +136,11 @@ func run() error {
 	for _, c := range []int{1, 8, 64} {
 		n, lat := srv.load(fmt.Sprintf("writes-%d", c), c, "demo.nurse", func(cl *client, w *worker) error {
 			w.seq++
-			return cl.pushOne(w.device, recordMutation(w.seq, patients[w.n%len(patients)]))
+			return cl.pushOne(w.device, ds.mutation(w.seq, patients[w.n%len(patients)]))
 		})
 		budget := ""
 		if c == 8 {
-			budget = "≥ 1,800/s"
+			budget = ds.budgets.writes
 		}
 		add(fmt.Sprintf("record writes via /sync/push, %d clients", c), fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), budget)
 	}
@@ -135,14 +151,14 @@ func run() error {
 	n, lat := srv.load("timeline", 8, "demo.nurse", func(cl *client, w *worker) error {
 		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
 	})
-	add("timeline, newest 100 of a patient, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 670/s")
+	add("timeline, newest 100 of a patient, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), ds.budgets.timeline)
 	rss := srv.sampleRSS()
 	n, lat = srv.load("timeline-64", 64, "demo.nurse", func(cl *client, w *worker) error {
 		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
 	})
 	add("timeline, 64 clients: the server's RSS during the run", fmt.Sprintf("%.0f/s (p50 %.1f ms), RSS max %s", n, lat, rss()), "RSS < 300 MB")
 	n, lat = srv.load("pull", 8, "demo.nurse", func(cl *client, w *worker) error { return cl.get("/api/v1/sync/pull?limit=500&cursor=" + first.Cursor) })
-	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 440/s, p50 < 20 ms")
+	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), ds.budgets.pull)
 
 	// C: record search over 100,000 records, beside the timeline (search.go).
 	if err := srv.searchRuns(seed, patients, &dev, &seq, add); err != nil {
@@ -150,13 +166,13 @@ func run() error {
 	}
 
 	if *only != "" && *only != "rest" { // "rest": only what follows the throughput runs
-		printTable(srv.eng, rows)
+		printTable(srv.eng+", set "+*set, rows)
 		return nil
 	}
 	fresh := srv.signIn("demo.nurse")
 	t0 := time.Now()
 	changes := fresh.syncFromEmpty()
-	add("caseload pull from empty (70 patients, 50 of them × 200 records)", fmt.Sprintf("%s for %d entities", time.Since(t0).Round(time.Millisecond), changes), "")
+	add(fmt.Sprintf("caseload pull from empty (%d patients, %d of them × %d records)", ds.patients+20, ds.patients, ds.perPatient), fmt.Sprintf("%s for %d entities", time.Since(t0).Round(time.Millisecond), changes), "")
 
 	small := srv.incremental(seed, patients[0], &dev, &seq)
 	if err := srv.growLog(*bigLog); err != nil {
@@ -168,7 +184,7 @@ func run() error {
 	p50, p99 := srv.pushLatency(rcv, patients[1])
 	add("record written → notification decrypted at a local receiver", fmt.Sprintf("p50 %.0f ms, p99 %.0f ms", p50, p99), "p50 ≤ 200 ms, p99 ≤ 1 s")
 
-	printTable(srv.eng, rows)
+	printTable(srv.eng+", set "+*set, rows)
 	return nil
 }
 
