@@ -417,7 +417,7 @@ func fillPatient(ctx context.Context, blobs blob.Store, p Plan, w *world, i int,
 		size int
 	}
 	var photos []photoBlob
-	for k := 0; k < nrec/50; k++ {
+	for k := 0; k < (nrec+44)/50; k++ { // one from the 5th record on, then every 50
 		data := tinyJPEG(rng)
 		s := sha256.Sum256(data)
 		sh := hex.EncodeToString(s[:])
@@ -466,6 +466,7 @@ func fillPatient(ctx context.Context, blobs blob.Store, p Plan, w *world, i int,
 		change(joined, "patient", pid, false)
 		evp(joined, doctor, "consent.create", "patient", pid)
 
+		wantPhoto := false
 		for k, at := range times {
 			author := team[rng.IntN(len(team))]
 			kind := recordKindOf(author.prof, rng)
@@ -475,7 +476,11 @@ func fillPatient(ctx context.Context, blobs blob.Store, p Plan, w *world, i int,
 				t, sys, dia, pulse, spo2 := 36.0+float64(rng.IntN(15))/10, 110+rng.IntN(40), 60+rng.IntN(25), 60+rng.IntN(30), 93+rng.IntN(6)
 				c.Vitals = &care.Vitals{TemperatureC: &t, BPSystolic: &sys, BPDiastolic: &dia, Pulse: &pulse, SpO2: &spo2}
 			}
-			if len(photos) > 0 && k%50 == 25 && chart {
+			if k%50 == 5 {
+				wantPhoto = true
+			}
+			if wantPhoto && k/50 < len(photos) && chart { // on a chart record (a wound photo)
+				wantPhoto = false
 				ph := photos[k/50%len(photos)]
 				aid := newID()
 				a := store.Attachment{ID: aid, PatientID: pid, SHA256: ph.sum, Size: int64(ph.size), ContentType: "image/jpeg", Width: 16, Height: 16,
