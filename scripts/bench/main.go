@@ -194,6 +194,12 @@ func printTable(eng string, rows [][]string) {
 	for _, r := range rows {
 		fmt.Printf("| %-62s | %-34s | %-20s |\n", r[0], r[1], r[2])
 	}
+	if len(cpuNotes) > 0 {
+		fmt.Println("\nCPU an operation costs (independent of other work on the machine):")
+		for _, n := range cpuNotes {
+			fmt.Println("  " + n)
+		}
+	}
 }
 
 func recordMutation(seq int64, patientID string) map[string]any {
@@ -431,6 +437,7 @@ func (s *server) load(name string, c int, login string, op func(*client, *worker
 		done := s.cpuProfile(name)
 		defer done()
 	}
+	cpu0 := s.cpuNow()
 	var done atomic.Int64
 	var mu sync.Mutex
 	var lats []float64
@@ -459,7 +466,9 @@ func (s *server) load(name string, c int, login string, op func(*client, *worker
 		}(i)
 	}
 	wg.Wait()
-	return float64(done.Load()) / time.Since(start).Seconds(), percentile(lats, 0.5)
+	el := time.Since(start)
+	s.noteCPU(name, cpu0, done.Load())
+	return float64(done.Load()) / el.Seconds(), percentile(lats, 0.5)
 }
 
 // sampleRSS samples the server's resident set every 50 ms until the
