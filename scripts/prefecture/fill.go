@@ -173,6 +173,15 @@ func Fill(ctx context.Context, db *store.DB, blobs blob.Store, p Plan) (Summary,
 						return nil
 					})
 				}
+				if err == nil && db.Engine == store.SQLite {
+					// The store's checkpointer copies the log PASSIVEly
+					// between commits; a writer that never pauses keeps it
+					// from ever reaching the log's end, and the log then
+					// grows without bound (16 GB beside a 3.7 GB database
+					// after 115,000 records). Between two batches nothing
+					// writes: copy it all and truncate it.
+					_, err = db.SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+				}
 				results <- result{s, err}
 			}
 		}()
