@@ -509,7 +509,7 @@ func fillPatient(ctx context.Context, blobs blob.Store, p Plan, w *world, i int,
 			var visitID sql.NullString
 			if vk := visitKindOf(author.prof); vk != "" {
 				vid := newID()
-				if err := tx.CreateVisit(ctx, store.Visit{ID: vid, PatientID: pid, Kind: vk, StartsAt: at.Add(-time.Hour), EndsAt: at, Status: care.VisitDone,
+				if err := tx.CreateVisit(ctx, store.Visit{ID: vid, PatientID: pid, Kind: vk, StartsAt: at.Add(-time.Hour), EndsAt: at, SeriesEnd: at, Status: care.VisitDone,
 					Version: 1, CreatedAt: at.AddDate(0, 0, -7), CreatedBy: author.id, UpdatedAt: at, UpdatedBy: author.id, AssigneeIDs: []string{author.id}}); err != nil {
 					return fmt.Errorf("visit: %w", err)
 				}
@@ -560,7 +560,7 @@ func fillPatient(ctx context.Context, blobs blob.Store, p Plan, w *world, i int,
 				}
 				st := day.AddDate(0, 0, 7*wk).Add(time.Duration(9+rng.IntN(8)) * time.Hour)
 				vid := newID()
-				if err := tx.CreateVisit(ctx, store.Visit{ID: vid, PatientID: pid, Kind: visitKindOf(m.prof), StartsAt: st, EndsAt: st.Add(time.Hour), Status: care.VisitPlanned,
+				if err := tx.CreateVisit(ctx, store.Visit{ID: vid, PatientID: pid, Kind: visitKindOf(m.prof), StartsAt: st, EndsAt: st.Add(time.Hour), SeriesEnd: st.Add(time.Hour), Status: care.VisitPlanned,
 					Version: 1, CreatedAt: now, CreatedBy: m.id, UpdatedAt: now, UpdatedBy: m.id, AssigneeIDs: []string{m.id}}); err != nil {
 					return fmt.Errorf("visit: %w", err)
 				}
