@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/ci-setup.sh
 args=(-d "${BENCH_DURATION:-5s}" -biglog "${BENCH_BIGLOG:-1000000}")
 [ -n "${BENCH_DB:-}" ] && args+=(-db "$BENCH_DB")
+# BENCH_SET=anchor: 500 patients, teams of 6, 100,000 records of 500 bytes
+# (the side-by-side comparison's data set); the default is the quick small set.
+[ -n "${BENCH_SET:-}" ] && args+=(-set "$BENCH_SET")
 go run ./scripts/bench "${args[@]}"
 echo
 echo "== Go benchmarks (photo sanitize of 12 MP, timeline page of 50 from 10,000 records, sync push, record search over 100,000 records)"

@@ -160,34 +160,68 @@ func Restore(ctx context.Context, gen, dataDir string, identities []age.Identity
 }
 
 // extract writes the content of the generation's file rel to dst, checking
-// the content's sum.
+// the content's sum. It streams: a prefecture's database is larger than
+// the memory of the machine that restores it.
 func extract(gen string, m Manifest, rel, dst string, ids []age.Identity) error {
 	for _, f := range m.Files {
 		if f.Key == "" && strings.TrimSuffix(f.Path, encSuffix) == rel {
-			data, err := decrypt(gen, f, ids)
+			src, closeSrc, err := openContent(gen, f, ids)
 			if err != nil {
 				return err
 			}
-			return os.WriteFile(dst, data, 0o600)
+			defer closeSrc()
+			part := dst + ".part"
+			out, err := os.OpenFile(part, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+			if err != nil {
+				return err
+			}
+			h := sha256.New()
+			_, err = io.Copy(io.MultiWriter(out, h), src)
+			if err == nil {
+				err = out.Sync()
+			}
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil && hex.EncodeToString(h.Sum(nil)) != f.Plain {
+				err = errors.New("content sha256 does not match the manifest")
+			}
+			if err != nil {
+				os.Remove(part)
+				return err
+			}
+			return os.Rename(part, dst)
 		}
 	}
 	return errors.New("not in the manifest")
 }
 
-// decrypt reads a file of the generation and returns its content, checked
-// against the manifest's content sum.
-func decrypt(gen string, f File, ids []age.Identity) ([]byte, error) {
+// openContent opens a file of the generation for reading its content,
+// decrypted when it is encrypted.
+func openContent(gen string, f File, ids []age.Identity) (io.Reader, func(), error) {
 	file, err := os.Open(filepath.Join(gen, filepath.FromSlash(f.Path)))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	defer file.Close()
 	var src io.Reader = file
 	if strings.HasSuffix(f.Path, encSuffix) {
 		if src, err = age.Decrypt(file, ids...); err != nil {
-			return nil, fmt.Errorf("decrypt: %w", err)
+			file.Close()
+			return nil, nil, fmt.Errorf("decrypt: %w", err)
 		}
 	}
+	return src, func() { file.Close() }, nil
+}
+
+// decrypt reads a file of the generation (a blob: a photo, a few MB at
+// most) and returns its content, checked against the manifest's content
+// sum.
+func decrypt(gen string, f File, ids []age.Identity) ([]byte, error) {
+	src, closeSrc, err := openContent(gen, f, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer closeSrc()
 	data, err := io.ReadAll(src)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"tsunagu/internal/care"
@@ -259,8 +260,11 @@ func (tx *Tx) PatientVisits(ctx context.Context, patientID string, from, to time
 
 // reachable limits visits to patients whose care team userID is on under
 // an active consent; the caller still decides each patient with
-// care.PatientAccess.
-const reachable = `EXISTS (SELECT 1 FROM team_member tm WHERE tm.patient_id = v.patient_id AND tm.user_id = ? AND tm.removed_at IS NULL)
+// care.PatientAccess. The member's patients drive (IN, on the visits'
+// patient index): as a correlated EXISTS it was checked on every visit of
+// the network (SQLite: SCAN v), 95 ms for a month of a 76-patient caseload
+// among 50,000 visits, growing with the network's visits, not the caller's.
+const reachable = `v.patient_id IN (SELECT tm.patient_id FROM team_member tm WHERE tm.user_id = ? AND tm.removed_at IS NULL)
 	AND EXISTS (SELECT 1 FROM consent c WHERE c.patient_id = v.patient_id AND c.withdrawn_at IS NULL)`
 
 // AssignedVisits returns the visits userID is assigned to (the series, or
@@ -276,7 +280,14 @@ func (tx *Tx) AssignedVisits(ctx context.Context, userID string, from, to time.T
 // TeamVisits returns every visit of the patients whose team userID is on
 // under an active consent, that can overlap [from, to).
 func (tx *Tx) TeamVisits(ctx context.Context, userID string, from, to time.Time) ([]Visit, error) {
-	return tx.visits(ctx, reachable+` AND `+overlaps, append([]any{userID}, rangeArgs(from, to)...)...)
+	where := reachable + ` AND ` + overlaps
+	if tx.engine == SQLite {
+		// The unary + keeps SQLite from turning the OR of overlaps into two
+		// index walks of which the first scans every visit of the network:
+		// the caller's patients drive instead, on visit_patient_time.
+		where = reachable + ` AND ` + strings.Replace(overlaps, "OR v.id IN", "OR +v.id IN", 1)
+	}
+	return tx.visits(ctx, where, append([]any{userID}, rangeArgs(from, to)...)...)
 }
 
 func (tx *Tx) visits(ctx context.Context, where string, args ...any) ([]Visit, error) {

@@ -6,7 +6,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"flag"
@@ -38,6 +37,7 @@ var (
 	bigLog   = flag.Int("biglog", 1_000_000, "change-log rows for the incremental-pull comparison")
 	profile  = flag.String("cpuprofile", "", "save the server's CPU profile of each throughput run to <prefix>-<run>.pprof")
 	keep     = flag.Bool("keep", false, "keep the server's data directory (printed at the end) for looking into")
+	set      = flag.String("set", "small", "data set: small (50 patients × 200 short records) or anchor (500 patients with teams of 6, 100,000 records of 500-byte texts: the side-by-side comparison's set, see anchor.go)")
 	only     = flag.String("only", "", "run only the throughput runs whose name contains this, or one of these comma-separated (writes, timeline, pull, search), or \"rest\" for the runs after them")
 )
 
@@ -81,16 +81,29 @@ func run() error {
 	}
 	defer srv.cmd.Process.Kill()
 
+	ds, err := dataSet(*set)
+	if err != nil {
+		return err
+	}
 	doctor := srv.signIn("demo.doctor")
-	nurseID := srv.userID("demo.nurse")
-	fmt.Fprintln(os.Stderr, "filling: 50 patients × 200 records …")
-	patients := make([]string, 50)
+	members := []string{srv.userID("demo.nurse")}
+	for _, login := range ds.others {
+		members = append(members, srv.userID(login))
+	}
+	fmt.Fprintf(os.Stderr, "filling: %d patients (teams of %d) × %d records of %d bytes …\n", ds.patients, len(members)+1, ds.perPatient, len(ds.text(0)))
+	patients := make([]string, ds.patients)
 	for i := range patients {
 		var p struct{ ID string }
 		doctor.mustJSON("POST", "/api/v1/patients", map[string]any{"name": fmt.Sprintf("負荷 試験%d", i), "name_kana": "フカ シケン", "birth_date": "1940-01-01",
 			"sex": "unknown", "address": "架空", "phone": ""}, &p)
 		doctor.mustJSON("POST", "/api/v1/patients/"+p.ID+"/consents", map[string]any{"obtained_on": "2026-11-01", "scope": "full"}, nil)
-		doctor.mustJSON("POST", "/api/v1/patients/"+p.ID+"/team", map[string]any{"user_id": nurseID, "role": "visiting_nurse"}, nil)
+		for k, uid := range members {
+			role := "visiting_nurse"
+			if k > 0 {
+				role = ds.roles[k-1]
+			}
+			doctor.mustJSON("POST", "/api/v1/patients/"+p.ID+"/team", map[string]any{"user_id": uid, "role": role}, nil)
+		}
 		patients[i] = p.ID
 	}
 	seed := srv.signIn("demo.nurse")
@@ -99,13 +112,15 @@ func run() error {
 	seed.mustJSON("GET", "/api/v1/sync/pull", nil, &first)
 	dev, seq := uuid.NewString(), int64(0)
 	for i, pid := range patients {
-		ms := make([]map[string]any, 0, 200)
-		for j := 0; j < 200; j++ {
-			seq++
-			ms = append(ms, recordMutation(seq, pid))
+		for done := 0; done < ds.perPatient; done += 500 {
+			ms := make([]map[string]any, 0, 500)
+			for j := done; j < min(ds.perPatient, done+500); j++ {
+				seq++
+				ms = append(ms, ds.mutation(seq, pid))
+			}
+			seed.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": dev, "mutations": ms}, nil)
 		}
-		seed.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": dev, "mutations": ms}, nil)
-		if i%10 == 9 {
+		if i%(max(10, ds.patients/10)) == max(10, ds.patients/10)-1 {
 			fmt.Fprintf(os.Stderr, "  %d patients filled\n", i+1)
 		}
 	}
@@ -120,11 +135,11 @@ func run() error {
 	for _, c := range []int{1, 8, 64} {
 		n, lat := srv.load(fmt.Sprintf("writes-%d", c), c, "demo.nurse", func(cl *client, w *worker) error {
 			w.seq++
-			return cl.pushOne(w.device, recordMutation(w.seq, patients[w.n%len(patients)]))
+			return cl.pushOne(w.device, ds.mutation(w.seq, patients[w.n%len(patients)]))
 		})
 		budget := ""
 		if c == 8 {
-			budget = "≥ 1,800/s"
+			budget = ds.budgets.writes
 		}
 		add(fmt.Sprintf("record writes via /sync/push, %d clients", c), fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), budget)
 	}
@@ -135,14 +150,14 @@ func run() error {
 	n, lat := srv.load("timeline", 8, "demo.nurse", func(cl *client, w *worker) error {
 		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
 	})
-	add("timeline, newest 100 of a patient, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 670/s")
+	add("timeline, newest 100 of a patient, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), ds.budgets.timeline)
 	rss := srv.sampleRSS()
 	n, lat = srv.load("timeline-64", 64, "demo.nurse", func(cl *client, w *worker) error {
 		return cl.get("/api/v1/patients/" + patients[w.n%len(patients)] + "/records?limit=100")
 	})
 	add("timeline, 64 clients: the server's RSS during the run", fmt.Sprintf("%.0f/s (p50 %.1f ms), RSS max %s", n, lat, rss()), "RSS < 300 MB")
 	n, lat = srv.load("pull", 8, "demo.nurse", func(cl *client, w *worker) error { return cl.get("/api/v1/sync/pull?limit=500&cursor=" + first.Cursor) })
-	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), "≥ 440/s, p50 < 20 ms")
+	add("pull page of 500 changes, 8 clients", fmt.Sprintf("%.0f/s (p50 %.1f ms)", n, lat), ds.budgets.pull)
 
 	// C: record search over 100,000 records, beside the timeline (search.go).
 	if err := srv.searchRuns(seed, patients, &dev, &seq, add); err != nil {
@@ -150,13 +165,13 @@ func run() error {
 	}
 
 	if *only != "" && *only != "rest" { // "rest": only what follows the throughput runs
-		printTable(srv.eng, rows)
+		printTable(srv.eng+", set "+*set, rows)
 		return nil
 	}
 	fresh := srv.signIn("demo.nurse")
 	t0 := time.Now()
 	changes := fresh.syncFromEmpty()
-	add("caseload pull from empty (70 patients, 50 of them × 200 records)", fmt.Sprintf("%s for %d entities", time.Since(t0).Round(time.Millisecond), changes), "")
+	add(fmt.Sprintf("caseload pull from empty (%d patients, %d of them × %d records)", ds.patients+20, ds.patients, ds.perPatient), fmt.Sprintf("%s for %d entities", time.Since(t0).Round(time.Millisecond), changes), "")
 
 	small := srv.incremental(seed, patients[0], &dev, &seq)
 	if err := srv.growLog(*bigLog); err != nil {
@@ -168,7 +183,7 @@ func run() error {
 	p50, p99 := srv.pushLatency(rcv, patients[1])
 	add("record written → notification decrypted at a local receiver", fmt.Sprintf("p50 %.0f ms, p99 %.0f ms", p50, p99), "p50 ≤ 200 ms, p99 ≤ 1 s")
 
-	printTable(srv.eng, rows)
+	printTable(srv.eng+", set "+*set, rows)
 	return nil
 }
 
@@ -177,6 +192,12 @@ func printTable(eng string, rows [][]string) {
 	fmt.Printf("| %-62s | %-34s | %-20s |\n|%s|%s|%s|\n", "what", "measured (median)", "budget", strings.Repeat("-", 64), strings.Repeat("-", 36), strings.Repeat("-", 22))
 	for _, r := range rows {
 		fmt.Printf("| %-62s | %-34s | %-20s |\n", r[0], r[1], r[2])
+	}
+	if len(cpuNotes) > 0 {
+		fmt.Println("\nCPU an operation costs (independent of other work on the machine):")
+		for _, n := range cpuNotes {
+			fmt.Println("  " + n)
+		}
 	}
 }
 
@@ -415,6 +436,7 @@ func (s *server) load(name string, c int, login string, op func(*client, *worker
 		done := s.cpuProfile(name)
 		defer done()
 	}
+	cpu0 := s.cpuNow()
 	var done atomic.Int64
 	var mu sync.Mutex
 	var lats []float64
@@ -443,7 +465,9 @@ func (s *server) load(name string, c int, login string, op func(*client, *worker
 		}(i)
 	}
 	wg.Wait()
-	return float64(done.Load()) / time.Since(start).Seconds(), percentile(lats, 0.5)
+	el := time.Since(start)
+	s.noteCPU(name, cpu0, done.Load())
+	return float64(done.Load()) / el.Seconds(), percentile(lats, 0.5)
 }
 
 // sampleRSS samples the server's resident set every 50 ms until the
@@ -521,105 +545,6 @@ func (s *server) cpuProfile(name string) func() {
 			fmt.Fprintln(os.Stderr, "bench: profile:", err)
 		}
 	}
-}
-
-// incremental measures the median time of a pull that returns 10 new changes.
-func (s *server) incremental(writer *client, patientID string, dev *string, seq *int64) float64 {
-	reader := s.signIn("demo.nurse")
-	cur := reader.cursor()
-	ms := []any{}
-	for i := 0; i < 10; i++ {
-		*seq++
-		ms = append(ms, recordMutation(*seq, patientID))
-	}
-	writer.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": *dev, "mutations": ms}, nil)
-	lats := []float64{}
-	for i := 0; i < 220; i++ { // the first 20 warm up the server's caches and pools
-		t := time.Now()
-		var a struct{ Changes []json.RawMessage }
-		reader.mustJSON("GET", "/api/v1/sync/pull?limit=500&cursor="+cur, nil, &a)
-		if i >= 20 {
-			lats = append(lats, float64(time.Since(t).Microseconds())/1000)
-		}
-		if len(a.Changes) != 10 {
-			panic(fmt.Sprintf("incremental pull returned %d changes", len(a.Changes)))
-		}
-	}
-	return percentile(lats, 0.5)
-}
-
-// growLog adds change-log rows of a patient nobody in the bench reaches,
-// until the log holds n rows, the way years of regional use would.
-func (s *server) growLog(n int) error {
-	var have int
-	if err := s.db.QueryRow(`SELECT COUNT(*) FROM change_log`).Scan(&have); err != nil {
-		return err
-	}
-	fmt.Fprintf(os.Stderr, "growing the change log from %d to %d rows …\n", have, n)
-	other := uuid.NewString()
-	for have < n {
-		batch := min(10000, n-have)
-		tx, err := s.db.Begin()
-		if err != nil {
-			return err
-		}
-		var seq int64
-		if _, err := tx.Exec(`UPDATE change_counter SET seq = seq + ` + fmt.Sprint(batch) + ` WHERE id = 1`); err != nil {
-			return err
-		}
-		if err := tx.QueryRow(`SELECT seq FROM change_counter WHERE id = 1`).Scan(&seq); err != nil {
-			return err
-		}
-		var b strings.Builder
-		b.WriteString(`INSERT INTO change_log (seq, patient_id, entity, entity_id, op, chart, subject_id, at) VALUES `)
-		now := time.Now().UTC().Format("2006-01-02 15:04:05")
-		for i := 0; i < batch; i++ {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, "(%d,'%s','record','%s','upsert',TRUE,'','%s')", seq-int64(batch)+int64(i)+1, other, uuid.NewString(), now)
-		}
-		if _, err := tx.Exec(b.String()); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if err := tx.Commit(); err != nil {
-			return err
-		}
-		have += batch
-	}
-	if *dbURL == "" {
-		// Years of use leave a checkpointed file, not a 1M-row write-ahead
-		// log that every read must search: checkpoint the bulk load, as the
-		// server's own writes do in their normal course.
-		if _, err := s.db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			return fmt.Errorf("checkpoint: %w", err)
-		}
-	}
-	return nil
-}
-
-// pushLatency writes records as the nurse and times each until the
-// doctor's receiver has decrypted its notification.
-func (s *server) pushLatency(rcv *pushtest.Receiver, patientID string) (float64, float64) {
-	doctor := s.signIn("demo.doctor")
-	sub := rcv.NewSubscription()
-	doctor.mustJSON("POST", "/api/v1/push/subscriptions", map[string]any{"endpoint": sub.Endpoint, "keys": map[string]any{"p256dh": sub.P256dh, "auth": sub.Auth}}, nil)
-	nurse := s.signIn("demo.nurse")
-	lats := []float64{}
-	for i := 0; i < 100; i++ {
-		before := len(rcv.Deliveries())
-		t := time.Now()
-		nurse.mustJSON("POST", "/api/v1/patients/"+patientID+"/records", map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "kind": "note",
-			"occurred_at": time.Now().UTC().Add(-time.Minute).Format(time.RFC3339), "text": "連絡メモ"}, nil)
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		if _, err := rcv.Wait(ctx, before+1); err != nil {
-			panic(err)
-		}
-		cancel()
-		lats = append(lats, float64(time.Since(t).Microseconds())/1000)
-	}
-	return percentile(lats, 0.5), percentile(lats, 0.99)
 }
 
 func percentile(xs []float64, p float64) float64 {

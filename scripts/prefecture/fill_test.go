@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"tsunagu/internal/audit"
+	"tsunagu/internal/blob"
+	"tsunagu/internal/care"
+	"tsunagu/internal/store"
+	"tsunagu/internal/store/storetest"
+)
+
+// TestFillTiny fills a tiny prefecture on each engine and checks that what
+// the generator reports is what the database holds, that the rows are the
+// API's (teams of 4–8 with consent, records a member can search, an intact
+// audit chain, a change row for every record and visit) and that the
+// photos' blobs are stored.
+func TestFillTiny(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		blobs, err := blob.OpenDisk(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Plan{Scale: 0.0002, Years: 5, Now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC), Seed: 7, Hash: "x", Workers: 2, Batch: 3}
+		sum, err := Fill(ctx, db, blobs, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.Patients != 12 || sum.Records == 0 || sum.Visits == 0 || sum.Photos == 0 || sum.Versions <= sum.Records-1 {
+			t.Fatalf("summary %+v", sum)
+		}
+		count := func(q string) int {
+			var n int
+			if err := db.Read(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &n, q) }); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		for q, want := range map[string]int{
+			`SELECT COUNT(*) FROM patient`:                                        sum.Patients,
+			`SELECT COUNT(*) FROM record`:                                         sum.Records,
+			`SELECT COUNT(*) FROM record_version`:                                 sum.Versions,
+			`SELECT COUNT(*) FROM visit`:                                          sum.Visits,
+			`SELECT COUNT(*) FROM attachment`:                                     sum.Photos,
+			`SELECT COUNT(*) FROM team_member`:                                    sum.TeamMembers,
+			`SELECT COUNT(*) FROM consent`:                                        sum.Patients,
+			`SELECT COUNT(*) FROM change_log WHERE entity IN ('record', 'visit')`: sum.Versions + sum.Visits,
+			`SELECT COUNT(*) FROM audit_event`:                                    sum.AuditEvents + 1, // + prefecture.fill
+			`SELECT COUNT(*) FROM (SELECT patient_id FROM team_member GROUP BY patient_id HAVING COUNT(*) < 4 OR COUNT(*) > 8) x`: 0,
+		} {
+			if got := count(q); got != want {
+				t.Errorf("%s = %d, want %d", q, got, want)
+			}
+		}
+		if n, brk, err := audit.Verify(ctx, db); err != nil || brk != nil || n != int64(sum.AuditEvents+1) {
+			t.Fatalf("audit verify: %d %v %v", n, brk, err)
+		}
+		var sha string
+		if err := db.Read(ctx, func(tx *store.Tx) error { return tx.Get(ctx, &sha, `SELECT sha256 FROM attachment LIMIT 1`) }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := blobs.Stat(ctx, blob.ContentKey(blob.KindImage, sha)); err != nil {
+			t.Fatalf("photo blob: %v", err)
+		}
+		// A nurse finds the rare phrase in her patients' records.
+		var nurse store.User
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			nurse, err = tx.UserByLogin(ctx, "pref.nurse.1")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		words, err := care.SearchWords("褥瘡")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var found []store.TimelineItem
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			ids, err := tx.UserTeamPatientIDs(ctx, nurse.ID)
+			if err != nil || len(ids) == 0 {
+				t.Fatalf("nurse's patients: %v %v", ids, err)
+			}
+			found, err = tx.SearchRecords(ctx, store.SearchQuery{Viewer: care.Viewer{UserID: nurse.ID, FacilityID: nurse.FacilityID.String, Profession: nurse.Profession},
+				Words: words, ChartPatients: ids, Limit: 100})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if want := count(`SELECT COUNT(*) FROM record_search WHERE body LIKE '%褥瘡%'`); want == 0 || len(found) == 0 || len(found) > want {
+			t.Fatalf("search found %d of %d records with the rare phrase", len(found), want)
+		}
+	})
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// stormRun is the morning storm: -devices devices (500) of the network's
+// staff, each signed in the evening before with its cursor at the head;
+// overnight the night shift writes records; at 08:30 every device pulls
+// at once — most from their cursor (incremental), one in 50 from empty
+// (a new or wiped iPad: snapshots of its caseload). Reported: errors,
+// request latency p50/p99, each device's whole sync p99, and the server's
+// peak RSS.
+func stormRun(bin string, env []string) error {
+	tmp, err := os.MkdirTemp("", "tsunagu-storm-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	srv, err := startServer(bin, env, tmp)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+
+	// The devices' users: the network's staff round-robin (login ids
+	// pref.<profession>.<n>, as Fill names them).
+	logins, err := stormLogins(srv, *devices)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "storm: signing in %d devices …\n", len(logins))
+	type device struct {
+		c      *client
+		cursor string
+		fresh  bool
+	}
+	devs := make([]*device, len(logins))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	var failed error
+	var mu sync.Mutex
+	for i, l := range logins {
+		wg.Add(1)
+		go func(i int, l string) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			d := &device{fresh: i%50 == 0}
+			defer func() {
+				if r := recover(); r != nil {
+					mu.Lock()
+					failed = fmt.Errorf("device %d (%s): %v", i, l, r)
+					mu.Unlock()
+				}
+			}()
+			d.c = srv.signIn(l)
+			if !d.fresh {
+				d.cursor = d.c.cursor()
+			}
+			devs[i] = d
+		}(i, l)
+	}
+	wg.Wait()
+	if failed != nil {
+		return failed
+	}
+
+	// The night: 2,000 records across the network, 50 to a push, by the
+	// nurses who signed in.
+	fmt.Fprintln(os.Stderr, "storm: the night's writes …")
+	night := 0
+	for i := 0; i < len(devs) && night < 2000; i++ {
+		if !strings.HasPrefix(logins[i], "pref.nurse.") || devs[i].fresh {
+			continue
+		}
+		var pl struct {
+			Patients []struct {
+				ID string `json:"id"`
+			} `json:"patients"`
+		}
+		devs[i].c.mustJSON("GET", "/api/v1/patients", nil, &pl)
+		ms := []any{}
+		for j := 0; j < 50 && j < len(pl.Patients); j++ {
+			ms = append(ms, recordMutation(int64(j+1), pl.Patients[j].ID))
+		}
+		devs[i].c.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": uuid.NewString(), "mutations": ms}, nil)
+		night += len(ms)
+	}
+
+	fmt.Fprintf(os.Stderr, "storm: 08:30, %d devices pull at once …\n", len(devs))
+	rss := sampleRSS(srv.cmd.Process.Pid)
+	var lats, syncs []float64
+	var errs []string
+	var entities int
+	start := make(chan struct{})
+	t0 := time.Now()
+	for _, d := range devs {
+		wg.Add(1)
+		go func(d *device) {
+			defer wg.Done()
+			<-start
+			local := []float64{}
+			lat := func(x time.Duration) { local = append(local, float64(x.Microseconds())/1000) }
+			t := time.Now()
+			var n int
+			var err error
+			if d.fresh {
+				n, err = d.c.syncFromEmptyTimed(lat)
+			} else {
+				n, _, err = d.c.pullAll(d.cursor, lat)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			lats = append(lats, local...)
+			syncs = append(syncs, float64(time.Since(t).Microseconds())/1000)
+			entities += n
+			if err != nil {
+				errs = append(errs, err.Error())
+			}
+		}(d)
+	}
+	close(start)
+	wg.Wait()
+	wall := time.Since(t0)
+	peak := rss()
+	fresh := 0
+	for _, d := range devs {
+		if d.fresh {
+			fresh++
+		}
+	}
+	fmt.Printf("\nmorning storm — %s, %s\n\n", redact(*dbFlag), engineName())
+	fmt.Printf("| devices | %d (%d from empty, %d incremental); the night's writes %d records |\n", len(devs), fresh, len(devs)-fresh, night)
+	fmt.Printf("| requests | %d, errors %d, p50 %.0f ms, p99 %.0f ms, max %.0f ms |\n", len(lats), len(errs), percentile(lats, 0.5), percentile(lats, 0.99), percentile(lats, 1))
+	fmt.Printf("| a device's whole sync | p50 %.0f ms, p99 %.0f ms; all done in %s, %d entities |\n", percentile(syncs, 0.5), percentile(syncs, 0.99), wall.Round(time.Millisecond), entities)
+	fmt.Printf("| server RSS | max %s |\n", peak)
+	for i, e := range errs {
+		if i == 5 {
+			break
+		}
+		fmt.Println("error:", e)
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%d devices failed", len(errs))
+	}
+	return nil
+}
+
+// stormLogins names n devices' users: the generated staff, nurses first
+// (they carry the iPads), then the other professions in turn, round again
+// when a small scale has fewer staff than devices (a shared iPad each).
+func stormLogins(srv *server, n int) ([]string, error) {
+	profs := []string{"nurse", "doctor", "care_manager", "pharmacist", "care_worker", "therapist", "msw", "dentist"}
+	admin := srv.signIn("pref.admin")
+	byProf := map[string][]string{}
+	for _, p := range profs {
+		var us struct {
+			Users []struct {
+				LoginID string `json:"login_id"`
+			} `json:"users"`
+		}
+		if err := admin.json("GET", "/api/v1/users?limit=500&profession="+p, nil, &us); err != nil {
+			return nil, err
+		}
+		for _, u := range us.Users {
+			if strings.HasPrefix(u.LoginID, "pref.") {
+				byProf[p] = append(byProf[p], u.LoginID)
+			}
+		}
+	}
+	var all []string
+	for k := 0; ; k++ {
+		added := false
+		for _, p := range profs {
+			if k < len(byProf[p]) {
+				all = append(all, byProf[p][k])
+				added = true
+			}
+		}
+		if !added {
+			break
+		}
+	}
+	if len(all) == 0 {
+		return nil, fmt.Errorf("no generated staff in the database")
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = all[i%len(all)]
+	}
+	return out, nil
+}
+
+// sampleRSS samples the process's resident set every 50 ms until the
+// returned function is called, which reports the largest sample.
+func sampleRSS(pid int) func() string {
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		top := 0
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+				for _, line := range strings.Split(string(b), "\n") {
+					if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+						var kb int
+						fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb)
+						top = max(top, kb)
+					}
+				}
+			}
+			select {
+			case <-stop:
+				done <- top
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() string { close(stop); return fmt.Sprintf("%d MB", <-done/1024) }
+}
