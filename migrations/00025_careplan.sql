@@ -25,6 +25,7 @@ CREATE TABLE careplan_visit (
     patient_id     TEXT NOT NULL REFERENCES patient(id),
     service_type   TEXT NOT NULL,
     service_item   TEXT NOT NULL,
+    service_name   TEXT NOT NULL,
     slot_key       TEXT NOT NULL,
     imported_at    TIMESTAMP NOT NULL,
     imported_by    TEXT NOT NULL REFERENCES app_user(id)
