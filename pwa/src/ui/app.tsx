@@ -30,6 +30,7 @@ const NotifySettings = lazy(() => import('./notify-settings').then((m) => m.defa
 const DigestHome = lazy(() => import('./digest').then((m) => m.default)); // D: the doctor's home above Today
 const CollabReport = lazy(() => import('./collab-report').then((m) => m.default));
 const SearchScreen = lazy(() => import('./search').then((m) => m.SearchScreen)); // C: record search
+const CareplanImport = lazy(() => import('./careplan').then((m) => m.CareplanImport)); // care-plan data (第6表) import and 実績 export
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -65,6 +66,7 @@ function route(hash: string) {
   if (a === 'patients') return <Patients />;
   if (a === 'search') return <SearchScreen />; // C: record search across my patients
   if (a === 'calendar') return <MyWeek />;
+  if (a === 'careplan') return <CareplanImport month={b} key={`careplan/${b ?? ''}`} />; // care-plan data
   if (a === 'conflicts') return <Conflicts />;
   if (a === 'settings' && b?.startsWith('notifications')) return <NotifySettings key={b} />;
   if (a === 'settings') return <Settings />;
