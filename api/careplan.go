@@ -227,7 +227,7 @@ func (s *Server) careplanPlan(ctx context.Context, tx *store.Tx, pr *Principal, 
 			}
 			seen[key] = true
 			sl := CareplanSlot{Row: r.Line, PatientID: pid, PatientName: names[pid], Kind: kind, StartsAt: start, EndsAt: end, Service: r.Service,
-				ServiceCode: r.ServiceType + r.ServiceItem, AssigneeIDs: assigneesFor(kind, team[pid]), Action: "create"}
+				ServiceCode: r.ServiceType + r.ServiceItem, AssigneeIDs: assigneesFor(kind, team[pid], pr.User.ID), Action: "create"}
 			if c, ok := bySlot[key]; ok {
 				sl.VisitID, sl.Action = c.VisitID, "keep"
 				if c.Status == care.VisitCancelled && c.StartsAt.After(s.now()) {
@@ -320,14 +320,19 @@ var visitProfessions = map[string][]string{
 	"care_service":     {"care_worker", care.ProfTherapist},
 }
 
-// assigneesFor picks, from the facility's members on the team ("id|profession"),
-// those whose profession does this kind of visit; when none does, all of them.
-func assigneesFor(kind string, members []string) []string {
+// assigneesFor picks who a visit of this kind goes to, from the facility's
+// members on the team ("id|profession"): the importing user when their
+// profession does this kind of visit (a nurse importing her patients'
+// plans), else every member whose profession does it, else all of them.
+func assigneesFor(kind string, members []string, caller string) []string {
 	var fit, all []string
 	for _, m := range members {
 		id, prof, _ := cut(m)
 		all = append(all, id)
 		if slices.Contains(visitProfessions[kind], prof) {
+			if id == caller {
+				return []string{caller}
+			}
 			fit = append(fit, id)
 		}
 	}

@@ -96,7 +96,7 @@ export function CareplanImport({ month }: { month?: string }) {
       </div>
       {err && <p class="error" role="alert">{err}</p>}
       {plan && <PlanView plan={plan} />}
-      <Export month={validMonth(month) ? month : plan?.month ?? monthOf(tokyoDay())} online={online} />
+      <Export month={validMonth(month) ? month : plan?.month ?? monthOf(tokyoDay())} online={online} rev={plan?.imported ? plan.created + plan.cancelled + plan.replanned + 1 : 0} />
     </section>
   );
 }
@@ -180,7 +180,7 @@ function PlanView({ plan }: { plan: CareplanPlan }) {
 }
 
 /** The month's 実績 files: one download per care manager's office whose plan was imported. */
-function Export({ month, online }: { month: string; online: boolean }) {
+function Export({ month, online, rev }: { month: string; online: boolean; rev: number }) {
   const [offices, setOffices] = useState<Office[] | null>(null);
   const [err, setErr] = useState('');
   useEffect(() => {
@@ -194,7 +194,7 @@ function Export({ month, online }: { month: string; online: boolean }) {
     return () => {
       live = false;
     };
-  }, [month, online]);
+  }, [month, online, rev]);
   return (
     <section aria-labelledby="cp-export-h" class="careplan-export">
       <h2 id="cp-export-h">{cpt('careplan.export_h')}</h2>
