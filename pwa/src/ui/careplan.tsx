@@ -115,7 +115,7 @@ function PlanView({ plan }: { plan: CareplanPlan }) {
       ) : (
         <p class="notice" role="status">{cpt('careplan.summary', { create: plan.created, keep: plan.kept, replan: plan.replanned, cancel: plan.cancelled, unmatched: unmatched.length })}</p>
       )}
-      <h2>{cpt('careplan.slots_h')}</h2>
+      <h2>{cpt(plan.imported ? 'careplan.slots_done_h' : 'careplan.slots_h')}</h2>
       {slots.length === 0 ? <p class="empty">{cpt('careplan.none')}</p> : (
         <table class="data careplan-slots">
           <thead>
