@@ -220,7 +220,7 @@ func (s *Server) careplanPlan(ctx context.Context, tx *store.Tx, pr *Principal, 
 				continue
 			}
 			start, end := slotTimes(name.Month, d+1, r.Start, r.End)
-			key := pid + "|" + r.ServiceType + r.ServiceItem + "|" + start.Format(time.RFC3339) + "|" + r.End
+			key := slotKey(pid, r.ServiceType+r.ServiceItem, start, r.End)
 			if seen[key] {
 				dup = true
 				continue
@@ -281,6 +281,12 @@ func (s *Server) careplanPlan(ctx context.Context, tx *store.Tx, pr *Principal, 
 	}
 	plan.Cancelled = len(plan.Cancels)
 	return plan, cancel, rowOf, nil
+}
+
+// slotKey names a planned slot: the patient, the service code, the start
+// and the end as the file gives it.
+func slotKey(patientID, serviceCode string, start time.Time, end string) string {
+	return patientID + "|" + serviceCode + "|" + start.Format(time.RFC3339) + "|" + end
 }
 
 // slotTimes is day d of month from HHMM to HHMM in Asia/Tokyo (2400 is
@@ -448,7 +454,7 @@ func (s *Server) importCareplan(ctx context.Context, in *CareplanFileInput) (*Ca
 				if _, err := keepHistory(ctx, tx, v.ID, pr.User.ID, now); err != nil {
 					return err
 				}
-				key := sl.PatientID + "|" + sl.ServiceCode + "|" + sl.StartsAt.Format(time.RFC3339) + "|" + r.End
+				key := slotKey(sl.PatientID, sl.ServiceCode, sl.StartsAt, r.End)
 				if err := tx.AddCareplanVisit(ctx, store.CareplanVisit{VisitID: v.ID, FacilityID: fac.ID, Month: month, FromOffice: plan.FromOffice,
 					PatientID: sl.PatientID, ServiceType: r.ServiceType, ServiceItem: r.ServiceItem, ServiceName: r.Service, SlotKey: key,
 					ImportedAt: now, ImportedBy: pr.User.ID}); err != nil {
