@@ -190,7 +190,21 @@ var accessCases = map[string]accessCase{
 	"exportPatientFHIR":       {kind: kPatient},
 	"getFacilityFHIRManifest": {kind: kAdmin},
 	"getFacilityFHIRFile":     {kind: kAdmin},
+	// Care-plan data (careplan*.go): the caller's own facility's import and
+	// export — a facility without a 介護保険事業所番号 (the outsider's) answers
+	// 409 office_number_missing; rows match only patients the caller reaches
+	// (TestCareplanImport, TestCareplanRefusals).
+	"previewCareplan":       {kind: kSelf, raw: accessPlanFile, contentType: "text/csv", query: func(*region) string { return "?filename=" + accessPlanName }},
+	"importCareplan":        {kind: kSelf, raw: accessPlanFile, contentType: "text/csv", query: func(*region) string { return "?filename=" + accessPlanName }},
+	"listCareplanOffices":   {kind: kDirectory, query: func(*region) string { return "?month=2026-11" }},
+	"exportCareplanActuals": {kind: kSelf, query: func(*region) string { return "?month=2026-11&to=" + cmOffice }},
 }
+
+// accessPlanName and accessPlanFile are a 第6表 予定 file of the sweep.
+var (
+	accessPlanName = "UPPLAN_202611_" + cmOffice + "_" + stationOffice + "_20261101090000.CSV"
+	accessPlanFile = planFile(nil, nurseRow("202611", 24))
+)
 
 // request is the path (parameters filled, query appended) and JSON body
 // with which the sweeps send operation o of this case on region r: the

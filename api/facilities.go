@@ -11,25 +11,27 @@ import (
 )
 
 type FacilityOut struct {
-	ID         string    `json:"id" format:"uuid"`
-	Name       string    `json:"name"`
-	NameKana   string    `json:"name_kana"`
-	Kind       string    `json:"kind"`
-	Disclosure string    `json:"disclosure" doc:"what chart content of this facility's staff other facilities see: full or shared_only"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID           string    `json:"id" format:"uuid"`
+	Name         string    `json:"name"`
+	NameKana     string    `json:"name_kana"`
+	Kind         string    `json:"kind"`
+	Disclosure   string    `json:"disclosure" doc:"what chart content of this facility's staff other facilities see: full or shared_only"`
+	OfficeNumber string    `json:"office_number" doc:"介護保険事業所番号 (10 digits); empty when it has none"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 func facilityOut(f store.Facility) FacilityOut {
-	return FacilityOut{ID: f.ID, Name: f.Name, NameKana: f.NameKana, Kind: f.Kind, Disclosure: f.Disclosure, CreatedAt: f.CreatedAt}
+	return FacilityOut{ID: f.ID, Name: f.Name, NameKana: f.NameKana, Kind: f.Kind, Disclosure: f.Disclosure, OfficeNumber: f.OfficeNumber, CreatedAt: f.CreatedAt}
 }
 
 type CreateFacilityInput struct {
 	Body struct {
-		ID         string `json:"id,omitempty" format:"uuid" doc:"client-generated UUIDv7; made by the server when absent"`
-		Name       string `json:"name" minLength:"1" maxLength:"200"`
-		NameKana   string `json:"name_kana" minLength:"1" maxLength:"200"`
-		Kind       string `json:"kind" enum:"hospital,clinic,dental_clinic,pharmacy,nursing_station,care_management,care_service,other"`
-		Disclosure string `json:"disclosure,omitempty" enum:"full,shared_only" default:"full"`
+		ID           string `json:"id,omitempty" format:"uuid" doc:"client-generated UUIDv7; made by the server when absent"`
+		Name         string `json:"name" minLength:"1" maxLength:"200"`
+		NameKana     string `json:"name_kana" minLength:"1" maxLength:"200"`
+		Kind         string `json:"kind" enum:"hospital,clinic,dental_clinic,pharmacy,nursing_station,care_management,care_service,other"`
+		Disclosure   string `json:"disclosure,omitempty" enum:"full,shared_only" default:"full"`
+		OfficeNumber string `json:"office_number,omitempty" maxLength:"10" doc:"介護保険事業所番号: 10 digits"`
 	}
 }
 
@@ -46,8 +48,11 @@ func (s *Server) createFacility(ctx context.Context, in *CreateFacilityInput) (*
 	if err := validKana("name_kana", in.Body.NameKana); err != nil {
 		return nil, err
 	}
+	if err := validOfficeNumber(in.Body.OfficeNumber); err != nil {
+		return nil, err
+	}
 	f := store.Facility{ID: in.Body.ID, Name: clean(in.Body.Name), NameKana: clean(in.Body.NameKana), Kind: in.Body.Kind,
-		Disclosure: in.Body.Disclosure, CreatedAt: s.now()}
+		Disclosure: in.Body.Disclosure, OfficeNumber: in.Body.OfficeNumber, CreatedAt: s.now()}
 	if f.ID == "" {
 		f.ID = s.newID()
 	}
@@ -63,7 +68,7 @@ func (s *Server) createFacility(ctx context.Context, in *CreateFacilityInput) (*
 	if err != nil {
 		return nil, err
 	}
-	return &FacilityOutput{Body: facilityOut(store.Facility{ID: f.ID, Name: f.Name, NameKana: f.NameKana, Kind: f.Kind, Disclosure: f.Disclosure, CreatedAt: store.UTC(f.CreatedAt)})}, nil
+	return &FacilityOutput{Body: facilityOut(store.Facility{ID: f.ID, Name: f.Name, NameKana: f.NameKana, Kind: f.Kind, Disclosure: f.Disclosure, OfficeNumber: f.OfficeNumber, CreatedAt: store.UTC(f.CreatedAt)})}, nil
 }
 
 type FacilitiesOutput struct {
@@ -92,10 +97,11 @@ func (s *Server) listFacilities(ctx context.Context, _ *struct{}) (*FacilitiesOu
 type UpdateFacilityInput struct {
 	ID   string `path:"id" format:"uuid"`
 	Body struct {
-		Name       *string `json:"name,omitempty" minLength:"1" maxLength:"200"`
-		NameKana   *string `json:"name_kana,omitempty" minLength:"1" maxLength:"200"`
-		Kind       *string `json:"kind,omitempty" enum:"hospital,clinic,dental_clinic,pharmacy,nursing_station,care_management,care_service,other" doc:"refused (409 profession_not_employed) while staff that are not revoked have a profession the new kind does not employ"`
-		Disclosure *string `json:"disclosure,omitempty" enum:"full,shared_only"`
+		Name         *string `json:"name,omitempty" minLength:"1" maxLength:"200"`
+		NameKana     *string `json:"name_kana,omitempty" minLength:"1" maxLength:"200"`
+		Kind         *string `json:"kind,omitempty" enum:"hospital,clinic,dental_clinic,pharmacy,nursing_station,care_management,care_service,other" doc:"refused (409 profession_not_employed) while staff that are not revoked have a profession the new kind does not employ"`
+		Disclosure   *string `json:"disclosure,omitempty" enum:"full,shared_only"`
+		OfficeNumber *string `json:"office_number,omitempty" maxLength:"10" doc:"介護保険事業所番号: 10 digits; empty clears"`
 	}
 }
 
@@ -128,6 +134,11 @@ func (s *Server) updateFacility(ctx context.Context, in *UpdateFacilityInput) (*
 			return nil, err
 		}
 	}
+	if b.OfficeNumber != nil {
+		if err := validOfficeNumber(*b.OfficeNumber); err != nil {
+			return nil, err
+		}
+	}
 	var f store.Facility
 	var refused error
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
@@ -146,6 +157,9 @@ func (s *Server) updateFacility(ctx context.Context, in *UpdateFacilityInput) (*
 		}
 		if b.Disclosure != nil {
 			f.Disclosure = *b.Disclosure
+		}
+		if b.OfficeNumber != nil {
+			f.OfficeNumber = *b.OfficeNumber
 		}
 		changed := facilityChanges(before, f)
 		if f.Kind != before.Kind {
@@ -201,6 +215,7 @@ func facilityChanges(before, after store.Facility) []string {
 	}{
 		{"name", before.Name != after.Name}, {"name_kana", before.NameKana != after.NameKana},
 		{"kind", before.Kind != after.Kind}, {"disclosure", before.Disclosure != after.Disclosure},
+		{"office_number", before.OfficeNumber != after.OfficeNumber},
 	} {
 		if c.diff {
 			changed = append(changed, c.name)

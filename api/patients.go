@@ -11,21 +11,24 @@ import (
 
 // PatientOut is a patient with the caller's standing towards them.
 type PatientOut struct {
-	ID         string    `json:"id" format:"uuid"`
-	FacilityID string    `json:"facility_id" format:"uuid" doc:"registering (home) facility"`
-	Name       string    `json:"name"`
-	NameKana   string    `json:"name_kana"`
-	BirthDate  string    `json:"birth_date" format:"date"`
-	Sex        string    `json:"sex"`
-	Address    string    `json:"address"`
-	Phone      string    `json:"phone"`
-	Version    int64     `json:"version"`
-	Access     string    `json:"access" enum:"chart,shared,registration" doc:"how far the caller reaches this patient"`
-	TeamRole   string    `json:"team_role,omitempty" doc:"the caller's role on the care team"`
-	Consent    string    `json:"consent" enum:"none,full,calendar_shared" doc:"scope of the active consent"`
-	CanManage  bool      `json:"can_manage" doc:"whether the caller may edit demographics, consent and team"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	ID         string `json:"id" format:"uuid"`
+	FacilityID string `json:"facility_id" format:"uuid" doc:"registering (home) facility"`
+	Name       string `json:"name"`
+	NameKana   string `json:"name_kana"`
+	BirthDate  string `json:"birth_date" format:"date"`
+	Sex        string `json:"sex"`
+	Address    string `json:"address"`
+	Phone      string `json:"phone"`
+	// 介護保険 numbers, the keys of the care-plan data standard (careplan.go).
+	InsurerNumber string    `json:"insurer_number" doc:"保険者番号 (6 digits with its check digit); empty when not known"`
+	InsuredNumber string    `json:"insured_number" doc:"被保険者番号 (10 digits); empty when not known"`
+	Version       int64     `json:"version"`
+	Access        string    `json:"access" enum:"chart,shared,registration" doc:"how far the caller reaches this patient"`
+	TeamRole      string    `json:"team_role,omitempty" doc:"the caller's role on the care team"`
+	Consent       string    `json:"consent" enum:"none,full,calendar_shared" doc:"scope of the active consent"`
+	CanManage     bool      `json:"can_manage" doc:"whether the caller may edit demographics, consent and team"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 var levelNames = map[care.Level]string{care.Chart: "chart", care.Shared: "shared", care.Registration: "registration"}
@@ -36,7 +39,7 @@ func patientOut(p store.Patient, sc patientScope) PatientOut {
 		consent = "none"
 	}
 	return PatientOut{ID: p.ID, FacilityID: p.FacilityID, Name: p.Name, NameKana: p.NameKana, BirthDate: p.BirthDate, Sex: p.Sex,
-		Address: p.Address, Phone: p.Phone, Version: p.Version, Access: levelNames[sc.Level], TeamRole: sc.Facts.TeamRole,
+		Address: p.Address, Phone: p.Phone, InsurerNumber: p.InsurerNumber, InsuredNumber: p.InsuredNumber, Version: p.Version, Access: levelNames[sc.Level], TeamRole: sc.Facts.TeamRole,
 		Consent: consent, CanManage: sc.Manage, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
@@ -61,6 +64,8 @@ type CreatePatientInput struct {
 		ID         string `json:"id,omitempty" format:"uuid" doc:"client-generated UUIDv7"`
 		FacilityID string `json:"facility_id,omitempty" format:"uuid" doc:"defaults to the caller's facility; must be it"`
 		PatientFields
+		InsurerNumber string `json:"insurer_number,omitempty" maxLength:"6" doc:"保険者番号: 6 digits, the last the check digit of the first five"`
+		InsuredNumber string `json:"insured_number,omitempty" maxLength:"10" doc:"被保険者番号: 10 digits"`
 	}
 }
 
@@ -82,7 +87,10 @@ func (s *Server) createPatient(ctx context.Context, in *CreatePatientInput) (*Pa
 	if err := b.validate(now); err != nil {
 		return nil, err
 	}
-	p := store.Patient{ID: b.ID, FacilityID: pr.Viewer.FacilityID, Name: clean(b.Name), NameKana: clean(b.NameKana), BirthDate: b.BirthDate,
+	if err := validInsurance(&b.InsurerNumber, &b.InsuredNumber); err != nil {
+		return nil, err
+	}
+	p := store.Patient{InsurerNumber: b.InsurerNumber, InsuredNumber: b.InsuredNumber, ID: b.ID, FacilityID: pr.Viewer.FacilityID, Name: clean(b.Name), NameKana: clean(b.NameKana), BirthDate: b.BirthDate,
 		Sex: b.Sex, Address: clean(b.Address), Phone: b.Phone, CreatedAt: now, CreatedBy: pr.User.ID, UpdatedAt: now, Version: 1}
 	if p.ID == "" {
 		p.ID = s.newID()
@@ -191,6 +199,8 @@ type UpdatePatientInput struct {
 	Body struct {
 		Version int64 `json:"version" minimum:"1" doc:"the version the change is based on; a stale one answers 409"`
 		PatientFields
+		InsurerNumber *string `json:"insurer_number,omitempty" maxLength:"6" doc:"保険者番号: 6 digits, the last the check digit of the first five; empty clears; absent keeps"`
+		InsuredNumber *string `json:"insured_number,omitempty" maxLength:"10" doc:"被保険者番号: 10 digits; empty clears; absent keeps"`
 	}
 }
 
@@ -201,6 +211,9 @@ func (s *Server) updatePatient(ctx context.Context, in *UpdatePatientInput) (*Pa
 	}
 	now := s.now()
 	if err := in.Body.validate(now); err != nil {
+		return nil, err
+	}
+	if err := validInsurance(in.Body.InsurerNumber, in.Body.InsuredNumber); err != nil {
 		return nil, err
 	}
 	out := &PatientOutput{}
@@ -214,6 +227,12 @@ func (s *Server) updatePatient(ctx context.Context, in *UpdatePatientInput) (*Pa
 		}
 		b := in.Body
 		p.Name, p.NameKana, p.BirthDate, p.Sex, p.Address, p.Phone, p.UpdatedAt = clean(b.Name), clean(b.NameKana), b.BirthDate, b.Sex, clean(b.Address), b.Phone, store.UTC(now)
+		if b.InsurerNumber != nil {
+			p.InsurerNumber = *b.InsurerNumber
+		}
+		if b.InsuredNumber != nil {
+			p.InsuredNumber = *b.InsuredNumber
+		}
 		if err := tx.UpdatePatient(ctx, p); err != nil {
 			return err
 		}

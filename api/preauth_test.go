@@ -67,6 +67,9 @@ func TestBodyNotReadBeforeSession(t *testing.T) {
 			if strings.HasPrefix(path, "/api/v1/attachments/") || strings.HasPrefix(path, "/api/v1/staff/attachments/") {
 				req.Header.Set("Content-Type", "image/jpeg")
 			}
+			if strings.HasPrefix(path, "/api/v1/careplan/") { // a 第6表 file
+				req.Header.Set("Content-Type", "text/csv")
+			}
 			if cookie != "" {
 				req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: cookie})
 			}

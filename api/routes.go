@@ -148,6 +148,20 @@ func (s *Server) routes(api huma.API) {
 	bulkOp := op("getFacilityFHIRFile", http.MethodGet, v1+"/facilities/{id}/fhir/{type}", "admin", "One resource type of a facility's FHIR export as ndjson, streamed (what the caller reads of each patient)", session)
 	bulkOp.Responses = bulkFileResponses
 	register(s, api, bulkOp, s.facilityFHIRFile)
+	// care-plan data standard (ケアプランデータ連携): a provider imports the month's
+	// 第6表 予定 file into the calendar and sends back the 実績 file (careplan*.go)
+	plan := op("previewCareplan", http.MethodPost, v1+"/careplan/plans/preview", "calendar", "What importing a 第6表 予定 file (UPPLAN) would do", session)
+	plan.MaxBodyBytes = 2 << 20
+	plan.BodyReadTimeout = bodyReadTimeout(plan.MaxBodyBytes)
+	plan.Errors = append(plan.Errors, 413, 415)
+	register(s, api, plan, s.previewCareplan)
+	importPlan := plan
+	importPlan.OperationID, importPlan.Path, importPlan.Summary = "importCareplan", v1+"/careplan/plans", "Import a 第6表 予定 file (UPPLAN) as visits, in one transaction"
+	register(s, api, importPlan, s.importCareplan)
+	register(s, api, op("listCareplanOffices", http.MethodGet, v1+"/careplan/offices", "calendar", "Care managers' offices whose plans of a month were imported", session), s.listCareplanOffices)
+	actuals := op("exportCareplanActuals", http.MethodGet, v1+"/careplan/actuals", "calendar", "The month's 第6表 実績 file (UPJSK) for one care manager's office", session)
+	actuals.Responses = careplanActualsResponses
+	register(s, api, actuals, s.exportCareplanActuals)
 
 	s.entityKinds()
 }

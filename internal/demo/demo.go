@@ -145,6 +145,9 @@ func Fill(ctx context.Context, db *store.DB, hasher *auth.Hasher, now time.Time)
 		if err := fillStaffMessages(ctx, tx, userIDs, facilityIDs, now, id); err != nil { // staffmsg.go
 			return err
 		}
+		if err := fillCareplan(ctx, tx, facilityIDs); err != nil { // 介護保険 numbers (careplan.go)
+			return err
+		}
 		w.Facilities, w.Users, w.Patients = len(facilities), len(people)+1, 20
 		return audit.Append(ctx, tx, &audit.Event{At: now, ActorID: "system", Action: "demo.fill", Result: audit.ResultOK})
 	})

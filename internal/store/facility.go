@@ -13,6 +13,9 @@ type Facility struct {
 	NameKana   string    `db:"name_kana"`
 	Kind       string    `db:"kind"`
 	Disclosure string    `db:"disclosure"`
+	// OfficeNumber is the 介護保険事業所番号 (10 digits); empty when the
+	// facility has none.
+	OfficeNumber string `db:"office_number"`
 	CreatedAt  time.Time `db:"created_at"`
 }
 
@@ -21,8 +24,8 @@ func (tx *Tx) CreateFacility(ctx context.Context, f Facility, by string) error {
 	if err := tx.claimID(ctx, kindFacility, f.ID); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `INSERT INTO facility (id, name, name_kana, kind, disclosure, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		f.ID, f.Name, f.NameKana, f.Kind, f.Disclosure, UTC(f.CreatedAt), by)
+	_, err := tx.exec(ctx, `INSERT INTO facility (id, name, name_kana, kind, disclosure, office_number, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		f.ID, f.Name, f.NameKana, f.Kind, f.Disclosure, f.OfficeNumber, UTC(f.CreatedAt), by)
 	if isPrimaryKeyViolation(err) {
 		return ErrIDTaken
 	}
@@ -35,22 +38,22 @@ func (tx *Tx) CreateFacility(ctx context.Context, f Facility, by string) error {
 // Facility returns one facility or ErrNotFound.
 func (tx *Tx) Facility(ctx context.Context, id string) (Facility, error) {
 	var f Facility
-	err := tx.get(ctx, &f, `SELECT id, name, name_kana, kind, disclosure, created_at FROM facility WHERE id = ?`, id)
+	err := tx.get(ctx, &f, `SELECT id, name, name_kana, kind, disclosure, office_number, created_at FROM facility WHERE id = ?`, id)
 	return f, err
 }
 
 // Facilities lists every facility by kana.
 func (tx *Tx) Facilities(ctx context.Context) ([]Facility, error) {
 	fs := []Facility{}
-	err := tx.sel(ctx, &fs, `SELECT id, name, name_kana, kind, disclosure, created_at FROM facility ORDER BY name_kana, id`)
+	err := tx.sel(ctx, &fs, `SELECT id, name, name_kana, kind, disclosure, office_number, created_at FROM facility ORDER BY name_kana, id`)
 	return fs, err
 }
 
 // UpdateFacility writes the name, kana, kind and disclosure of f;
 // ErrNotFound when there is no such facility.
 func (tx *Tx) UpdateFacility(ctx context.Context, f Facility) error {
-	n, err := tx.exec(ctx, `UPDATE facility SET name = ?, name_kana = ?, kind = ?, disclosure = ? WHERE id = ?`,
-		f.Name, f.NameKana, f.Kind, f.Disclosure, f.ID)
+	n, err := tx.exec(ctx, `UPDATE facility SET name = ?, name_kana = ?, kind = ?, disclosure = ?, office_number = ? WHERE id = ?`,
+		f.Name, f.NameKana, f.Kind, f.Disclosure, f.OfficeNumber, f.ID)
 	if err != nil {
 		return fmt.Errorf("update facility: %w", err)
 	}

@@ -19,22 +19,28 @@ type Patient struct {
 	Sex        string    `db:"sex"`
 	Address    string    `db:"address"`
 	Phone      string    `db:"phone"`
+	// InsurerNumber (保険者番号) and InsuredNumber (被保険者番号) are the
+	// 介護保険 numbers; empty when not known.
+	InsurerNumber string `db:"insurer_number"`
+	InsuredNumber string `db:"insured_number"`
 	CreatedAt  time.Time `db:"created_at"`
 	CreatedBy  string    `db:"created_by"`
 	UpdatedAt  time.Time `db:"updated_at"`
 	Version    int64     `db:"version"`
 }
 
-const patientColumns = `p.id, p.facility_id, p.name, p.name_kana, p.birth_date, p.sex, p.address, p.phone, p.created_at, p.created_by, p.updated_at, p.version`
+const patientColumns = `p.id, p.facility_id, p.name, p.name_kana, p.birth_date, p.sex, p.address, p.phone, p.created_at, p.created_by, p.updated_at, p.version,
+	p.insurer_number, p.insured_number`
 
 // CreatePatient inserts p; ErrIDTaken when its id names any entity.
 func (tx *Tx) CreatePatient(ctx context.Context, p Patient) error {
 	if err := tx.claimID(ctx, kindPatient, p.ID); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `INSERT INTO patient (id, facility_id, name, name_kana, birth_date, sex, address, phone, created_at, created_by, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.FacilityID, p.Name, p.NameKana, p.BirthDate, p.Sex, p.Address, p.Phone, UTC(p.CreatedAt), p.CreatedBy, UTC(p.UpdatedAt), p.Version)
+	_, err := tx.exec(ctx, `INSERT INTO patient (id, facility_id, name, name_kana, birth_date, sex, address, phone, created_at, created_by, updated_at, version,
+		insurer_number, insured_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.FacilityID, p.Name, p.NameKana, p.BirthDate, p.Sex, p.Address, p.Phone, UTC(p.CreatedAt), p.CreatedBy, UTC(p.UpdatedAt), p.Version,
+		p.InsurerNumber, p.InsuredNumber)
 	if isPrimaryKeyViolation(err) {
 		return ErrIDTaken
 	}
@@ -54,8 +60,9 @@ func (tx *Tx) Patient(ctx context.Context, id string) (Patient, error) {
 
 // UpdatePatient writes the demographics of p and bumps its version.
 func (tx *Tx) UpdatePatient(ctx context.Context, p Patient) error {
-	_, err := tx.exec(ctx, `UPDATE patient SET name = ?, name_kana = ?, birth_date = ?, sex = ?, address = ?, phone = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
-		p.Name, p.NameKana, p.BirthDate, p.Sex, p.Address, p.Phone, UTC(p.UpdatedAt), p.ID)
+	_, err := tx.exec(ctx, `UPDATE patient SET name = ?, name_kana = ?, birth_date = ?, sex = ?, address = ?, phone = ?, insurer_number = ?, insured_number = ?,
+		updated_at = ?, version = version + 1 WHERE id = ?`,
+		p.Name, p.NameKana, p.BirthDate, p.Sex, p.Address, p.Phone, p.InsurerNumber, p.InsuredNumber, UTC(p.UpdatedAt), p.ID)
 	if err != nil {
 		return fmt.Errorf("update patient: %w", err)
 	}

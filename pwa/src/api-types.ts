@@ -99,6 +99,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/careplan/actuals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The month's 第6表 実績 file (UPJSK) for one care manager's office */
+        get: operations["exportCareplanActuals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/careplan/offices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Care managers' offices whose plans of a month were imported */
+        get: operations["listCareplanOffices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/careplan/plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import a 第6表 予定 file (UPPLAN) as visits, in one transaction */
+        post: operations["importCareplan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/careplan/plans/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What importing a 第6表 予定 file (UPPLAN) would do */
+        post: operations["previewCareplan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/devices": {
         parameters: {
             query?: never;
@@ -1245,6 +1313,101 @@ export interface components {
             occurred_at: string;
             visit_id?: string;
         };
+        CareplanCancel: {
+            /** Format: date-time */
+            ends_at: string;
+            kind: string;
+            /** Format: uuid */
+            patient_id: string;
+            patient_name: string;
+            service: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: uuid */
+            visit_id: string;
+        };
+        CareplanOffice: {
+            /**
+             * Format: int64
+             * @description of them done: the rows of the 実績 file
+             */
+            done: number;
+            office_number: string;
+            /**
+             * Format: int64
+             * @description imported visits of the month (any status)
+             */
+            planned: number;
+        };
+        CareplanOfficesOutputBody: {
+            month: string;
+            offices: components["schemas"]["CareplanOffice"][] | null;
+        };
+        CareplanPlan: {
+            /** Format: int64 */
+            cancelled: number;
+            cancels: components["schemas"]["CareplanCancel"][] | null;
+            /** Format: int64 */
+            created: number;
+            /** @description SHA-256 of the file */
+            digest: string;
+            file_name: string;
+            /** @description the care manager's office (送信元) */
+            from_office: string;
+            /** @description false for a preview */
+            imported: boolean;
+            /** Format: int64 */
+            kept: number;
+            /** @description YYYY-MM */
+            month: string;
+            /** Format: int64 */
+            replanned: number;
+            slots: components["schemas"]["CareplanSlot"][] | null;
+            /** @description the caller's facility (送信先) */
+            to_office: string;
+            unmatched: components["schemas"]["CareplanUnmatched"][] | null;
+        };
+        CareplanSlot: {
+            /**
+             * @description create a visit; keep the one an earlier import made; plan again one that was cancelled
+             * @enum {string}
+             */
+            action: "create" | "keep" | "replan";
+            /** @description the patient's team members of the caller's facility the visit goes to */
+            assignee_ids: string[] | null;
+            /** Format: date-time */
+            ends_at: string;
+            /** @enum {string} */
+            kind: "nurse_visit" | "doctor_visit" | "pharmacist_visit" | "care_service";
+            /** Format: uuid */
+            patient_id: string;
+            patient_name: string;
+            /**
+             * Format: int64
+             * @description the file's row
+             */
+            row: number;
+            /** @description サービス内容 as the file names it */
+            service: string;
+            /** @description サービス種類コード + サービス項目コード */
+            service_code: string;
+            /** Format: date-time */
+            starts_at: string;
+            /**
+             * Format: uuid
+             * @description keep and replan: the visit; create, once imported: the new visit
+             */
+            visit_id?: string;
+        };
+        CareplanUnmatched: {
+            /** @description the row's 被保険者番号, to find it in the care manager's software */
+            insured_number: string;
+            /** @enum {string} */
+            reason: "unknown_patient" | "ambiguous_patient" | "other_provider" | "not_a_visit" | "no_days" | "duplicate_slot";
+            /** Format: int64 */
+            row: number;
+            service: string;
+        };
         CaseloadOutputBody: {
             patients: components["schemas"]["PatientOut"][] | null;
         };
@@ -1396,6 +1559,8 @@ export interface components {
             kind: "hospital" | "clinic" | "dental_clinic" | "pharmacy" | "nursing_station" | "care_management" | "care_service" | "other";
             name: string;
             name_kana: string;
+            /** @description 介護保険事業所番号: 10 digits */
+            office_number?: string;
         };
         CreateMessageInputBody: {
             /** @description photos of this patient that the caller uploaded and that no chart record or consent form cites: citing them makes them readable to the whole team */
@@ -1430,6 +1595,10 @@ export interface components {
              * @description client-generated UUIDv7
              */
             id?: string;
+            /** @description 被保険者番号: 10 digits */
+            insured_number?: string;
+            /** @description 保険者番号: 6 digits, the last the check digit of the first five */
+            insurer_number?: string;
             name: string;
             name_kana: string;
             phone: string;
@@ -1774,6 +1943,8 @@ export interface components {
             kind: string;
             name: string;
             name_kana: string;
+            /** @description 介護保険事業所番号 (10 digits); empty when it has none */
+            office_number: string;
         };
         Flag: {
             /** @description the flagged value, e.g. vitals.spo2 */
@@ -2013,6 +2184,10 @@ export interface components {
             facility_id: string;
             /** Format: uuid */
             id: string;
+            /** @description 被保険者番号 (10 digits); empty when not known */
+            insured_number: string;
+            /** @description 保険者番号 (6 digits with its check digit); empty when not known */
+            insurer_number: string;
             name: string;
             name_kana: string;
             phone: string;
@@ -2049,6 +2224,10 @@ export interface components {
             facility_id: string;
             /** Format: uuid */
             id: string;
+            /** @description 被保険者番号 (10 digits); empty when not known */
+            insured_number: string;
+            /** @description 保険者番号 (6 digits with its check digit); empty when not known */
+            insurer_number: string;
             name: string;
             name_kana: string;
             phone: string;
@@ -2658,11 +2837,17 @@ export interface components {
             kind?: "hospital" | "clinic" | "dental_clinic" | "pharmacy" | "nursing_station" | "care_management" | "care_service" | "other";
             name?: string;
             name_kana?: string;
+            /** @description 介護保険事業所番号: 10 digits; empty clears */
+            office_number?: string;
         };
         UpdatePatientInputBody: {
             address: string;
             /** Format: date */
             birth_date: string;
+            /** @description 被保険者番号: 10 digits; empty clears; absent keeps */
+            insured_number?: string;
+            /** @description 保険者番号: 6 digits, the last the check digit of the first five; empty clears; absent keeps */
+            insurer_number?: string;
             name: string;
             name_kana: string;
             phone: string;
@@ -3635,6 +3820,435 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportCareplanActuals: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+                /** @description the care manager's office (介護保険事業所番号) the 実績 goes back to */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The month's 第6表 実績 file (UPJSK_…CSV) in Shift-JIS (MS932) */
+            200: {
+                headers: {
+                    "Cache-Control"?: string;
+                    "Content-Disposition"?: string;
+                    "Content-Type"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCareplanOffices: {
+        parameters: {
+            query: {
+                /** @description YYYY-MM */
+                month: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareplanOfficesOutputBody"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    importCareplan: {
+        parameters: {
+            query: {
+                /** @description the file's name, which the standard defines: UPPLAN_YYYYMM_<sender office number>_<addressee office number>_<YYYYMMDDHHMMSS>.CSV */
+                filename: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareplanPlan"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too Many Requests */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewCareplan: {
+        parameters: {
+            query: {
+                /** @description the file's name, which the standard defines: UPPLAN_YYYYMM_<sender office number>_<addressee office number>_<YYYYMMDDHHMMSS>.CSV */
+                filename: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "text/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CareplanPlan"];
+                };
+            };
+            /** @description Bad Request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

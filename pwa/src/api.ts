@@ -23,6 +23,8 @@ export class ApiError extends Error {
   readonly title: string;
   readonly detail?: string;
   readonly type: string;
+  /** Which fields broke which rule (location + message), when the problem lists them. */
+  readonly errors: { location?: string; message?: string }[];
   constructor(status: number, p: Partial<Problem>) {
     super(p.detail || p.title || `HTTP ${status}`);
     this.name = 'ApiError';
@@ -31,6 +33,7 @@ export class ApiError extends Error {
     this.title = p.title || '';
     this.detail = p.detail;
     this.type = p.type || 'about:blank';
+    this.errors = p.errors ?? [];
   }
   toProblem(): Problem {
     return { type: this.type, title: this.title, status: this.status, detail: this.detail, code: this.code };

@@ -88,3 +88,13 @@ describe('checkConsent', () => {
     expect(checkConsent({ ...good, obtained_on: '' }, today)).toEqual({ obtained_on: 'required' });
   });
 });
+
+describe('checkPatient: 介護保険 numbers', () => {
+  const today = '2026-11-21';
+  it('takes them optional, checks the 保険者番号 check digit and the 10 digits, and sends them', () => {
+    expect(checkPatient({ ...ok, insurer_number: '131011', insured_number: '0000012345' }, today)).toEqual({});
+    expect(checkPatient({ ...ok, insurer_number: '131012', insured_number: '12345' }, today)).toEqual({ insurer_number: 'insurer', insured_number: 'insured' });
+    expect(patientBody({ ...ok, insurer_number: '131011', insured_number: '0000012345' })).toMatchObject({ insurer_number: '131011', insured_number: '0000012345' });
+    expect(patientBody(ok)).not.toHaveProperty('insurer_number');
+  });
+});

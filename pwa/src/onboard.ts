@@ -3,6 +3,8 @@
 // rules, so a mistake is shown before anything is sent), and the list of
 // photographed pages of a signed consent form.
 
+import { validInsured, validInsurer } from './careplan';
+
 /** The eras since the Gregorian calendar (明治6年 = 1873), newest first, with their first day. */
 export const ERAS: readonly { name: string; start: string; en: string }[] = [
   { name: '令和', start: '2019-05-01', en: 'Reiwa' },
@@ -47,10 +49,13 @@ export interface PatientForm {
   sex: Sex | '';
   address: string;
   phone: string;
+  /** 介護保険 保険者番号 and 被保険者番号 (optional; the keys of care-plan data files). */
+  insurer_number?: string;
+  insured_number?: string;
 }
 
 /** What is wrong with a field, as a message key suffix (onboard.err.<rule>). */
-export type FieldError = 'required' | 'too_long' | 'kana' | 'date' | 'future' | 'too_old' | 'phone';
+export type FieldError = 'required' | 'too_long' | 'kana' | 'date' | 'future' | 'too_old' | 'phone' | 'insurer' | 'insured';
 export type PatientErrors = Partial<Record<keyof PatientForm, FieldError>>;
 
 const KANA = /^[\p{Script=Hiragana}\p{Script=Katakana}ー・\s]*$/u;
@@ -71,12 +76,17 @@ export function checkPatient(f: PatientForm, today: string): PatientErrors {
   if (f.address.trim().length > 300) e.address = 'too_long';
   if (f.phone.length > 20) e.phone = 'too_long';
   else if (!/^[0-9+() -]*$/.test(f.phone)) e.phone = 'phone';
+  if (f.insurer_number && !validInsurer(f.insurer_number)) e.insurer_number = 'insurer';
+  if (f.insured_number && !validInsured(f.insured_number)) e.insured_number = 'insured';
   return e;
 }
 
 /** The body of POST /patients from a checked form. */
 export function patientBody(f: PatientForm): Record<string, string> {
-  return { name: f.name.trim(), name_kana: f.name_kana.trim(), birth_date: f.birth_date, sex: f.sex, address: f.address.trim(), phone: f.phone.trim() };
+  const b: Record<string, string> = { name: f.name.trim(), name_kana: f.name_kana.trim(), birth_date: f.birth_date, sex: f.sex, address: f.address.trim(), phone: f.phone.trim() };
+  if (f.insurer_number) b.insurer_number = f.insurer_number;
+  if (f.insured_number) b.insured_number = f.insured_number;
+  return b;
 }
 
 /** A signed consent form has at most this many pages (the server's limit). */

@@ -13,7 +13,7 @@ const id = (s: string) => encodeURIComponent(s);
 export const listFacilities = async (): Promise<Facility[]> =>
   (await api.request<{ facilities: Facility[] | null }>('GET', '/facilities')).facilities ?? [];
 
-export interface FacilityForm { name: string; name_kana: string; kind: FacilityKind; disclosure: Disclosure }
+export interface FacilityForm { name: string; name_kana: string; kind: FacilityKind; disclosure: Disclosure; office_number: string }
 export const createFacility = (f: FacilityForm) => api.request<Facility>('POST', '/facilities', { body: f });
 export const updateFacility = (facilityId: string, changed: Partial<FacilityForm>) =>
   api.request<Facility>('PATCH', `/facilities/${id(facilityId)}`, { body: changed });

@@ -77,6 +77,7 @@ function FacilityEditor({ facility, onClose, onSaved }: { facility: Facility | n
   const [f, setF] = useState<FacilityForm>({
     name: facility?.name ?? '', name_kana: facility?.name_kana ?? '',
     kind: (facility?.kind as FacilityKind) ?? 'clinic', disclosure: (facility?.disclosure as Disclosure) ?? 'full',
+    office_number: facility?.office_number ?? '',
   });
   const act = useAction();
   const set = (k: keyof FacilityForm) => (e: { currentTarget: { value: string } }) => setF({ ...f, [k]: e.currentTarget.value });
@@ -85,7 +86,7 @@ function FacilityEditor({ facility, onClose, onSaved }: { facility: Facility | n
     void act.run(async () => {
       if (!facility) return onSaved(await createFacility({ ...f, name: f.name.trim(), name_kana: f.name_kana.trim() }), true);
       const changed: Partial<FacilityForm> = {};
-      for (const k of ['name', 'name_kana', 'kind', 'disclosure'] as const) {
+      for (const k of ['name', 'name_kana', 'kind', 'disclosure', 'office_number'] as const) {
         const v = f[k].trim();
         if (v !== facility[k]) (changed as Record<string, string>)[k] = v;
       }
@@ -101,6 +102,10 @@ function FacilityEditor({ facility, onClose, onSaved }: { facility: Facility | n
         <SelectField label={at('admin.facilities.kind')} name="facility_kind" value={f.kind} onChange={set('kind')}>
             {FACILITY_KINDS.map((k) => <option key={k} value={k}>{kindLabel(k)}</option>)}
           </SelectField>
+        <label>{at('admin.facilities.office_number')}
+          <input name="office_number" inputMode="numeric" pattern="[0-9]{10}" maxLength={10} value={f.office_number} onInput={set('office_number')} autocomplete="off" />
+          <small class="muted">{at('admin.facilities.office_number_hint')}</small>
+        </label>
         <fieldset>
           <legend>{at('admin.facilities.disclosure')}</legend>
           {(['full', 'shared_only'] as const).map((d) => (

@@ -238,6 +238,7 @@ export const en: Record<MessageKey, string> = {
   'cal.records_n': '{n} rec.',
   'cal.more': '+{n} more',
   'cal.my_week': 'My week',
+  'cal.careplan': 'Import care plans (第6表) · export 実績',
   'cal.scope': 'Visits shown',
   'cal.scope_mine': 'Mine',
   'cal.scope_team': 'All visits of my patients',

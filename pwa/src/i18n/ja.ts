@@ -238,6 +238,7 @@ export const ja = {
   'cal.records_n': '記録{n}件',
   'cal.more': '他{n}件',
   'cal.my_week': '週間予定',
+  'cal.careplan': 'ケアプラン(第6表)の取込・実績の出力',
   'cal.scope': '表示する予定',
   'cal.scope_mine': '自分の予定',
   'cal.scope_team': '担当患者のすべての予定',

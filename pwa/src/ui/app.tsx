@@ -33,6 +33,7 @@ const CollabReport = lazy(() => import('./collab-report').then((m) => m.default)
 const SearchScreen = lazy(() => import('./search').then((m) => m.SearchScreen)); // C: record search
 const Mentions = lazy(() => import('./channel-mentions').then((m) => m.default)); // the team channel: messages to me
 const Inbox = lazy(() => import('./inbox').then((m) => m.default)); // staff messages (スタッフ連絡)
+const CareplanImport = lazy(() => import('./careplan').then((m) => m.CareplanImport)); // care-plan data (第6表) import and 実績 export
 
 function useHash(): string {
   const [h, setH] = useState(location.hash);
@@ -71,6 +72,7 @@ function route(hash: string) {
   if (a === 'mentions') return <Mentions />; // the team channel: messages mentioning me
   if (a === 'staff') return <Inbox path={parts.slice(1)} key={parts.slice(1, 3).join('/')} />; // staff messages
   if (a === 'calendar') return <MyWeek />;
+  if (a === 'careplan') return <CareplanImport month={b} key={`careplan/${b ?? ''}`} />; // care-plan data
   if (a === 'conflicts') return <Conflicts />;
   if (a === 'settings' && b?.startsWith('notifications')) return <NotifySettings key={b} />;
   if (a === 'settings') return <Settings />;

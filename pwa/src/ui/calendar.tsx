@@ -194,6 +194,7 @@ export function MyWeek() {
   return (
     <section aria-labelledby="week-h" class="calendar">
       <h1 id="week-h">{t('cal.my_week')}</h1>
+      <p class="careplan-entry"><a href="#/careplan">{t('cal.careplan')}</a></p>
       <div class="row seg" role="radiogroup" aria-label={t('cal.scope')}>
         {(['mine', 'team'] as const).map((s) => (
           <button key={s} role="radio" aria-checked={scope === s} onClick={() => (myScope.value = s)}>{t(`cal.scope_${s}` as MessageKey)}</button>

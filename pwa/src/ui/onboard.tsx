@@ -86,6 +86,16 @@ export function RegisterPatient() {
         <input name="phone" type="tel" autoComplete="off" maxLength={20} value={f.phone} onInput={set('phone')} {...described('phone')} />
         <FieldError id="reg-phone-err" error={errs.phone} />
       </label>
+      <div class="grid2">
+        <label>{ct('onboard.insurer_number')}
+          <input name="insurer_number" inputMode="numeric" autoComplete="off" maxLength={6} value={f.insurer_number ?? ''} onInput={set('insurer_number')} {...described('insurer_number')} />
+          <FieldError id="reg-insurer_number-err" error={errs.insurer_number} />
+        </label>
+        <label>{ct('onboard.insured_number')}
+          <input name="insured_number" inputMode="numeric" autoComplete="off" maxLength={10} value={f.insured_number ?? ''} onInput={set('insured_number')} {...described('insured_number')} />
+          <FieldError id="reg-insured_number-err" error={errs.insured_number} />
+        </label>
+      </div>
       {Object.keys(errs).length > 0 && <p class="error" role="alert">{ct('onboard.fix')}</p>}
       {err && <p class="error" role="alert">{err}</p>}
       <button class="primary" disabled={busy || !isOnline}>{busy ? ct('onboard.saving') : ct('onboard.save')}</button>
