@@ -145,38 +145,24 @@ func init() { store.RegisterNumberer(store.RankAudit, numberPending) }
 // audit_pending onto the chain, in the order they were written, inside a
 // sequencer's round (store.Numberer).
 func numberPending(ctx context.Context, tx *store.Tx) (int, error) {
-	const batch = 4096
-	moved := 0
-	for {
-		var rows []struct {
-			ID int64 `db:"id"`
-			Event
-		}
-		if err := tx.Select(ctx, &rows, `DELETE FROM audit_pending WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT `+strconv.Itoa(batch)+`)
-			RETURNING id, `+pendingColumns); err != nil {
-			return moved, fmt.Errorf("take pending audit events: %w", err)
-		}
-		if len(rows) == 0 {
-			return moved, nil
-		}
-		slices.SortFunc(rows, func(a, b struct {
-			ID int64 `db:"id"`
-			Event
-		}) int {
-			return cmp.Compare(a.ID, b.ID)
-		})
-		events := make([]*Event, len(rows))
-		for i := range rows {
-			events[i] = &rows[i].Event
-		}
-		if err := chain(ctx, tx, events); err != nil {
-			return moved, err
-		}
-		moved += len(rows)
-		if len(rows) < batch {
-			return moved, nil
-		}
+	type row struct {
+		ID int64 `db:"id"`
+		Event
 	}
+	// All of them: the round's lock keeps other rounds off them.
+	var rows []row
+	if err := tx.Select(ctx, &rows, `DELETE FROM audit_pending RETURNING id, `+pendingColumns); err != nil {
+		return 0, fmt.Errorf("take pending audit events: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.ID, b.ID) })
+	events := make([]*Event, len(rows))
+	for i := range rows {
+		events[i] = &rows[i].Event
+	}
+	return len(rows), chain(ctx, tx, events)
 }
 
 // chain numbers events after the audit head, links each to the one

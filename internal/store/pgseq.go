@@ -63,8 +63,10 @@ func RegisterNumberer(rank int, fn Numberer) {
 }
 
 // NumbersLater reports whether the logs this transaction appends to are
-// numbered after it commits (PostgreSQL), rather than in its own commit.
-func (tx *Tx) NumbersLater() bool { return tx.engine == Postgres }
+// numbered after it commits (PostgreSQL), rather than in its own commit
+// (SQLite, and a PostgreSQL database opened unmigrated, for tools, which
+// runs no sequencer: its writes take the head rows as SQLite's do).
+func (tx *Tx) NumbersLater() bool { return tx.engine == Postgres && tx.db.seq != nil }
 
 // LeftPending notes that the transaction wrote pending rows: once it
 // commits, DB.Write waits for a round before it returns.
@@ -76,10 +78,6 @@ type pendingChange struct {
 	id int64
 	c  *Change
 }
-
-// roundBatch is the most rows of one log a round moves in one statement;
-// a round goes on until the table is empty.
-const roundBatch = 4096
 
 // sweepInterval is how often a sequencer looks for rows left pending by
 // an instance that died between a write's commit and its round.
@@ -102,7 +100,10 @@ type sequencer struct {
 	pool    *sqlx.DB // one connection of its own: a round never queues behind the writers
 	mu      sync.Mutex
 	waiting []chan *round
-	closed  bool
+	// open is set while a round may still take more writes: until it
+	// reads change_pending, every write committed by then is in its reach.
+	open   bool
+	closed bool
 	// stopOnce: Close may be called more than once.
 	stopOnce sync.Once
 	wake     chan struct{}
@@ -138,11 +139,19 @@ func (db *DB) awaitRound(ctx context.Context) (*round, error) {
 		return nil, ErrClosed
 	}
 	s.waiting = append(s.waiting, ch)
+	open := s.open
 	s.mu.Unlock()
+	if open {
+		return db.awaitAnswer(ctx, ch)
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
+	return db.awaitAnswer(ctx, ch)
+}
+
+func (db *DB) awaitAnswer(ctx context.Context, ch chan *round) (*round, error) {
 	select {
 	case r := <-ch:
 		return r, r.err
@@ -172,11 +181,28 @@ func (db *DB) sequence(s *sequencer) {
 			}
 		}
 		s.mu.Lock()
-		batch := s.waiting
-		s.waiting = nil
+		waiting := len(s.waiting) > 0
 		s.mu.Unlock()
-		if len(batch) > 0 || (sweeping && db.anyPending(s)) {
-			r := db.runRound(s)
+		if waiting || (sweeping && db.anyPending(s)) {
+			// Every write that arrives until the round reads the pending
+			// rows is in its reach, and answered by it: seal takes them,
+			// just before that read.
+			s.mu.Lock()
+			s.open = true
+			s.mu.Unlock()
+			var batch []chan *round
+			sealed := false
+			seal := func() {
+				s.mu.Lock()
+				batch = append(batch, s.waiting...)
+				s.waiting, s.open = nil, false
+				s.mu.Unlock()
+				sealed = true
+			}
+			r := db.runRound(s, seal)
+			if !sealed { // failed before it read: they get its error
+				seal()
+			}
 			r.before, before = before, r.seqs
 			for _, ch := range batch {
 				ch <- r
@@ -201,14 +227,14 @@ func (db *DB) anyPending(s *sequencer) bool {
 // runRound runs a round, again after a failure for want of the database
 // (a connection cut by a restart): the writes it answers have committed,
 // and a round is safe to repeat.
-func (db *DB) runRound(s *sequencer) *round {
+func (db *DB) runRound(s *sequencer, seal func()) *round {
 	var r *round
 	for attempt := 0; attempt < 4; attempt++ {
 		if attempt > 0 {
 			time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		r = db.numberPending(ctx, s.pool)
+		r = db.numberPending(ctx, s.pool, seal)
 		cancel()
 		if r.err == nil || !retryable(r.err) {
 			break
@@ -225,7 +251,7 @@ func retryable(err error) bool {
 // rounds' lock, in every instance), moves the pending changes into the log
 // numbered from the counter, then lets each registered log do the same,
 // and commits.
-func (db *DB) numberPending(ctx context.Context, pool *sqlx.DB) *round {
+func (db *DB) numberPending(ctx context.Context, pool *sqlx.DB, seal func()) *round {
 	r := &round{seqs: map[int64]int64{}}
 	x, err := pool.BeginTxx(ctx, nil)
 	if err != nil {
@@ -238,40 +264,31 @@ func (db *DB) numberPending(ctx context.Context, pool *sqlx.DB) *round {
 		r.err = fmt.Errorf("lock change counter: %w", err)
 		return r
 	}
-	moved := 0
-	for {
-		// One statement: the rows leave change_pending and enter the log
-		// numbered in the order they were written.
-		var rows []struct {
-			ID  int64 `db:"id"`
-			Seq int64 `db:"seq"`
-		}
-		err := tx.sel(ctx, &rows, `WITH moved AS (
-				DELETE FROM change_pending WHERE id IN (SELECT id FROM change_pending ORDER BY id LIMIT `+fmt.Sprint(roundBatch)+`)
-				RETURNING id, patient_id, entity, entity_id, op, chart, subject_id, at),
+	seal()
+	// One statement: the rows leave change_pending and enter the log
+	// numbered in the order they were written, and the counter follows.
+	// All of them: holding the lock, nothing else takes them, and only a
+	// crash lets more than a few rounds' worth gather.
+	var rows []struct {
+		ID  int64 `db:"id"`
+		Seq int64 `db:"seq"`
+	}
+	err = tx.sel(ctx, &rows, `WITH moved AS (
+			DELETE FROM change_pending RETURNING id, patient_id, entity, entity_id, op, chart, subject_id, at),
 			numbered AS (SELECT ?::bigint + row_number() OVER (ORDER BY id) AS seq, * FROM moved),
 			logged AS (INSERT INTO change_log (seq, patient_id, entity, entity_id, op, chart, subject_id, at)
-				SELECT seq, patient_id, entity, entity_id, op, chart, subject_id, at FROM numbered)
-			SELECT id, seq FROM numbered`, r.last)
-		if err != nil {
-			r.err = fmt.Errorf("number changes: %w", err)
-			return r
-		}
-		for _, row := range rows {
-			r.seqs[row.ID] = row.Seq
-			r.last = max(r.last, row.Seq)
-		}
-		moved += len(rows)
-		if len(rows) < roundBatch {
-			break
-		}
+				SELECT seq, patient_id, entity, entity_id, op, chart, subject_id, at FROM numbered),
+			counted AS (UPDATE change_counter SET seq = ?::bigint + (SELECT count(*) FROM moved) WHERE id = 1)
+			SELECT id, seq FROM numbered`, r.last, r.last)
+	if err != nil {
+		r.err = fmt.Errorf("number changes: %w", err)
+		return r
 	}
-	if moved > 0 {
-		if _, err := tx.exec(ctx, `UPDATE change_counter SET seq = ? WHERE id = 1`, r.last); err != nil {
-			r.err = fmt.Errorf("advance change counter: %w", err)
-			return r
-		}
+	for _, row := range rows {
+		r.seqs[row.ID] = row.Seq
+		r.last = max(r.last, row.Seq)
 	}
+	moved := len(rows)
 	numberersMu.Lock()
 	logs := slices.Clone(numberers)
 	numberersMu.Unlock()

@@ -1,0 +1,50 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tsunagu/internal/audit"
+	"tsunagu/internal/store"
+	"tsunagu/internal/store/storetest"
+)
+
+// BenchmarkConcurrentWrites: writers in parallel, each write a row of its
+// own, one change and two audit events (the shape of a record's write
+// without the HTTP and the record's own rows), at 8 and 64 writers, on
+// each engine: what the head rows cost a write.
+func BenchmarkConcurrentWrites(b *testing.B) {
+	for _, engine := range storetest.Engines(b) {
+		for _, writers := range []int{8, 64} {
+			b.Run(fmt.Sprintf("%s/%d", engine, writers), func(b *testing.B) {
+				db := storetest.MustOpen(b, engine)
+				ctx := context.Background()
+				var n atomic.Int64
+				b.SetParallelism((writers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						i := n.Add(1)
+						err := db.Write(ctx, func(tx *store.Tx) error {
+							if _, err := tx.Exec(ctx, `INSERT INTO setting (name, value) VALUES (?, ?)`, fmt.Sprint("bench-", i), "x"); err != nil {
+								return err
+							}
+							tx.AppendChange(ctx, store.Change{PatientID: "p", Entity: "record", EntityID: fmt.Sprint(i), Op: "upsert", At: time.Now()})
+							return audit.Append(ctx, tx, &audit.Event{At: time.Now(), ActorID: "a", Action: "record.create", Result: audit.ResultOK},
+								&audit.Event{At: time.Now(), ActorID: "a", Action: "record.read", Result: audit.ResultOK})
+						})
+						if err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+				b.ReportMetric(float64(n.Load())/b.Elapsed().Seconds(), "writes/s")
+			})
+		}
+	}
+}
