@@ -124,11 +124,12 @@ func (tx *Tx) finish(ctx context.Context) error {
 			return err
 		}
 	}
-	if tx.leftPending && !tx.durableCommit {
+	if tx.leftPending {
 		// The round that numbers this transaction's rows commits after it,
 		// and its flush reaches past this commit in the log: waiting for a
 		// flush of its own would only make the write wait twice (see
-		// pgseq.go on what may read it meanwhile).
+		// docs/ARCHITECTURE.md, "Writes on PostgreSQL", on what may read
+		// it meanwhile).
 		if _, err := tx.exec(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
 			return err
 		}

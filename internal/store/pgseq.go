@@ -19,14 +19,16 @@ import (
 // its instance moves every pending row into change_log and audit_event,
 // numbered and chained, in one short transaction (a round) that holds the
 // change counter's row; the write is answered, and its after-commit hooks
-// run, once a round that began after its commit has committed.
+// run, once a round that read the pending rows after its commit has
+// committed.
 //
 // So only the rounds hold the head rows through a commit's flush, and one
-// round carries every write that committed since the previous one: the
-// writes' own flushes overlap (PostgreSQL flushes the log once for the
-// commits waiting together). Before, each write held both head rows from
-// its last statements to the end of its flush, one write after another,
-// across instances too.
+// round carries every write that committed since the previous one read.
+// The write's own commit does not wait for a flush (synchronous_commit off,
+// Tx.finish): its round's flush, later in the log, covers it before the
+// write is answered. Before, each write held both head rows from its last
+// statements to the end of its own flush, one write after another, across
+// instances too.
 //
 // Why a pull never skips a change: a sequence number is given only to a
 // row already committed, by a round that holds the counter's row until its
@@ -34,7 +36,7 @@ import (
 // a round's rows and the counter become visible at once. A reader that
 // has seen the counter at N sees every row up to N, and any row committed
 // later gets a number above N. A write's rows are numbered by the first
-// round to start after its commit, whichever instance runs it; if its
+// round to read after its commit, whichever instance runs it; if its
 // instance dies first, the next round of any instance numbers them (one
 // starts with every instance, and a sweep looks every few seconds).
 

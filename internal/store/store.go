@@ -272,8 +272,6 @@ type Tx struct {
 	// the transaction commits (pgseq.go).
 	leftPending    bool
 	pendingChanges []pendingChange
-	// durableCommit: flush this transaction's own commit even so.
-	durableCommit bool
 }
 
 type txKey struct{}
