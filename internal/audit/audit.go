@@ -116,7 +116,9 @@ func (p *pending) Flush(ctx context.Context, tx *store.Tx) error {
 	if len(p.events) == 0 {
 		return nil
 	}
-	if tx.NumbersLater() {
+	if later, err := tx.NumbersLater(ctx); err != nil {
+		return err
+	} else if later {
 		rows := make([][]any, len(p.events))
 		for i, e := range p.events {
 			rows[i] = []any{store.UTC(e.At), e.ActorID, e.ActorFacility, e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID, e.Detail}

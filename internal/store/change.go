@@ -51,7 +51,9 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 	if len(b.items) == 0 {
 		return nil
 	}
-	if tx.NumbersLater() {
+	if later, err := tx.NumbersLater(ctx); err != nil {
+		return err
+	} else if later {
 		return b.leavePending(ctx, tx)
 	}
 	seq, err := tx.advanceChangeHead(ctx, len(b.items))

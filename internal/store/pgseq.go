@@ -65,10 +65,39 @@ func RegisterNumberer(rank int, fn Numberer) {
 }
 
 // NumbersLater reports whether the logs this transaction appends to are
-// numbered after it commits (PostgreSQL), rather than in its own commit
-// (SQLite, and a PostgreSQL database opened unmigrated, for tools, which
-// runs no sequencer: its writes take the head rows as SQLite's do).
-func (tx *Tx) NumbersLater() bool { return tx.engine == Postgres && tx.db.seq != nil }
+// numbered after it commits, by the sequencer, rather than in its own
+// commit as on SQLite. It is decided at the first flush of an append
+// (Tx.finish). While this instance's sequencer has a round running or
+// writes waiting, the rows are left pending. Otherwise the transaction
+// takes the change counter's row if no one holds it (SKIP LOCKED, one
+// statement): then no round and no other write is numbering at this
+// moment, and a round would only add a second transaction, and its wait,
+// to this write (a lone writer's latency doubled): it
+// numbers its rows itself, holding the head rows until its commit, as
+// every write did before, in the same order as the rounds (the counter
+// first). When the row is taken, the write leaves its rows pending and
+// does not queue. Both ways mix safely: whoever numbers holds the
+// counter's row until its commit. A database opened unmigrated (tools)
+// runs no sequencer and always numbers in the transaction.
+func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
+	if tx.numbers == 0 {
+		tx.numbers = 2
+		if tx.engine == Postgres && tx.db.seq != nil {
+			if !tx.db.seq.idle() {
+				tx.numbers = 1
+				return true, nil
+			}
+			var free []int64
+			if err := tx.sel(ctx, &free, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE SKIP LOCKED`); err != nil {
+				return false, fmt.Errorf("try the change counter: %w", err)
+			}
+			if len(free) == 0 {
+				tx.numbers = 1
+			}
+		}
+	}
+	return tx.numbers == 1, nil
+}
 
 // LeftPending notes that the transaction wrote pending rows: once it
 // commits, DB.Write waits for a round before it returns.
@@ -102,6 +131,7 @@ type sequencer struct {
 	pool    *sqlx.DB // one connection of its own: a round never queues behind the writers
 	mu      sync.Mutex
 	waiting []chan *round
+	running bool // a round is under way
 	// open is set while a round may still take more writes: until it
 	// reads change_pending, every write committed by then is in its reach.
 	open   bool
@@ -129,6 +159,13 @@ func (db *DB) stopSequencer() {
 	close(s.stop)
 	<-s.stopped
 	s.pool.Close()
+}
+
+// idle reports whether no round runs and no write waits for one.
+func (s *sequencer) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.running && len(s.waiting) == 0
 }
 
 // awaitRound waits for a round that begins after now.
@@ -190,7 +227,7 @@ func (db *DB) sequence(s *sequencer) {
 			// rows is in its reach, and answered by it: seal takes them,
 			// just before that read.
 			s.mu.Lock()
-			s.open = true
+			s.open, s.running = true, true
 			s.mu.Unlock()
 			var batch []chan *round
 			sealed := false
@@ -205,6 +242,9 @@ func (db *DB) sequence(s *sequencer) {
 			if !sealed { // failed before it read: they get its error
 				seal()
 			}
+			s.mu.Lock()
+			s.running = false
+			s.mu.Unlock()
 			r.before, before = before, r.seqs
 			for _, ch := range batch {
 				ch <- r

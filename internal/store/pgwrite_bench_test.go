@@ -15,11 +15,11 @@ import (
 
 // BenchmarkConcurrentWrites: writers in parallel, each write a row of its
 // own, one change and two audit events (the shape of a record's write
-// without the HTTP and the record's own rows), at 8 and 64 writers, on
+// without the HTTP and the record's own rows), at 1, 8 and 64 writers, on
 // each engine: what the head rows cost a write.
 func BenchmarkConcurrentWrites(b *testing.B) {
 	for _, engine := range storetest.Engines(b) {
-		for _, writers := range []int{8, 64} {
+		for _, writers := range []int{1, 8, 64} {
 			b.Run(fmt.Sprintf("%s/%d", engine, writers), func(b *testing.B) {
 				db := storetest.MustOpen(b, engine)
 				ctx := context.Background()

@@ -272,6 +272,9 @@ type Tx struct {
 	// the transaction commits (pgseq.go).
 	leftPending    bool
 	pendingChanges []pendingChange
+	// numbers is how this transaction's logs are numbered, decided at
+	// its first append's flush (NumbersLater): 0 undecided, 1 later, 2 in it.
+	numbers int8
 }
 
 type txKey struct{}
