@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -66,38 +67,39 @@ func RegisterNumberer(rank int, fn Numberer) {
 
 // NumbersLater reports whether the logs this transaction appends to are
 // numbered after it commits, by the sequencer, rather than in its own
-// commit as on SQLite. It is decided at the first flush of an append
-// (Tx.finish). While this instance's sequencer has a round running or
-// writes waiting, the rows are left pending. Otherwise the transaction
-// takes the change counter's row if no one holds it (SKIP LOCKED, one
-// statement): then no round and no other write is numbering at this
-// moment, and a round would only add a second transaction, and its wait,
-// to this write (a lone writer's latency doubled): it
-// numbers its rows itself, holding the head rows until its commit, as
-// every write did before, in the same order as the rounds (the counter
-// first). When the row is taken, the write leaves its rows pending and
-// does not queue. Both ways mix safely: whoever numbers holds the
-// counter's row until its commit. A database opened unmigrated (tools)
-// runs no sequencer and always numbers in the transaction.
+// commit as on SQLite (and on a database opened unmigrated, for tools,
+// which runs no sequencer). It is decided at the first flush of an
+// append (Tx.finish).
+//
+// A round is a second transaction and a second wait: it pays only when
+// it carries several writes. So the rows are left pending while this
+// instance's sequencer has a round running or writes waiting, or while
+// manyWriters writes of the instance are under way; otherwise the
+// transaction numbers its rows itself, holding the head rows until its
+// commit's flush, as every write did before. It takes the counter's row
+// first, in the same order as the rounds, waiting for it if a round of
+// another instance or another write holds it. Both ways mix safely:
+// whoever numbers holds the counter's row until its commit.
 func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
 	if tx.numbers == 0 {
 		tx.numbers = 2
 		if tx.engine == Postgres && tx.db.seq != nil {
-			if !tx.db.seq.idle() {
+			if !tx.db.seq.idle() || tx.db.seq.writing.Load() >= manyWriters {
 				tx.numbers = 1
 				return true, nil
 			}
-			var free []int64
-			if err := tx.sel(ctx, &free, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE SKIP LOCKED`); err != nil {
-				return false, fmt.Errorf("try the change counter: %w", err)
-			}
-			if len(free) == 0 {
-				tx.numbers = 1
+			if _, err := tx.exec(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
+				return false, fmt.Errorf("lock the change counter: %w", err)
 			}
 		}
 	}
 	return tx.numbers == 1, nil
 }
+
+// manyWriters is how many writes under way at once in an instance make a
+// round worth its transaction: with fewer, writes queued on the counter's
+// row cost one flush each, as a round would, and no second wait.
+const manyWriters = 4
 
 // LeftPending notes that the transaction wrote pending rows: once it
 // commits, DB.Write waits for a round before it returns.
@@ -131,6 +133,8 @@ type sequencer struct {
 	pool    *sqlx.DB // one connection of its own: a round never queues behind the writers
 	mu      sync.Mutex
 	waiting []chan *round
+	// writing counts the instance's write transactions under way.
+	writing atomic.Int64
 	running bool // a round is under way
 	// open is set while a round may still take more writes: until it
 	// reads change_pending, every write committed by then is in its reach.

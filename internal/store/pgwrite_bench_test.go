@@ -3,7 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
-	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,25 +24,34 @@ func BenchmarkConcurrentWrites(b *testing.B) {
 				db := storetest.MustOpen(b, engine)
 				ctx := context.Background()
 				var n atomic.Int64
-				b.SetParallelism((writers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 				b.ResetTimer()
-				b.RunParallel(func(pb *testing.PB) {
-					for pb.Next() {
-						i := n.Add(1)
-						err := db.Write(ctx, func(tx *store.Tx) error {
-							if _, err := tx.Exec(ctx, `INSERT INTO setting (name, value) VALUES (?, ?)`, fmt.Sprint("bench-", i), "x"); err != nil {
-								return err
+				var wg sync.WaitGroup
+				for range writers {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for {
+							i := n.Add(1)
+							if i > int64(b.N) {
+								return
 							}
-							tx.AppendChange(ctx, store.Change{PatientID: "p", Entity: "record", EntityID: fmt.Sprint(i), Op: "upsert", At: time.Now()})
-							return audit.Append(ctx, tx, &audit.Event{At: time.Now(), ActorID: "a", Action: "record.create", Result: audit.ResultOK},
-								&audit.Event{At: time.Now(), ActorID: "a", Action: "record.read", Result: audit.ResultOK})
-						})
-						if err != nil {
-							b.Error(err)
-							return
+							err := db.Write(ctx, func(tx *store.Tx) error {
+								if _, err := tx.Exec(ctx, `INSERT INTO setting (name, value) VALUES (?, ?)`, fmt.Sprint("bench-", i), "x"); err != nil {
+									return err
+								}
+								tx.AppendChange(ctx, store.Change{PatientID: "p", Entity: "record", EntityID: fmt.Sprint(i), Op: "upsert", At: time.Now()})
+								return audit.Append(ctx, tx, &audit.Event{At: time.Now(), ActorID: "a", Action: "record.create", Result: audit.ResultOK},
+									&audit.Event{At: time.Now(), ActorID: "a", Action: "record.read", Result: audit.ResultOK})
+							})
+							if err != nil {
+								b.Error(err)
+								return
+							}
 						}
-					}
-				})
+					}()
+				}
+				wg.Wait()
+				n.Store(int64(b.N))
 				b.ReportMetric(float64(n.Load())/b.Elapsed().Seconds(), "writes/s")
 			})
 		}

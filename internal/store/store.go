@@ -363,6 +363,9 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 		defer func() { <-db.readers }()
 	case db.Engine == SQLite:
 		return db.submit(ctx, fn)
+	case db.seq != nil:
+		db.seq.writing.Add(1)
+		defer db.seq.writing.Add(-1)
 	}
 	x, err := pool.BeginTxx(ctx, opts)
 	if err != nil {
