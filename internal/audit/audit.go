@@ -8,10 +8,12 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -49,11 +51,13 @@ type Event struct {
 
 const columns = `seq, at, actor_id, actor_facility, action, patient_id, resource_type, resource_id, result, address, request_id, prev_hash, hash, detail`
 
-// Append adds events to the log as part of tx. They are chained and
-// written when tx commits (store.Deferred), in the order appended: the
-// head's row lock (on PostgreSQL; SQLite already serialises writers) is
-// held only for that moment, and concurrent transactions cannot fork the
-// chain. Seq, PrevHash and Hash are set on the events then.
+// Append adds events to the log as part of tx, in the order appended.
+// On SQLite they are chained and written when the group commit ends
+// (store.Deferred), and Seq, PrevHash and Hash are set on the events then.
+// On PostgreSQL they are written unchained to audit_pending with tx, and
+// the sequencer's round chains them after tx commits, before DB.Write
+// returns (numberPending); the Event values are not updated. Either way
+// one writer at a time extends the chain, so it never forks.
 func Append(ctx context.Context, tx *store.Tx, events ...*Event) error {
 	if len(events) == 0 {
 		return nil
@@ -112,13 +116,67 @@ func (p *pending) Flush(ctx context.Context, tx *store.Tx) error {
 	if len(p.events) == 0 {
 		return nil
 	}
-	head, err := tx.AdvanceAuditHead(ctx, len(p.events))
+	if later, err := tx.NumbersLater(ctx); err != nil {
+		return err
+	} else if later {
+		rows := make([][]any, len(p.events))
+		for i, e := range p.events {
+			rows[i] = []any{store.UTC(e.At), e.ActorID, e.ActorFacility, e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID, e.Detail}
+		}
+		if err := tx.InsertRows(ctx, "audit_pending", pendingColumns, 11, rows); err != nil {
+			return fmt.Errorf("insert audit event: %w", err)
+		}
+		tx.LeftPending()
+		p.events = p.events[:0]
+		return nil
+	}
+	if err := chain(ctx, tx, p.events); err != nil {
+		return err
+	}
+	p.events = p.events[:0]
+	return nil
+}
+
+// pendingColumns are audit_pending's columns but its id: an event's own
+// fields, without its place in the chain.
+const pendingColumns = `at, actor_id, actor_facility, action, patient_id, resource_type, resource_id, result, address, request_id, detail`
+
+func init() { store.RegisterNumberer(store.RankAudit, numberPending) }
+
+// numberPending moves the events that PostgreSQL writes left in
+// audit_pending onto the chain, in the order they were written, inside a
+// sequencer's round (store.Numberer).
+func numberPending(ctx context.Context, tx *store.Tx) (int, error) {
+	type row struct {
+		ID int64 `db:"id"`
+		Event
+	}
+	// All of them: the round's lock keeps other rounds off them.
+	var rows []row
+	if err := tx.Select(ctx, &rows, `DELETE FROM audit_pending RETURNING id, `+pendingColumns); err != nil {
+		return 0, fmt.Errorf("take pending audit events: %w", err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	slices.SortFunc(rows, func(a, b row) int { return cmp.Compare(a.ID, b.ID) })
+	events := make([]*Event, len(rows))
+	for i := range rows {
+		events[i] = &rows[i].Event
+	}
+	return len(rows), chain(ctx, tx, events)
+}
+
+// chain numbers events after the audit head, links each to the one
+// before, writes them and moves the head to the last.
+func chain(ctx context.Context, tx *store.Tx, events []*Event) error {
+	head, err := tx.AdvanceAuditHead(ctx, len(events))
 	if err != nil {
 		return err
 	}
 	seq, prev := head.Seq, head.Hash
-	rows := make([][]any, len(p.events))
-	for i, e := range p.events {
+	rows := make([][]any, len(events))
+	for i, e := range events {
 		seq++
 		e.Seq = seq
 		e.At = store.UTC(e.At)
@@ -133,7 +191,6 @@ func (p *pending) Flush(ctx context.Context, tx *store.Tx) error {
 	if err := tx.SetAuditHash(ctx, prev); err != nil {
 		return fmt.Errorf("advance audit head: %w", err)
 	}
-	p.events = p.events[:0]
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"tsunagu/internal/care"
@@ -22,10 +24,15 @@ type Change struct {
 }
 
 // AppendChange adds c to the change log. Its sequence number is handed
-// out when the transaction commits (see Deferred): the returned Change has
-// Seq set from then on. The counter row is locked only for that moment, so
-// concurrent writers take numbers in commit order and a reader never sees
-// a number after one that is not yet visible.
+// out when the transaction commits: the returned Change has Seq set once
+// DB.Write returns (and in after-commit hooks). On SQLite the group commit
+// numbers its changes just before it commits (see Deferred); on PostgreSQL
+// the transaction leaves them in change_pending and the sequencer numbers
+// them after its commit (pgseq.go) — there, a change that another
+// instance's round numbered gets, as its Seq, the counter at the end of
+// the round that found it done: a number at or past its own. Either way a
+// number is only ever given to a row that is visible with every lower one,
+// so a reader never passes a change that becomes visible later.
 func (tx *Tx) AppendChange(ctx context.Context, c Change) *Change {
 	buf := tx.Defer(changeBufferKey{}, RankChanges, func() Deferred { return &changeBuffer{} }).(*changeBuffer)
 	p := &c
@@ -44,6 +51,11 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 	if len(b.items) == 0 {
 		return nil
 	}
+	if later, err := tx.NumbersLater(ctx); err != nil {
+		return err
+	} else if later {
+		return b.leavePending(ctx, tx)
+	}
 	seq, err := tx.advanceChangeHead(ctx, len(b.items))
 	if err != nil {
 		return err
@@ -57,6 +69,41 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 	if err := tx.insertRows(ctx, "change_log", "seq, patient_id, entity, entity_id, op, chart, subject_id, at", 8, rows); err != nil {
 		return fmt.Errorf("insert change: %w", err)
 	}
+	b.items = b.items[:0]
+	return nil
+}
+
+// leavePending writes the changes into change_pending, for the sequencer,
+// and keeps which row each became so that its number reaches it.
+func (b *changeBuffer) leavePending(ctx context.Context, tx *Tx) error {
+	for items := b.items; len(items) > 0; {
+		n := min(len(items), 64)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO change_pending (patient_id, entity, entity_id, op, chart, subject_id, at) VALUES `)
+		args := make([]any, 0, n*7)
+		for i, c := range items[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, c.PatientID, c.Entity, c.EntityID, c.Op, c.Chart, c.SubjectID, UTC(c.At))
+		}
+		q.WriteString(" RETURNING id")
+		var ids []int64
+		if err := tx.sel(ctx, &ids, q.String(), args...); err != nil {
+			return fmt.Errorf("insert change: %w", err)
+		}
+		if len(ids) != n {
+			return fmt.Errorf("insert change: %d ids for %d rows", len(ids), n)
+		}
+		// The identity is drawn row by row in the order of VALUES.
+		slices.Sort(ids)
+		for i, c := range items[:n] {
+			tx.pendingChanges = append(tx.pendingChanges, pendingChange{id: ids[i], c: c})
+		}
+		items = items[n:]
+	}
+	tx.LeftPending()
 	b.items = b.items[:0]
 	return nil
 }

@@ -28,6 +28,11 @@ func goMigrations(engine string) []*goose.Migration {
 		}}, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
 			return execAll(ctx, tx, []string{`DROP TABLE attachment_citation`})
 		}}),
+		goose.NewGoMigration(26, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return execAll(ctx, tx, pendingLogs[engine])
+		}}, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return execAll(ctx, tx, pendingLogsDown[engine])
+		}}),
 	}
 }
 
@@ -162,3 +167,44 @@ const citationTable = `CREATE TABLE attachment_citation (
 	record_id     TEXT NOT NULL REFERENCES record(id),
 	PRIMARY KEY (attachment_id, record_id)
 )`
+
+// pendingLogs are where a PostgreSQL write leaves its change-log rows and
+// audit events, unnumbered, in its own transaction; the sequencer
+// (pgseq.go) numbers them into change_log and audit_event in a short
+// transaction of its own, so that no write holds the head rows through its
+// commit's flush. The identity is only the order the rows were written in.
+// SQLite numbers them inside its group commit and needs no such table.
+var pendingLogs = map[string][]string{
+	SQLite: {},
+	Postgres: {
+		`CREATE TABLE change_pending (
+			id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			patient_id  TEXT NOT NULL,
+			entity      TEXT NOT NULL,
+			entity_id   TEXT NOT NULL,
+			op          TEXT NOT NULL,
+			chart       BOOLEAN NOT NULL,
+			subject_id  TEXT NOT NULL,
+			at          TIMESTAMP NOT NULL
+		)`,
+		`CREATE TABLE audit_pending (
+			id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			at             TIMESTAMP NOT NULL,
+			actor_id       TEXT NOT NULL,
+			actor_facility TEXT NOT NULL,
+			action         TEXT NOT NULL,
+			patient_id     TEXT NOT NULL,
+			resource_type  TEXT NOT NULL,
+			resource_id    TEXT NOT NULL,
+			result         TEXT NOT NULL,
+			address        TEXT NOT NULL,
+			request_id     TEXT NOT NULL,
+			detail         TEXT NOT NULL
+		)`,
+	},
+}
+
+var pendingLogsDown = map[string][]string{
+	SQLite:   {},
+	Postgres: {`DROP TABLE audit_pending`, `DROP TABLE change_pending`},
+}

@@ -8,10 +8,11 @@ import (
 
 // Heads are the one-row counters every write advances: the change log's
 // sequence (change_counter) and the audit chain's last event (audit_head).
-// A transaction advances each once, when it commits (see Deferred), by the
-// number of rows it appends, in one statement that also takes the row's
-// lock on PostgreSQL: concurrent writers are ordered only for the moment of
-// their commit, and a SQLite group of writes touches each head row once.
+// On SQLite a group commit advances each once, just before it commits (see
+// Deferred), by the number of rows its writes append. On PostgreSQL only
+// the sequencer's rounds advance them (pgseq.go): a write leaves its rows
+// pending and never takes a head row, which a transaction holds until its
+// commit has been flushed.
 
 // Head is the value of one head row.
 type Head struct {
@@ -50,10 +51,10 @@ func (tx *Tx) SetAuditHash(ctx context.Context, hash string) error {
 }
 
 // Deferred is work gathered during a transaction and done just before it
-// commits: the appends that advance a head (the change log, the audit
-// chain). Done last, they hold the head's row lock on PostgreSQL only for
-// the moment of the commit, so concurrent writers do everything else in
-// parallel; in a SQLite group they are written one after the other.
+// commits: the appends to the logs (the change log, the audit chain). In a
+// SQLite group they are numbered and written one after the other; on
+// PostgreSQL they are written unnumbered to the pending tables, for the
+// sequencer.
 type Deferred interface {
 	// Flush writes what was gathered; it runs inside the transaction.
 	Flush(ctx context.Context, tx *Tx) error
@@ -69,9 +70,9 @@ type deferredSlot struct {
 	d    Deferred
 }
 
-// Ranks order the flushes, and so the head locks they take: every
-// transaction takes them in the same order, so none waits on another in a
-// cycle.
+// Ranks order the flushes, and so the head locks they take (and the logs
+// of a sequencer's round): every transaction takes them in the same order,
+// so none waits on another in a cycle.
 const (
 	// RankWatch is work on what the heads will carry, done before any
 	// head is locked: the misuse alerts computed from the audit events.
@@ -120,6 +121,16 @@ func (tx *Tx) truncateDeferred(marks map[any]int) {
 func (tx *Tx) finish(ctx context.Context) error {
 	for _, s := range tx.deferred {
 		if err := s.d.Flush(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if tx.leftPending {
+		// The round that numbers this transaction's rows commits after it,
+		// and its flush reaches past this commit in the log: waiting for a
+		// flush of its own would only make the write wait twice (see
+		// docs/ARCHITECTURE.md, "Writes on PostgreSQL", on what may read
+		// it meanwhile).
+		if _, err := tx.exec(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
 			return err
 		}
 	}

@@ -48,6 +48,11 @@ const (
 // commit: with synchronous=FULL every commit is an fsync, so grouping is
 // what lets many writers share it. Reads use a separate pool of
 // connections that never take the write lock.
+//
+// On PostgreSQL, writes run in parallel, each in its own transaction, and
+// leave their change-log rows and audit events to be numbered after they
+// commit by the sequencer (pgseq.go), which numbers those of every write
+// that committed meanwhile in one short transaction.
 type DB struct {
 	x      *sqlx.DB // PostgreSQL: the pool; SQLite: the one writer connection
 	r      *sqlx.DB // SQLite: readers (nil on PostgreSQL)
@@ -76,6 +81,9 @@ type DB struct {
 	writesFailing atomic.Bool
 	// attached holds what packages built on the store keep on it (Attach).
 	attached sync.Map
+	// seq numbers the logs on PostgreSQL (nil on SQLite, and on a
+	// database opened unmigrated, which is only read).
+	seq *sequencer
 }
 
 // Attach keeps v on the database under key, for a package built on the
@@ -192,6 +200,16 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 			return nil, err
 		}
 	}
+	if db.Engine == Postgres && migrate {
+		seqPool, err := sqlx.Open("pgx", databaseURL)
+		if err != nil {
+			db.x.Close()
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		seqPool.SetMaxOpenConns(1)
+		seqPool.SetMaxIdleConns(1)
+		db.startSequencer(seqPool)
+	}
 	if db.Engine == SQLite {
 		db.jobs = make(chan *writeJob, maxGroup)
 		db.stopped = make(chan struct{})
@@ -221,6 +239,9 @@ func (db *DB) Close() error {
 	}
 	db.isClosed = true
 	db.closeMu.Unlock()
+	if db.seq != nil {
+		db.seq.stopOnce.Do(db.stopSequencer)
+	}
 	if db.r != nil {
 		db.r.Close()
 	}
@@ -247,6 +268,13 @@ type Tx struct {
 	// RecordsByIDs in the same transaction; pulledScope is whom for.
 	pulled      map[string]recordStub
 	pulledScope care.RecordScope
+	// On PostgreSQL: rows left in the pending logs, to be numbered once
+	// the transaction commits (pgseq.go).
+	leftPending    bool
+	pendingChanges []pendingChange
+	// numbers is how this transaction's logs are numbered, decided at
+	// its first append's flush (NumbersLater): 0 undecided, 1 later, 2 in it.
+	numbers int8
 }
 
 type txKey struct{}
@@ -335,6 +363,9 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 		defer func() { <-db.readers }()
 	case db.Engine == SQLite:
 		return db.submit(ctx, fn)
+	case db.seq != nil:
+		db.seq.writing.Add(1)
+		defer db.seq.writing.Add(-1)
 	}
 	x, err := pool.BeginTxx(ctx, opts)
 	if err != nil {
@@ -351,6 +382,13 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 	}
 	if err := x.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if tx.leftPending {
+		// Answered once its changes can be pulled and its events are in
+		// the chain; hooks announce only what a pull finds.
+		if err := tx.awaitNumbered(ctx); err != nil {
+			return err
+		}
 	}
 	for _, f := range tx.afterCommit {
 		f()

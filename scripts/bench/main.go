@@ -80,6 +80,11 @@ func run() error {
 		return err
 	}
 	defer srv.cmd.Process.Kill()
+	stopInstances, err := srv.startInstances(bin, tmp)
+	if err != nil {
+		return err
+	}
+	defer stopInstances()
 
 	ds, err := dataSet(*set)
 	if err != nil {
@@ -278,7 +283,11 @@ type client struct {
 
 func (s *server) signIn(login string) *client {
 	jar, _ := cookiejar.New(nil)
-	c := &client{base: s.base, c: &http.Client{Jar: jar, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
+	base := s.base
+	if b := nextBase(); b != "" { // -instances: each client on one of them, in turn
+		base = b
+	}
+	c := &client{base: base, c: &http.Client{Jar: jar, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
 	c.mustJSON("POST", "/api/v1/session", map[string]any{"login_id": login, "password": "tsunagu-demo-2026"}, nil)
 	return c
 }

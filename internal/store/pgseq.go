@@ -1,0 +1,379 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// The sequencer numbers PostgreSQL's logs.
+//
+// A PostgreSQL write runs in a transaction of its own, in parallel with
+// the others, and leaves its change-log rows and audit events unnumbered
+// in change_pending and audit_pending. After it commits, the sequencer of
+// its instance moves every pending row into change_log and audit_event,
+// numbered and chained, in one short transaction (a round) that holds the
+// change counter's row; the write is answered, and its after-commit hooks
+// run, once a round that read the pending rows after its commit has
+// committed.
+//
+// So only the rounds hold the head rows through a commit's flush, and one
+// round carries every write that committed since the previous one read.
+// The write's own commit does not wait for a flush (synchronous_commit off,
+// Tx.finish): its round's flush, later in the log, covers it before the
+// write is answered. Before, each write held both head rows from its last
+// statements to the end of its own flush, one write after another, across
+// instances too.
+//
+// Why a pull never skips a change: a sequence number is given only to a
+// row already committed, by a round that holds the counter's row until its
+// own commit; rounds, of this instance or another, follow one another, and
+// a round's rows and the counter become visible at once. A reader that
+// has seen the counter at N sees every row up to N, and any row committed
+// later gets a number above N. A write's rows are numbered by the first
+// round to read after its commit, whichever instance runs it; if its
+// instance dies first, the next round of any instance numbers them (one
+// starts with every instance, and a sweep looks every few seconds).
+
+// Numberer moves the pending rows of one log into it, inside a round, and
+// says how many it moved: the audit package's chain. Rounds run one at a
+// time, across instances too.
+type Numberer func(ctx context.Context, tx *Tx) (moved int, err error)
+
+var (
+	numberersMu sync.Mutex
+	numberers   []rankedNumberer
+)
+
+type rankedNumberer struct {
+	rank int
+	fn   Numberer
+}
+
+// RegisterNumberer adds a log to the rounds, after those of lower rank
+// (the change log is RankChanges). The audit package registers its chain.
+func RegisterNumberer(rank int, fn Numberer) {
+	numberersMu.Lock()
+	defer numberersMu.Unlock()
+	numberers = append(numberers, rankedNumberer{rank, fn})
+	slices.SortStableFunc(numberers, func(a, b rankedNumberer) int { return a.rank - b.rank })
+}
+
+// NumbersLater reports whether the logs this transaction appends to are
+// numbered after it commits, by the sequencer, rather than in its own
+// commit as on SQLite (and on a database opened unmigrated, for tools,
+// which runs no sequencer). It is decided at the first flush of an
+// append (Tx.finish).
+//
+// A round is a second transaction and a second wait: it pays only when
+// it carries several writes. So the rows are left pending while this
+// instance's sequencer has a round running or writes waiting, or while
+// manyWriters writes of the instance are under way; otherwise the
+// transaction numbers its rows itself, holding the head rows until its
+// commit's flush, as every write did before. It takes the counter's row
+// first, in the same order as the rounds, waiting for it if a round of
+// another instance or another write holds it. Both ways mix safely:
+// whoever numbers holds the counter's row until its commit.
+func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
+	if tx.numbers == 0 {
+		tx.numbers = 2
+		if tx.engine == Postgres && tx.db.seq != nil {
+			if !tx.db.seq.idle() || tx.db.seq.writing.Load() >= manyWriters {
+				tx.numbers = 1
+				return true, nil
+			}
+			if _, err := tx.exec(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
+				return false, fmt.Errorf("lock the change counter: %w", err)
+			}
+		}
+	}
+	return tx.numbers == 1, nil
+}
+
+// manyWriters is how many writes under way at once in an instance make a
+// round worth its transaction: with fewer, writes queued on the counter's
+// row cost one flush each, as a round would, and no second wait.
+const manyWriters = 4
+
+// LeftPending notes that the transaction wrote pending rows: once it
+// commits, DB.Write waits for a round before it returns.
+func (tx *Tx) LeftPending() { tx.leftPending = true }
+
+// pendingChange is a change the transaction left in change_pending, under
+// the row id it got there.
+type pendingChange struct {
+	id int64
+	c  *Change
+}
+
+// sweepInterval is how often a sequencer looks for rows left pending by
+// an instance that died between a write's commit and its round.
+const sweepInterval = 3 * time.Second
+
+// round is the outcome of one round, shared by every write it answers.
+type round struct {
+	// seqs are the numbers this round gave, by change_pending id, and
+	// before those the ones of this instance's round before it: a write
+	// that committed while that round ran waits for this one, but that
+	// round may have found its rows.
+	seqs, before map[int64]int64
+	// last is the counter when the round ended: at or past every number
+	// given so far, in any instance.
+	last int64
+	err  error
+}
+
+type sequencer struct {
+	pool    *sqlx.DB // one connection of its own: a round never queues behind the writers
+	mu      sync.Mutex
+	waiting []chan *round
+	// writing counts the instance's write transactions under way.
+	writing atomic.Int64
+	running bool // a round is under way
+	// open is set while a round may still take more writes: until it
+	// reads change_pending, every write committed by then is in its reach.
+	open   bool
+	closed bool
+	// stopOnce: Close may be called more than once.
+	stopOnce sync.Once
+	wake     chan struct{}
+	stop     chan struct{}
+	stopped  chan struct{}
+}
+
+func (db *DB) startSequencer(pool *sqlx.DB) {
+	s := &sequencer{pool: pool, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	db.seq = s
+	go db.sequence(s)
+}
+
+// stopSequencer answers the writes waiting (after one last round) and ends
+// the sequencer.
+func (db *DB) stopSequencer() {
+	s := db.seq
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	close(s.stop)
+	<-s.stopped
+	s.pool.Close()
+}
+
+// idle reports whether no round runs and no write waits for one.
+func (s *sequencer) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.running && len(s.waiting) == 0
+}
+
+// awaitRound waits for a round that begins after now.
+func (db *DB) awaitRound(ctx context.Context) (*round, error) {
+	s := db.seq
+	ch := make(chan *round, 1)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	s.waiting = append(s.waiting, ch)
+	open := s.open
+	s.mu.Unlock()
+	if open {
+		return db.awaitAnswer(ctx, ch)
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	return db.awaitAnswer(ctx, ch)
+}
+
+func (db *DB) awaitAnswer(ctx context.Context, ch chan *round) (*round, error) {
+	select {
+	case r := <-ch:
+		return r, r.err
+	case <-ctx.Done():
+		// The round still numbers the rows; only this answer is not waited for.
+		return nil, ctx.Err()
+	}
+}
+
+// sequence runs rounds for the writes that wait, one round for all those
+// that arrived meanwhile, and sweeps for rows nobody waits for.
+func (db *DB) sequence(s *sequencer) {
+	defer close(s.stopped)
+	sweep := time.NewTicker(sweepInterval)
+	defer sweep.Stop()
+	// Rows a dead instance left are numbered as this one starts.
+	sweeping, stopping := true, false
+	var before map[int64]int64
+	for {
+		if !sweeping && !stopping {
+			select {
+			case <-s.wake:
+			case <-sweep.C:
+				sweeping = true
+			case <-s.stop:
+				stopping = true
+			}
+		}
+		s.mu.Lock()
+		waiting := len(s.waiting) > 0
+		s.mu.Unlock()
+		if waiting || (sweeping && db.anyPending(s)) {
+			// Every write that arrives until the round reads the pending
+			// rows is in its reach, and answered by it: seal takes them,
+			// just before that read.
+			s.mu.Lock()
+			s.open, s.running = true, true
+			s.mu.Unlock()
+			var batch []chan *round
+			sealed := false
+			seal := func() {
+				s.mu.Lock()
+				batch = append(batch, s.waiting...)
+				s.waiting, s.open = nil, false
+				s.mu.Unlock()
+				sealed = true
+			}
+			r := db.runRound(s, seal)
+			if !sealed { // failed before it read: they get its error
+				seal()
+			}
+			s.mu.Lock()
+			s.running = false
+			s.mu.Unlock()
+			r.before, before = before, r.seqs
+			for _, ch := range batch {
+				ch <- r
+			}
+		}
+		sweeping = false
+		if stopping {
+			return
+		}
+	}
+}
+
+// anyPending reports whether some row waits to be numbered.
+func (db *DB) anyPending(s *sequencer) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var any bool
+	err := s.pool.GetContext(ctx, &any, `SELECT EXISTS (SELECT 1 FROM change_pending) OR EXISTS (SELECT 1 FROM audit_pending)`)
+	return err != nil || any // when in doubt, a round finds out
+}
+
+// runRound runs a round, again after a failure for want of the database
+// (a connection cut by a restart): the writes it answers have committed,
+// and a round is safe to repeat.
+func (db *DB) runRound(s *sequencer, seal func()) *round {
+	var r *round
+	for attempt := 0; attempt < 4; attempt++ {
+		if attempt > 0 {
+			time.Sleep(time.Duration(attempt*attempt) * 50 * time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		r = db.numberPending(ctx, s.pool, seal)
+		cancel()
+		if r.err == nil || !retryable(r.err) {
+			break
+		}
+	}
+	return r
+}
+
+func retryable(err error) bool {
+	return IsUnavailable(err) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// numberPending is one round: it takes the change counter's row (the
+// rounds' lock, in every instance), moves the pending changes into the log
+// numbered from the counter, then lets each registered log do the same,
+// and commits.
+func (db *DB) numberPending(ctx context.Context, pool *sqlx.DB, seal func()) *round {
+	r := &round{seqs: map[int64]int64{}}
+	x, err := pool.BeginTxx(ctx, nil)
+	if err != nil {
+		r.err = fmt.Errorf("begin round: %w", err)
+		return r
+	}
+	defer x.Rollback()
+	tx := &Tx{x: x, db: db, pool: pool, engine: db.Engine}
+	if err := tx.get(ctx, &r.last, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
+		r.err = fmt.Errorf("lock change counter: %w", err)
+		return r
+	}
+	seal()
+	// One statement: the rows leave change_pending and enter the log
+	// numbered in the order they were written, and the counter follows.
+	// All of them: holding the lock, nothing else takes them, and only a
+	// crash lets more than a few rounds' worth gather.
+	var rows []struct {
+		ID  int64 `db:"id"`
+		Seq int64 `db:"seq"`
+	}
+	err = tx.sel(ctx, &rows, `WITH moved AS (
+			DELETE FROM change_pending RETURNING id, patient_id, entity, entity_id, op, chart, subject_id, at),
+			numbered AS (SELECT ?::bigint + row_number() OVER (ORDER BY id) AS seq, * FROM moved),
+			logged AS (INSERT INTO change_log (seq, patient_id, entity, entity_id, op, chart, subject_id, at)
+				SELECT seq, patient_id, entity, entity_id, op, chart, subject_id, at FROM numbered),
+			counted AS (UPDATE change_counter SET seq = ?::bigint + (SELECT count(*) FROM moved) WHERE id = 1)
+			SELECT id, seq FROM numbered`, r.last, r.last)
+	if err != nil {
+		r.err = fmt.Errorf("number changes: %w", err)
+		return r
+	}
+	for _, row := range rows {
+		r.seqs[row.ID] = row.Seq
+		r.last = max(r.last, row.Seq)
+	}
+	moved := len(rows)
+	numberersMu.Lock()
+	logs := slices.Clone(numberers)
+	numberersMu.Unlock()
+	for _, n := range logs {
+		m, err := n.fn(ctx, tx)
+		if err != nil {
+			r.err = err
+			return r
+		}
+		moved += m
+	}
+	if moved == 0 {
+		// Another instance's round took them: nothing to flush here. The
+		// lock was enough to wait for that round's commit.
+		return r
+	}
+	if err := x.Commit(); err != nil {
+		r.err = fmt.Errorf("commit round: %w", err)
+	}
+	return r
+}
+
+// awaitNumbered is the end of a PostgreSQL write that left pending rows:
+// it waits for their round and sets the numbers of its changes.
+func (tx *Tx) awaitNumbered(ctx context.Context) error {
+	r, err := tx.db.awaitRound(ctx)
+	if err != nil {
+		return fmt.Errorf("number the logs: %w", err)
+	}
+	for _, p := range tx.pendingChanges {
+		if seq, ok := r.seqs[p.id]; ok {
+			p.c.Seq = seq
+		} else if seq, ok := r.before[p.id]; ok {
+			p.c.Seq = seq
+		} else {
+			// Numbered by another instance's round, which committed before
+			// this one began: its number is at or below the counter.
+			p.c.Seq = r.last
+		}
+	}
+	return nil
+}
