@@ -112,6 +112,7 @@ export const ACTIONS = [
   'visit.read', 'visit.list', 'visit.create', 'visit.update',
   'attachment.read', 'attachment.create', 'sync.pull', 'sync.snapshot', 'calendar.feed',
   'fhir.export', 'fhir.bulk_export',
+  'message.list', 'message.create', 'message.retract', 'message.read', 'careplan.preview', 'careplan.import', 'careplan.export',
 ] as const;
 
 /** 記録を閲覧 for record.read …; an unknown action shows as its code. */

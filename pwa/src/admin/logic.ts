@@ -215,6 +215,6 @@ export const AUDIT_ACTIONS = [
   'session.', 'session.create', 'session.delete', 'account.', 'user.', 'user.create', 'user.update', 'user.profession.change', 'user.roles.change',
   'user.password_reset', 'user.totp_reset', 'user.dormant', 'facility.', 'patient.', 'patient.read', 'patient.access_log', 'record.', 'record.read',
   'record.create', 'attachment.', 'team.', 'consent.', 'visit.', 'device.wipe', 'audit.read', 'alert.acknowledge', 'calendar.', 'sync.',
-  'fhir.',
+  'fhir.', 'message.', 'staff_message.', 'staff_thread.', 'staff_attachment.', 'careplan.',
 ] as const;
 

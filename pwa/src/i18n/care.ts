@@ -178,6 +178,14 @@ export const careJa = {
   'accesslog.action.record.collaboration_report': '連携加算の記録状況を表示',
   // C — record search
   'accesslog.action.record.search': '記録を検索',
+  // the team channel (連絡) and care-plan data
+  'accesslog.action.message.list': '連絡を閲覧',
+  'accesslog.action.message.create': '連絡を送信',
+  'accesslog.action.message.retract': '連絡を取り消し',
+  'accesslog.action.message.read': '連絡を既読にした',
+  'accesslog.action.careplan.preview': 'ケアプランデータの取り込みを確認',
+  'accesslog.action.careplan.import': 'ケアプランデータから訪問予定を取り込み',
+  'accesslog.action.careplan.export': 'サービス提供実績を出力',
 } as const;
 
 export type CareKey = keyof typeof careJa;
@@ -352,6 +360,13 @@ export const careEn: Record<CareKey, string> = {
   'accesslog.action.record.collaboration_report': 'Viewed the collaboration bonus record',
   // C — record search
   'accesslog.action.record.search': 'Searched the records',
+  'accesslog.action.message.list': 'Read the team channel',
+  'accesslog.action.message.create': 'Wrote in the team channel',
+  'accesslog.action.message.retract': 'Retracted a message',
+  'accesslog.action.message.read': 'Marked messages read',
+  'accesslog.action.careplan.preview': 'Checked a care-plan data import',
+  'accesslog.action.careplan.import': 'Imported visits from care-plan data',
+  'accesslog.action.careplan.export': 'Exported the service actuals',
 };
 
 addMessages({ ja: careJa, en: careEn });
