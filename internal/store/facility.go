@@ -8,15 +8,15 @@ import (
 
 // Facility is a stored facility row.
 type Facility struct {
-	ID         string    `db:"id"`
-	Name       string    `db:"name"`
-	NameKana   string    `db:"name_kana"`
-	Kind       string    `db:"kind"`
-	Disclosure string    `db:"disclosure"`
+	ID         string `db:"id"`
+	Name       string `db:"name"`
+	NameKana   string `db:"name_kana"`
+	Kind       string `db:"kind"`
+	Disclosure string `db:"disclosure"`
 	// OfficeNumber is the 介護保険事業所番号 (10 digits); empty when the
 	// facility has none.
-	OfficeNumber string `db:"office_number"`
-	CreatedAt  time.Time `db:"created_at"`
+	OfficeNumber string    `db:"office_number"`
+	CreatedAt    time.Time `db:"created_at"`
 }
 
 // CreateFacility inserts f; ErrIDTaken when its id names any entity.

@@ -11,22 +11,22 @@ import (
 
 // Patient is a stored patient row.
 type Patient struct {
-	ID         string    `db:"id"`
-	FacilityID string    `db:"facility_id"`
-	Name       string    `db:"name"`
-	NameKana   string    `db:"name_kana"`
-	BirthDate  string    `db:"birth_date"`
-	Sex        string    `db:"sex"`
-	Address    string    `db:"address"`
-	Phone      string    `db:"phone"`
+	ID         string `db:"id"`
+	FacilityID string `db:"facility_id"`
+	Name       string `db:"name"`
+	NameKana   string `db:"name_kana"`
+	BirthDate  string `db:"birth_date"`
+	Sex        string `db:"sex"`
+	Address    string `db:"address"`
+	Phone      string `db:"phone"`
 	// InsurerNumber (保険者番号) and InsuredNumber (被保険者番号) are the
 	// 介護保険 numbers; empty when not known.
-	InsurerNumber string `db:"insurer_number"`
-	InsuredNumber string `db:"insured_number"`
-	CreatedAt  time.Time `db:"created_at"`
-	CreatedBy  string    `db:"created_by"`
-	UpdatedAt  time.Time `db:"updated_at"`
-	Version    int64     `db:"version"`
+	InsurerNumber string    `db:"insurer_number"`
+	InsuredNumber string    `db:"insured_number"`
+	CreatedAt     time.Time `db:"created_at"`
+	CreatedBy     string    `db:"created_by"`
+	UpdatedAt     time.Time `db:"updated_at"`
+	Version       int64     `db:"version"`
 }
 
 const patientColumns = `p.id, p.facility_id, p.name, p.name_kana, p.birth_date, p.sex, p.address, p.phone, p.created_at, p.created_by, p.updated_at, p.version,
