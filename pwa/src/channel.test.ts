@@ -94,6 +94,14 @@ describe('@mention completion', () => {
     expect(mentionsIn('医師 一郎 先生へ', TEAM)).toEqual([]);
   });
 
+  it('mentions only the longer name when one name begins another', () => {
+    const both = [{ user_id: 'short', name: '佐藤 一' }, { user_id: 'long', name: '佐藤 一郎' }];
+    expect(mentionsIn('@佐藤 一郎 さん', both)).toEqual(['long']);
+    expect(mentionsIn('@佐藤一郎 さん', both)).toEqual(['long']);
+    expect(mentionsIn('@佐藤 一 さん', both)).toEqual(['short']);
+    expect(mentionsIn('@佐藤 一郎 と @佐藤一 へ', both)).toEqual(['short', 'long']);
+  });
+
   it('cuts the text into plain and mention parts', () => {
     expect(splitMentions('@医師 一郎 先生、@介護支援 さん', ['医師 一郎', '介護 支援'])).toEqual([
       { text: '@医師 一郎', mention: true }, { text: ' 先生、' }, { text: '@介護支援', mention: true }, { text: ' さん' },

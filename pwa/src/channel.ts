@@ -137,16 +137,23 @@ export function insertMention(text: string, caret: number, q: MentionQuery, name
   return { text: text.slice(0, q.start) + token + rest, caret: q.start + token.length };
 }
 
-/** The members `text` mentions (@name, with or without the space in the name, @ or ＠), in team order. */
+/** The members `text` mentions (@name, with or without the space in the name, @ or ＠), in team order.
+ * Names are matched longest first and each match is consumed, so 「@佐藤 一郎」 does not also
+ * mention 「佐藤 一」 when both are on the team (the same reading as splitMentions). */
 export function mentionsIn(text: string, team: Pick<TeamMember, 'user_id' | 'name'>[]): string[] {
-  const flat = text.replace(/＠/g, '@');
-  const out: string[] = [];
+  const owner = new Map<string, string[]>(); // two members may share a name: both are mentioned
   for (const m of team) {
     const n = m.name.trim();
     if (!n) continue;
-    if (flat.includes(`@${n}`) || flat.includes(`@${n.replace(/\s/g, '')}`)) if (!out.includes(m.user_id)) out.push(m.user_id);
+    for (const tok of new Set([n, n.replace(/\s/g, '')])) owner.set(tok, [...(owner.get(tok) ?? []), m.user_id]);
   }
-  return out;
+  if (owner.size === 0) return [];
+  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const tokens = [...owner.keys()].sort((a, b) => b.length - a.length);
+  const re = new RegExp(`[@＠](${tokens.map(esc).join('|')})`, 'g');
+  const found = new Set<string>();
+  for (const m of text.matchAll(re)) for (const id of owner.get(m[1]!)!) found.add(id);
+  return team.map((m) => m.user_id).filter((id, i, all) => found.has(id) && all.indexOf(id) === i);
 }
 
 export interface Segment { text: string; mention?: boolean }
