@@ -24,6 +24,7 @@ export function Composer({ patientId, team, replyTo, onReplyDone }: { patientId:
   const [busy, setBusy] = useState(false);
   const area = useRef<HTMLTextAreaElement>(null);
   const moveTo = useRef<number | null>(null);
+  const sending = useRef(false); // set at once, unlike `busy`, which shows only after the next render
   const myId = me.value?.id ?? '';
 
   const q = mentionQuery(text, caret);
@@ -76,6 +77,8 @@ export function Composer({ patientId, team, replyTo, onReplyDone }: { patientId:
     }
     if (e.key === 'Enter' && (e.metaKey || e.ctrlKey) && !e.isComposing) {
       e.preventDefault();
+      // A held key repeats, and a second press may come before the first send ends.
+      if (busy || e.repeat) return;
       void send();
     }
   };
@@ -92,8 +95,10 @@ export function Composer({ patientId, team, replyTo, onReplyDone }: { patientId:
   };
 
   const send = async () => {
+    if (sending.current) return;
     const problem = draftProblem({ text });
     if (problem) return setErr(ct(problem === 'empty' ? 'chan.empty_text' : 'chan.too_long', { n: MAX_TEXT }));
+    sending.current = true;
     setBusy(true);
     setErr('');
     try {
@@ -110,6 +115,7 @@ export function Composer({ patientId, team, replyTo, onReplyDone }: { patientId:
     } catch (x) {
       setErr(errorMessage(describeError(x)));
     } finally {
+      sending.current = false;
       setBusy(false);
     }
   };
