@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApi } from './api';
 import {
-  listMessages, markRead, mergeMessages, messageBody, readUpTo, recipients, searchStaff, sendMessage, sortThreads,
+  DraftId, listMessages, markRead, mergeMessages, messageBody, readUpTo, recipients, searchStaff, sendMessage, sortThreads,
   threadWith, totalUnread, uploadPhoto, type StaffMessage, type StaffThread, type StaffUser,
 } from './inbox';
 
@@ -37,15 +37,19 @@ describe('messageBody', () => {
     [{ userId: 'u' }, 'あ'.repeat(2001), [], 'inbox.err_text_long'],
     [{ userId: 'u' }, 'x', ['1', '2', '3', '4', '5', '6', '7'], 'inbox.err_photos'],
   ] as const)('refuses %j %s', (to, text, ids, err) => {
-    expect(messageBody(to, text, [...ids])).toEqual({ error: err });
+    expect(messageBody(to, text, [...ids], 'id')).toEqual({ error: err });
   });
   it('counts characters, not UTF-16 units, as the server does', () => {
-    expect('body' in messageBody({ userId: 'u' }, '𠮷'.repeat(2000), [])).toBe(true);
+    expect('body' in messageBody({ userId: 'u' }, '𠮷'.repeat(2000), [], 'id')).toBe(true);
   });
-  it('makes a fresh UUIDv7 per message', () => {
-    const a = messageBody({ userId: 'u' }, 'x', []);
-    const b = messageBody({ userId: 'u' }, 'x', []);
-    expect('body' in a && 'body' in b && a.body.id !== b.body.id && /^[0-9a-f-]{36}$/.test(a.body.id)).toBe(true);
+  it('keeps the id of a draft across retries and takes a fresh UUIDv7 only after a send', () => {
+    const d = new DraftId();
+    const a = messageBody({ userId: 'u' }, 'x', [], d.current);
+    const retry = messageBody({ userId: 'u' }, 'x', [], d.current);
+    expect('body' in a && 'body' in retry && a.body.id === retry.body.id && /^[0-9a-f-]{36}$/.test(a.body.id)).toBe(true);
+    d.sent();
+    const next = messageBody({ userId: 'u' }, 'x', [], d.current);
+    expect('body' in a && 'body' in next && next.body.id !== a.body.id).toBe(true);
   });
 });
 

@@ -21,8 +21,18 @@ export type Recipient = { userId: string } | { facilityId: string };
 
 export type DraftError = 'inbox.err_text_empty' | 'inbox.err_text_long' | 'inbox.err_photos' | 'inbox.err_no_recipient';
 
-/** The POST /staff/messages body of a draft, or the first rule it breaks (the server's rules). */
-export function messageBody(to: Recipient | null, text: string, attachmentIds: string[], id: string = uuidv7()):
+/** The id of the message being written. It stays the same across retries: when a send's
+ * answer is lost the server already has the message, and a retry with the same id and
+ * body is answered 200 without posting it twice. A new id only once a send succeeded. */
+export class DraftId {
+  current = uuidv7();
+  sent(): void {
+    this.current = uuidv7();
+  }
+}
+
+/** The POST /staff/messages body of a draft (id from DraftId), or the first rule it breaks (the server's rules). */
+export function messageBody(to: Recipient | null, text: string, attachmentIds: string[], id: string):
   { body: S['CreateStaffMessageInputBody'] } | { error: DraftError } {
   if (!to) return { error: 'inbox.err_no_recipient' };
   if (!text.trim()) return { error: 'inbox.err_text_empty' };

@@ -9,7 +9,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorMessage, formatDateTime, t, type MessageKey } from '../i18n';
 import { ibt } from '../i18n/inbox';
 import {
-  listMessages, listThreads, markRead, mergeMessages, messageBody, photoURL, readUpTo, searchStaff, sendMessage, sortThreads,
+  DraftId, listMessages, listThreads, markRead, mergeMessages, messageBody, photoURL, readUpTo, searchStaff, sendMessage, sortThreads,
   threadWith, thumbnailURL, uploadPhoto, type Recipient, type StaffMessage, type StaffThread, type StaffUser, MAX_PHOTOS, MAX_TEXT,
 } from '../inbox';
 import { api, describeError, me, status } from '../state';
@@ -241,6 +241,7 @@ function Composer({ to, onSent }: { to: Recipient | null; onSent: (m: StaffMessa
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState('');
   const [done, setDone] = useState(false);
+  const draftId = useRef(new DraftId()); // the same id for every retry of one message
 
   const addPhotos = async (files: FileList | null) => {
     if (!files?.length) return;
@@ -258,13 +259,14 @@ function Composer({ to, onSent }: { to: Recipient | null; onSent: (m: StaffMessa
     }
   };
   const send = async () => {
-    const r = messageBody(to, text, photos);
+    const r = messageBody(to, text, photos, draftId.current.current);
     if ('error' in r) { setErr(ibt(r.error)); return; }
     setBusy(true);
     setErr('');
     setDone(false);
     try {
       const m = await sendMessage(api, r.body);
+      draftId.current.sent();
       setText('');
       setPhotos([]);
       setDone(true);
