@@ -296,7 +296,7 @@ function Composer({ to, onSent }: { to: Recipient | null; onSent: (m: StaffMessa
       <div class="row wrap">
         <label class="button photo-pick">
           {ibt('inbox.photo')}
-          <input type="file" accept="image/*" multiple hidden disabled={busy || !online()}
+          <input class="sr" type="file" accept="image/*" multiple disabled={busy || !online()}
             onChange={(e) => { void addPhotos(e.currentTarget.files); e.currentTarget.value = ''; }} />
         </label>
         <span class="grow" />
