@@ -200,9 +200,9 @@ function Export({ month, online, rev }: { month: string; online: boolean; rev: n
       <h2 id="cp-export-h">{cpt('careplan.export_h')}</h2>
       <p class="muted">{cpt('careplan.export_intro')}</p>
       <nav class="cal-nav row" aria-label={cpt('careplan.month')}>
-        <a class="button" href={`#/careplan/${shiftMonth(month, -1)}`}>‹</a>
+        <a class="button" href={`#/careplan/${shiftMonth(month, -1)}`} aria-label={cpt('careplan.prev_month')}>‹</a>
         <strong class="grow month" aria-live="polite">{formatMonth(`${month}-01`)}</strong>
-        <a class="button" href={`#/careplan/${shiftMonth(month, 1)}`}>›</a>
+        <a class="button" href={`#/careplan/${shiftMonth(month, 1)}`} aria-label={cpt('careplan.next_month')}>›</a>
       </nav>
       {err && <p class="error" role="alert">{errorMessage(err)}</p>}
       {offices && offices.length === 0 && <p class="empty">{cpt('careplan.no_offices')}</p>}
