@@ -5,7 +5,7 @@ import { addMessages, tx } from './index';
 
 export const fhirJa = {
   'fhir.download': 'FHIR形式で保存',
-  'fhir.download_label': '{from}〜{to}の記録をFHIR R4 (JSON) で保存',
+  'fhir.download_label': '{from}〜{to}の記録をFHIR形式で保存(FHIR R4・JSON)',
   'fhir.hint': '他のシステムへの引き継ぎ用です。あなたが閲覧できる内容だけが含まれ、保存は記録に残ります。',
 };
 
@@ -13,7 +13,7 @@ export type FhirKey = keyof typeof fhirJa;
 
 export const fhirEn: Record<FhirKey, string> = {
   'fhir.download': 'Save as FHIR',
-  'fhir.download_label': 'Save the records from {from} to {to} as FHIR R4 (JSON)',
+  'fhir.download_label': 'Save as FHIR: the records from {from} to {to} (FHIR R4, JSON)',
   'fhir.hint': 'For a hand-over to another system. It holds only what you may read, and saving it is recorded.',
 };
 
