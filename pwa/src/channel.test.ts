@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  byDay, draftProblem, excerpt, insertMention, mentionCandidates, mentionQuery, mentionsIn, newMessage, newToMe, orderThread, readUpTo,
+  byDay, draftProblem, excerpt, insertMention, mentionCandidates, mentionQuery, mentionsIn, newMessage, restoreText, newToMe, orderThread, readUpTo,
   recordsOf, splitMentions, stored, type LocalMessage,
 } from './channel';
 import type { TeamMember } from './schemas';
@@ -100,6 +100,12 @@ describe('@mention completion', () => {
     expect(mentionsIn('@佐藤一郎 さん', both)).toEqual(['long']);
     expect(mentionsIn('@佐藤 一 さん', both)).toEqual(['short']);
     expect(mentionsIn('@佐藤 一郎 と @佐藤一 へ', both)).toEqual(['short', 'long']);
+  });
+
+  it('puts a refused message back into the composer without losing what is being written', () => {
+    expect(restoreText('', '@医師 一郎 熱あり')).toBe('@医師 一郎 熱あり');
+    expect(restoreText('  \n', '熱あり')).toBe('熱あり');
+    expect(restoreText('書きかけ\n', '熱あり')).toBe('書きかけ\n熱あり');
   });
 
   it('cuts the text into plain and mention parts', () => {

@@ -156,6 +156,12 @@ export function mentionsIn(text: string, team: Pick<TeamMember, 'user_id' | 'nam
   return team.map((m) => m.user_id).filter((id, i, all) => found.has(id) && all.indexOf(id) === i);
 }
 
+/** The composer's text once a refused message's text is put back into it: the message's text,
+ * after what is being written (if anything), so neither is lost. */
+export function restoreText(current: string, refused: string): string {
+  return current.trim() ? `${current.replace(/\s+$/, '')}\n${refused}` : refused;
+}
+
 export interface Segment { text: string; mention?: boolean }
 
 /** The text cut into plain parts and @name parts (of the names given), to show mentions apart. */

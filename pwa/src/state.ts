@@ -485,7 +485,8 @@ export async function dismissProblem(id: string): Promise<void> {
       if (e instanceof ApiError && e.status === 404) await entities.delete('record', f.subject);
     }
   }
-  // A message the server refused was never sent: its waiting copy goes.
+  // A message the server refused was never sent: its waiting copy goes (the channel screen
+  // has put its text back into the composer first, so it can be edited and sent again).
   if (f?.subject && f.type === 'message.create') await entities.delete('message', f.subject);
   await engine?.changed();
 }

@@ -3,7 +3,7 @@
 // a name, each a 44 px row), the message replied to, 至急, photos. Sending queues
 // message.create in the outbox, so it works offline and shows at once as waiting.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { draftProblem, excerpt, insertMention, mentionCandidates, mentionQuery, mentionsIn, MAX_TEXT, type LocalMessage } from '../channel';
+import { draftProblem, excerpt, insertMention, mentionCandidates, mentionQuery, mentionsIn, MAX_TEXT, restoreText, type LocalMessage } from '../channel';
 import { sendMessage } from '../channel-state';
 import { ct } from '../i18n/channel';
 import { errorMessage, t, type MessageKey } from '../i18n';
@@ -13,7 +13,10 @@ import type { TeamMember } from '../schemas';
 
 interface Photo { blob: Blob; url: string }
 
-export function Composer({ patientId, team, replyTo, onReplyDone }: { patientId: string; team: TeamMember[]; replyTo?: LocalMessage; onReplyDone: () => void }) {
+/** A refused message's text put back to be edited and sent again; `n` tells one restore from the next. */
+export interface Restore { text: string; urgent: boolean; n: number }
+
+export function Composer({ patientId, team, replyTo, onReplyDone, restore }: { patientId: string; team: TeamMember[]; replyTo?: LocalMessage; onReplyDone: () => void; restore?: Restore }) {
   const [text, setText] = useState('');
   const [caret, setCaret] = useState(0);
   const [active, setActive] = useState(0);
@@ -34,6 +37,14 @@ export function Composer({ patientId, team, replyTo, onReplyDone }: { patientId:
   const mentioned = mentionsIn(text, team.filter((m) => m.user_id !== myId && m.status === 'active'));
 
   useEffect(() => setActive(0), [q?.start, q?.query]);
+  useEffect(() => {
+    if (!restore) return;
+    const next = restoreText(text, restore.text);
+    moveTo.current = next.length; // the caret at the end, the textarea focused (the effect below)
+    setText(next);
+    setCaret(next.length);
+    if (restore.urgent) setUrgent(true);
+  }, [restore?.n]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     if (replyTo) area.current?.focus();
   }, [replyTo]);

@@ -10,7 +10,7 @@ import { ct } from '../i18n/channel';
 import { errorMessage, formatDate, formatTime, t, type MessageKey } from '../i18n';
 import { describeError, dismissProblem, listRecords, listTeam, me, status, unreadMessages } from '../state';
 import type { TeamMember } from '../schemas';
-import { Composer } from './channel-composer';
+import { Composer, type Restore } from './channel-composer';
 import { useData } from './hooks';
 import './channel.css';
 
@@ -25,6 +25,7 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
   const [receipts, setReceipts] = useState<Receipts>(new Map());
   const [older, setOlder] = useState<{ next?: string | null; busy?: boolean; online: boolean }>({ online: true });
   const [replyTo, setReplyTo] = useState<LocalMessage | undefined>();
+  const [restore, setRestore] = useState<Restore | undefined>();
   const myId = me.value?.id ?? '';
   // What was new when the thread opened stays marked while it is open (reading it lowers the count).
   const unreadAtOpen = useRef(unreadMessages.value[patientId]?.messages ?? 0);
@@ -135,7 +136,13 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
               {d.items.map((m) => (
                 <Item key={m.id} m={m} patientId={patientId} myId={myId} quoted={m.reply_to ? byId.get(m.reply_to) ?? null : undefined}
                   names={names} fresh={fresh.has(m.id)} focus={focus === m.id} receipts={receipts.get(m.id)} team={data.team}
-                  records={recordsOf(m, data.recs)} refused={refused.get(m.id)} onReply={() => setReplyTo(m)} />
+                  records={recordsOf(m, data.recs)} refused={refused.get(m.id)} onReply={() => setReplyTo(m)}
+                  onEdit={() => {
+                    // The refused message's text is on this device only: back into the composer
+                    // (with what it replied to) before its waiting copy is let go.
+                    setRestore({ text: m.text, urgent: !!m.urgent, n: (restore?.n ?? 0) + 1 });
+                    if (m.reply_to && byId.get(m.reply_to)) setReplyTo(byId.get(m.reply_to));
+                  }} />
               ))}
             </ol>
           </div>
@@ -143,7 +150,7 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
       </div>
       <div class="compose-dock">
         {below && <button class="below" onClick={toBottom}>{ct('chan.below')}</button>}
-        <Composer patientId={patientId} team={data.team} replyTo={replyTo} onReplyDone={() => setReplyTo(undefined)} />
+        <Composer patientId={patientId} team={data.team} replyTo={replyTo} onReplyDone={() => setReplyTo(undefined)} restore={restore} />
       </div>
     </section>
   );
@@ -152,10 +159,10 @@ export default function Channel({ patientId, focus }: { patientId: string; focus
 interface ItemProps {
   m: LocalMessage; patientId: string; myId: string; quoted?: LocalMessage | null; names: string[]; fresh: boolean; focus: boolean;
   receipts?: NonNullable<Message['read_by']>; team: TeamMember[]; records: string[];
-  refused?: { id: string; code: string }; onReply: () => void;
+  refused?: { id: string; code: string }; onReply: () => void; onEdit: () => void;
 }
 
-function Item({ m, patientId, myId, quoted, names, fresh, focus, receipts, team, records, refused, onReply }: ItemProps) {
+function Item({ m, patientId, myId, quoted, names, fresh, focus, receipts, team, records, refused, onReply, onEdit }: ItemProps) {
   const [err, setErr] = useState('');
   const [busy, setBusy] = useState(false);
   const mine = m.author_id === myId;
@@ -219,7 +226,7 @@ function Item({ m, patientId, myId, quoted, names, fresh, focus, receipts, team,
       )}
       {refused && (
         <p class="error">{errorMessage(refused.code)}{' '}
-          <button class="link" onClick={() => void dismissProblem(refused.id)}>{ct('chan.dismiss')}</button></p>
+          <button class="link" onClick={() => { onEdit(); void dismissProblem(refused.id); }}>{ct('chan.edit_resend')}</button></p>
       )}
       {!m.pending && !m.retracted && (
         <div class="row wrap actions">
