@@ -108,6 +108,26 @@ describe('Puller', () => {
     expect((await ents.list<{ id: string }>('record', 'p1')).map((r) => r.id)).toEqual(['new']);
   });
 
+  it('keeps the device\'s own rows (drafts, waiting read pointers) on a snapshot; a purge drops them', async () => {
+    let n = 0;
+    const { puller, ents } = await withCursor((c: Call) => {
+      if (c.query.get('patient_id')) return json(page({ changes: [ch('record', 'new', 'p1', { id: 'new', patient_id: 'p1' })], cursor: c.query.get('cursor') ?? '' }));
+      n++;
+      if (n === 1) return json(page({ resets: [{ patient_id: 'p1', action: 'snapshot' }], cursor: 'c1' }));
+      return json(page({ resets: [{ patient_id: 'p1', action: 'purge' }], cursor: 'c2' }));
+    });
+    await ents.put('draft', { id: 'd1', patient_id: 'p1', text: '書きかけ' }, 'd1');
+    await ents.put('message_read', { patient_id: 'p1', up_to: 'm9' }, 'p1');
+    await ents.put('record', { id: 'old', patient_id: 'p1' });
+    await puller.pull();
+    expect(await ents.get('record', 'old')).toBeUndefined();
+    expect(await ents.get('draft', 'd1')).toMatchObject({ text: '書きかけ' });
+    expect(await ents.get('message_read', 'p1')).toEqual({ patient_id: 'p1', up_to: 'm9' });
+    await puller.pull();
+    expect(await ents.get('draft', 'd1')).toBeUndefined();
+    expect(await ents.get('message_read', 'p1')).toBeUndefined();
+  });
+
   it('on 410 clears the cursor and local entities, keeps the outbox, and starts fresh', async () => {
     const { db, vault, api, puller, ents, calls } = await setup((c) => {
       if (c.query.get('cursor') === 'stale') return problem(410, 'sync_reset_required');

@@ -130,7 +130,13 @@ export class Puller {
 
 type EntityStore = IDBPObjectStore<Schema, ('entities' | 'meta')[], 'entities', 'readwrite'>;
 
+/** Rows only this device has (not the server's): the user's drafts (drafts.ts) and the channel
+ * read pointers waiting to be sent (channel-reads.ts). A snapshot cannot bring them back. */
+const DEVICE_ONLY = ['draft/', 'message_read/'];
+
 async function purge(ents: EntityStore, r: Reset): Promise<void> {
-  // A snapshot replaces what the server has; the user's drafts (drafts.ts) are not the server's.
-  for (const k of await ents.index('patient_id').getAllKeys(r.patient_id)) if (r.action === 'purge' || !String(k).startsWith('draft/')) await ents.delete(k);
+  // A snapshot replaces what the server has and keeps the device's own rows; a purge drops all.
+  for (const k of await ents.index('patient_id').getAllKeys(r.patient_id)) {
+    if (r.action === 'purge' || !DEVICE_ONLY.some((p) => String(k).startsWith(p))) await ents.delete(k);
+  }
 }
