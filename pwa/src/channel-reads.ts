@@ -48,3 +48,24 @@ export class ReadPointers {
     return true;
   }
 }
+
+/**
+ * The read pointers this app run has already moved, so viewing a thread sends each
+ * pointer once. Keyed by the signed-in user: another user signing in on the same
+ * device moves their own pointers; a wipe or sign-out clears it (state.ts).
+ */
+export class MarkedOnce {
+  #seen = new Set<string>();
+
+  /** True the first time `user` marks `patientId` read up to `upTo`, false after. */
+  first(user: string, patientId: string, upTo: string): boolean {
+    const k = `${user}/${patientId}/${upTo}`;
+    if (this.#seen.has(k)) return false;
+    this.#seen.add(k);
+    return true;
+  }
+
+  clear(): void {
+    this.#seen.clear();
+  }
+}

@@ -5,7 +5,7 @@
 
 import { ApiError, NetworkError } from './api';
 import { newMessage, orderThread, stored, type Draft, type LocalMessage, type Message } from './channel';
-import { api, device, me, readPointers, refreshUnread } from './state';
+import { api, device, markedRead, me, readPointers, refreshUnread } from './state';
 import type { MessageOut, MessagesPage, TeamMember } from './schemas';
 import type { EntityData } from './sync/entities';
 import { uuidv7 } from './sync/uuid';
@@ -72,14 +72,13 @@ export async function retractMessage(m: LocalMessage): Promise<void> {
   await device.changed();
 }
 
-const sent = new Set<string>();
 /**
  * Viewing the thread moves my read pointer to `upTo` (once per message seen); kept
  * on the device when offline and sent after the next sync. The badges follow.
  */
 export async function markThreadRead(patientId: string, upTo: string | undefined): Promise<void> {
-  if (!upTo || sent.has(`${patientId}/${upTo}`)) return;
-  sent.add(`${patientId}/${upTo}`);
+  const user = me.value?.id;
+  if (!upTo || !user || !markedRead.first(user, patientId, upTo)) return;
   if (await readPointers.mark(patientId, upTo)) await refreshUnread();
 }
 

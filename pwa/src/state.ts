@@ -22,7 +22,7 @@ import { Puller } from './sync/pull';
 import { uuidv7 } from './sync/uuid';
 import { deviceApi, onceAtATime } from './sync/wipe';
 import { ensurePushSubscription, dropPushSubscription } from './push';
-import { ReadPointers } from './channel-reads';
+import { MarkedOnce, ReadPointers } from './channel-reads';
 
 export type Phase = 'boot' | 'signin' | 'pin' | 'ready';
 export type SignInStep = 'password' | 'totp' | 'change' | 'enrol';
@@ -48,6 +48,8 @@ export const status = signal<SyncStatus | null>(null);
 export const unread = signal<Record<string, number>>({});
 /** The team channel (連絡): per patient, unread messages by others and those of them mentioning me. */
 export const unreadMessages = signal<Record<string, { messages: number; mentions: number }>>({});
+/** Unread staff messages of others (GET /staff/threads, ui/inbox-badge.tsx), null before the first answer. */
+export const staffUnread = signal<number | null>(null);
 /** Needs a new vault (first sign-in on this device) rather than unlocking one. */
 export const pinIsNew = signal(false);
 /** Today in Tokyo; it moves at midnight and when the app comes back on another day. */
@@ -280,6 +282,8 @@ export const wipe = onceAtATime(async () => {
   status.value = null;
   unread.value = {};
   unreadMessages.value = {};
+  staffUnread.value = null; // the next user must not see this one's count
+  markedRead.clear();
   await open();
   phase.value = 'signin';
 });
@@ -586,3 +590,5 @@ export const device = {
 };
 /** My read pointers of the patients' threads, kept while offline (channel-reads.ts). */
 export const readPointers = new ReadPointers(() => api, () => entities);
+/** The read pointers moved in this run (channel-state.ts); cleared with the rest on a wipe. */
+export const markedRead = new MarkedOnce();

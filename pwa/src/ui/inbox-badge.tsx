@@ -3,13 +3,12 @@
 // The count is asked for when the app is shown, online, and every few minutes;
 // the screen updates it as the user reads.
 
-import { signal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { t } from '../i18n';
-import { api, status } from '../state';
+import { api, staffUnread, status } from '../state';
 
-/** Unread staff messages of others (GET /staff/threads), null before the first answer. */
-export const staffUnread = signal<number | null>(null);
+// The count lives in state.ts, which clears it on sign-out and wipe.
+export { staffUnread };
 
 const EVERY_MS = 3 * 60_000;
 
