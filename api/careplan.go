@@ -157,7 +157,8 @@ func (s *Server) careplanPlan(ctx context.Context, tx *store.Tx, pr *Principal, 
 	for _, c := range existing {
 		bySlot[c.SlotKey] = c
 	}
-	reach := map[string]bool{} // patient id → the caller reaches them
+	reach := map[string]bool{}        // patient id → the caller reaches them
+	keepPatients := map[string]bool{} // patients of an ambiguous row: their imported visits stay
 	names := map[string]string{}
 	team := map[string][]string{} // patient → the caller's facility's members on the team
 	seen := map[string]bool{}
@@ -199,6 +200,11 @@ func (s *Server) careplanPlan(ctx context.Context, tx *store.Tx, pr *Principal, 
 			continue
 		}
 		if len(matched) > 1 {
+			// Not imported, but not a reason to cancel what earlier
+			// imports planned for these patients either.
+			for _, id := range matched {
+				keepPatients[id] = true
+			}
 			unmatched(reasonAmbiguous)
 			continue
 		}
@@ -245,7 +251,7 @@ func (s *Server) careplanPlan(ctx context.Context, tx *store.Tx, pr *Principal, 
 	// when it has not happened yet, of a patient the caller reaches.
 	var cancel []store.CareplanVisit
 	for _, c := range existing {
-		if _, gone := bySlot[c.SlotKey]; !gone || c.Status != care.VisitPlanned || !c.StartsAt.After(s.now()) {
+		if _, gone := bySlot[c.SlotKey]; !gone || keepPatients[c.PatientID] || c.Status != care.VisitPlanned || !c.StartsAt.After(s.now()) {
 			continue
 		}
 		ok, known := reach[c.PatientID]
@@ -430,11 +436,16 @@ func (s *Server) importCareplan(ctx context.Context, in *CareplanFileInput) (*Ca
 	out := &CareplanPlanOutput{}
 	now := s.now()
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		plan, cancel, rows, err := s.careplanPlan(ctx, tx, pr, in)
+		fac, err := s.ownFacility(ctx, tx, pr)
 		if err != nil {
 			return err
 		}
-		fac, err := s.ownFacility(ctx, tx, pr)
+		// Before planning: a second import of the same file waits here and
+		// then finds the first one's visits (kept, not created twice).
+		if err := tx.LockCareplanImports(ctx, fac.ID); err != nil {
+			return err
+		}
+		plan, cancel, rows, err := s.careplanPlan(ctx, tx, pr, in)
 		if err != nil {
 			return err
 		}

@@ -65,3 +65,16 @@ func (tx *Tx) PatientsByInsurance(ctx context.Context, insurer, insured string) 
 	}
 	return ids, nil
 }
+
+// LockCareplanImports serialises the care-plan imports of one facility for
+// the rest of tx: two imports of the same file at once (a double tap, a
+// retry) would otherwise both plan to create the same slots, and the one
+// to commit second would fail on careplan_visit_slot. On PostgreSQL the
+// facility's row is locked; SQLite's writes are serialised already.
+func (tx *Tx) LockCareplanImports(ctx context.Context, facilityID string) error {
+	if tx.engine != Postgres {
+		return nil
+	}
+	_, err := tx.exec(ctx, `SELECT id FROM facility WHERE id = ? FOR UPDATE`, facilityID)
+	return err
+}
