@@ -139,7 +139,7 @@ func TestAttackSessionStaffLeaver(t *testing.T) {
 		if res := leaverC.raw("PUT", "/api/v1/staff/attachments/"+photo, "image/jpeg", accessPhoto); res.status != 201 {
 			t.Fatalf("upload: %d %s", res.status, res.body)
 		}
-		body := map[string]any{"id": newID(), "facility_id": r.station, "text": "退職前の申し送り", "attachment_ids": []string{photo}}
+		body := map[string]any{"id": newID(), "facility_id": r.station, "text": "退職前の申し送り", "staff_attachment_ids": []string{photo}}
 		m := leaverC.staffPost(t, body)
 		later := r.nurseC.staffPost(t, map[string]any{"facility_id": r.station, "text": staffCanary})
 		leaverC.must(200, "GET", "/api/v1/staff/attachments/"+photo, nil)
@@ -153,7 +153,7 @@ func TestAttackSessionStaffLeaver(t *testing.T) {
 			"thumb":    leaverC.do("GET", "/api/v1/staff/attachments/"+photo+"/thumbnail", nil),
 			"re-put":   leaverC.raw("PUT", "/api/v1/staff/attachments/"+photo, "image/jpeg", accessPhoto),
 			"own id":   leaverC.do("POST", "/api/v1/staff/messages", body),
-			"own id 2": leaverC.do("POST", "/api/v1/staff/messages", map[string]any{"id": m.ID, "facility_id": r.other, "text": "退職前の申し送り", "attachment_ids": []string{photo}}),
+			"own id 2": leaverC.do("POST", "/api/v1/staff/messages", map[string]any{"id": m.ID, "facility_id": r.other, "text": "退職前の申し送り", "staff_attachment_ids": []string{photo}}),
 		} {
 			if res.status < 400 || res.status >= 500 || strings.Contains(res.body, staffCanary) {
 				t.Errorf("leaver %s: %d %s", name, res.status, res.body)
@@ -190,7 +190,7 @@ func TestAttackSessionStaffPhotosStayPut(t *testing.T) {
 		chart := h.mustAttachment(r.nurseC, r.patientID, accessPhoto)
 		r.nurseC.mustCreateRecord(t, r.patientID, map[string]any{"kind": "nursing_visit", "text": "創部", "attachment_ids": []string{chart}})
 		post := func(c *client, to string, atts ...string) response {
-			return c.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": to, "text": "写真", "attachment_ids": atts})
+			return c.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "to_user_id": to, "text": "写真", "staff_attachment_ids": atts})
 		}
 		// The chart photo's id, by its uploader, to the care worker.
 		if res := post(r.nurseC, r.helper.ID, chart); res.status != 422 {
@@ -216,10 +216,10 @@ func TestAttackSessionStaffPhotosStayPut(t *testing.T) {
 			t.Errorf("the doctor cites the nurse's upload: %d %s", res.status, res.body)
 		}
 		// Cited to the doctor, it stays in that thread.
-		m := r.nurseC.staffPost(t, map[string]any{"to_user_id": r.doctor.ID, "text": "写真", "attachment_ids": []string{staff}})
+		m := r.nurseC.staffPost(t, map[string]any{"to_user_id": r.doctor.ID, "text": "写真", "staff_attachment_ids": []string{staff}})
 		for name, res := range map[string]response{
 			"to the care worker":  post(r.nurseC, r.helper.ID, staff),
-			"to the station":      r.nurseC.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "facility_id": r.station, "text": "写真", "attachment_ids": []string{staff}}),
+			"to the station":      r.nurseC.do("POST", "/api/v1/staff/messages", map[string]any{"id": newID(), "facility_id": r.station, "text": "写真", "staff_attachment_ids": []string{staff}}),
 			"by the doctor again": post(r.doctorC, r.nurse.ID, staff),
 		} {
 			if res.status != 422 {
@@ -260,10 +260,10 @@ func TestAttackSessionStaffBadInput(t *testing.T) {
 			"NUL":               {"to_user_id": r.doctor.ID, "text": secret + "\x00"},
 			"bidi":              {"to_user_id": r.doctor.ID, "text": secret + "\u202e"},
 			"2001 characters":   {"to_user_id": r.doctor.ID, "text": strings.Repeat("あ", 2001)},
-			"7 photos":          {"to_user_id": r.doctor.ID, "text": "x", "attachment_ids": seven},
-			"same photo twice":  {"to_user_id": r.doctor.ID, "text": "x", "attachment_ids": []string{seven[0], seven[0]}},
-			"photo not an id":   {"to_user_id": r.doctor.ID, "text": "x", "attachment_ids": []string{secret}},
-			"unknown photo":     {"to_user_id": r.doctor.ID, "text": "x", "attachment_ids": []string{seven[0]}},
+			"7 photos":          {"to_user_id": r.doctor.ID, "text": "x", "staff_attachment_ids": seven},
+			"same photo twice":  {"to_user_id": r.doctor.ID, "text": "x", "staff_attachment_ids": []string{seven[0], seven[0]}},
+			"photo not an id":   {"to_user_id": r.doctor.ID, "text": "x", "staff_attachment_ids": []string{secret}},
+			"unknown photo":     {"to_user_id": r.doctor.ID, "text": "x", "staff_attachment_ids": []string{seven[0]}},
 			"text not a string": {"to_user_id": r.doctor.ID, "text": 7},
 			"id not an id":      {"id": secret, "to_user_id": r.doctor.ID, "text": "x"},
 			"recipient not id":  {"to_user_id": secret, "text": "x"},

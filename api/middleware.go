@@ -247,8 +247,8 @@ func requireMediaType(hctx huma.Context, next func(huma.Context)) {
 	}
 	if !accepted {
 		code := codeMediaType
-		if op := hctx.Operation(); op != nil && op.OperationID == "uploadAttachment" {
-			code = care.CodeUnsupportedFormat // the photo upload: its message tells what photos to send (HEIC…)
+		if op := hctx.Operation(); op != nil && (op.OperationID == "uploadAttachment" || op.OperationID == "uploadStaffAttachment") {
+			code = care.CodeUnsupportedFormat // the photo uploads: its message tells what photos to send (HEIC…)
 		}
 		writeProblem(w, hctx.Context(), 0, code, "")
 		return
