@@ -173,8 +173,11 @@ func (s *Server) streamFacilityFHIR(ctx context.Context, pr *Principal, fac stor
 		reached := false
 		err := s.db.Read(ctx, func(tx *store.Tx) error {
 			sc, err := s.access(ctx, tx, pr, id, care.Registration, false)
-			if err != nil {
+			if errors.Is(err, care.ErrNotFound) || errors.Is(err, care.ErrForbidden) || errors.Is(err, care.ErrChartForbidden) {
 				return nil // a patient the caller does not reach is left out
+			}
+			if err != nil {
+				return err // not a refusal: the export stops rather than leave a patient out unseen
 			}
 			reached = true
 			fin, err := s.fhirInput(ctx, tx, pr, id, sc, time.Time{}, time.Time{})
