@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -317,22 +318,29 @@ func (s *Server) attachmentURL(ctx context.Context, in *AttachmentURLInput, thum
 	if refused != nil {
 		return nil, s.denied(ctx, pr, action, a.PatientID, "attachment", in.ID, refused)
 	}
-	key := blobKey(keyImage, a.SHA256)
+	return s.signImage(ctx, pr, action, a.PatientID, "attachment", a.ID, a.SHA256, a.ThumbSHA, thumb, in.Redirect)
+}
+
+// signImage audits one authorised read of an image (or of its thumbnail)
+// and only then signs a URL for it, valid for signedFor and served by
+// serveBlob; with redirect the answer is 303 See Other to it. Patient
+// attachments and staff photos share it.
+func (s *Server) signImage(ctx context.Context, pr *Principal, action, patientID, resourceType, id, sha string, thumbSHA sql.NullString, thumb, redirect bool) (*SignedURLOutput, error) {
+	key := blobKey(keyImage, sha)
 	if thumb {
-		if !a.ThumbSHA.Valid {
+		if !thumbSHA.Valid {
 			return nil, care.ErrNotFound
 		}
-		key = blobKey(keyThumb, a.ThumbSHA.String)
+		key = blobKey(keyThumb, thumbSHA.String)
 	}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		return audit.Append(ctx, tx, s.event(ctx, pr, action, a.PatientID, "attachment", a.ID))
-	})
-	if err != nil {
+	if err := s.db.Write(ctx, func(tx *store.Tx) error {
+		return audit.Append(ctx, tx, s.event(ctx, pr, action, patientID, resourceType, id))
+	}); err != nil {
 		return nil, err
 	}
 	exp := s.now().Add(signedFor).Truncate(time.Second)
 	out := &SignedURLOutput{Status: http.StatusOK, Body: SignedURL{URL: s.signer.Sign(blobPrefix+key, exp), ExpiresAt: exp.UTC()}}
-	if in.Redirect {
+	if redirect {
 		out.Status, out.Location = http.StatusSeeOther, out.Body.URL
 	}
 	return out, nil

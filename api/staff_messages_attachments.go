@@ -175,22 +175,5 @@ func (s *Server) staffAttachmentURL(ctx context.Context, in *AttachmentURLInput,
 	if refused != nil {
 		return nil, s.denied(ctx, p, action, "", "staff_attachment", in.ID, refused)
 	}
-	key := blobKey(keyImage, a.SHA256)
-	if thumb {
-		if !a.ThumbSHA.Valid {
-			return nil, care.ErrNotFound
-		}
-		key = blobKey(keyThumb, a.ThumbSHA.String)
-	}
-	if err := s.db.Write(ctx, func(tx *store.Tx) error {
-		return audit.Append(ctx, tx, s.event(ctx, p, action, "", "staff_attachment", a.ID))
-	}); err != nil {
-		return nil, err
-	}
-	exp := s.now().Add(signedFor).Truncate(time.Second)
-	out := &SignedURLOutput{Status: http.StatusOK, Body: SignedURL{URL: s.signer.Sign(blobPrefix+key, exp), ExpiresAt: exp.UTC()}}
-	if in.Redirect {
-		out.Status, out.Location = http.StatusSeeOther, out.Body.URL
-	}
-	return out, nil
+	return s.signImage(ctx, p, action, "", "staff_attachment", a.ID, a.SHA256, a.ThumbSHA, thumb, in.Redirect)
 }
