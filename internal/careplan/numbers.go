@@ -1,6 +1,6 @@
 // Package careplan reads and writes the files of the care-plan data
-// standard (ケアプランデータ連携標準仕様, 介護保険最新情報 vol.1156 and its
-// Q&A vol.1177): the 第6表 (サービス利用票) 予定 file a care manager's
+// standard (ケアプランデータ連携標準仕様: 4.1 of 令和6年10月, which followed
+// 介護保険最新情報 vol.1156 and its Q&A vol.1177; see columns.go): the 第6表 (サービス利用票) 予定 file a care manager's
 // office sends to a service provider (UPPLAN_…CSV) and the 実績 file the
 // provider sends back (UPJSK_…CSV), both CSV in Shift-JIS (MS932); and it
 // checks the 介護保険 numbers those files match on.
@@ -13,7 +13,7 @@ import (
 // Rules of the numbers, as the API's problems name them.
 const (
 	RuleInsurerNumber = "must be 6 digits whose last is the check digit of the first five (weights 2,1,2,1,2; 10 minus the sum of the products' digits, mod 10)"
-	RuleInsuredNumber = "must be 10 digits"
+	RuleInsuredNumber = "must be 10 digits, or H and 9 digits (生保単独)"
 	RuleOfficeNumber  = "must be 10 digits"
 )
 
@@ -56,10 +56,12 @@ func ValidInsurerNumber(s string) error {
 	return nil
 }
 
-// ValidInsuredNumber checks a 被保険者番号: 10 digits. Municipalities number
-// their insured people themselves; no national check digit is published.
+// ValidInsuredNumber checks a 被保険者番号: 10 digits, or for a person on
+// public assistance alone (生保単独) H and 9 digits, as the standard's
+// 被保険者番号 column has it. Municipalities number their insured people
+// themselves; no national check digit is published.
 func ValidInsuredNumber(s string) error {
-	if !digits(s, 10) {
+	if !digits(s, 10) && !(len(s) == 10 && s[0] == 'H' && digits(s[1:], 9)) {
 		return ErrInsuredNumber
 	}
 	return nil
