@@ -39,14 +39,13 @@ func init() {
 const (
 	reasonUnknownPatient = "unknown_patient"   // no patient the caller reaches has these numbers
 	reasonAmbiguous      = "ambiguous_patient" // several do
-	reasonOtherProvider  = "other_provider"    // the row's サービス事業所番号 is not the caller's facility's
-	reasonNotAVisit      = "not_a_visit"       // a service without visits at a time (福祉用具貸与…)
-	reasonNoDays         = "no_days"           // no day of the month is planned
-	reasonDuplicate      = "duplicate_slot"    // an earlier row plans the same slot
+	reasonOtherProvider  = "other_provider"    // the row's サービス事業者コード is not the caller's facility's: the file holds every provider's services of the user (標準仕様 2.6)
+	reasonNotAVisit      = "not_a_visit"       // a service without visits at a time (福祉用具貸与…, or times 9999)
+	reasonDuplicate      = "duplicate_slot"    // an earlier row plans the same patient, day and time: a 加算 row carries its base service's time
 )
 
 type CareplanFileInput struct {
-	FileName string `query:"filename" required:"true" maxLength:"80" doc:"the file's name, which the standard defines: UPPLAN_YYYYMM_<sender office number>_<addressee office number>_<YYYYMMDDHHMMSS>.CSV"`
+	FileName string `query:"filename" required:"true" maxLength:"80" doc:"the file's name, which the standard defines: UPPLAN_YYYYMM_<sender office number>_<sender service type>_<addressee office number>_<addressee service type>_<YYYYMMDDHHMMSS>.CSV (4.x), or without the service types (3.x)"`
 	RawBody  []byte `contentType:"text/csv" doc:"the 第6表 予定 file as received: CSV in Shift-JIS (MS932)"`
 }
 
@@ -59,8 +58,8 @@ type CareplanSlot struct {
 	Kind        string    `json:"kind" enum:"nurse_visit,doctor_visit,pharmacist_visit,care_service"`
 	StartsAt    time.Time `json:"starts_at"`
 	EndsAt      time.Time `json:"ends_at"`
-	Service     string    `json:"service" doc:"サービス内容 as the file names it"`
-	ServiceCode string    `json:"service_code" doc:"サービス種類コード + サービス項目コード"`
+	Service     string    `json:"service" doc:"the service: its サービス種類's name and サービスコード (the file names it by code only)"`
+	ServiceCode string    `json:"service_code" doc:"サービスコード: サービス種類コード 2 + サービス項目コード 4"`
 	AssigneeIDs []string  `json:"assignee_ids" doc:"the patient's team members of the caller's facility the visit goes to"`
 	Action      string    `json:"action" enum:"create,keep,replan" doc:"create a visit; keep the one an earlier import made; plan again one that was cancelled"`
 	VisitID     string    `json:"visit_id,omitempty" format:"uuid" doc:"keep and replan: the visit; create, once imported: the new visit"`
@@ -83,7 +82,7 @@ type CareplanUnmatched struct {
 	Row           int    `json:"row"`
 	InsuredNumber string `json:"insured_number" doc:"the row's 被保険者番号, to find it in the care manager's software"`
 	Service       string `json:"service"`
-	Reason        string `json:"reason" enum:"unknown_patient,ambiguous_patient,other_provider,not_a_visit,no_days,duplicate_slot"`
+	Reason        string `json:"reason" enum:"unknown_patient,ambiguous_patient,other_provider,not_a_visit,duplicate_slot"`
 }
 
 // CareplanPlan is what importing a 予定 file does (preview) or did (import).
@@ -165,18 +164,15 @@ func (s *Server) careplanPlan(ctx context.Context, tx *store.Tx, pr *Principal, 
 	rowOf := map[int]careplan.Row{}
 	for _, r := range rows {
 		unmatched := func(reason string) {
-			plan.Unmatched = append(plan.Unmatched, CareplanUnmatched{Row: r.Line, InsuredNumber: r.InsuredNumber, Service: r.Service, Reason: reason})
+			plan.Unmatched = append(plan.Unmatched, CareplanUnmatched{Row: r.Line, InsuredNumber: r.InsuredNumber, Service: careplan.ServiceLabel(r.Code), Reason: reason})
 		}
-		kind, visit := careplan.VisitKind(r.ServiceType, fac.Kind)
+		kind, visit := careplan.VisitKind(r.ServiceType(), fac.Kind)
 		switch {
 		case r.ProviderOffice != fac.OfficeNumber:
 			unmatched(reasonOtherProvider)
 			continue
-		case !visit:
+		case !visit || !r.Timed():
 			unmatched(reasonNotAVisit)
-			continue
-		case r.Total == 0:
-			unmatched(reasonNoDays)
 			continue
 		}
 		ids, err := tx.PatientsByInsurance(ctx, r.InsurerNumber, r.InsuredNumber)
@@ -220,32 +216,26 @@ func (s *Server) careplanPlan(ctx context.Context, tx *store.Tx, pr *Principal, 
 			}
 		}
 		rowOf[r.Line] = r
-		dup := false
-		for d, on := range r.Days {
-			if !on {
-				continue
-			}
-			start, end := slotTimes(name.Month, d+1, r.Start, r.End)
-			key := slotKey(pid, r.ServiceType+r.ServiceItem, start, r.End)
-			if seen[key] {
-				dup = true
-				continue
-			}
-			seen[key] = true
-			sl := CareplanSlot{Row: r.Line, PatientID: pid, PatientName: names[pid], Kind: kind, StartsAt: start, EndsAt: end, Service: r.Service,
-				ServiceCode: r.ServiceType + r.ServiceItem, AssigneeIDs: assigneesFor(kind, team[pid], pr.User.ID), Action: "create"}
-			if c, ok := bySlot[key]; ok {
-				sl.VisitID, sl.Action = c.VisitID, "keep"
-				if c.Status == care.VisitCancelled && c.StartsAt.After(s.now()) {
-					sl.Action = "replan"
-				}
-				delete(bySlot, key)
-			}
-			plan.Slots = append(plan.Slots, sl)
-		}
-		if dup {
+		// One row is one service code on one day; the visit is the
+		// patient's day and time, whatever codes (a service and its 加算)
+		// the file gives it.
+		start, end := slotTimes(r.DateMonth(), r.Day(), r.Start, r.End)
+		key := slotKey(pid, start, r.End)
+		if seen[key] {
 			unmatched(reasonDuplicate)
+			continue
 		}
+		seen[key] = true
+		sl := CareplanSlot{Row: r.Line, PatientID: pid, PatientName: names[pid], Kind: kind, StartsAt: start, EndsAt: end, Service: careplan.ServiceLabel(r.Code),
+			ServiceCode: r.Code, AssigneeIDs: assigneesFor(kind, team[pid], pr.User.ID), Action: "create"}
+		if c, ok := bySlot[key]; ok {
+			sl.VisitID, sl.Action = c.VisitID, "keep"
+			if c.Status == care.VisitCancelled && c.StartsAt.After(s.now()) {
+				sl.Action = "replan"
+			}
+			delete(bySlot, key)
+		}
+		plan.Slots = append(plan.Slots, sl)
 	}
 	// What earlier imports made that this file no longer plans: cancelled
 	// when it has not happened yet, of a patient the caller reaches.
@@ -289,10 +279,12 @@ func (s *Server) careplanPlan(ctx context.Context, tx *store.Tx, pr *Principal, 
 	return plan, cancel, rowOf, nil
 }
 
-// slotKey names a planned slot: the patient, the service code, the start
-// and the end as the file gives it.
-func slotKey(patientID, serviceCode string, start time.Time, end string) string {
-	return patientID + "|" + serviceCode + "|" + start.Format(time.RFC3339) + "|" + end
+// slotKey names a planned slot: the patient, the start and the end as the
+// file gives it. Not the service code: the standard gives a 加算 the time
+// of its base service (「基本サービスに紐づく加算には同じ時間を設定する」), and
+// both are one visit.
+func slotKey(patientID string, start time.Time, end string) string {
+	return patientID + "|" + start.Format(time.RFC3339) + "|" + end
 }
 
 // slotTimes is day d of month from HHMM to HHMM in Asia/Tokyo (2400 is
@@ -465,9 +457,9 @@ func (s *Server) importCareplan(ctx context.Context, in *CareplanFileInput) (*Ca
 				if _, err := keepHistory(ctx, tx, v.ID, pr.User.ID, now); err != nil {
 					return err
 				}
-				key := slotKey(sl.PatientID, sl.ServiceCode, sl.StartsAt, r.End)
+				key := slotKey(sl.PatientID, sl.StartsAt, r.End)
 				if err := tx.AddCareplanVisit(ctx, store.CareplanVisit{VisitID: v.ID, FacilityID: fac.ID, Month: month, FromOffice: plan.FromOffice,
-					PatientID: sl.PatientID, ServiceType: r.ServiceType, ServiceItem: r.ServiceItem, ServiceName: r.Service, SlotKey: key,
+					PatientID: sl.PatientID, ServiceType: r.ServiceType(), ServiceItem: r.ServiceItem(), ServiceName: sl.Service, SlotKey: key,
 					ImportedAt: now, ImportedBy: pr.User.ID}); err != nil {
 					return err
 				}

@@ -19,11 +19,14 @@ type CareplanMonthInput struct {
 }
 
 // CareplanOffice is a care manager's office whose plans for the month the
-// caller's facility imported, with the visits the caller reaches.
+// caller's facility imported, for one サービス種類 of the caller's (the
+// standard sends 実績 「サービス種類コード＋事業所番号毎」), with the visits the
+// caller reaches.
 type CareplanOffice struct {
 	OfficeNumber string `json:"office_number"`
+	ServiceType  string `json:"service_type" doc:"the サービス種類コード of the visits (13 訪問看護…): one 実績 file each"`
 	Planned      int    `json:"planned" doc:"imported visits of the month (any status)"`
-	Done         int    `json:"done" doc:"of them done: the rows of the 実績 file"`
+	Done         int    `json:"done" doc:"of them done: the visits of the 実績 file"`
 }
 
 type CareplanOfficesOutput struct {
@@ -83,10 +86,10 @@ func (s *Server) listCareplanOffices(ctx context.Context, in *CareplanMonthInput
 		}
 		by := map[string]*CareplanOffice{}
 		for _, c := range s.careplanReachable(ctx, tx, pr, cs) {
-			o := by[c.FromOffice]
+			o := by[c.FromOffice+c.ServiceType]
 			if o == nil {
-				o = &CareplanOffice{OfficeNumber: c.FromOffice}
-				by[c.FromOffice] = o
+				o = &CareplanOffice{OfficeNumber: c.FromOffice, ServiceType: c.ServiceType}
+				by[c.FromOffice+c.ServiceType] = o
 			}
 			o.Planned++
 			if c.Status == care.VisitDone {
@@ -96,7 +99,10 @@ func (s *Server) listCareplanOffices(ctx context.Context, in *CareplanMonthInput
 		for _, o := range by {
 			out.Body.Offices = append(out.Body.Offices, *o)
 		}
-		sort.Slice(out.Body.Offices, func(i, j int) bool { return out.Body.Offices[i].OfficeNumber < out.Body.Offices[j].OfficeNumber })
+		sort.Slice(out.Body.Offices, func(i, j int) bool {
+			a, b := out.Body.Offices[i], out.Body.Offices[j]
+			return a.OfficeNumber < b.OfficeNumber || a.OfficeNumber == b.OfficeNumber && a.ServiceType < b.ServiceType
+		})
 		return nil
 	})
 	return out, err
@@ -105,6 +111,9 @@ func (s *Server) listCareplanOffices(ctx context.Context, in *CareplanMonthInput
 type CareplanActualsInput struct {
 	Month string `query:"month" required:"true" pattern:"^[0-9]{4}-[0-9]{2}$" doc:"YYYY-MM"`
 	To    string `query:"to" required:"true" pattern:"^[0-9]{10}$" doc:"the care manager's office (介護保険事業所番号) the 実績 goes back to"`
+	// The standard names both ends' サービス種類コード in the file name (4.x).
+	ServiceType string `query:"service_type" required:"true" pattern:"^[0-9A-Z]{2}$" doc:"the caller's サービス種類コード whose visits the file holds (13 訪問看護…), as the offices list gives it"`
+	ToType      string `query:"to_type" pattern:"^[0-9A-Z]{2}$" default:"43" doc:"the care manager's office's サービス種類コード: 43 居宅介護支援 (default), 46 介護予防支援…"`
 }
 
 type CareplanActualsOutput struct {
@@ -121,9 +130,10 @@ var careplanActualsResponses = map[string]*huma.Response{
 }
 
 // exportCareplanActuals writes the month's 実績 for one care manager's
-// office: the visits imported from its plans that are done, of patients
-// the caller reaches, each at the day and time it was done, with the row's
-// service code. Audited per patient as an export.
+// office and one サービス種類 of the caller's: the visits imported from its
+// plans that are done, of patients the caller reaches, one row per patient,
+// day, service code and time (サービス回数 the visits of that slot), at the
+// day and time each was done. Audited per patient as an export.
 func (s *Server) exportCareplanActuals(ctx context.Context, in *CareplanActualsInput) (*CareplanActualsOutput, error) {
 	pr, err := s.authenticate(ctx)
 	if err != nil {
@@ -133,7 +143,12 @@ func (s *Server) exportCareplanActuals(ctx context.Context, in *CareplanActualsI
 	if err != nil {
 		return nil, err
 	}
+	toType := in.ToType
+	if toType == "" {
+		toType = "43"
+	}
 	now := s.now()
+	created := now.In(tokyo).Format("20060102")
 	var rows []careplan.Row
 	var fac store.Facility
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
@@ -148,7 +163,7 @@ func (s *Server) exportCareplanActuals(ctx context.Context, in *CareplanActualsI
 		patients := map[string]store.Patient{}
 		var evs []*audit.Event
 		for _, c := range s.careplanReachable(ctx, tx, pr, cs) {
-			if c.Status != care.VisitDone {
+			if c.Status != care.VisitDone || c.ServiceType != in.ServiceType {
 				continue
 			}
 			start, end := inTokyo(c.StartsAt), inTokyo(c.EndsAt)
@@ -167,17 +182,19 @@ func (s *Server) exportCareplanActuals(ctx context.Context, in *CareplanActualsI
 			if end.Day() != start.Day() {
 				endClock = "2400"
 			}
-			key := c.PatientID + "|" + c.ServiceType + c.ServiceItem + "|" + start.Format("1504") + "|" + endClock
-			i, ok := byKey[key]
-			if !ok {
-				i = len(rows)
-				byKey[key] = i
-				rows = append(rows, careplan.Row{Version: careplan.CSVVersion, InsurerNumber: p.InsurerNumber, InsuredNumber: p.InsuredNumber,
-					Month: month.Format("200601"), CreatedOn: now.In(tokyo).Format("20060102"), PlannerOffice: in.To, ProviderOffice: fac.OfficeNumber,
-					ServiceType: c.ServiceType, ServiceItem: c.ServiceItem, Service: c.ServiceName, Start: start.Format("1504"), End: endClock,
-					Kind: careplan.KindActual})
+			code := c.ServiceType + c.ServiceItem
+			key := c.PatientID + "|" + start.Format("20060102") + "|" + code + "|" + start.Format("1504") + "|" + endClock
+			if i, ok := byKey[key]; ok {
+				rows[i].Count++
+				continue
 			}
-			rows[i].Days[start.Day()-1] = true
+			byKey[key] = len(rows)
+			// 「実績の場合はサービス事業者番号」 (更新業者コード); 単位数 is not
+			// required and not known here.
+			rows = append(rows, careplan.Row{Version: careplan.CSVVersion, InsurerNumber: p.InsurerNumber, InsuredNumber: p.InsuredNumber,
+				CreatedOn: created, Month: month.Format("200601"), PlannerOffice: in.To, Date: start.Format("20060102"),
+				Start: start.Format("1504"), End: endClock, Count: 1, Code: code, ProviderOffice: fac.OfficeNumber, ProviderName: fac.Name,
+				Over30: "0", Updater: fac.OfficeNumber})
 		}
 		evs = append(evs, s.event(ctx, pr, "careplan.export", "", "careplan_actuals", in.Month))
 		return audit.Append(ctx, tx, evs...)
@@ -190,13 +207,17 @@ func (s *Server) exportCareplanActuals(ctx context.Context, in *CareplanActualsI
 		if a.InsuredNumber != b.InsuredNumber {
 			return a.InsuredNumber < b.InsuredNumber
 		}
+		if a.Date != b.Date {
+			return a.Date < b.Date
+		}
 		return a.Start < b.Start
 	})
 	var b bytes.Buffer
 	if err := careplan.Write(&b, rows); err != nil {
 		return nil, err
 	}
-	name := careplan.Name{Prefix: careplan.PrefixActual, Month: month, From: fac.OfficeNumber, To: in.To, Stamp: now.In(tokyo).Format("20060102150405")}
+	name := careplan.Name{Prefix: careplan.PrefixActual, Month: month, From: fac.OfficeNumber, FromKind: in.ServiceType, To: in.To, ToKind: toType,
+		Stamp: now.In(tokyo).Format("20060102150405")}
 	return &CareplanActualsOutput{ContentType: "text/csv; charset=Shift_JIS", ContentDisposition: `attachment; filename="` + name.String() + `"`,
 		CacheControl: "no-store", Body: b.Bytes()}, nil
 }

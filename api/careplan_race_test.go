@@ -64,7 +64,8 @@ func TestCareplanAmbiguousRowKeepsVisits(t *testing.T) {
 		if a.Cancelled != 0 || len(a.Cancels) != 0 {
 			t.Errorf("an ambiguous row cancelled %d visits the file still plans: %s", a.Cancelled, res.body)
 		}
-		if len(a.Unmatched) != 1 || a.Unmatched[0].Reason != "ambiguous_patient" {
+		// A row per day of use: both days' rows are ambiguous.
+		if len(a.Unmatched) != 2 || a.Unmatched[0].Reason != "ambiguous_patient" || a.Unmatched[1].Reason != "ambiguous_patient" {
 			t.Errorf("unmatched: %+v", a.Unmatched)
 		}
 	})

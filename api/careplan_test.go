@@ -2,8 +2,8 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -23,43 +23,38 @@ const (
 	testInsured   = "0000012345"
 )
 
-// planRow is one row of a 第6表 file built from the column definitions
-// (careplan.Columns): the values by column number, the days planned.
+// planRow is the rows of a 第6表 file built from the standard's column
+// definitions (careplan.Columns, No. 1–25): one service code at one time,
+// one row per day of use.
 type planRow struct {
-	insurer, insured, month, provider, svcType, svcItem, service, start, end, kind string
-	days                                                                           []int
-	total                                                                          string // "" = the number of days
-	columns                                                                        int    // 0 = every column
+	insurer, insured, month, provider, code, start, end string
+	days                                                []int
+	columns                                             int // 0 = every column
 }
 
 func nurseRow(month string, days ...int) planRow {
-	return planRow{insurer: testInsurer, insured: testInsured, month: month, provider: stationOffice, svcType: "13", svcItem: "1211",
-		service: "訪看Ⅰ２", start: "1000", end: "1030", kind: careplan.KindPlan, days: days}
+	return planRow{insurer: testInsurer, insured: testInsured, month: month, provider: stationOffice, code: "131211", start: "1000", end: "1030", days: days}
 }
 
-func (r planRow) fields() []string {
+func (r planRow) fields(day int) []string {
 	f := make([]string, len(careplan.Columns))
 	set := func(c int, v string) { f[c-1] = v }
 	set(careplan.ColVersion, careplan.CSVVersion)
 	set(careplan.ColInsurer, r.insurer)
 	set(careplan.ColInsured, r.insured)
-	set(careplan.ColMonth, r.month)
 	set(careplan.ColCreated, "20261101")
+	set(careplan.ColMonth, r.month)
 	set(careplan.ColPlanner, cmOffice)
-	set(careplan.ColProvider, r.provider)
-	set(careplan.ColType, r.svcType)
-	set(careplan.ColItem, r.svcItem)
-	set(careplan.ColService, r.service)
+	set(careplan.ColUnits, "823")
+	set(careplan.ColDate, r.month+fmt.Sprintf("%02d", day))
 	set(careplan.ColStart, r.start)
 	set(careplan.ColEnd, r.end)
-	set(careplan.ColKind, r.kind)
-	for _, d := range r.days {
-		set(careplan.ColDay1+d-1, "1")
-	}
-	set(careplan.ColTotal, strconv.Itoa(len(r.days)))
-	if r.total != "" {
-		set(careplan.ColTotal, r.total)
-	}
+	set(careplan.ColCount, "1")
+	set(careplan.ColCode, r.code)
+	set(careplan.ColProvider, r.provider)
+	set(careplan.ColProviderName, `"ひまわり訪問看護"`)
+	set(careplan.ColOver30, "0")
+	set(careplan.ColUpdater, cmOffice)
 	if r.columns > 0 {
 		f = f[:r.columns]
 	}
@@ -70,7 +65,9 @@ func (r planRow) fields() []string {
 func planFile(t testing.TB, rows ...planRow) []byte {
 	var b strings.Builder
 	for _, r := range rows {
-		b.WriteString(strings.Join(r.fields(), ",") + "\r\n")
+		for _, d := range r.days {
+			b.WriteString(strings.Join(r.fields(d), ",") + "\r\n")
+		}
 	}
 	out, err := japanese.ShiftJIS.NewEncoder().String(b.String())
 	if err != nil {
@@ -80,7 +77,7 @@ func planFile(t testing.TB, rows ...planRow) []byte {
 }
 
 func planName(month string) string {
-	return "UPPLAN_" + month + "_" + cmOffice + "_" + stationOffice + "_20261101090000.CSV"
+	return "UPPLAN_" + month + "_" + cmOffice + "_43_" + stationOffice + "_13_20261101090000.CSV"
 }
 
 type planAnswer struct {
@@ -153,10 +150,14 @@ func TestCareplanImport(t *testing.T) {
 		r := careplanRegion(t, h)
 		before := countVisits(t, h, r.patientID)
 		// 2026-11: the clock stands at the 21st, so the 10th has passed.
+		// Rows 1–3: the nurse's visits; 4: an unknown 被保険者番号; 5: another
+		// provider's service (the file holds all of the user's); 6: 福祉用具
+		// (times 9999); 7: a 加算 at the time of the 24th's visit (same visit).
 		file := planFile(t, nurseRow("202611", 10, 24, 26),
-			planRow{insurer: testInsurer, insured: "0000099999", month: "202611", provider: stationOffice, svcType: "13", svcItem: "1211", start: "1400", end: "1430", kind: "1", days: []int{25}},
-			planRow{insurer: testInsurer, insured: testInsured, month: "202611", provider: "1360000099", svcType: "11", svcItem: "1111", start: "0900", end: "1000", kind: "1", days: []int{23}},
-			planRow{insurer: testInsurer, insured: testInsured, month: "202611", provider: stationOffice, svcType: "17", svcItem: "1001", start: "0000", end: "2400", kind: "1", days: []int{1}})
+			planRow{insurer: testInsurer, insured: "0000099999", month: "202611", provider: stationOffice, code: "131211", start: "1400", end: "1430", days: []int{25}},
+			planRow{insurer: testInsurer, insured: testInsured, month: "202611", provider: "1360000099", code: "111111", start: "0900", end: "1000", days: []int{23}},
+			planRow{insurer: testInsurer, insured: testInsured, month: "202611", provider: stationOffice, code: "171001", start: careplan.NoTime, end: careplan.NoTime, days: []int{1}},
+			planRow{insurer: testInsurer, insured: testInsured, month: "202611", provider: stationOffice, code: "134001", start: "1000", end: "1030", days: []int{24}})
 
 		res, pre := r.nurseC.plan(t, "preview", planName("202611"), file)
 		if res.status != 200 || pre.Imported || pre.Created != 3 || len(pre.Slots) != 3 {
@@ -174,7 +175,7 @@ func TestCareplanImport(t *testing.T) {
 		for _, u := range pre.Unmatched {
 			reasons[u.Row] = u.Reason
 		}
-		if reasons[2] != "unknown_patient" || reasons[3] != "other_provider" || reasons[4] != "not_a_visit" || len(reasons) != 3 {
+		if reasons[4] != "unknown_patient" || reasons[5] != "other_provider" || reasons[6] != "not_a_visit" || reasons[7] != "duplicate_slot" || len(reasons) != 4 {
 			t.Errorf("unmatched rows: %v", reasons)
 		}
 		if n := countVisits(t, h, r.patientID); n != before {
@@ -247,23 +248,31 @@ func TestCareplanImport(t *testing.T) {
 		var offices struct {
 			Offices []struct {
 				OfficeNumber string `json:"office_number"`
+				ServiceType  string `json:"service_type"`
 				Done         int
 			}
 		}
 		r.nurseC.must(200, "GET", "/api/v1/careplan/offices?month=2026-11", nil).json(t, &offices)
-		if len(offices.Offices) != 1 || offices.Offices[0].OfficeNumber != cmOffice || offices.Offices[0].Done != 1 {
+		if len(offices.Offices) != 1 || offices.Offices[0].OfficeNumber != cmOffice || offices.Offices[0].ServiceType != "13" || offices.Offices[0].Done != 1 {
 			t.Errorf("offices: %+v", offices)
 		}
-		out := r.nurseC.must(200, "GET", "/api/v1/careplan/actuals?month=2026-11&to="+cmOffice, nil)
+		out := r.nurseC.must(200, "GET", "/api/v1/careplan/actuals?month=2026-11&service_type=13&to="+cmOffice, nil)
 		disp := out.header.Get("Content-Disposition")
 		name := disp[strings.Index(disp, "UPJSK_") : len(disp)-1]
 		n, rows, err := careplan.Read(name, []byte(out.body))
 		if err != nil {
 			t.Fatalf("the 実績 file does not read back: %v\n%s", err, disp)
 		}
-		if n.From != stationOffice || n.To != cmOffice || len(rows) != 1 || !rows[0].Days[23] || rows[0].Total != 1 ||
-			rows[0].ServiceType != "13" || rows[0].ServiceItem != "1211" || rows[0].Service != "訪看Ⅰ２" || rows[0].InsuredNumber != testInsured {
+		if n.From != stationOffice || n.FromKind != "13" || n.To != cmOffice || n.ToKind != "43" || len(rows) != 1 || rows[0].Date != "20261124" ||
+			rows[0].Start != "1000" || rows[0].End != "1030" || rows[0].Count != 1 || rows[0].Code != "131211" || rows[0].InsuredNumber != testInsured ||
+			rows[0].InsurerNumber != testInsurer || rows[0].PlannerOffice != cmOffice || rows[0].ProviderOffice != stationOffice ||
+			rows[0].Updater != stationOffice || rows[0].Over30 != "0" {
 			t.Errorf("実績: %+v %+v", n, rows)
+		}
+		// Another service type of the station's has no 実績 this month.
+		other13 := r.nurseC.must(200, "GET", "/api/v1/careplan/actuals?month=2026-11&service_type=63&to="+cmOffice, nil)
+		if other13.body != "" {
+			t.Errorf("実績 of 63: %q", other13.body)
 		}
 		if strings.Contains(out.body, canaryName) {
 			t.Error("the 実績 file carries the patient's name")
@@ -286,8 +295,8 @@ func TestCareplanRefusals(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine string) {
 		h := newHarness(t, engine)
 		r := careplanRegion(t, h)
-		good := nurseRow("202612", 1, 2)
-		utf8Row := []byte(strings.Join(good.fields(), ",") + "\r\n")
+		good := nurseRow("202612", 1)
+		utf8Row := []byte(strings.Join(good.fields(2), ",") + "\r\n")
 		before := countVisits(t, h, r.patientID)
 		for _, c := range []struct {
 			name, file string
@@ -297,17 +306,17 @@ func TestCareplanRefusals(t *testing.T) {
 			message    string
 		}{
 			{"UTF-8 instead of MS932", planName("202612"), append(planFile(t, good), utf8Row...), 422, "careplan_file_invalid",
-				"body.rows[2].columns[10]", "サービス内容: " + careplan.RuleEncoding},
-			{"wrong column count", planName("202612"), planFile(t, good, func() planRow { b := good; b.columns = 44; return b }()), 422,
+				"body.rows[2].columns[21]", "サービス事業所名: " + careplan.RuleEncoding},
+			{"wrong column count", planName("202612"), planFile(t, good, func() planRow { b := good; b.columns = 22; return b }()), 422,
 				"careplan_file_invalid", "body.rows[2]", careplan.RuleColumns},
 			{"a month that does not exist", planName("202613"), planFile(t, nurseRow("202613", 1)), 422, "careplan_file_invalid",
 				"query.filename", careplan.RuleMonth},
 			{"a day the month does not have", planName("202611"), planFile(t, nurseRow("202611", 3), nurseRow("202611", 31)), 422,
-				"careplan_file_invalid", "body.rows[2].columns[44]", "31日: " + careplan.RuleNoSuchDay},
+				"careplan_file_invalid", "body.rows[2].columns[10]", "サービス利用日: " + careplan.RuleDate},
 			{"a bad check digit", planName("202612"), planFile(t, good, func() planRow { b := good; b.insurer = "139999"; return b }()), 422,
 				"careplan_file_invalid", "body.rows[2].columns[2]", "保険者番号: " + careplan.RuleInsurerNumber},
 			{"a 実績 file", strings.Replace(planName("202612"), "UPPLAN", "UPJSK", 1), planFile(t, good), 422, "careplan_file_invalid",
-				"body.rows[1].columns[13]", "予定実績区分: " + careplan.RuleRowKind},
+				"query.filename", careplan.RuleFileKind},
 			{"not named by the standard", "plan.csv", planFile(t, good), 422, "careplan_file_invalid", "query.filename", careplan.RuleFileName},
 			{"addressed to another office", strings.Replace(planName("202612"), stationOffice, "1360000099", 1), planFile(t, good), 422,
 				"careplan_not_addressed", "query.filename", ""},
@@ -335,7 +344,7 @@ func TestCareplanRefusals(t *testing.T) {
 		if res, _ := r.helperC.plan(t, "import", planName("202612"), planFile(t, good)); res.status != 409 || res.code() != "office_number_missing" {
 			t.Errorf("facility without an office number: %d %s", res.status, res.body)
 		}
-		if res := r.nurseC.do("GET", "/api/v1/careplan/actuals?month=2026-13&to="+cmOffice, nil); res.status != 422 {
+		if res := r.nurseC.do("GET", "/api/v1/careplan/actuals?month=2026-13&service_type=13&to="+cmOffice, nil); res.status != 422 {
 			t.Errorf("a month that does not exist: %d %s", res.status, res.body)
 		}
 	})

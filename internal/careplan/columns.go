@@ -66,7 +66,7 @@ const (
 	RuleFileName   = "must be named UPPLAN_YYYYMM_<sender office number, 10 digits>_<sender service type, 2>_<addressee office number, 10 digits>_<addressee service type, 2>_<YYYYMMDDHHMMSS>.CSV"
 	RuleFileKind   = "must be a 予定 file (UPPLAN_…)"
 	RuleEmptyFile  = "must hold at least one row"
-	RuleTooManyRow = "must hold at most 5000 rows"
+	RuleTooManyRow = "must hold at most 20000 rows"
 )
 
 // Column numbers (No.) of the standard.

@@ -1329,7 +1329,7 @@ export interface components {
         CareplanOffice: {
             /**
              * Format: int64
-             * @description of them done: the rows of the 実績 file
+             * @description of them done: the visits of the 実績 file
              */
             done: number;
             office_number: string;
@@ -1338,6 +1338,8 @@ export interface components {
              * @description imported visits of the month (any status)
              */
             planned: number;
+            /** @description the サービス種類コード of the visits (13 訪問看護…): one 実績 file each */
+            service_type: string;
         };
         CareplanOfficesOutputBody: {
             month: string;
@@ -1387,9 +1389,9 @@ export interface components {
              * @description the file's row
              */
             row: number;
-            /** @description サービス内容 as the file names it */
+            /** @description the service: its サービス種類's name and サービスコード (the file names it by code only) */
             service: string;
-            /** @description サービス種類コード + サービス項目コード */
+            /** @description サービスコード: サービス種類コード 2 + サービス項目コード 4 */
             service_code: string;
             /** Format: date-time */
             starts_at: string;
@@ -1403,7 +1405,7 @@ export interface components {
             /** @description the row's 被保険者番号, to find it in the care manager's software */
             insured_number: string;
             /** @enum {string} */
-            reason: "unknown_patient" | "ambiguous_patient" | "other_provider" | "not_a_visit" | "no_days" | "duplicate_slot";
+            reason: "unknown_patient" | "ambiguous_patient" | "other_provider" | "not_a_visit" | "duplicate_slot";
             /** Format: int64 */
             row: number;
             service: string;
@@ -3863,6 +3865,10 @@ export interface operations {
                 month: string;
                 /** @description the care manager's office (介護保険事業所番号) the 実績 goes back to */
                 to: string;
+                /** @description the caller's サービス種類コード whose visits the file holds (13 訪問看護…), as the offices list gives it */
+                service_type: string;
+                /** @description the care manager's office's サービス種類コード: 43 居宅介護支援 (default), 46 介護予防支援… */
+                to_type?: string;
             };
             header?: never;
             path?: never;
@@ -4054,7 +4060,7 @@ export interface operations {
     importCareplan: {
         parameters: {
             query: {
-                /** @description the file's name, which the standard defines: UPPLAN_YYYYMM_<sender office number>_<addressee office number>_<YYYYMMDDHHMMSS>.CSV */
+                /** @description the file's name, which the standard defines: UPPLAN_YYYYMM_<sender office number>_<sender service type>_<addressee office number>_<addressee service type>_<YYYYMMDDHHMMSS>.CSV (4.x), or without the service types (3.x) */
                 filename: string;
             };
             header?: never;
@@ -4171,7 +4177,7 @@ export interface operations {
     previewCareplan: {
         parameters: {
             query: {
-                /** @description the file's name, which the standard defines: UPPLAN_YYYYMM_<sender office number>_<addressee office number>_<YYYYMMDDHHMMSS>.CSV */
+                /** @description the file's name, which the standard defines: UPPLAN_YYYYMM_<sender office number>_<sender service type>_<addressee office number>_<addressee service type>_<YYYYMMDDHHMMSS>.CSV (4.x), or without the service types (3.x) */
                 filename: string;
             };
             header?: never;

@@ -15,8 +15,8 @@ export function insurerCheckDigit(first5: string): string {
 
 /** 6 digits, the last the check digit of the first five. */
 export const validInsurer = (s: string): boolean => /^[0-9]{6}$/.test(s) && insurerCheckDigit(s.slice(0, 5)) === s[5];
-/** 10 digits (no national check digit). */
-export const validInsured = (s: string): boolean => /^[0-9]{10}$/.test(s);
+/** 10 digits (no national check digit), or H and 9 digits for a person on public assistance alone (生保単独). */
+export const validInsured = (s: string): boolean => /^(?:[0-9]{10}|H[0-9]{9})$/.test(s);
 
 /** Where a refused file breaks the standard, from a problem's error (location + message). */
 export interface FileFault {

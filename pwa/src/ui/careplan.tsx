@@ -38,7 +38,7 @@ export interface CareplanPlan {
   replanned: number;
   cancelled: number;
 }
-interface Office { office_number: string; planned: number; done: number }
+interface Office { office_number: string; service_type: string; planned: number; done: number }
 
 /** What went wrong, as the screen says it: the file's row and column and the rule, or the API's message. */
 function problemText(e: unknown): string {
@@ -179,7 +179,7 @@ function PlanView({ plan }: { plan: CareplanPlan }) {
   );
 }
 
-/** The month's 実績 files: one download per care manager's office whose plan was imported. */
+/** The month's 実績 files: one download per care manager's office whose plan was imported and service type of ours (the standard sends 実績 per サービス種類 and office). */
 function Export({ month, online, rev }: { month: string; online: boolean; rev: number }) {
   const [offices, setOffices] = useState<Office[] | null>(null);
   const [err, setErr] = useState('');
@@ -208,9 +208,10 @@ function Export({ month, online, rev }: { month: string; online: boolean; rev: n
       {offices && offices.length === 0 && <p class="empty">{cpt('careplan.no_offices')}</p>}
       <ul class="careplan-offices">
         {(offices ?? []).map((o) => (
-          <li key={o.office_number}>
-            {cpt('careplan.office', { office: o.office_number, planned: o.planned, done: o.done })}{' '}
-            <a class="button" download href={`/api/v1/careplan/actuals?month=${encodeURIComponent(month)}&to=${encodeURIComponent(o.office_number)}`}>
+          <li key={`${o.office_number}-${o.service_type}`}>
+            {cpt('careplan.office', { office: o.office_number, type: o.service_type, planned: o.planned, done: o.done })}{' '}
+            <a class="button" download
+              href={`/api/v1/careplan/actuals?month=${encodeURIComponent(month)}&to=${encodeURIComponent(o.office_number)}&service_type=${encodeURIComponent(o.service_type)}`}>
               {cpt('careplan.download')}
             </a>
           </li>
