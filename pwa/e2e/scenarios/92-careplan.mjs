@@ -29,22 +29,23 @@ const CM_OFFICE = '1379900001'; // あおば居宅介護支援事業所
 const STATION_OFFICE = '1369900002'; // ひまわり訪問看護ステーション
 const INSURER = '139998';
 
-// The 第6表 columns (internal/careplan/columns.go): 1 CSVバージョン, 2 保険者番号,
-// 3 被保険者番号, 4 対象年月, 5 作成年月日, 6 居宅介護支援事業所番号, 7 サービス事業所番号,
-// 8 サービス種類コード, 9 サービス項目コード, 10 サービス内容, 11 提供開始時刻,
-// 12 提供終了時刻, 13 予定実績区分, 14–44 1日…31日, 45 合計回数.
-// Node encodes only UTF-8, so the service names are given as their MS932 bytes.
+// The 第6表 columns (internal/careplan/columns.go, the standard's 4.1 layout): 1 CSVバージョン,
+// 2 保険者番号, 3 被保険者番号, 4 作成年月日, 5 対象年月, 6 プラン担当業者コード, 7 プラン担当者名,
+// 8 単位数, 9 前月までの短期入所利用日数, 10 サービス利用日, 11 日割対象日, 12 サービス開始時刻,
+// 13 サービス終了時刻, 14 サービス回数, 15 サービスコード, 16 TAISコード, 17 福祉用具届出コード,
+// 18 用具名称, 19 明細判別コード, 20 サービス事業者コード, 21 サービス事業所名, 22 サテライト枝番,
+// 23 ３０日超区分, 24 更新業者コード, 25 識別子: one row per service code per day of use.
+// Node encodes only UTF-8, so the office name is given as its MS932 bytes.
 const MS932 = {
-  '訪問看護Ⅰ２': Buffer.from('964b96e28ac58cec87548251', 'hex'),
-  '訪問看護Ⅰ３': Buffer.from('964b96e28ac58cec87548252', 'hex'),
-  '福祉用具貸与': Buffer.from('959f8e8397708bef91dd975e', 'hex'),
+  'ひまわり訪問看護': Buffer.from('82d082dc82ed82e8964b96e28ac58cec', 'hex'),
 };
-function row({ insured, month, type = '13', item = '1211', service, start, end, days }) {
-  const f = ['202306', INSURER, insured, month, `${month}01`, CM_OFFICE, STATION_OFFICE, type, item, '@', start, end, '1'];
-  for (let d = 1; d <= 31; d++) f.push(days.includes(d) ? '1' : '');
-  f.push(String(days.length));
-  const [before, after] = f.join(',').split('@');
-  return Buffer.concat([Buffer.from(before, 'latin1'), MS932[service], Buffer.from(after + '\r\n', 'latin1')]);
+function rows({ insured, month, code = '131211', start, end, days, provider = STATION_OFFICE }) {
+  return Buffer.concat(days.map((d) => {
+    const f = ['202407', INSURER, insured, `${month}01`, month, CM_OFFICE, '', '823', '', `${month}${String(d).padStart(2, '0')}`, '',
+      start, end, '1', code, '', '', '', '', provider, '@', '', '0', CM_OFFICE, ''];
+    const [before, after] = f.join(',').split('@');
+    return Buffer.concat([Buffer.from(before + '"', 'latin1'), MS932['ひまわり訪問看護'], Buffer.from('"' + after + '\r\n', 'latin1')]);
+  }));
 }
 
 await mkdir(SHOTS, { recursive: true });
@@ -72,12 +73,12 @@ try {
     return { a: mine[0], b: mine[1] };
   });
 
-  const name = `UPPLAN_${yyyymm}_${CM_OFFICE}_${STATION_OFFICE}_${today.replaceAll('-', '')}090000.CSV`;
+  const name = `UPPLAN_${yyyymm}_${CM_OFFICE}_43_${STATION_OFFICE}_13_${today.replaceAll('-', '')}090000.CSV`;
   const file = Buffer.concat([
-    row({ insured: a.insured_number, month: yyyymm, service: '訪問看護Ⅰ２', start: '1000', end: '1030', days: [5, 12, 19] }),
-    row({ insured: b.insured_number, month: yyyymm, item: '1311', service: '訪問看護Ⅰ３', start: '1400', end: '1500', days: [8] }),
-    row({ insured: '9900009999', month: yyyymm, service: '訪問看護Ⅰ２', start: '0900', end: '0930', days: [6] }),
-    row({ insured: a.insured_number, month: yyyymm, type: '17', item: '1001', service: '福祉用具貸与', start: '0000', end: '2400', days: [1] }),
+    rows({ insured: a.insured_number, month: yyyymm, start: '1000', end: '1030', days: [5, 12, 19] }),
+    rows({ insured: b.insured_number, month: yyyymm, code: '131311', start: '1400', end: '1500', days: [8] }),
+    rows({ insured: '9900009999', month: yyyymm, start: '0900', end: '0930', days: [6] }),
+    rows({ insured: a.insured_number, month: yyyymm, code: '171001', start: '9999', end: '9999', days: [1] }),
   ]);
   const planPath = join(FILES, name);
   await writeFile(planPath, file);
@@ -100,10 +101,10 @@ try {
     await page.waitForSelector('table.careplan-slots', { timeout: 15000 });
     const rows = await page.locator('table.careplan-slots tbody tr').allTextContents();
     check(rows.length === 4, `slots: ${rows.length}: ${rows.join(' | ')}`);
-    check(rows.filter((r) => r.includes(a.name) && r.includes('訪問看護Ⅰ２') && r.includes('新規')).length === 3, `patient A's rows: ${rows.join(' | ')}`);
-    check(rows.some((r) => r.includes(b.name) && r.includes('訪問看護Ⅰ３') && /14:00/.test(r)), `patient B's row: ${rows.join(' | ')}`);
+    check(rows.filter((r) => r.includes(a.name) && r.includes('訪問看護（131211）') && r.includes('新規')).length === 3, `patient A's rows: ${rows.join(' | ')}`);
+    check(rows.some((r) => r.includes(b.name) && r.includes('訪問看護（131311）') && /14:00/.test(r)), `patient B's row: ${rows.join(' | ')}`);
     const un = await page.locator('table.careplan-unmatched tbody tr').allTextContents();
-    check(un.length === 2 && un.some((r) => r.includes('9900009999') && r.includes('担当にいません')) && un.some((r) => r.includes('福祉用具貸与') && r.includes('日時がない')),
+    check(un.length === 2 && un.some((r) => r.includes('9900009999') && r.includes('担当にいません')) && un.some((r) => r.includes('福祉用具貸与（171001）') && r.includes('日時がない')),
       `unmatched: ${un.join(' | ')}`);
     await screen(page, 'preview');
     await page.locator('table.careplan-unmatched').evaluate((e) => e.scrollIntoView({ block: 'center' }));
@@ -116,7 +117,7 @@ try {
     check(/新しく作成 4件/.test(await page.textContent('.done-msg')), `done: ${await page.textContent('.done-msg')}`);
     await screen(page, 'imported');
     const { visits } = await nurse.req('GET', `/me/visits?from=${next}-01&to=${next}-28`, undefined, { expect: 200 });
-    const ours = visits.filter((v) => v.note?.startsWith('訪問看護Ⅰ'));
+    const ours = visits.filter((v) => v.note?.startsWith('訪問看護（13'));
     check(ours.length === 4 && ours.every((v) => v.kind === 'nurse_visit' && v.assignee_ids.includes(nurse.me.id)), `her visits: ${JSON.stringify(ours)}`);
     // Her week of the 12th, on the device after sync.
     await page.evaluate(() => { location.hash = '#/calendar'; });
@@ -143,19 +144,20 @@ try {
 
   await step('d. one visit done: the 実績 file carries it, in MS932', async () => {
     const { visits } = await nurse.req('GET', `/me/visits?from=${next}-05&to=${next}-05`, undefined, { expect: 200 });
-    const v = visits.find((x) => x.note === '訪問看護Ⅰ２');
+    const v = visits.find((x) => x.note === '訪問看護（131211）');
     await nurse.req('PATCH', `/visits/${v.id}`, { base_version: v.version, status: 'done' }, { expect: 200 });
-    const res = await fetch(`${BASE}/api/v1/careplan/actuals?month=${next}&to=${CM_OFFICE}`, { headers: { Cookie: nurse.cookie } });
+    const res = await fetch(`${BASE}/api/v1/careplan/actuals?month=${next}&to=${CM_OFFICE}&service_type=13`, { headers: { Cookie: nurse.cookie } });
     check(res.status === 200, `export: ${res.status}`);
     const disp = res.headers.get('content-disposition');
     const out = /filename="(UPJSK_[0-9_]+\.CSV)"/.exec(disp)?.[1];
-    check(out && out.startsWith(`UPJSK_${yyyymm}_${STATION_OFFICE}_${CM_OFFICE}_`), `file name: ${disp}`);
+    check(out && out.startsWith(`UPJSK_${yyyymm}_${STATION_OFFICE}_13_${CM_OFFICE}_43_`), `file name: ${disp}`);
     const bytes = Buffer.from(await res.arrayBuffer());
     await writeFile(join(FILES, out), bytes);
-    check(bytes.includes(MS932['訪問看護Ⅰ２']), 'the service name is not in MS932');
     const text = new TextDecoder('shift_jis').decode(bytes);
+    // サービス事業所名 (No.21) is the station's name, quoted free text in MS932.
     const cols = text.trim().split('\r\n').map((l) => l.split(','));
-    check(cols.length === 1 && cols[0].length === 45 && cols[0][2] === a.insured_number && cols[0][12] === '2' && cols[0][13 + 4] === '1' && cols[0][44] === '1',
+    check(cols.length === 1 && cols[0].length === 25 && cols[0][2] === a.insured_number && cols[0][9] === `${yyyymm}05` && cols[0][11] === '1000' &&
+      cols[0][13] === '1' && cols[0][14] === '131211' && cols[0][19] === STATION_OFFICE && cols[0][20].startsWith('"') && cols[0][23] === STATION_OFFICE,
       `実績: ${text}`);
     console.log(`  予定 ${name}:\n${new TextDecoder('shift_jis').decode(file)}  実績 ${out}:\n${text}`);
     // The export list on the screen.
