@@ -13,15 +13,16 @@ import (
 // 実績情報」, No. 1–25 with 項目長, 必須 and 書式 — read as text in the public
 // repository kt-group1165/honobono_caremanager, migrations/
 // _if_careplan_v4_layout.txt (the 別紙 as extracted from the PDF; the
-// 第6表 part is its lines 335–484), with the body of the standard beside it
+// 第6表 part is its lines 335–484 by the repository's own note), with the
+// body of the standard beside it
 // in migrations/_if_careplan_v4_spec.txt (更新履歴, 2.3, 2.6, 4.2, 4.3).
 // The 予定 (UPPLAN) and 実績 (UPJSK) files are this one layout (「実績情報
 // ※第6表（サービス利用票）と同フォーマット」, spec 2.3): one row per
 // service, per day it is used (サービス利用日), per service code.
 //
-// Version 3.2 of the standard (介護保険最新情報 vol.1156, 令和5年6月)
-// already had this layout less the three 福祉用具 columns No. 16–18, which
-// 4.0 added (更新履歴 4.0: 「第6表、第7表に「TAISコード」「福祉用具届出コード」
+// Version 3.2 of the standard (介護保険最新情報 vol.1156, 令和5年6月) had,
+// by the 更新履歴, this layout less the three 福祉用具 columns No. 16–18,
+// which 4.0 added (更新履歴 4.0: 「第6表、第7表に「TAISコード」「福祉用具届出コード」
 // 「用具名称」を追加」); its file names had no service type codes (vol.1156
 // p.19). Where 3.2 placed its columns is not in the text found, so a row
 // must have the 25 columns of 4.x; a 3.x name is still read.
