@@ -155,6 +155,7 @@ func Read(name string, data []byte) (Name, []Row, error) {
 	}
 	r := csv.NewReader(strings.NewReader(text))
 	r.FieldsPerRecord = -1
+	r.LazyQuotes = true // a stray " inside an unquoted field is text
 	var rows []Row
 	for i := 0; ; i++ {
 		fields, err := r.Read()
