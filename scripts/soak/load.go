@@ -175,14 +175,30 @@ type load struct {
 	photos   []string             // recently cited photos (a ring)
 	interval map[string][]float64 // latencies (ms) since the last sample
 	all      map[string][]float64 // latencies (ms) of the whole run
+	start    time.Time
+	tm       timing
+	base     map[string][]float64 // latencies (ms) in the baseline window
+	final    map[string][]float64 // and in the final one
 	done     int64
 	errs     map[string]int // "class status" → count
 	skipped  map[string]int // class → operations not sent: no device was free
 	shown    int
 }
 
-func newLoad(fx *fixture) *load {
-	return &load{fx: fx, interval: map[string][]float64{}, all: map[string][]float64{}, errs: map[string]int{}, skipped: map[string]int{}}
+func newLoad(fx *fixture, tm timing) *load {
+	return &load{fx: fx, tm: tm, start: time.Now(), interval: map[string][]float64{}, all: map[string][]float64{}, base: map[string][]float64{},
+		final: map[string][]float64{}, errs: map[string]int{}, skipped: map[string]int{}}
+}
+
+// window is the latencies of the window at (since the start) is in, or nil.
+func (l *load) window(at time.Duration) map[string][]float64 {
+	switch phase(at, l.tm) {
+	case "baseline":
+		return l.base
+	case "final":
+		return l.final
+	}
+	return nil
 }
 
 func (l *load) addPhoto(id string) {
@@ -212,6 +228,9 @@ func (l *load) record(c string, took time.Duration, err error) {
 	l.done++
 	l.interval[c] = append(l.interval[c], ms)
 	l.all[c] = append(l.all[c], ms)
+	if w := l.window(time.Since(l.start)); w != nil {
+		w[c] = append(w[c], ms)
+	}
 	if err != nil {
 		l.fail(c, err)
 	}

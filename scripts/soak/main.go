@@ -15,8 +15,10 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -123,6 +125,7 @@ func run() (int, error) {
 	env := append(os.Environ(), "TSUNAGU_DATA_DIR="+data, "TSUNAGU_DATABASE_URL="+url, "TSUNAGU_DEMO=1", "TSUNAGU_REQUIRE_TOTP=0",
 		"TSUNAGU_SESSION_IDLE=1h", "TSUNAGU_LOG_FORMAT=json")
 	var servers []*loadclient.Server
+	var logs []string
 	defer func() {
 		for _, s := range servers {
 			s.Stop()
@@ -134,6 +137,7 @@ func run() (int, error) {
 			return 0, err
 		}
 		logPath := filepath.Join(tmp, fmt.Sprintf("server-%d.log", i))
+		logs = append(logs, logPath)
 		logf, err := os.Create(logPath)
 		if err != nil {
 			return 0, err
@@ -174,7 +178,32 @@ func run() (int, error) {
 	fmt.Fprintf(os.Stderr, "soak: %s at %.0f/s on %d devices (warm-up %s, windows %s, a sample every %s); CSV %s\n",
 		*duration, *rate, len(devs), tm.warmup, tm.window, tm.every, *outPath)
 	res := soak(ctx, servers, devs, fx, tm, out)
+	res.logErrors = logErrors(logs)
 	return res.summary(os.Stdout, tm), nil
+}
+
+// logErrors is, per server log, its lines of level ERROR (or worse) from
+// the fill on (the whole log); each
+// line's message only.
+func logErrors(paths []string) [][]string {
+	out := make([][]string, len(paths))
+	for i, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			out[i] = []string{err.Error()}
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var line struct{ Level, Msg string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && (line.Level == "ERROR" || line.Level == "FATAL") {
+				out[i] = append(out[i], line.Msg)
+			}
+		}
+		f.Close()
+	}
+	return out
 }
 
 // freshSchema makes a schema of its own in the database at u and returns

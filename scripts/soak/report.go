@@ -26,12 +26,13 @@ type result struct {
 	load        *load
 	elapsed     time.Duration
 	interrupted bool
-	gone        []string // instances that stopped answering /proc
+	gone        []string   // instances that stopped answering /proc
+	logErrors   [][]string // per instance, its log's ERROR lines' messages
 }
 
 // soak runs the mix for -d, writing a CSV row every tm.every.
 func soak(ctx context.Context, servers []*loadclient.Server, devs []*device, fx *fixture, tm timing, out io.Writer) *result {
-	res := &result{load: newLoad(fx)}
+	res := &result{load: newLoad(fx, tm)}
 	w := csv.NewWriter(out)
 	head := []string{"utc", "elapsed_s", "phase"}
 	for i := range servers {
@@ -47,7 +48,7 @@ func soak(ctx context.Context, servers []*loadclient.Server, devs []*device, fx 
 	runCtx, cancel := context.WithTimeout(ctx, *duration)
 	defer cancel()
 	done := make(chan struct{})
-	start := time.Now()
+	start := res.load.start
 	go func() { res.load.drive(runCtx, devs); close(done) }()
 	tick := time.NewTicker(tm.every)
 	defer tick.Stop()
@@ -164,10 +165,11 @@ func (r *result) summary(w io.Writer, tm timing) int {
 		fmt.Fprintf(w, "instance %s stopped during the run\n", g)
 		code = 1
 	}
-	fmt.Fprintf(w, "\n| class | share | operations | p50 ms | p99 ms |\n|---|---|---|---|---|\n")
+	fmt.Fprintf(w, "\n| class | share | operations | p50 ms | p99 ms | p50 baseline → final | p99 baseline → final |\n|---|---|---|---|---|---|---|\n")
 	for _, c := range mix {
-		xs := l.all[c.name]
-		fmt.Fprintf(w, "| %s | %d %% | %d | %.1f | %.1f |\n", c.name, c.share, len(xs), loadclient.Percentile(xs, 0.5), loadclient.Percentile(xs, 0.99))
+		xs, b, f := l.all[c.name], l.base[c.name], l.final[c.name]
+		fmt.Fprintf(w, "| %s | %d %% | %d | %.1f | %.1f | %.1f → %.1f | %.1f → %.1f |\n", c.name, c.share, len(xs), loadclient.Percentile(xs, 0.5), loadclient.Percentile(xs, 0.99),
+			loadclient.Percentile(b, 0.5), loadclient.Percentile(f, 0.5), loadclient.Percentile(b, 0.99), loadclient.Percentile(f, 0.99))
 	}
 	kinds := []string{}
 	nerr := 0
@@ -176,6 +178,16 @@ func (r *result) summary(w io.Writer, tm timing) int {
 		nerr += n
 	}
 	sort.Strings(kinds)
+	for i, msgs := range r.logErrors {
+		if len(msgs) > 0 {
+			code = 1
+			count := map[string]int{}
+			for _, m := range msgs {
+				count[m]++
+			}
+			fmt.Fprintf(w, "\nERRORS in instance %d's log: %d lines of level ERROR: %v\n", i+1, len(msgs), count)
+		}
+	}
 	if n := sum(l.skipped); n > 0 {
 		fmt.Fprintf(w, "\nskipped: %d operations found no free device (the servers fell behind -rate; not an error, but the rate was not held): %v\n", n, l.skipped)
 	}
@@ -184,6 +196,9 @@ func (r *result) summary(w io.Writer, tm timing) int {
 		fmt.Fprintf(w, "\nERRORS: %d (class status: count)\n  %s\n", nerr, strings.Join(kinds, "\n  "))
 	} else {
 		fmt.Fprintln(w, "\nerrors: 0")
+	}
+	if *duration < time.Hour {
+		fmt.Fprintln(w, "(a run under an hour checks the tool: the heap may still be settling in its windows, so its growth verdict is only indicative)")
 	}
 	if code == 0 {
 		fmt.Fprintln(w, "PASS: RSS and open fds grew < 10 % on every instance, no error")
