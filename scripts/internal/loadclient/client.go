@@ -262,3 +262,12 @@ func Percentile(xs []float64, p float64) float64 {
 	sort.Float64s(xs)
 	return xs[min(len(xs)-1, int(float64(len(xs))*p))]
 }
+
+// Must is v, or a panic with err (the fill steps of the generators, where
+// a failure ends the run).
+func Must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

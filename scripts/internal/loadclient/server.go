@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -36,7 +37,7 @@ func FreeAddr() (string, error) {
 func Start(bin string, env []string, addr string, logTo io.Writer, wait time.Duration) (*Server, error) {
 	s := &Server{Base: "http://" + addr}
 	s.Cmd = exec.Command(bin, "serve")
-	s.Cmd.Env = append(env, "TSUNAGU_ADDR="+addr)
+	s.Cmd.Env = append(slices.Clip(env), "TSUNAGU_ADDR="+addr)
 	s.Cmd.Stdout, s.Cmd.Stderr = io.Discard, logTo
 	if err := s.Cmd.Start(); err != nil {
 		return nil, err
@@ -101,4 +102,31 @@ func ReadMemory(pid int) (Memory, error) {
 func OpenFDs(pid int) (int, error) {
 	es, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
 	return len(es), err
+}
+
+// PeakMemory samples pid's resident set every 50 ms until the returned
+// function is called, which stops and returns the largest sample.
+func PeakMemory(pid int) func() Memory {
+	stop := make(chan struct{})
+	done := make(chan Memory)
+	go func() {
+		var top Memory
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if m, err := ReadMemory(pid); err == nil && m.RSS > top.RSS {
+				top = m
+			}
+			select {
+			case <-stop:
+				done <- top
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() Memory {
+		close(stop)
+		return <-done
+	}
 }
