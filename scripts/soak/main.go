@@ -17,7 +17,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -29,8 +28,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib"
 
 	"tsunagu/scripts/internal/loadclient"
 )
@@ -110,14 +107,18 @@ func run() (int, error) {
 		return 0, fmt.Errorf("build: %w", err)
 	}
 
-	url, dropSchema, err := freshSchema(*dbURL)
+	url, dropSchema, err := loadclient.FreshSchema(*dbURL, "soak")
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%s: %w", redact(*dbURL), err)
 	}
 	if *keep {
-		defer fmt.Fprintln(os.Stderr, "soak: database", url)
+		defer fmt.Fprintln(os.Stderr, "soak: database", redact(url))
 	} else {
-		defer dropSchema()
+		defer func() {
+			if err := dropSchema(); err != nil {
+				fmt.Fprintln(os.Stderr, "soak: drop schema:", err)
+			}
+		}()
 	}
 	// One data directory for all instances: their blobs on one local disk,
 	// as on a shared volume.
@@ -204,30 +205,6 @@ func logErrors(paths []string) [][]string {
 		f.Close()
 	}
 	return out
-}
-
-// freshSchema makes a schema of its own in the database at u and returns
-// the URL that uses it and what drops it.
-func freshSchema(u string) (string, func(), error) {
-	admin, err := sql.Open("pgx", u)
-	if err != nil {
-		return "", nil, err
-	}
-	schema := fmt.Sprintf("soak_%d", time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("%s: %w", redact(u), err)
-	}
-	sep := "?"
-	if strings.Contains(u, "?") {
-		sep = "&"
-	}
-	return u + sep + "search_path=" + schema, func() {
-		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			fmt.Fprintln(os.Stderr, "soak: drop schema:", err)
-		}
-		admin.Close()
-	}, nil
 }
 
 // redact hides a password in a database URL.
