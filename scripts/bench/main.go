@@ -63,11 +63,9 @@ func run() error {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	bin := filepath.Join(tmp, "tsunagu")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build: %w", err)
+	bin, err := loadclient.Build(tmp)
+	if err != nil {
+		return err
 	}
 	rcv := pushtest.NewReceiver()
 	defer rcv.Close()

@@ -27,11 +27,9 @@ func measureRun(ctx context.Context) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bin := filepath.Join(tmp, "tsunagu")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build: %w", err)
+	bin, err := loadclient.Build(tmp)
+	if err != nil {
+		return err
 	}
 	blobs, err := blobDir()
 	if err != nil {

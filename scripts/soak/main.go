@@ -22,7 +22,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -100,11 +99,9 @@ func run() (int, error) {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	bin := filepath.Join(tmp, "tsunagu")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return 0, fmt.Errorf("build: %w", err)
+	bin, err := loadclient.Build(tmp)
+	if err != nil {
+		return 0, err
 	}
 
 	url, dropSchema, err := loadclient.FreshSchema(*dbURL, "soak")

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -129,4 +130,17 @@ func PeakMemory(pid int) func() Memory {
 		close(stop)
 		return <-done
 	}
+}
+
+// Build builds the server (the module in the working directory: run the
+// generators from the repository's root) into dir and returns its path;
+// the compiler's output goes to stderr.
+func Build(dir string) (string, error) {
+	bin := filepath.Join(dir, "tsunagu")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("build: %w", err)
+	}
+	return bin, nil
 }
