@@ -3,15 +3,14 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"tsunagu/scripts/internal/loadclient"
 )
 
 // Several API instances on one PostgreSQL database, as behind a load
@@ -45,13 +44,11 @@ func (s *server) startInstances(bin, dir string) (func(), error) {
 		}
 	}
 	for i := 2; i <= *instances; i++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		addr, err := loadclient.FreeAddr()
 		if err != nil {
 			stop()
 			return nil, err
 		}
-		addr := ln.Addr().String()
-		ln.Close()
 		data := filepath.Join(dir, fmt.Sprintf("instance-%d", i))
 		if err := os.MkdirAll(data, 0o700); err != nil {
 			stop()
@@ -65,20 +62,13 @@ func (s *server) startInstances(bin, dir string) (func(), error) {
 				env = append(env, kv)
 			}
 		}
-		cmd := exec.Command(bin, "serve")
-		cmd.Env = append(env, "TSUNAGU_ADDR="+addr, "TSUNAGU_DATA_DIR="+data)
-		cmd.Stdout = io.Discard
 		logf, _ := os.Create(filepath.Join(data, "server.log"))
-		cmd.Stderr = logf
-		if err := cmd.Start(); err != nil {
-			stop()
-			return nil, err
-		}
-		cmds = append(cmds, cmd)
-		if err := waitHealthy("http://" + addr); err != nil {
+		srv, err := loadclient.Start(bin, append(env, "TSUNAGU_DATA_DIR="+data), addr, logf, 20*time.Second)
+		if err != nil {
 			stop()
 			return nil, fmt.Errorf("instance %d: %w; see %s", i, err, filepath.Join(data, "server.log"))
 		}
+		cmds = append(cmds, srv.Cmd)
 		bases = append(bases, "http://"+addr)
 	}
 	s.eng += fmt.Sprintf(", %d API instances", len(bases))
@@ -91,17 +81,4 @@ func nextBase() string {
 		return ""
 	}
 	return bases[(turn.Add(1)-1)%uint64(len(bases))]
-}
-
-func waitHealthy(base string) error {
-	for i := 0; i < 200; i++ {
-		if res, err := http.Get(base + "/healthz"); err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("did not start")
 }

@@ -5,20 +5,15 @@
 package main
 
 import (
-	"bytes"
 	"database/sql"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,6 +24,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"tsunagu/internal/notify/pushtest"
+	"tsunagu/scripts/internal/loadclient"
 )
 
 var (
@@ -67,11 +63,9 @@ func run() error {
 	} else {
 		defer os.RemoveAll(tmp)
 	}
-	bin := filepath.Join(tmp, "tsunagu")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build: %w", err)
+	bin, err := loadclient.Build(tmp)
+	if err != nil {
+		return err
 	}
 	rcv := pushtest.NewReceiver()
 	defer rcv.Close()
@@ -140,7 +134,7 @@ func run() error {
 	for _, c := range []int{1, 8, 64} {
 		n, lat := srv.load(fmt.Sprintf("writes-%d", c), c, "demo.nurse", func(cl *client, w *worker) error {
 			w.seq++
-			return cl.pushOne(w.device, ds.mutation(w.seq, patients[w.n%len(patients)]))
+			return cl.PushOne(w.device, ds.mutation(w.seq, patients[w.n%len(patients)]))
 		})
 		budget := ""
 		if c == 8 {
@@ -175,7 +169,7 @@ func run() error {
 	}
 	fresh := srv.signIn("demo.nurse")
 	t0 := time.Now()
-	changes := fresh.syncFromEmpty()
+	changes := loadclient.Must(fresh.SyncFromEmpty(nil))
 	add(fmt.Sprintf("caseload pull from empty (%d patients, %d of them × %d records)", ds.patients+20, ds.patients, ds.perPatient), fmt.Sprintf("%s for %d entities", time.Since(t0).Round(time.Millisecond), changes), "")
 
 	small := srv.incremental(seed, patients[0], &dev, &seq)
@@ -206,90 +200,62 @@ func printTable(eng string, rows [][]string) {
 	}
 }
 
-func recordMutation(seq int64, patientID string) map[string]any {
-	return map[string]any{"id": uuid.Must(uuid.NewV7()).String(), "seq": seq, "type": "record.create", "args": map[string]any{
-		"patient_id": patientID, "id": uuid.Must(uuid.NewV7()).String(), "kind": "nursing_visit", "occurred_at": time.Now().UTC().Add(-time.Hour).Format(time.RFC3339),
-		"text": "バイタル安定。食事摂取良好。", "vitals": map[string]any{"temperature_c": 36.6, "bp_systolic": 128, "bp_diastolic": 76, "pulse": 72, "spo2": 97}}}
-}
+var recordMutation = loadclient.RecordMutation
 
 func start(bin, dir, receiverHost string) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := loadclient.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := &server{base: "http://" + addr, eng: "SQLite (synchronous=FULL)"}
-	env := append(os.Environ(), "TSUNAGU_ADDR="+addr, "TSUNAGU_DATA_DIR="+dir, "TSUNAGU_DEMO=1", "TSUNAGU_REQUIRE_TOTP=0",
+	s := &server{eng: "SQLite (synchronous=FULL)"}
+	env := append(os.Environ(), "TSUNAGU_DATA_DIR="+dir, "TSUNAGU_DEMO=1", "TSUNAGU_REQUIRE_TOTP=0",
 		"TSUNAGU_PUSH_ALLOWED_HOSTS="+receiverHost, "TSUNAGU_SESSION_IDLE=1h", "TSUNAGU_LOG_FORMAT=json")
 	if *profile != "" {
-		dl, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
+		if s.debug, err = loadclient.FreeAddr(); err != nil {
 			return nil, err
 		}
-		s.debug = dl.Addr().String()
-		dl.Close()
 		env = append(env, "TSUNAGU_DEBUG_ADDR="+s.debug)
 	}
 	if *dbURL != "" {
-		admin, err := sql.Open("pgx", *dbURL)
+		url, _, err := loadclient.FreshSchema(*dbURL, "bench")
 		if err != nil {
 			return nil, err
 		}
-		schema := fmt.Sprintf("bench_%d", time.Now().UnixNano())
-		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-			return nil, err
-		}
-		sep := "?"
-		if strings.Contains(*dbURL, "?") {
-			sep = "&"
-		}
-		url := *dbURL + sep + "search_path=" + schema
 		env = append(env, "TSUNAGU_DATABASE_URL="+url)
-		s.db, err = sql.Open("pgx", url)
-		if err != nil {
+		if s.db, err = sql.Open("pgx", url); err != nil {
 			return nil, err
 		}
 		s.eng = "PostgreSQL"
 	}
-	s.cmd = exec.Command(bin, "serve")
-	s.cmd.Env = env
-	s.cmd.Stdout = io.Discard
 	logf, _ := os.Create(filepath.Join(dir, "server.log"))
-	s.cmd.Stderr = logf
-	if err := s.cmd.Start(); err != nil {
-		return nil, err
+	ls, err := loadclient.Start(bin, env, addr, logf, 20*time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("server did not start; see %s", filepath.Join(dir, "server.log"))
 	}
-	for i := 0; i < 200; i++ {
-		if res, err := http.Get(s.base + "/healthz"); err == nil && res.StatusCode == 200 {
-			res.Body.Close()
-			if s.db == nil {
-				s.db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, "tsunagu.db")+"?_pragma=busy_timeout(30000)")
-				if err != nil {
-					return nil, err
-				}
-			}
-			return s, nil
+	s.base, s.cmd = ls.Base, ls.Cmd
+	if s.db == nil {
+		s.db, err = sql.Open("sqlite", "file:"+filepath.Join(dir, "tsunagu.db")+"?_pragma=busy_timeout(30000)")
+		if err != nil {
+			return nil, err
 		}
-		time.Sleep(100 * time.Millisecond)
 	}
-	return nil, fmt.Errorf("server did not start; see %s", filepath.Join(dir, "server.log"))
+	return s, nil
 }
 
-type client struct {
-	base string
-	c    *http.Client
-}
+// client is a bench user's session; search.go calls it by the short
+// names below.
+type client struct{ *loadclient.Client }
+
+func (c *client) get(path string) error { return c.Get(path) }
+
+func (c *client) mustJSON(method, path string, body, out any) { c.MustJSON(method, path, body, out) }
 
 func (s *server) signIn(login string) *client {
-	jar, _ := cookiejar.New(nil)
 	base := s.base
 	if b := nextBase(); b != "" { // -instances: each client on one of them, in turn
 		base = b
 	}
-	c := &client{base: base, c: &http.Client{Jar: jar, Transport: &http.Transport{MaxIdleConnsPerHost: 4}}}
-	c.mustJSON("POST", "/api/v1/session", map[string]any{"login_id": login, "password": "tsunagu-demo-2026"}, nil)
-	return c
+	return &client{loadclient.MustSignIn(base, login, loadclient.DemoPassword)}
 }
 
 func (s *server) userID(login string) string {
@@ -307,122 +273,6 @@ func (s *server) userID(login string) string {
 		}
 	}
 	panic("no user " + login)
-}
-
-func (c *client) do(method, path string, body any) (int, []byte, error) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, c.base+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	res, err := c.c.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	return res.StatusCode, b, err
-}
-
-func (c *client) mustJSON(method, path string, body, out any) {
-	st, b, err := c.do(method, path, body)
-	if err != nil || st >= 300 {
-		panic(fmt.Sprintf("%s %s: %d %v %s", method, path, st, err, b))
-	}
-	if out != nil {
-		if err := json.Unmarshal(b, out); err != nil {
-			panic(err)
-		}
-	}
-}
-
-// get reads path and only counts the answer's bytes (of a 500-record
-// pull, 400 KB), so that the load generator, on the same two cores as the
-// server, takes as little of them as it can.
-func (c *client) get(path string) error {
-	res, err := c.c.Get(c.base + path)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		b, _ := io.ReadAll(res.Body)
-		return fmt.Errorf("GET %s: %d %s", path, res.StatusCode, b)
-	}
-	bp := discardBuffers.Get().(*[]byte)
-	defer discardBuffers.Put(bp)
-	for {
-		if _, err := res.Body.Read(*bp); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-	}
-}
-
-var discardBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
-
-func (c *client) pushOne(device string, m map[string]any) error {
-	st, b, err := c.do("POST", "/api/v1/sync/push", map[string]any{"device_id": device, "mutations": []any{m}})
-	if err == nil && (st != 200 || !bytes.Contains(b, []byte(`"applied"`))) {
-		err = fmt.Errorf("push: %d %s", st, b)
-	}
-	return err
-}
-
-func (c *client) pullAll(cursor string) int {
-	n := 0
-	for {
-		var a struct {
-			Changes []json.RawMessage `json:"changes"`
-			Cursor  string            `json:"cursor"`
-			HasMore bool              `json:"has_more"`
-		}
-		c.mustJSON("GET", "/api/v1/sync/pull?limit=500&cursor="+cursor, nil, &a)
-		n += len(a.Changes)
-		cursor = a.Cursor
-		if !a.HasMore {
-			return n
-		}
-	}
-}
-
-// syncFromEmpty is a new device's first sync: snapshots of every patient,
-// then the changes since.
-func (c *client) syncFromEmpty() int {
-	var first struct {
-		Cursor string
-		Resets []struct {
-			PatientID string `json:"patient_id"`
-		}
-	}
-	c.mustJSON("GET", "/api/v1/sync/pull", nil, &first)
-	n := 0
-	for _, r := range first.Resets {
-		var snap struct{ Changes []json.RawMessage }
-		c.mustJSON("GET", "/api/v1/sync/pull?patient_id="+r.PatientID+"&cursor="+first.Cursor, nil, &snap)
-		n += len(snap.Changes)
-	}
-	return n + c.pullAll(first.Cursor)
-}
-
-func (c *client) cursor() string {
-	cur := ""
-	for {
-		var a struct {
-			Cursor  string `json:"cursor"`
-			HasMore bool   `json:"has_more"`
-		}
-		c.mustJSON("GET", "/api/v1/sync/pull?limit=1000&cursor="+cur, nil, &a)
-		cur = a.Cursor
-		if !a.HasMore {
-			return cur
-		}
-	}
 }
 
 type worker struct {
@@ -476,7 +326,7 @@ func (s *server) load(name string, c int, login string, op func(*client, *worker
 	wg.Wait()
 	el := time.Since(start)
 	s.noteCPU(name, cpu0, done.Load())
-	return float64(done.Load()) / el.Seconds(), percentile(lats, 0.5)
+	return float64(done.Load()) / el.Seconds(), loadclient.Percentile(lats, 0.5)
 }
 
 // sampleRSS samples the server's resident set every 50 ms until the
@@ -484,44 +334,10 @@ func (s *server) load(name string, c int, login string, op func(*client, *worker
 // in all, and the anonymous part (heap, stacks) and the file-backed part
 // (mostly the memory-mapped database, which the kernel can drop).
 func (s *server) sampleRSS() func() string {
-	type sample struct{ rss, anon, file int }
-	read := func() (sample, bool) {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
-		if err != nil {
-			return sample{}, false
-		}
-		var x sample
-		for _, line := range strings.Split(string(b), "\n") {
-			for name, dst := range map[string]*int{"VmRSS:": &x.rss, "RssAnon:": &x.anon, "RssFile:": &x.file} {
-				if rest, ok := strings.CutPrefix(line, name); ok {
-					fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), dst)
-				}
-			}
-		}
-		return x, true
-	}
-	stop := make(chan struct{})
-	done := make(chan sample)
-	go func() {
-		var top sample
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if x, ok := read(); ok && x.rss > top.rss {
-				top = x
-			}
-			select {
-			case <-stop:
-				done <- top
-				return
-			case <-t.C:
-			}
-		}
-	}()
+	peak := loadclient.PeakMemory(s.cmd.Process.Pid)
 	return func() string {
-		close(stop)
-		top := <-done
-		return fmt.Sprintf("%d MB (anon %d, file %d)", top.rss/1024, top.anon/1024, top.file/1024)
+		top := peak()
+		return fmt.Sprintf("%d MB (anon %d, file %d)", top.RSS/1024, top.Anon/1024, top.File/1024)
 	}
 }
 
@@ -554,14 +370,6 @@ func (s *server) cpuProfile(name string) func() {
 			fmt.Fprintln(os.Stderr, "bench: profile:", err)
 		}
 	}
-}
-
-func percentile(xs []float64, p float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	sort.Float64s(xs)
-	return xs[min(len(xs)-1, int(float64(len(xs))*p))]
 }
 
 func humanInt(n int) string {

@@ -11,12 +11,13 @@ import (
 	"github.com/google/uuid"
 
 	"tsunagu/internal/notify/pushtest"
+	"tsunagu/scripts/internal/loadclient"
 )
 
 // incremental measures the median time of a pull that returns 10 new changes.
 func (s *server) incremental(writer *client, patientID string, dev *string, seq *int64) float64 {
 	reader := s.signIn("demo.nurse")
-	cur := reader.cursor()
+	cur := loadclient.Must(reader.Cursor())
 	ms := []any{}
 	for i := 0; i < 10; i++ {
 		*seq++
@@ -35,7 +36,7 @@ func (s *server) incremental(writer *client, patientID string, dev *string, seq 
 			panic(fmt.Sprintf("incremental pull returned %d changes", len(a.Changes)))
 		}
 	}
-	return percentile(lats, 0.5)
+	return loadclient.Percentile(lats, 0.5)
 }
 
 // growLog adds change-log rows of a patient nobody in the bench reaches,
@@ -109,5 +110,5 @@ func (s *server) pushLatency(rcv *pushtest.Receiver, patientID string) (float64,
 		cancel()
 		lats = append(lats, float64(time.Since(t).Microseconds())/1000)
 	}
-	return percentile(lats, 0.5), percentile(lats, 0.99)
+	return loadclient.Percentile(lats, 0.5), loadclient.Percentile(lats, 0.99)
 }

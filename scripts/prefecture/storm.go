@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"tsunagu/scripts/internal/loadclient"
 )
 
 // stormRun is the morning storm: -devices devices (500) of the network's
@@ -27,7 +29,7 @@ func stormRun(bin string, env []string) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 
 	// The devices' users: the network's staff round-robin (login ids
 	// pref.<profession>.<n>, as Fill names them).
@@ -62,7 +64,7 @@ func stormRun(bin string, env []string) error {
 			}()
 			d.c = srv.signIn(l)
 			if !d.fresh {
-				d.cursor = d.c.cursor()
+				d.cursor = loadclient.Must(d.c.Cursor())
 			}
 			devs[i] = d
 		}(i, l)
@@ -85,17 +87,19 @@ func stormRun(bin string, env []string) error {
 				ID string `json:"id"`
 			} `json:"patients"`
 		}
-		devs[i].c.mustJSON("GET", "/api/v1/patients", nil, &pl)
+		devs[i].c.MustJSON("GET", "/api/v1/patients", nil, &pl)
 		ms := []any{}
 		for j := 0; j < 50 && j < len(pl.Patients); j++ {
-			ms = append(ms, recordMutation(int64(j+1), pl.Patients[j].ID))
+			ms = append(ms, loadclient.RecordMutation(int64(j+1), pl.Patients[j].ID))
 		}
-		devs[i].c.mustJSON("POST", "/api/v1/sync/push", map[string]any{"device_id": uuid.NewString(), "mutations": ms}, nil)
+		if err := devs[i].c.Push(uuid.NewString(), ms...); err != nil {
+			return err
+		}
 		night += len(ms)
 	}
 
 	fmt.Fprintf(os.Stderr, "storm: 08:30, %d devices pull at once …\n", len(devs))
-	rss := sampleRSS(srv.cmd.Process.Pid)
+	rss := loadclient.PeakMemory(srv.Cmd.Process.Pid)
 	var lats, syncs []float64
 	var errs []string
 	var entities int
@@ -112,9 +116,9 @@ func stormRun(bin string, env []string) error {
 			var n int
 			var err error
 			if d.fresh {
-				n, err = d.c.syncFromEmptyTimed(lat)
+				n, err = d.c.SyncFromEmpty(lat)
 			} else {
-				n, _, err = d.c.pullAll(d.cursor, lat)
+				n, _, err = d.c.PullAll(d.cursor, lat)
 			}
 			mu.Lock()
 			defer mu.Unlock()
@@ -138,9 +142,9 @@ func stormRun(bin string, env []string) error {
 	}
 	fmt.Printf("\nmorning storm — %s, %s\n\n", redact(*dbFlag), engineName())
 	fmt.Printf("| devices | %d (%d from empty, %d incremental); the night's writes %d records |\n", len(devs), fresh, len(devs)-fresh, night)
-	fmt.Printf("| requests | %d, errors %d, p50 %.0f ms, p99 %.0f ms, max %.0f ms |\n", len(lats), len(errs), percentile(lats, 0.5), percentile(lats, 0.99), percentile(lats, 1))
-	fmt.Printf("| a device's whole sync | p50 %.0f ms, p99 %.0f ms; all done in %s, %d entities |\n", percentile(syncs, 0.5), percentile(syncs, 0.99), wall.Round(time.Millisecond), entities)
-	fmt.Printf("| server RSS | max %s |\n", peak)
+	fmt.Printf("| requests | %d, errors %d, p50 %.0f ms, p99 %.0f ms, max %.0f ms |\n", len(lats), len(errs), loadclient.Percentile(lats, 0.5), loadclient.Percentile(lats, 0.99), loadclient.Percentile(lats, 1))
+	fmt.Printf("| a device's whole sync | p50 %.0f ms, p99 %.0f ms; all done in %s, %d entities |\n", loadclient.Percentile(syncs, 0.5), loadclient.Percentile(syncs, 0.99), wall.Round(time.Millisecond), entities)
+	fmt.Printf("| server RSS | max %d MB |\n", peak.RSS/1024)
 	for i, e := range errs {
 		if i == 5 {
 			break
@@ -166,7 +170,7 @@ func stormLogins(srv *server, n int) ([]string, error) {
 				LoginID string `json:"login_id"`
 			} `json:"users"`
 		}
-		if err := admin.json("GET", "/api/v1/users?limit=500&profession="+p, nil, &us); err != nil {
+		if err := admin.JSON("GET", "/api/v1/users?limit=500&profession="+p, nil, &us); err != nil {
 			return nil, err
 		}
 		for _, u := range us.Users {
@@ -196,34 +200,4 @@ func stormLogins(srv *server, n int) ([]string, error) {
 		out[i] = all[i%len(all)]
 	}
 	return out, nil
-}
-
-// sampleRSS samples the process's resident set every 50 ms until the
-// returned function is called, which reports the largest sample.
-func sampleRSS(pid int) func() string {
-	stop := make(chan struct{})
-	done := make(chan int)
-	go func() {
-		top := 0
-		t := time.NewTicker(50 * time.Millisecond)
-		defer t.Stop()
-		for {
-			if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
-				for _, line := range strings.Split(string(b), "\n") {
-					if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-						var kb int
-						fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb)
-						top = max(top, kb)
-					}
-				}
-			}
-			select {
-			case <-stop:
-				done <- top
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	return func() string { close(stop); return fmt.Sprintf("%d MB", <-done/1024) }
 }
