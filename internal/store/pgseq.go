@@ -67,27 +67,18 @@ func RegisterNumberer(rank int, fn Numberer) {
 
 // NumbersLater reports whether the logs this transaction appends to are
 // numbered after it commits, by the sequencer, rather than in its own
-// commit as on SQLite (and on a database opened unmigrated, for tools,
-// which runs no sequencer). It is decided at the first flush of an
-// append (Tx.finish).
-//
-// A round is a second transaction and a second wait: it pays only when
-// it carries several writes. So the rows are left pending while this
-// instance's sequencer has a round running or writes waiting, or while
-// manyWriters writes of the instance are under way; otherwise the
-// transaction numbers its rows itself, holding the head rows until its
-// commit's flush, as every write did before. It takes the counter's row
-// first, in the same order as the rounds, waiting for it if a round of
-// another instance or another write holds it. Both ways mix safely:
-// whoever numbers holds the counter's row until its commit.
+// commit. No more: writes are grouped (group.go) and a group numbers its
+// rows in its transaction. On PostgreSQL it takes the counter's row first,
+// in the same order as the rounds (and the audit head's after it, when
+// the chain is appended to), waiting for it if another group or a round
+// holds it, and keeps it until its commit. The pending tables and the
+// rounds remain for the rows an instance of an older version leaves there
+// (during a rolling upgrade, or if it dies between its commit and its
+// round).
 func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
 	if tx.numbers == 0 {
 		tx.numbers = 2
-		if tx.engine == Postgres && tx.db.seq != nil {
-			if !tx.db.seq.idle() || tx.db.seq.writing.Load() >= manyWriters {
-				tx.numbers = 1
-				return true, nil
-			}
+		if tx.engine == Postgres {
 			if _, err := tx.exec(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
 				return false, fmt.Errorf("lock the change counter: %w", err)
 			}
@@ -95,11 +86,6 @@ func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
 	}
 	return tx.numbers == 1, nil
 }
-
-// manyWriters is how many writes under way at once in an instance make a
-// round worth its transaction: with fewer, writes queued on the counter's
-// row cost one flush each, as a round would, and no second wait.
-const manyWriters = 4
 
 // LeftPending notes that the transaction wrote pending rows: once it
 // commits, DB.Write waits for a round before it returns.

@@ -47,10 +47,12 @@ const (
 // what lets many writers share it. Reads use a separate pool of
 // connections that never take the write lock.
 //
-// On PostgreSQL, writes run in parallel, each in its own transaction, and
-// leave their change-log rows and audit events to be numbered after they
-// commit by the sequencer (pgseq.go), which numbers those of every write
-// that committed meanwhile in one short transaction.
+// On PostgreSQL, writes go through the same group commit, on pgLanes
+// connections at once (group.go): each lane runs the writes waiting when
+// it is free in one transaction, a savepoint each, numbers the group's
+// change-log rows and audit events in it and answers them after its one
+// commit. The sequencer (pgseq.go) numbers what an older version's
+// instance left pending.
 type DB struct {
 	x      *sqlx.DB // PostgreSQL: the pool; SQLite: the one writer connection
 	r      *sqlx.DB // SQLite: readers (nil on PostgreSQL)
@@ -65,7 +67,7 @@ type DB struct {
 	readers chan struct{}
 	records *gencache.Cache[RecordKey, TimelineItem]
 	jobs    chan *writeJob
-	stopped chan struct{}
+	stopped chan struct{} // closed once every committer has ended
 	// committed wakes the checkpointer after a commit; closed with jobs.
 	committed chan struct{}
 	ckStopped chan struct{}
@@ -208,14 +210,7 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 		seqPool.SetMaxIdleConns(1)
 		db.startSequencer(seqPool)
 	}
-	if db.Engine == SQLite {
-		db.jobs = make(chan *writeJob, maxGroup)
-		db.stopped = make(chan struct{})
-		db.committed = make(chan struct{}, 1)
-		db.ckStopped = make(chan struct{})
-		go db.committer()
-		go db.checkpointer()
-	}
+	db.startCommitters()
 	if migrate {
 		if err := db.IndexBacklog(ctx); err != nil {
 			db.Close()
@@ -232,8 +227,10 @@ func (db *DB) Close() error {
 		db.isClosed = true
 		close(db.jobs)
 		<-db.stopped
-		close(db.committed)
-		<-db.ckStopped
+		if db.committed != nil {
+			close(db.committed)
+			<-db.ckStopped
+		}
 	}
 	db.isClosed = true
 	db.closeMu.Unlock()
@@ -273,6 +270,9 @@ type Tx struct {
 	// numbers is how this transaction's logs are numbered, decided at
 	// its first append's flush (NumbersLater): 0 undecided, 1 later, 2 in it.
 	numbers int8
+	// grouped: a PostgreSQL group commit's transaction, shared by the
+	// writes of several callers (group.go).
+	grouped bool
 }
 
 type txKey struct{}
@@ -306,6 +306,9 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	if err := fn(); err != nil {
+		// Undone even when the caller has gone (its context ended): the
+		// transaction may be shared (group.go).
+		ctx := context.WithoutCancel(ctx)
 		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return fmt.Errorf("rollback to savepoint: %w (after %v)", rerr, err)
 		}
@@ -319,6 +322,14 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		return err
 	}
 	if _, err := tx.exec(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+		// fn ignored an error that left a PostgreSQL transaction aborted
+		// (or its caller went away): undo it as if it had failed, so that
+		// the transaction, shared in a group, stays usable.
+		if _, rerr := tx.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr == nil {
+			_, _ = tx.exec(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name)
+		}
+		tx.afterCommit = tx.afterCommit[:hooks]
+		tx.truncateDeferred(marks)
 		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
@@ -359,11 +370,8 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 			return ctx.Err()
 		}
 		defer func() { <-db.readers }()
-	case db.Engine == SQLite:
+	default:
 		return db.submit(ctx, fn)
-	case db.seq != nil:
-		db.seq.writing.Add(1)
-		defer db.seq.writing.Add(-1)
 	}
 	x, err := pool.BeginTxx(ctx, opts)
 	if err != nil {
@@ -381,23 +389,7 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 	if err := x.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	var numbered error
-	if tx.leftPending {
-		// Answered once its changes can be pulled and its events are in
-		// the chain; hooks announce only what a pull finds. The write has
-		// committed, so it is waited for even when the caller has gone
-		// (a dropped mobile link cancels ctx): the others still hear of it.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		numbered = tx.awaitNumbered(wctx)
-		cancel()
-	}
-	for _, f := range tx.afterCommit {
-		f()
-	}
-	// A round that failed leaves the rows pending for the next one (the
-	// sweep); the caller learns that the answer is not certain, and a
-	// device's resend is answered from the ledger.
-	return numbered
+	return nil
 }
 
 // Engine reports the database engine of the transaction.
