@@ -132,6 +132,11 @@ func (db *DB) committer() {
 // as it is; in a group each runs in a savepoint, so one failing write
 // leaves the others intact, and all are answered after the one commit.
 func (db *DB) runGroup(batch []*writeJob) {
+	if db.Engine == SQLite {
+		// The checkpointer truncates the log between groups (checkpoint.go).
+		db.writeGate.Lock()
+		defer db.writeGate.Unlock()
+	}
 	answer := func(errs []error) {
 		for i, j := range batch {
 			j.done <- errs[i]
@@ -188,7 +193,15 @@ func (db *DB) runGroup(batch []*writeJob) {
 		answer(errs)
 		return
 	}
-	db.wakeCheckpointer()
+	if db.Engine == SQLite {
+		if db.walSize() > walHardLimit/walLimit*db.walLimit.Load() {
+			// The checkpointer has not kept the log short (readers held
+			// it, or it was not scheduled): these writes wait for it here,
+			// rather than let it grow without end.
+			db.truncateLog()
+		}
+		db.wakeCheckpointer()
+	}
 	if f := db.groupSizes.Load(); f != nil {
 		(*f)(len(batch))
 	}

@@ -54,10 +54,16 @@ const (
 // commit. The sequencer (pgseq.go) numbers what an older version's
 // instance left pending.
 type DB struct {
-	x      *sqlx.DB // PostgreSQL: the pool; SQLite: the one writer connection
-	r      *sqlx.DB // SQLite: readers (nil on PostgreSQL)
-	ck     *sql.DB  // SQLite: the checkpointer's connection
-	Engine string
+	x    *sqlx.DB // PostgreSQL: the pool; SQLite: the one writer connection
+	r    *sqlx.DB // SQLite: readers (nil on PostgreSQL)
+	ck   *sql.DB  // SQLite: the checkpointer's connection
+	path string   // SQLite: the database file
+	// writeGate: the SQLite committer holds it through each group, the
+	// checkpointer while it truncates the log (checkpoint.go).
+	writeGate sync.Mutex
+	// walLimit is walLimit but in tests.
+	walLimit atomic.Int64
+	Engine   string
 
 	stmts  sync.Map // query → *sqlx.Stmt on the SQLite writer (see Tx.stmt)
 	rstmts sync.Map // the same on the SQLite readers
@@ -182,12 +188,24 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 		r.SetMaxOpenConns(maxReaders + 1)
 		r.SetMaxIdleConns(maxReaders + 1)
 		r.SetConnMaxIdleTime(0)
-		ck, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
+		// The checkpointer's busy wait is short: it holds the writes back
+		// while it truncates the log (checkpoint.go).
+		cq := url.Values{}
+		for k, v := range wq {
+			for _, p := range v {
+				if k == "_pragma" && strings.HasPrefix(p, "busy_timeout(") {
+					p = fmt.Sprintf("busy_timeout(%d)", truncateBusy)
+				}
+				cq.Add(k, p)
+			}
+		}
+		ck, err := sql.Open("sqlite", "file:"+path+"?"+cq.Encode())
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		ck.SetMaxOpenConns(1)
-		db = &DB{x: x, r: r, ck: ck, Engine: SQLite, readers: make(chan struct{}, maxReaders)}
+		db = &DB{x: x, r: r, ck: ck, path: path, Engine: SQLite, readers: make(chan struct{}, maxReaders)}
+		db.walLimit.Store(walLimit)
 	}
 	db.records = gencache.New[RecordKey, TimelineItem](recordCacheSize)
 	if err := db.x.PingContext(ctx); err != nil {
