@@ -80,7 +80,7 @@ type DB struct {
 	closeMu   sync.Mutex
 	isClosed  bool
 	// groupSizes, when set (ObserveGroupCommits), hears how many writes
-	// each SQLite commit carried.
+	// each group commit carried.
 	groupSizes atomic.Pointer[func(int)]
 	// writesFailing: the last write failed for want of the database
 	// (WritesFailing).
@@ -101,8 +101,8 @@ func (db *DB) Attach(key, v any) { db.attached.Store(key, v) }
 // or nil.
 func (tx *Tx) Attached(key any) any { v, _ := tx.db.attached.Load(key); return v }
 
-// ObserveGroupCommits calls f with the number of writes of every SQLite
-// group commit from now on (for metrics).
+// ObserveGroupCommits calls f with the number of writes of every group
+// commit, on either engine, from now on (for metrics).
 func (db *DB) ObserveGroupCommits(f func(writes int)) { db.groupSizes.Store(&f) }
 
 // recordCacheSize is a generation of the record cache: 4,096 to 8,192
