@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // ErrClosed is returned by writes after Close.
@@ -35,10 +36,92 @@ func (db *DB) submit(ctx context.Context, fn func(*Tx) error) (err error) {
 	return <-j.done
 }
 
+// Group commit on PostgreSQL.
+//
+// A write there used to run in a transaction of its own and commit it:
+// per write a BEGIN and a COMMIT, its change-log rows and audit events
+// written twice (pending, then numbered by a sequencer round, pgseq.go)
+// and a second transaction to wait for. Now PostgreSQL writes go through
+// the committer as SQLite's do, on pgLanes lanes, each a goroutine with a
+// transaction of its own at a time: a lane takes every write waiting when
+// it is free (up to maxPGGroup), runs each in a savepoint, numbers the
+// group's rows in the same transaction (NumbersLater: it takes the change
+// counter's row, then the audit head's, as the rounds do) and answers
+// them all after its one commit. A lone write runs as before the
+// sequencer: alone, without a savepoint, numbering its own rows.
+//
+// Lanes, not one committer: a PostgreSQL write waits on round trips, and
+// one lane would run the statements of every write one after the other.
+// The lanes run their groups' statements at once and meet only at the
+// counter's row, which a lane holds from its numbering to the end of its
+// commit's flush; the writes that queue meanwhile make the next groups.
+//
+// Why a pull never skips a change: a group numbers its rows holding the
+// counter's row until its commit, so numbers become visible in order, as
+// they did when every write numbered its own (and as the sequencer's
+// rounds, of this instance or another, do).
+//
+// What sharing a transaction risks, and how each is kept apart:
+//   - a write that fails rolls back to its savepoint, the others go on
+//     (and a write that ignored an error of its own and left the
+//     transaction aborted is rolled back by Savepoint too);
+//   - a caller that goes away (a cancelled context) must not cut the
+//     connection under the others: pgx closes a connection whose
+//     statement's context ends, so a group's statements run without the
+//     caller's cancellation, which is checked before each one instead
+//     (Tx.stmtCtx);
+//   - a failed commit answers every write of the group with its error,
+//     and none of them is visible;
+//   - two lanes, or two instances, may wait on each other's rows, which
+//     their groups hold until they commit: PostgreSQL detects the cycle
+//     and fails one statement, and the write that ran it is answered
+//     with that error (a device resends a mutation answered "retry").
+
+// pgLanes is how many group transactions an instance runs at once on
+// PostgreSQL.
+const pgLanes = 4
+
+// maxPGGroup bounds how many writes share one PostgreSQL transaction: a
+// write waits for the statements of those before it in its group.
+const maxPGGroup = 32
+
+// startCommitters starts the write committers: one on SQLite, whose
+// writer connection is one, with the checkpointer; pgLanes on PostgreSQL.
+func (db *DB) startCommitters() {
+	db.jobs = make(chan *writeJob, maxGroup)
+	db.stopped = make(chan struct{})
+	lanes := pgLanes
+	if db.Engine == SQLite {
+		lanes = 1
+		db.committed = make(chan struct{}, 1)
+		db.ckStopped = make(chan struct{})
+		go db.checkpointer()
+	}
+	var wg sync.WaitGroup
+	for range lanes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db.committer()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(db.stopped)
+	}()
+}
+
+// groupLimit is how many writes share one transaction on the engine.
+func (db *DB) groupLimit() int {
+	if db.Engine == Postgres {
+		return maxPGGroup
+	}
+	return maxGroup
+}
+
 // committer runs the writes: it takes every job waiting now (up to
-// maxGroup) and runs them in one transaction.
+// groupLimit) and runs them in one transaction.
 func (db *DB) committer() {
-	defer close(db.stopped)
 	for j := range db.jobs {
 		batch := db.drain([]*writeJob{j})
 		db.runGroup(batch)
@@ -49,6 +132,11 @@ func (db *DB) committer() {
 // as it is; in a group each runs in a savepoint, so one failing write
 // leaves the others intact, and all are answered after the one commit.
 func (db *DB) runGroup(batch []*writeJob) {
+	if db.Engine == SQLite {
+		// The checkpointer truncates the log between groups (checkpoint.go).
+		db.writeGate.Lock()
+		defer db.writeGate.Unlock()
+	}
 	answer := func(errs []error) {
 		for i, j := range batch {
 			j.done <- errs[i]
@@ -63,7 +151,7 @@ func (db *DB) runGroup(batch []*writeJob) {
 		answer(errs)
 		return
 	}
-	tx := &Tx{x: x, db: db, pool: db.x, engine: db.Engine}
+	tx := &Tx{x: x, db: db, pool: db.x, engine: db.Engine, grouped: db.Engine == Postgres}
 	// A write alone in its group runs without a savepoint (its failure
 	// rolls the transaction back); the writes after it run in their own.
 	lone := len(batch) == 1
@@ -82,7 +170,7 @@ func (db *DB) runGroup(batch []*writeJob) {
 			answer(errs)
 			return
 		}
-		if i == len(batch)-1 && len(batch) < maxGroup {
+		if i == len(batch)-1 && len(batch) < db.groupLimit() {
 			// Writes that arrived while this group ran share its commit
 			// rather than wait for the next one: the commit's flush, not
 			// the statements, is what a write mostly waits for.
@@ -105,7 +193,15 @@ func (db *DB) runGroup(batch []*writeJob) {
 		answer(errs)
 		return
 	}
-	db.wakeCheckpointer()
+	if db.Engine == SQLite {
+		if db.walSize() > walHardLimit/walLimit*db.walLimit.Load() {
+			// The checkpointer has not kept the log short (readers held
+			// it, or it was not scheduled): these writes wait for it here,
+			// rather than let it grow without end.
+			db.truncateLog()
+		}
+		db.wakeCheckpointer()
+	}
 	if f := db.groupSizes.Load(); f != nil {
 		(*f)(len(batch))
 	}
@@ -115,9 +211,9 @@ func (db *DB) runGroup(batch []*writeJob) {
 	answer(errs)
 }
 
-// drain adds the writes waiting now to batch, up to maxGroup.
+// drain adds the writes waiting now to batch, up to groupLimit.
 func (db *DB) drain(batch []*writeJob) []*writeJob {
-	for len(batch) < maxGroup {
+	for len(batch) < db.groupLimit() {
 		select {
 		case j, ok := <-db.jobs:
 			if !ok {

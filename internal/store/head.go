@@ -8,11 +8,12 @@ import (
 
 // Heads are the one-row counters every write advances: the change log's
 // sequence (change_counter) and the audit chain's last event (audit_head).
-// On SQLite a group commit advances each once, just before it commits (see
-// Deferred), by the number of rows its writes append. On PostgreSQL only
-// the sequencer's rounds advance them (pgseq.go): a write leaves its rows
-// pending and never takes a head row, which a transaction holds until its
-// commit has been flushed.
+// A group commit, on either engine, advances each once, just before it
+// commits (see Deferred), by the number of rows its writes append; on
+// PostgreSQL it holds the head rows until its commit has been flushed,
+// one group at a time across lanes and instances (group.go), and the
+// sequencer's rounds advance them for rows an older version left pending
+// (pgseq.go).
 
 // Head is the value of one head row.
 type Head struct {

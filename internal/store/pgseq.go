@@ -6,15 +6,21 @@ import (
 	"fmt"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 )
 
-// The sequencer numbers PostgreSQL's logs.
+// The sequencer numbers the rows PostgreSQL writes left pending.
 //
-// A PostgreSQL write runs in a transaction of its own, in parallel with
+// Writes no longer leave any: they are grouped, and a group numbers its
+// own rows in its transaction (group.go). What follows is how they were
+// numbered before, and still are when an instance of that version leaves
+// rows pending (during a rolling upgrade, or if it dies between a write's
+// commit and its round): each sequencer sweeps for them as it starts and
+// every sweepInterval.
+//
+// A PostgreSQL write ran in a transaction of its own, in parallel with
 // the others, and leaves its change-log rows and audit events unnumbered
 // in change_pending and audit_pending. After it commits, the sequencer of
 // its instance moves every pending row into change_log and audit_event,
@@ -67,27 +73,18 @@ func RegisterNumberer(rank int, fn Numberer) {
 
 // NumbersLater reports whether the logs this transaction appends to are
 // numbered after it commits, by the sequencer, rather than in its own
-// commit as on SQLite (and on a database opened unmigrated, for tools,
-// which runs no sequencer). It is decided at the first flush of an
-// append (Tx.finish).
-//
-// A round is a second transaction and a second wait: it pays only when
-// it carries several writes. So the rows are left pending while this
-// instance's sequencer has a round running or writes waiting, or while
-// manyWriters writes of the instance are under way; otherwise the
-// transaction numbers its rows itself, holding the head rows until its
-// commit's flush, as every write did before. It takes the counter's row
-// first, in the same order as the rounds, waiting for it if a round of
-// another instance or another write holds it. Both ways mix safely:
-// whoever numbers holds the counter's row until its commit.
+// commit. No more: writes are grouped (group.go) and a group numbers its
+// rows in its transaction. On PostgreSQL it takes the counter's row first,
+// in the same order as the rounds (and the audit head's after it, when
+// the chain is appended to), waiting for it if another group or a round
+// holds it, and keeps it until its commit. The pending tables and the
+// rounds remain for the rows an instance of an older version leaves there
+// (during a rolling upgrade, or if it dies between its commit and its
+// round).
 func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
 	if tx.numbers == 0 {
 		tx.numbers = 2
-		if tx.engine == Postgres && tx.db.seq != nil {
-			if !tx.db.seq.idle() || tx.db.seq.writing.Load() >= manyWriters {
-				tx.numbers = 1
-				return true, nil
-			}
+		if tx.engine == Postgres {
 			if _, err := tx.exec(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
 				return false, fmt.Errorf("lock the change counter: %w", err)
 			}
@@ -95,11 +92,6 @@ func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
 	}
 	return tx.numbers == 1, nil
 }
-
-// manyWriters is how many writes under way at once in an instance make a
-// round worth its transaction: with fewer, writes queued on the counter's
-// row cost one flush each, as a round would, and no second wait.
-const manyWriters = 4
 
 // LeftPending notes that the transaction wrote pending rows: once it
 // commits, DB.Write waits for a round before it returns.
@@ -133,8 +125,6 @@ type sequencer struct {
 	pool    *sqlx.DB // one connection of its own: a round never queues behind the writers
 	mu      sync.Mutex
 	waiting []chan *round
-	// writing counts the instance's write transactions under way.
-	writing atomic.Int64
 	running bool // a round is under way
 	// open is set while a round may still take more writes: until it
 	// reads change_pending, every write committed by then is in its reach.
@@ -163,45 +153,6 @@ func (db *DB) stopSequencer() {
 	close(s.stop)
 	<-s.stopped
 	s.pool.Close()
-}
-
-// idle reports whether no round runs and no write waits for one.
-func (s *sequencer) idle() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return !s.running && len(s.waiting) == 0
-}
-
-// awaitRound waits for a round that begins after now.
-func (db *DB) awaitRound(ctx context.Context) (*round, error) {
-	s := db.seq
-	ch := make(chan *round, 1)
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, ErrClosed
-	}
-	s.waiting = append(s.waiting, ch)
-	open := s.open
-	s.mu.Unlock()
-	if open {
-		return db.awaitAnswer(ctx, ch)
-	}
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-	return db.awaitAnswer(ctx, ch)
-}
-
-func (db *DB) awaitAnswer(ctx context.Context, ch chan *round) (*round, error) {
-	select {
-	case r := <-ch:
-		return r, r.err
-	case <-ctx.Done():
-		// The round still numbers the rows; only this answer is not waited for.
-		return nil, ctx.Err()
-	}
 }
 
 // sequence runs rounds for the writes that wait, one round for all those
@@ -355,25 +306,4 @@ func (db *DB) numberPending(ctx context.Context, pool *sqlx.DB, seal func()) *ro
 		r.err = fmt.Errorf("commit round: %w", err)
 	}
 	return r
-}
-
-// awaitNumbered is the end of a PostgreSQL write that left pending rows:
-// it waits for their round and sets the numbers of its changes.
-func (tx *Tx) awaitNumbered(ctx context.Context) error {
-	r, err := tx.db.awaitRound(ctx)
-	if err != nil {
-		return fmt.Errorf("number the logs: %w", err)
-	}
-	for _, p := range tx.pendingChanges {
-		if seq, ok := r.seqs[p.id]; ok {
-			p.c.Seq = seq
-		} else if seq, ok := r.before[p.id]; ok {
-			p.c.Seq = seq
-		} else {
-			// Numbered by another instance's round, which committed before
-			// this one began: its number is at or below the counter.
-			p.c.Seq = r.last
-		}
-	}
-	return nil
 }

@@ -48,7 +48,25 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	return tx.x.StmtxContext(ctx, st), nil
 }
 
+// stmtCtx is the context a statement runs under. In a PostgreSQL group
+// (group.go) the transaction is shared: a caller that has gone gets its
+// error before its next statement, but no statement runs under its
+// cancellation, which would make pgx close the group's connection.
+func (tx *Tx) stmtCtx(ctx context.Context) (context.Context, error) {
+	if !tx.grouped {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
 func (tx *Tx) get(ctx context.Context, dst any, query string, args ...any) error {
+	ctx, err := tx.stmtCtx(ctx)
+	if err != nil {
+		return err
+	}
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return err
@@ -65,6 +83,10 @@ func (tx *Tx) get(ctx context.Context, dst any, query string, args ...any) error
 }
 
 func (tx *Tx) sel(ctx context.Context, dst any, query string, args ...any) error {
+	ctx, err := tx.stmtCtx(ctx)
+	if err != nil {
+		return err
+	}
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return err
@@ -76,6 +98,10 @@ func (tx *Tx) sel(ctx context.Context, dst any, query string, args ...any) error
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (int64, error) {
+	ctx, err := tx.stmtCtx(ctx)
+	if err != nil {
+		return 0, err
+	}
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return 0, err
@@ -94,6 +120,10 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (int64, error
 
 // query runs a query for callers that scan the rows themselves.
 func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, err := tx.stmtCtx(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return nil, err

@@ -47,15 +47,23 @@ const (
 // what lets many writers share it. Reads use a separate pool of
 // connections that never take the write lock.
 //
-// On PostgreSQL, writes run in parallel, each in its own transaction, and
-// leave their change-log rows and audit events to be numbered after they
-// commit by the sequencer (pgseq.go), which numbers those of every write
-// that committed meanwhile in one short transaction.
+// On PostgreSQL, writes go through the same group commit, on pgLanes
+// connections at once (group.go): each lane runs the writes waiting when
+// it is free in one transaction, a savepoint each, numbers the group's
+// change-log rows and audit events in it and answers them after its one
+// commit. The sequencer (pgseq.go) numbers what an older version's
+// instance left pending.
 type DB struct {
-	x      *sqlx.DB // PostgreSQL: the pool; SQLite: the one writer connection
-	r      *sqlx.DB // SQLite: readers (nil on PostgreSQL)
-	ck     *sql.DB  // SQLite: the checkpointer's connection
-	Engine string
+	x    *sqlx.DB // PostgreSQL: the pool; SQLite: the one writer connection
+	r    *sqlx.DB // SQLite: readers (nil on PostgreSQL)
+	ck   *sql.DB  // SQLite: the checkpointer's connection
+	path string   // SQLite: the database file
+	// writeGate: the SQLite committer holds it through each group, the
+	// checkpointer while it truncates the log (checkpoint.go).
+	writeGate sync.Mutex
+	// walLimit is walLimit but in tests.
+	walLimit atomic.Int64
+	Engine   string
 
 	stmts  sync.Map // query → *sqlx.Stmt on the SQLite writer (see Tx.stmt)
 	rstmts sync.Map // the same on the SQLite readers
@@ -65,14 +73,14 @@ type DB struct {
 	readers chan struct{}
 	records *gencache.Cache[RecordKey, TimelineItem]
 	jobs    chan *writeJob
-	stopped chan struct{}
+	stopped chan struct{} // closed once every committer has ended
 	// committed wakes the checkpointer after a commit; closed with jobs.
 	committed chan struct{}
 	ckStopped chan struct{}
 	closeMu   sync.Mutex
 	isClosed  bool
 	// groupSizes, when set (ObserveGroupCommits), hears how many writes
-	// each SQLite commit carried.
+	// each group commit carried.
 	groupSizes atomic.Pointer[func(int)]
 	// writesFailing: the last write failed for want of the database
 	// (WritesFailing).
@@ -93,8 +101,8 @@ func (db *DB) Attach(key, v any) { db.attached.Store(key, v) }
 // or nil.
 func (tx *Tx) Attached(key any) any { v, _ := tx.db.attached.Load(key); return v }
 
-// ObserveGroupCommits calls f with the number of writes of every SQLite
-// group commit from now on (for metrics).
+// ObserveGroupCommits calls f with the number of writes of every group
+// commit, on either engine, from now on (for metrics).
 func (db *DB) ObserveGroupCommits(f func(writes int)) { db.groupSizes.Store(&f) }
 
 // recordCacheSize is a generation of the record cache: 4,096 to 8,192
@@ -180,12 +188,24 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 		r.SetMaxOpenConns(maxReaders + 1)
 		r.SetMaxIdleConns(maxReaders + 1)
 		r.SetConnMaxIdleTime(0)
-		ck, err := sql.Open("sqlite", "file:"+path+"?"+wq.Encode())
+		// The checkpointer's busy wait is short: it holds the writes back
+		// while it truncates the log (checkpoint.go).
+		cq := url.Values{}
+		for k, v := range wq {
+			for _, p := range v {
+				if k == "_pragma" && strings.HasPrefix(p, "busy_timeout(") {
+					p = fmt.Sprintf("busy_timeout(%d)", truncateBusy)
+				}
+				cq.Add(k, p)
+			}
+		}
+		ck, err := sql.Open("sqlite", "file:"+path+"?"+cq.Encode())
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite: %w", err)
 		}
 		ck.SetMaxOpenConns(1)
-		db = &DB{x: x, r: r, ck: ck, Engine: SQLite, readers: make(chan struct{}, maxReaders)}
+		db = &DB{x: x, r: r, ck: ck, path: path, Engine: SQLite, readers: make(chan struct{}, maxReaders)}
+		db.walLimit.Store(walLimit)
 	}
 	db.records = gencache.New[RecordKey, TimelineItem](recordCacheSize)
 	if err := db.x.PingContext(ctx); err != nil {
@@ -208,14 +228,7 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 		seqPool.SetMaxIdleConns(1)
 		db.startSequencer(seqPool)
 	}
-	if db.Engine == SQLite {
-		db.jobs = make(chan *writeJob, maxGroup)
-		db.stopped = make(chan struct{})
-		db.committed = make(chan struct{}, 1)
-		db.ckStopped = make(chan struct{})
-		go db.committer()
-		go db.checkpointer()
-	}
+	db.startCommitters()
 	if migrate {
 		if err := db.IndexBacklog(ctx); err != nil {
 			db.Close()
@@ -232,8 +245,10 @@ func (db *DB) Close() error {
 		db.isClosed = true
 		close(db.jobs)
 		<-db.stopped
-		close(db.committed)
-		<-db.ckStopped
+		if db.committed != nil {
+			close(db.committed)
+			<-db.ckStopped
+		}
 	}
 	db.isClosed = true
 	db.closeMu.Unlock()
@@ -273,6 +288,9 @@ type Tx struct {
 	// numbers is how this transaction's logs are numbered, decided at
 	// its first append's flush (NumbersLater): 0 undecided, 1 later, 2 in it.
 	numbers int8
+	// grouped: a PostgreSQL group commit's transaction, shared by the
+	// writes of several callers (group.go).
+	grouped bool
 }
 
 type txKey struct{}
@@ -306,6 +324,9 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		return fmt.Errorf("savepoint: %w", err)
 	}
 	if err := fn(); err != nil {
+		// Undone even when the caller has gone (its context ended): the
+		// transaction may be shared (group.go).
+		ctx := context.WithoutCancel(ctx)
 		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return fmt.Errorf("rollback to savepoint: %w (after %v)", rerr, err)
 		}
@@ -319,6 +340,14 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		return err
 	}
 	if _, err := tx.exec(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+		// fn ignored an error that left a PostgreSQL transaction aborted
+		// (or its caller went away): undo it as if it had failed, so that
+		// the transaction, shared in a group, stays usable.
+		if _, rerr := tx.exec(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name); rerr == nil {
+			_, _ = tx.exec(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+name)
+		}
+		tx.afterCommit = tx.afterCommit[:hooks]
+		tx.truncateDeferred(marks)
 		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
@@ -359,11 +388,8 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 			return ctx.Err()
 		}
 		defer func() { <-db.readers }()
-	case db.Engine == SQLite:
+	default:
 		return db.submit(ctx, fn)
-	case db.seq != nil:
-		db.seq.writing.Add(1)
-		defer db.seq.writing.Add(-1)
 	}
 	x, err := pool.BeginTxx(ctx, opts)
 	if err != nil {
@@ -381,23 +407,7 @@ func (db *DB) run(ctx context.Context, readOnly bool, fn func(*Tx) error) error 
 	if err := x.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	var numbered error
-	if tx.leftPending {
-		// Answered once its changes can be pulled and its events are in
-		// the chain; hooks announce only what a pull finds. The write has
-		// committed, so it is waited for even when the caller has gone
-		// (a dropped mobile link cancels ctx): the others still hear of it.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		numbered = tx.awaitNumbered(wctx)
-		cancel()
-	}
-	for _, f := range tx.afterCommit {
-		f()
-	}
-	// A round that failed leaves the rows pending for the next one (the
-	// sweep); the caller learns that the answer is not certain, and a
-	// device's resend is answered from the ledger.
-	return numbered
+	return nil
 }
 
 // Engine reports the database engine of the transaction.

@@ -1,0 +1,19 @@
+package store
+
+// SetWALLimit sets the log size past which the checkpointer truncates
+// the SQLite log (walLimit), for tests that fill it quickly.
+func (db *DB) SetWALLimit(n int64) { db.walLimit.Store(n) }
+
+// WALSize is the size of the SQLite log's file.
+func (db *DB) WALSize() int64 { return db.walSize() }
+
+// QueuedWrites is how many writes wait for a committer.
+func (db *DB) QueuedWrites() int { return len(db.jobs) }
+
+// Lanes is how many committers run writes at once.
+func (db *DB) Lanes() int {
+	if db.Engine == Postgres {
+		return pgLanes
+	}
+	return 1
+}
