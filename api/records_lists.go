@@ -127,7 +127,10 @@ func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error)
 	}
 	out := &UnreadOutput{}
 	out.Body.Patients = []UnreadOut{}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
+	// Counted in a read transaction, the audit events written after it
+	// (before the answer), as the digest does: counting in the write
+	// transaction held every writer of the server for the count's length.
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		c, err := s.caseloadLevels(ctx, tx, pr)
 		if err != nil {
 			return err
@@ -140,14 +143,22 @@ func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error)
 		if err != nil {
 			return err
 		}
-		events := make([]*audit.Event, 0, len(c.order))
 		for _, id := range c.order {
 			out.Body.Patients = append(out.Body.Patients, UnreadOut{PatientID: id, Unread: counts[id], Messages: msgs[id].Messages, Mentions: msgs[id].Mentions})
-			events = append(events, s.event(ctx, pr, "record.unread", id, "record", ""))
 		}
-		return audit.Append(ctx, tx, events...)
+		return nil
 	})
-	return out, err
+	if err != nil || len(out.Body.Patients) == 0 {
+		return out, err
+	}
+	events := make([]*audit.Event, 0, len(out.Body.Patients))
+	for _, p := range out.Body.Patients {
+		events = append(events, s.event(ctx, pr, "record.unread", p.PatientID, "record", ""))
+	}
+	if err := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // caseload is the caller's patients split by the level the caller

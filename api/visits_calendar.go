@@ -187,7 +187,11 @@ func (s *Server) listMyVisits(ctx context.Context, in *MyVisitsInput) (*MyVisits
 		return nil, err
 	}
 	out := &MyVisitsOutput{}
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
+	// Read in a read transaction, the audit events written after it (before
+	// the answer), as the digest does: in the write transaction the list
+	// held every writer of the server for its length.
+	var events []*audit.Event
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		var vs []store.Visit
 		if in.Scope == "team" {
 			vs, err = tx.TeamVisits(ctx, pr.User.ID, from, to)
@@ -197,7 +201,7 @@ func (s *Server) listMyVisits(ctx context.Context, in *MyVisitsInput) (*MyVisits
 		if err != nil {
 			return err
 		}
-		list, events, err := s.reachableVisits(ctx, tx, pr, vs, from, to, "visit.list")
+		list, evs, err := s.reachableVisits(ctx, tx, pr, vs, from, to, "visit.list")
 		if err != nil {
 			return err
 		}
@@ -208,9 +212,16 @@ func (s *Server) listMyVisits(ctx context.Context, in *MyVisitsInput) (*MyVisits
 		if out.Body.Visits == nil {
 			out.Body.Visits = []MyVisitOut{}
 		}
-		return audit.Append(ctx, tx, events...)
+		events = evs
+		return nil
 	})
-	return out, err
+	if err != nil || len(events) == 0 {
+		return out, err
+	}
+	if err := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // assignedTo keeps the occurrences userID is assigned to: not one a

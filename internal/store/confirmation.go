@@ -28,8 +28,8 @@ type AwaitingQuery struct {
 // read state for the author. Only records the author still reads are
 // returned: of the given patients, at the given level. A version replaced
 // by the author's own amendment no longer awaits anything, like the
-// record's awaiting_confirmation flag. It walks the author's records on the
-// index record_author.
+// record's awaiting_confirmation flag. It walks the author's records
+// awaiting confirmation on the partial index record_awaiting.
 func (tx *Tx) AwaitingConfirmation(ctx context.Context, q AwaitingQuery) ([]TimelineItem, error) {
 	var groups []string
 	args := []any{q.Author.UserID, q.Author.UserID}
@@ -47,7 +47,10 @@ func (tx *Tx) AwaitingConfirmation(ctx context.Context, q AwaitingQuery) ([]Time
 	if len(groups) == 0 {
 		return []TimelineItem{}, nil
 	}
-	where := []string{"r.author_id = ?", "v.entered_by <> r.author_id", "v.confirmed_by IS NULL", "(" + strings.Join(groups, " OR ") + ")"}
+	// The record row keeps its current version's entered_by and confirmed_at
+	// (migration 28): these two terms are record_awaiting's condition, so the
+	// walk reads the author's records awaiting confirmation, not all of theirs.
+	where := []string{"r.author_id = ?", "r.confirmed_at IS NULL", "r.entered_by <> r.author_id", "(" + strings.Join(groups, " OR ") + ")"}
 	if q.Before != nil {
 		where = append(where, "(r.occurred_at, r.id) < (?, ?)")
 		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)

@@ -87,7 +87,7 @@ func (tx *Tx) DigestRecords(ctx context.Context, q DigestQuery) ([]TimelineItem,
 	query := `SELECT ` + stubColumns + ` FROM record r
 		JOIN team_member tm ON tm.patient_id = r.patient_id AND tm.user_id = ? AND tm.removed_at IS NULL
 		WHERE r.created_at > ? AND r.created_at >= tm.added_at AND ` + groups + `
-		AND NOT EXISTS (SELECT 1 FROM record_version ev WHERE ev.record_id = r.id AND ev.version = r.current_version AND ev.entered_by = ?)
+		AND r.entered_by <> ?
 		ORDER BY r.created_at DESC, r.id DESC` + limitSQL(q.Limit)
 	stubs, err := tx.stubs(ctx, q.Limit, query, args...)
 	if err != nil {

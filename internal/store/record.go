@@ -145,10 +145,10 @@ func (tx *Tx) CreateRecord(ctx context.Context, r Record, v RecordVersion) error
 	if err := tx.claimID(ctx, kindRecord, r.ID); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, confirmed_at, request_hash, source_message_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.exec(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, confirmed_at, entered_by, request_hash, source_message_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.PatientID, r.Kind, r.Chart, r.AuthorID, r.AuthorFacilityID, r.AuthorProfession, r.VisitID, UTC(r.OccurredAt), UTC(r.CreatedAt), v.Version,
-		v.confirmedAt(), r.RequestHash, r.SourceMessageID)
+		v.confirmedAt(), v.EnteredBy, r.RequestHash, r.SourceMessageID)
 	if isPrimaryKeyViolation(err) {
 		return ErrIDTaken
 	}
@@ -188,14 +188,16 @@ func (tx *Tx) insertVersion(ctx context.Context, v RecordVersion) error {
 }
 
 // AddRecordVersion appends v (whose Version must be the current one + 1)
-// and moves the record's pointer to it: the one UPDATE records ever see.
+// and moves the record's pointer to it (with the version's confirmed_at
+// and entered_by, which the record row keeps too): the one UPDATE records
+// ever see besides the confirmation's.
 // A concurrent amendment that took the number first gives care.ErrConflict.
 func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
 	if err := tx.insertVersion(ctx, v); err != nil {
 		return err
 	}
-	n, err := tx.exec(ctx, `UPDATE record SET current_version = ?, confirmed_at = ? WHERE id = ? AND current_version = ?`,
-		v.Version, v.confirmedAt(), v.RecordID, v.Version-1)
+	n, err := tx.exec(ctx, `UPDATE record SET current_version = ?, confirmed_at = ?, entered_by = ? WHERE id = ? AND current_version = ?`,
+		v.Version, v.confirmedAt(), v.EnteredBy, v.RecordID, v.Version-1)
 	if err != nil {
 		return fmt.Errorf("advance record version: %w", err)
 	}
@@ -409,8 +411,10 @@ func (tx *Tx) UnreadCounts(ctx context.Context, v care.Viewer, chartPatients, sh
 		// Not a record whose current version userID entered: they wrote what
 		// it says (their own, or one entered for someone else, 代行入力). A
 		// record entered for them, or amended by another, is news to them.
-		q += ` AND NOT EXISTS (SELECT 1 FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?)
-			AND NOT EXISTS (SELECT 1 FROM record_version ev WHERE ev.record_id = r.id AND ev.version = r.current_version AND ev.entered_by = ?)
+		// Every column the count reads of the record is in record_news
+		// (migration 28): the walk reads that index and record_read alone.
+		q += ` AND r.entered_by <> ?
+			AND NOT EXISTS (SELECT 1 FROM record_read rr WHERE rr.record_id = r.id AND rr.user_id = ?)
 			GROUP BY r.patient_id`
 		args = append(args, userID, userID)
 		var rows []struct {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"tsunagu/internal/care"
@@ -243,19 +242,36 @@ func (tx *Tx) Visit(ctx context.Context, id string) (Visit, error) {
 	return vs[0], nil
 }
 
-// overlaps selects the visits whose series can overlap [from, to), and
-// those with an occurrence moved into it.
-const overlaps = `((v.starts_at < ? AND v.series_end > ?)
-	OR v.id IN (SELECT e.visit_id FROM visit_exception e WHERE e.starts_at < ? AND e.ends_at > ?))`
-
-func rangeArgs(from, to time.Time) []any {
-	return []any{UTC(to), UTC(from), UTC(to), UTC(from)}
+// overlapping selects the visits of who (a condition on the visit v, with
+// its arguments) whose series can overlap [from, to), and those with an
+// occurrence moved into it. Each part is bounded by the range's start, not
+// by the history before it: a visit overlaps when it ends after from and
+// starts before to, and the walk is the one on series_end (visit_patient_end,
+// migration 28), which reads the visits ending after from; the walk on
+// starts_at read every visit of the patients that started before to, their
+// whole history. A moved occurrence likewise ends after from
+// (visit_exception_moved_end). The two parts are a UNION so that each gets
+// its own index walk (as one OR, neither bound could drive).
+func (tx *Tx) overlapping(who string, whoArgs []any, from, to time.Time) (string, []any) {
+	startsBefore := `v.starts_at < ?`
+	if tx.engine == SQLite {
+		// The unary + keeps SQLite (without statistics) from walking
+		// visit_patient_time's starts_at < to, the whole history, when
+		// visit_patient_end's series_end > from is the bounded walk.
+		startsBefore = `+v.starts_at < ?`
+	}
+	where := `v.id IN (SELECT v.id FROM visit v WHERE ` + who + ` AND v.series_end > ? AND ` + startsBefore + `
+		UNION SELECT v.id FROM visit v WHERE ` + who + ` AND v.id IN (SELECT e.visit_id FROM visit_exception e WHERE e.ends_at > ? AND e.starts_at < ?))`
+	args := append(append([]any{}, whoArgs...), UTC(from), UTC(to))
+	args = append(append(args, whoArgs...), UTC(from), UTC(to))
+	return where, args
 }
 
 // PatientVisits returns the visits of a patient that can overlap
 // [from, to); the caller expands series into occurrences.
 func (tx *Tx) PatientVisits(ctx context.Context, patientID string, from, to time.Time) ([]Visit, error) {
-	return tx.visits(ctx, `v.patient_id = ? AND `+overlaps, append([]any{patientID}, rangeArgs(from, to)...)...)
+	where, args := tx.overlapping(`v.patient_id = ?`, []any{patientID}, from, to)
+	return tx.visits(ctx, where, args...)
 }
 
 // reachable limits visits to patients whose care team userID is on under
@@ -270,24 +286,21 @@ const reachable = `v.patient_id IN (SELECT tm.patient_id FROM team_member tm WHE
 // AssignedVisits returns the visits userID is assigned to (the series, or
 // as a substitute one of its occurrences), of patients whose team they are
 // on under an active consent, that can overlap [from, to). The caller
-// keeps the occurrences that are userID's.
+// keeps the occurrences that are userID's. The caseload's visits in the
+// range drive, each checked for userID's assignment: driven by the
+// assignments, the walk read every visit userID was ever assigned to.
 func (tx *Tx) AssignedVisits(ctx context.Context, userID string, from, to time.Time) ([]Visit, error) {
-	return tx.visits(ctx, `(v.id IN (SELECT a.visit_id FROM visit_assignee a WHERE a.user_id = ?)
-		OR v.id IN (SELECT s.visit_id FROM visit_exception_assignee s WHERE s.user_id = ?)) AND `+reachable+` AND `+overlaps,
-		append([]any{userID, userID, userID}, rangeArgs(from, to)...)...)
+	who := reachable + ` AND (EXISTS (SELECT 1 FROM visit_assignee a WHERE a.visit_id = v.id AND a.user_id = ?)
+		OR EXISTS (SELECT 1 FROM visit_exception_assignee s WHERE s.visit_id = v.id AND s.user_id = ?))`
+	where, args := tx.overlapping(who, []any{userID, userID, userID}, from, to)
+	return tx.visits(ctx, where, args...)
 }
 
 // TeamVisits returns every visit of the patients whose team userID is on
 // under an active consent, that can overlap [from, to).
 func (tx *Tx) TeamVisits(ctx context.Context, userID string, from, to time.Time) ([]Visit, error) {
-	where := reachable + ` AND ` + overlaps
-	if tx.engine == SQLite {
-		// The unary + keeps SQLite from turning the OR of overlaps into two
-		// index walks of which the first scans every visit of the network:
-		// the caller's patients drive instead, on visit_patient_time.
-		where = reachable + ` AND ` + strings.Replace(overlaps, "OR v.id IN", "OR +v.id IN", 1)
-	}
-	return tx.visits(ctx, where, append([]any{userID}, rangeArgs(from, to)...)...)
+	where, args := tx.overlapping(reachable, []any{userID}, from, to)
+	return tx.visits(ctx, where, args...)
 }
 
 func (tx *Tx) visits(ctx context.Context, where string, args ...any) ([]Visit, error) {
