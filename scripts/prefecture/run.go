@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -43,12 +44,26 @@ func Fill(ctx context.Context, db *store.DB, blobs blob.Store, p Plan) (Summary,
 	if db.Engine == store.SQLite {
 		// The writer's page cache holds the indexes' pages across a
 		// batch's transaction (the default 2 MB spills them to the log
-		// mid-transaction, one write system call a page).
-		if err := db.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `PRAGMA cache_size = -262144`)
-			return err
-		}); err != nil {
-			return sum, err
+		// mid-transaction, one write system call a page). Reads go
+		// through that cache rather than the store's 1 GB map of the file,
+		// whose pages would count in the fill's RSS as the database grows.
+		// Pragmas hold per connection: set them on both of the writer
+		// pool's (the committer takes either).
+		var conns []*sql.Conn
+		for k := 0; k < 2; k++ {
+			c, err := db.SQL().Conn(ctx)
+			if err != nil {
+				return sum, err
+			}
+			conns = append(conns, c)
+			for _, q := range []string{`PRAGMA cache_size = -196608`, `PRAGMA mmap_size = 0`} {
+				if _, err := c.ExecContext(ctx, q); err != nil {
+					return sum, err
+				}
+			}
+		}
+		for _, c := range conns {
+			c.Close()
 		}
 	}
 	w, done, err := loadWorld(ctx, db)
