@@ -106,6 +106,15 @@ func (tx *Tx) CreateRecords(ctx context.Context, rs []Record, vs []RecordVersion
 	if err := tx.insertVersions(ctx, vs); err != nil {
 		return err
 	}
+	return tx.indexNewRecords(ctx, rs, vs)
+}
+
+// indexNewRecords indexes records just inserted, with their first
+// versions, for search: indexRecord for each. An index that a transaction
+// writes faster many records a statement (SQLite's FTS5 flushes its
+// pending terms at every statement's savepoint, so one record a statement
+// makes one segment a record, and merges) belongs here.
+func (tx *Tx) indexNewRecords(ctx context.Context, rs []Record, vs []RecordVersion) error {
 	for i, r := range rs {
 		if err := tx.indexRecord(ctx, r.ID, vs[i].Content, vs[i].Status); err != nil {
 			return err
