@@ -18,9 +18,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"tsunagu/internal/auth"
@@ -57,12 +59,16 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
+	// Interrupted, a fill finishes the batches it is writing and stops
+	// (run it again to resume); the profile is written either way.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	var err error
 	switch {
 	case *measure || *storm:
-		err = measureRun(context.Background())
+		err = measureRun(ctx)
 	default:
-		err = fill(context.Background())
+		err = fill(ctx)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "prefecture:", err)
@@ -116,6 +122,10 @@ func fill(ctx context.Context) error {
 	sz := p.Sizes()
 	fmt.Fprintf(os.Stderr, "filling %s at scale %g: %d patients, %d facilities, %d staff, ~%d records\n", redact(*dbFlag), *scale, sz.Patients, sz.Facilities, sz.Staff, sz.Patients*meanRecords)
 	sum, err := Fill(ctx, db, blobs, p)
+	if err != nil && ctx.Err() != nil {
+		fmt.Printf("interrupted after %s: %d patients, %d records written; the same command resumes the fill\n", sum.Elapsed.Round(time.Second), sum.Patients, sum.Records)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,184 @@
+package store
+
+// Bulk writes: the creates of record.go and visit.go for many rows at
+// once, for the generators that fill a database through the store
+// (scripts/prefecture). They write exactly the rows the one-at-a-time
+// methods write — the same id claims, record and version rows (toRow),
+// citations, search index (indexRecord) and assignees — but several rows
+// a statement, which on SQLite spares most of a statement's fixed cost and
+// on PostgreSQL most of the round trips.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// bulkParams is how many parameters a bulk statement binds at most: far
+// below both engines' limits (SQLite 32,766, PostgreSQL 65,535), and
+// large enough that a statement's fixed cost is spread over many rows.
+const bulkParams = 2048
+
+// bulkInsert runs head (an INSERT … VALUES without its rows) followed by
+// rows of ncols values, as many rows a statement as bulkParams allows,
+// with tail (an ON CONFLICT clause or "") after the rows. It returns the
+// rows it inserted. The statements' texts are few (one a chunk size), so
+// they stay prepared (Tx.stmt).
+func (tx *Tx) bulkInsert(ctx context.Context, head, tail string, ncols int, rows [][]any) (int64, error) {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
+	per := max(1, bulkParams/ncols)
+	var total int64
+	for len(rows) > 0 {
+		n := min(len(rows), per)
+		var b strings.Builder
+		b.Grow(len(head) + n*(len(one)+2) + len(tail) + 1)
+		b.WriteString(head)
+		b.WriteString(" VALUES ")
+		args := make([]any, 0, n*ncols)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, r...)
+		}
+		if tail != "" {
+			b.WriteString(" ")
+			b.WriteString(tail)
+		}
+		k, err := tx.exec(ctx, b.String(), args...)
+		if err != nil {
+			return total, err
+		}
+		total += k
+		rows = rows[n:]
+	}
+	return total, nil
+}
+
+// claimIDs is claimID for many ids of one kind: ErrIDTaken when any of
+// them names an entity already (the transaction is then to be rolled
+// back: the others are claimed).
+func (tx *Tx) claimIDs(ctx context.Context, kind string, ids []string) error {
+	rows := make([][]any, len(ids))
+	for i, id := range ids {
+		rows[i] = []any{id, kind}
+	}
+	n, err := tx.bulkInsert(ctx, `INSERT INTO entity_id (id, kind)`, `ON CONFLICT (id) DO NOTHING`, 2, rows)
+	if err != nil {
+		return fmt.Errorf("claim %s ids: %w", kind, err)
+	}
+	if n != int64(len(ids)) {
+		return ErrIDTaken
+	}
+	return nil
+}
+
+// CreateRecords is CreateRecord for many records: record rs[i] with its
+// first version vs[i]. Unlike CreateRecord, an id already taken fails
+// the whole call (ErrIDTaken) and leaves rows written: the caller rolls
+// the transaction back.
+func (tx *Tx) CreateRecords(ctx context.Context, rs []Record, vs []RecordVersion) error {
+	if len(rs) != len(vs) {
+		return fmt.Errorf("create records: %d records, %d versions", len(rs), len(vs))
+	}
+	if len(rs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(rs))
+	rows := make([][]any, len(rs))
+	for i, r := range rs {
+		v := vs[i]
+		ids[i] = r.ID
+		rows[i] = []any{r.ID, r.PatientID, r.Kind, r.Chart, r.AuthorID, r.AuthorFacilityID, r.AuthorProfession, r.VisitID, UTC(r.OccurredAt), UTC(r.CreatedAt), v.Version,
+			v.confirmedAt(), r.RequestHash, r.SourceMessageID}
+	}
+	if err := tx.claimIDs(ctx, kindRecord, ids); err != nil {
+		return err
+	}
+	if _, err := tx.bulkInsert(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, confirmed_at, request_hash, source_message_id)`,
+		"", 14, rows); err != nil {
+		if isPrimaryKeyViolation(err) {
+			return ErrIDTaken
+		}
+		return fmt.Errorf("insert records: %w", err)
+	}
+	if err := tx.insertVersions(ctx, vs); err != nil {
+		return err
+	}
+	return tx.indexNewRecords(ctx, rs, vs)
+}
+
+// indexNewRecords indexes records just inserted, with their first
+// versions, for search: indexRecord for each. An index that a transaction
+// writes faster many records a statement (SQLite's FTS5 flushes its
+// pending terms at every statement's savepoint, so one record a statement
+// makes one segment a record, and merges) belongs here.
+func (tx *Tx) indexNewRecords(ctx context.Context, rs []Record, vs []RecordVersion) error {
+	for i, r := range rs {
+		if err := tx.indexRecord(ctx, r.ID, vs[i].Content, vs[i].Status); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertVersions is insertVersion for many versions.
+func (tx *Tx) insertVersions(ctx context.Context, vs []RecordVersion) error {
+	rows := make([][]any, len(vs))
+	for i, v := range vs {
+		row, err := toRow(v)
+		if err != nil {
+			return fmt.Errorf("encode record version: %w", err)
+		}
+		rows[i] = []any{row.RecordID, row.Version, row.ParentVersion, row.StaleParent, row.Status, row.Reason, row.Body, row.Vitals, row.AttachmentIDs, row.EnteredBy,
+			row.ConfirmedBy, row.ConfirmedAt, row.CreatedAt}
+	}
+	if _, err := tx.bulkInsert(ctx, `INSERT INTO record_version (record_id, version, parent_version, stale_parent, status, reason, body, vitals, attachment_ids, entered_by, confirmed_by, confirmed_at, created_at)`,
+		"", 13, rows); err != nil {
+		return fmt.Errorf("insert record versions: %w", err)
+	}
+	for _, v := range vs {
+		if err := tx.citeAttachments(ctx, v.RecordID, v.Content.AttachmentIDs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateVisits is CreateVisit for many visits, with their assignees. An
+// id already taken fails the whole call (ErrIDTaken), as CreateRecords.
+func (tx *Tx) CreateVisits(ctx context.Context, vs []Visit) error {
+	if len(vs) == 0 {
+		return nil
+	}
+	ids := make([]string, len(vs))
+	rows := make([][]any, len(vs))
+	var assignees [][]any
+	for i, v := range vs {
+		rec, err := recurrenceJSON(v.Recurrence)
+		if err != nil {
+			return err
+		}
+		ids[i] = v.ID
+		rows[i] = []any{v.ID, v.PatientID, v.Kind, UTC(v.StartsAt), UTC(v.EndsAt), v.AllDay, v.Note, v.Status, nullStr(v.RecordID), rec,
+			UTC(v.SeriesEnd), v.Version, UTC(v.CreatedAt), v.CreatedBy, UTC(v.UpdatedAt), v.UpdatedBy}
+		for _, u := range v.AssigneeIDs {
+			assignees = append(assignees, []any{v.ID, u})
+		}
+	}
+	if err := tx.claimIDs(ctx, kindVisit, ids); err != nil {
+		return err
+	}
+	if _, err := tx.bulkInsert(ctx, `INSERT INTO visit (id, patient_id, kind, starts_at, ends_at, all_day, note, status, record_id, recurrence,
+		series_end, version, created_at, created_by, updated_at, updated_by)`, "", 16, rows); err != nil {
+		if isPrimaryKeyViolation(err) {
+			return ErrIDTaken
+		}
+		return fmt.Errorf("insert visits: %w", err)
+	}
+	if _, err := tx.bulkInsert(ctx, `INSERT INTO visit_assignee (visit_id, user_id)`, "", 2, assignees); err != nil {
+		return fmt.Errorf("insert visit assignees: %w", err)
+	}
+	return nil
+}
