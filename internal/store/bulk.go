@@ -91,13 +91,13 @@ func (tx *Tx) CreateRecords(ctx context.Context, rs []Record, vs []RecordVersion
 		v := vs[i]
 		ids[i] = r.ID
 		rows[i] = []any{r.ID, r.PatientID, r.Kind, r.Chart, r.AuthorID, r.AuthorFacilityID, r.AuthorProfession, r.VisitID, UTC(r.OccurredAt), UTC(r.CreatedAt), v.Version,
-			v.confirmedAt(), r.RequestHash, r.SourceMessageID}
+			v.confirmedAt(), v.EnteredBy, r.RequestHash, r.SourceMessageID}
 	}
 	if err := tx.claimIDs(ctx, kindRecord, ids); err != nil {
 		return err
 	}
-	if _, err := tx.bulkInsert(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, confirmed_at, request_hash, source_message_id)`,
-		"", 14, rows); err != nil {
+	if _, err := tx.bulkInsert(ctx, `INSERT INTO record (id, patient_id, kind, chart, author_id, author_facility_id, author_profession, visit_id, occurred_at, created_at, current_version, confirmed_at, entered_by, request_hash, source_message_id)`,
+		"", 15, rows); err != nil {
 		if isPrimaryKeyViolation(err) {
 			return ErrIDTaken
 		}
