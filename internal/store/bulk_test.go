@@ -134,6 +134,17 @@ func TestBulkCreatesWriteWhatTheSingleOnesWrite(t *testing.T) {
 				if !reflect.DeepEqual(bvs[0], svs[0]) {
 					t.Fatalf("record %d version in bulk %+v, alone %+v", i, bvs[0], svs[0])
 				}
+				// A column the Record struct does not carry, kept on the row
+				// for the unread and awaiting-confirmation indexes.
+				var cols [2]string
+				for k, rid := range []string{id('d', i), id('d', i+n)} {
+					if err := tx.Get(ctx, &cols[k], `SELECT entered_by FROM record WHERE id = ?`, rid); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if cols[0] != cols[1] || cols[0] == "" {
+					t.Fatalf("record %d entered_by in bulk %q, alone %q", i, cols[0], cols[1])
+				}
 				if b, s := body(id('d', i)), body(id('d', i+n)); b != s || b == "" {
 					t.Fatalf("record %d search text in bulk %q, alone %q", i, b, s)
 				}
