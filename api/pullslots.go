@@ -176,10 +176,3 @@ func (a *admission) releaser(snapshot bool) func() {
 		})
 	}
 }
-
-// waiting returns how many pulls wait, incremental and snapshots.
-func (a *admission) waiting() (small, large int) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.small.Len(), a.large.Len()
-}
