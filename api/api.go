@@ -73,6 +73,9 @@ type Options struct {
 	// Alerts are the misuse alert rules (TSUNAGU_ALERT_*); nil turns every
 	// rule on with its default (alerts.DefaultConfig).
 	Alerts alerts.Config
+	// Pulls bounds the pulls served at once (pullslots.go); zero takes
+	// the defaults.
+	Pulls PullSlots
 }
 
 // Deps are what the API is built from.
@@ -133,6 +136,8 @@ type Server struct {
 	entities       map[string]entityKind
 	entityOrder    []string
 	encoded        *gencache.Cache[store.RecordKey, []byte] // records as a pull writes them (pulljson.go)
+	pulls          *admission                               // pulls served at once (pullslots.go)
+	reaches        *reachCache                              // each viewer's reach under the access epoch (reach.go)
 	mutations      map[string]mutation
 	blobs          blob.Store
 	signer         *blob.Signer
@@ -153,7 +158,7 @@ func New(d Deps) (http.Handler, huma.API) {
 		cursorKey: d.CursorKey, hub: d.Hub, hints: d.Hints, vapidPublicKey: d.VAPIDPublicKey, allowPush: d.PushAllow,
 		pushTexts: d.PushTexts, wakePush: d.WakePush, mailOn: d.MailEnabled, wakeMail: d.WakeMail, mutations: map[string]mutation{},
 		blobs: d.Blobs, signer: d.Signer, sanitizing: make(chan struct{}, maxSanitizing), encoded: newEncodedRecords(),
-		metrics: d.Metrics}
+		metrics: d.Metrics, pulls: newAdmission(d.Options.Pulls), reaches: newReachCache(reachCacheSize)}
 	if len(s.cursorKey) == 0 {
 		s.cursorKey = make([]byte, 32)
 		rand.Read(s.cursorKey)

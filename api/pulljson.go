@@ -80,11 +80,13 @@ func newEncodedRecords() *gencache.Cache[store.RecordKey, []byte] {
 
 var pullBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
-// pullOutput writes body as the answer.
+// pullOutput encodes body, now, while the pull holds its slot
+// (pullslots.go), and answers it once the handler returns: a slow link
+// then holds a buffer, not a slot.
 func pullOutput(body *PullOutputBody) *PullOutput {
+	bp := pullBuffers.Get().(*[]byte)
+	buf := appendPullJSON((*bp)[:0], body)
 	return &PullOutput{Body: func(ctx huma.Context) {
-		bp := pullBuffers.Get().(*[]byte)
-		buf := appendPullJSON((*bp)[:0], body)
 		ctx.SetHeader("Content-Type", "application/json")
 		ctx.SetHeader("Content-Length", strconv.Itoa(len(buf)))
 		ctx.SetStatus(200)

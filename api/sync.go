@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -168,8 +167,25 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 	if err != nil {
 		return nil, err
 	}
+	snapshot := in.PatientID != ""
+	observe := s.opt.Pulls.Observe
+	var queued func()
+	if observe != nil {
+		queued = func() { observe(*in, "queued") }
+	}
+	release, err := s.pulls.acquire(ctx, snapshot, queued)
+	if err != nil {
+		if observe != nil {
+			observe(*in, "left")
+		}
+		return nil, err
+	}
+	defer release()
+	if observe != nil {
+		observe(*in, "admitted")
+	}
 	out := &PullOutputBody{Changes: []ChangeOut{}, Resets: []Reset{}}
-	if in.PatientID != "" {
+	if snapshot {
 		if err := s.snapshot(ctx, p, in, out); err != nil {
 			return nil, err
 		}
@@ -185,19 +201,14 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 		if err != nil {
 			return err
 		}
-		scopes, err := s.reachable(ctx, tx, p)
+		r, err := s.reachable(ctx, tx, p)
 		if err != nil {
 			return err
 		}
 		if in.Cursor == "" {
 			// A new device starts from the present, not from the log's
 			// beginning: one snapshot per patient it reaches, then changes.
-			ids := make([]string, 0, len(scopes))
-			for pid := range scopes {
-				ids = append(ids, pid)
-			}
-			sort.Strings(ids)
-			for _, pid := range ids {
+			for _, pid := range r.all {
 				out.Resets = append(out.Resets, Reset{PatientID: pid, Action: "snapshot"})
 			}
 			out.Cursor = s.encodeCursor(p.User.ID, cursor{Seq: last})
@@ -209,22 +220,14 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 				return err
 			}
 			for _, pid := range touched {
-				if _, ok := scopes[pid]; ok {
+				if _, ok := r.scopes[pid]; ok {
 					out.Resets = append(out.Resets, Reset{PatientID: pid, Action: "snapshot"})
 				} else {
 					out.Resets = append(out.Resets, Reset{PatientID: pid, Action: "purge"})
 				}
 			}
 		}
-		var all, chart []string
-		for pid, sc := range scopes {
-			all = append(all, pid)
-			if sc.Level == care.Chart {
-				chart = append(chart, pid)
-			}
-		}
-		sort.Strings(all)
-		changes, err := tx.ChangesSince(ctx, cur.Seq, all, chart, p.Viewer, in.Limit+1)
+		changes, err := tx.ChangesSince(ctx, cur.Seq, r.all, r.chart, p.Viewer, in.Limit+1)
 		if err != nil {
 			return err
 		}
@@ -244,7 +247,7 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 		go func() {
 			audited <- s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) })
 		}()
-		out.Changes, err = s.materialise(ctx, tx, p, scopes, changes)
+		out.Changes, err = s.materialise(ctx, tx, p, r.scopes, changes)
 		if err != nil {
 			return err
 		}
@@ -274,23 +277,6 @@ func (s *Server) pullEvents(ctx context.Context, p *Principal, changes []store.C
 		}
 	}
 	return events
-}
-
-// reachable returns every patient the user reaches now, with the scope.
-func (s *Server) reachable(ctx context.Context, tx *store.Tx, p *Principal) (map[string]patientScope, error) {
-	entries, err := tx.Reaches(ctx, p.User.ID, p.Viewer.FacilityID)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]patientScope, len(entries))
-	for _, e := range entries {
-		facts := e.Facts()
-		lvl := care.PatientAccess(s.opt.Care, p.Viewer, facts)
-		if lvl != care.None {
-			out[e.ID] = patientScope{Facts: facts, Level: lvl, Manage: care.CanManage(p.Viewer, facts, lvl)}
-		}
-	}
-	return out, nil
 }
 
 // materialise turns change rows into the entities' current form, one entry

@@ -49,7 +49,7 @@ func (tx *Tx) CreateConsent(ctx context.Context, c Consent) error {
 			return fmt.Errorf("insert consent page: %w", err)
 		}
 	}
-	return nil
+	return tx.AccessChanged(ctx)
 }
 
 // Consent returns consent id of patient patientID, or ErrNotFound.
@@ -111,5 +111,5 @@ func (tx *Tx) WithdrawConsent(ctx context.Context, id, by, reason string, now ti
 	if n == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return tx.AccessChanged(ctx)
 }

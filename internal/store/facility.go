@@ -60,7 +60,7 @@ func (tx *Tx) UpdateFacility(ctx context.Context, f Facility) error {
 	if n == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return tx.AccessChanged(ctx)
 }
 
 // StaffProfessions lists the distinct professions of the accounts of a

@@ -47,7 +47,7 @@ func (tx *Tx) CreatePatient(ctx context.Context, p Patient) error {
 	if err != nil {
 		return fmt.Errorf("insert patient: %w", err)
 	}
-	return nil
+	return tx.AccessChanged(ctx)
 }
 
 // Patient returns one patient or ErrNotFound. It does not check access:

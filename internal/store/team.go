@@ -37,7 +37,7 @@ func (tx *Tx) AddTeamMember(ctx context.Context, id, patientID, userID, role, by
 	if err != nil {
 		return fmt.Errorf("insert team member: %w", err)
 	}
-	return nil
+	return tx.AccessChanged(ctx)
 }
 
 // RemoveTeamMember ends user userID's membership; the history row stays.
@@ -50,7 +50,7 @@ func (tx *Tx) RemoveTeamMember(ctx context.Context, patientID, userID, by string
 	if n == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return tx.AccessChanged(ctx)
 }
 
 // Team lists the current members of a patient's team, suspended and

@@ -94,7 +94,7 @@ func (tx *Tx) UpdateUser(ctx context.Context, u User) error {
 	if n == 0 {
 		return ErrNotFound
 	}
-	return nil
+	return tx.AccessChanged(ctx)
 }
 
 // TouchUser records activity of user id at now (used for dormancy).
@@ -115,6 +115,11 @@ func (tx *Tx) MarkDormant(ctx context.Context, cutoff, now time.Time) ([]string,
 			return nil, err
 		}
 		if err := tx.DeleteUserSessions(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if len(ids) > 0 {
+		if err := tx.AccessChanged(ctx); err != nil {
 			return nil, err
 		}
 	}
