@@ -227,8 +227,12 @@ func TestSearchPlanUsesTheGramIndex(t *testing.T) {
 					t.Errorf("%s: the plan does not use %s", c.name, w)
 				}
 			}
-			for _, line := range plan {
+			for i, line := range plan {
 				l := strings.TrimSpace(line)
+				if strings.Contains(l, "Index Scan") && strings.Contains(l, " on record") && !strings.Contains(l, "Bitmap") &&
+					(i+1 == len(plan) || !strings.HasPrefix(strings.TrimSpace(plan[i+1]), "Index Cond")) {
+					t.Errorf("%s: a whole index walked: %s", c.name, l)
+				}
 				if strings.Contains(l, "Seq Scan on record") || strings.HasPrefix(l, "SCAN record") && !strings.Contains(l, "VIRTUAL TABLE INDEX") || strings.HasPrefix(l, "SCAN s") ||
 					strings.HasPrefix(l, "SCAN r ") && !strings.Contains(all, "CO-ROUTINE r") {
 					t.Errorf("%s: a table scan: %s", c.name, l)

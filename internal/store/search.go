@@ -231,12 +231,10 @@ func (tx *Tx) searchSQL(q SearchQuery, cands []string, dense []searchPatient) (s
 	var args []any
 	if len(cands) > 0 {
 		// CROSS JOIN keeps SQLite's join order: the candidates drive.
-		in := `s.key IN (SELECT value FROM json_each(?))`
-		list := jsonInts(cands)
-		if tx.engine == Postgres {
-			in, list = `s.record_id IN `+tx.inList(), jsonList(cands)
+		where, wargs := []string{`s.key IN (SELECT value FROM json_each(?))`, "r.id = s.record_id"}, []any{jsonInts(cands)}
+		if tx.engine == Postgres { // ANY: an index condition on both keys, whatever the list's estimated length
+			where, wargs = []string{`r.id = ANY(?::text[])`, "s.record_id = r.id"}, []any{pgArray(cands)}
 		}
-		where, wargs := []string{in, "r.id = s.record_id"}, []any{list}
 		var groups []string
 		for _, g := range []struct {
 			ids   []string
