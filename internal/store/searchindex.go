@@ -141,10 +141,35 @@ func (tx *Tx) indexRecord(ctx context.Context, id string, c care.RecordContent, 
 // IndexBacklog indexes the records a migration queued (19: those written
 // before search existed; 27: every record, for the new index), 200 to a
 // transaction, each leaving the queue in the transaction that indexes it.
-// Open runs it right after migrating; on a database without a backlog it
-// is one indexed read.
+// On a database without a backlog it is one indexed read.
 func (db *DB) IndexBacklog(ctx context.Context) error {
-	for {
+	_, err := db.indexBacklog(ctx, -1)
+	return err
+}
+
+// startBacklogBatches is how many batches of the backlog Open indexes
+// before it returns (10,000 records, seconds); the rest is indexed in the
+// background while the server runs, a search not finding a record until
+// it is (migration 27 queues every record: a prefecture's millions would
+// otherwise hold the start for an hour).
+const startBacklogBatches = 50
+
+// indexBacklogAtStart is Open's: up to startBacklogBatches batches now,
+// the rest in the background until done or the database is closed (a
+// later start resumes the queue).
+func (db *DB) indexBacklogAtStart(ctx context.Context) error {
+	left, err := db.indexBacklog(ctx, startBacklogBatches)
+	if err != nil || !left {
+		return err
+	}
+	go db.indexBacklog(context.Background(), -1) //nolint:errcheck // ErrClosed at Close; the queue stays for the next start
+	return nil
+}
+
+// indexBacklog indexes up to batches batches of the backlog (all of it
+// when negative) and answers whether some is left.
+func (db *DB) indexBacklog(ctx context.Context, batches int) (bool, error) {
+	for b := 0; batches < 0 || b < batches; b++ {
 		n := 0
 		err := db.Write(ctx, func(tx *Tx) error {
 			var ids []string
@@ -155,10 +180,19 @@ func (db *DB) IndexBacklog(ctx context.Context) error {
 			if n == 0 {
 				return nil
 			}
+			// On PostgreSQL the records are locked: an amendment committing
+			// meanwhile (the backlog runs beside the server's writes) waits,
+			// and indexes its version after; one that committed first has
+			// moved current_version, so its record drops out of the join
+			// here (it indexed itself).
+			lock := ""
+			if tx.engine == Postgres {
+				lock = " FOR UPDATE OF r"
+			}
 			var rows []versionRow
 			if err := tx.sel(ctx, &rows, `SELECT `+versionColumns+`, '' AS entered_by_name, '' AS entered_by_profession, '' AS confirmed_by_name
 				FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
-				WHERE r.id IN `+tx.inList(), jsonList(ids)); err != nil {
+				WHERE r.id IN `+tx.inList()+lock, jsonList(ids)); err != nil {
 				return fmt.Errorf("search backlog: %w", err)
 			}
 			for _, row := range rows {
@@ -174,7 +208,8 @@ func (db *DB) IndexBacklog(ctx context.Context) error {
 			return err
 		})
 		if err != nil || n == 0 {
-			return err
+			return false, err
 		}
 	}
+	return true, nil
 }
