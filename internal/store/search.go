@@ -102,14 +102,14 @@ func (q SearchQuery) patients() []searchPatient {
 // word). A record holding the word holds them all; the text check then
 // confirms the whole words.
 //
-// Which grams are asked for never depends on the index's content: an
-// earlier version probed each gram's count to pick the rarest, across the
-// whole index so that the time of an empty answer could not tell whether
-// an unreadable chart holds two characters. The index now intersects
-// every gram with the patient's own term itself, and a viewer at the
-// Shared level asks for the patient's shared records' term (patientTerm),
-// so the entries a search of a Shared-level patient reads are of records
-// that viewer reads.
+// Which grams are asked for never depends on the index's content. (An
+// earlier index probed each gram's count across the whole index to pick
+// the rarest, so that the time of an empty answer could not tell whether
+// an unreadable chart holds two characters.) A patient's terms hold all
+// of its records, readable or not, as migration 19's per-patient gram
+// range did: what the time of an answer can tell is how many records of
+// a patient the caller is on the team of hold the grams, never anything
+// of a patient outside the caller's patients.
 func searchGrams(words []string) []string {
 	var grams []string
 	for _, w := range words {
@@ -170,36 +170,26 @@ func (tx *Tx) searchCandidatesOf(ctx context.Context, patients []searchPatient, 
 	return cands, dense, nil
 }
 
-// candidatesSQL is searchCandidatesOf's statement: each patient's term
-// intersected with the grams', in the patient's own posting list; on
-// SQLite one FTS5 query per patient in a UNION, on PostgreSQL one GIN scan
-// per patient in a lateral join.
+// candidatesSQL is searchCandidatesOf's statement: the intersection of
+// each patient's terms of the grams; on SQLite one FTS5 query per patient
+// in a UNION, on PostgreSQL one GIN scan per patient in a lateral join.
 func (tx *Tx) candidatesSQL(patients []searchPatient, grams []string) (string, []any) {
 	limit := strconv.Itoa(searchCandidates + 1)
 	if tx.engine == Postgres {
-		terms := make([]string, len(grams))
-		for i, g := range grams {
-			terms[i] = gramTerm(Postgres, g)
-		}
-		pts := make([]string, len(patients))
+		arrays := make([]string, len(patients))
 		for i, p := range patients {
-			pts[i] = patientTerm(Postgres, p.id, p.level)
+			arrays[i] = "{" + strings.Join(indexTerms(Postgres, p.id, strings.Join(grams, " ")), ",") + "}"
 		}
-		return `SELECT x.n, c.record_id AS cand FROM json_array_elements_text(?::json) WITH ORDINALITY x(term, n)
-			CROSS JOIN LATERAL (SELECT s.record_id FROM record_search s WHERE s.grams @> (?::text[] || x.term) LIMIT ` + limit + `) c`,
-			[]any{jsonList(pts), pgArray(terms)}
+		return `SELECT x.n, c.record_id AS cand FROM json_array_elements_text(?::json) WITH ORDINALITY x(terms, n)
+			CROSS JOIN LATERAL (SELECT s.record_id FROM record_search s WHERE s.grams @> x.terms::bigint[] LIMIT ` + limit + `) c`,
+			[]any{jsonList(arrays)}
 	}
-	gq := make([]string, len(grams))
-	for i, g := range grams {
-		gq[i] = gramTerm(SQLite, g)
-	}
-	match := strings.Join(gq, " AND ")
 	members := make([]string, len(patients))
 	args := make([]any, len(patients))
 	for i, p := range patients {
 		members[i] = `SELECT * FROM (SELECT ` + strconv.Itoa(i+1) + ` AS n, CAST(rowid AS TEXT) AS cand FROM record_gram_fts
 			WHERE record_gram_fts MATCH ? LIMIT ` + limit + `)`
-		args[i] = patientTerm(SQLite, p.id, p.level) + " AND " + match
+		args[i] = strings.Join(indexTerms(SQLite, p.id, strings.Join(grams, " ")), " AND ")
 	}
 	return strings.Join(members, " UNION ALL "), args
 }
@@ -256,7 +246,7 @@ func (tx *Tx) searchSQL(q SearchQuery, cands []string, dense []searchPatient) (s
 		where, wargs := tail([]string{"r.patient_id = ?", reads}, append([]any{p.id}, readsArgs...))
 		members = append(members, `SELECT * FROM (SELECT r.id, r.occurred_at FROM record r CROSS JOIN record_search s
 			WHERE `+strings.Join(where, " AND ")+`
-			ORDER BY r.occurred_at DESC, r.id DESC`+limitSQL(q.Limit)+`) w`)
+			ORDER BY r.occurred_at DESC, r.id DESC LIMIT `+strconv.Itoa(q.Limit)+`) w`)
 		args = append(args, wargs...)
 	}
 	if len(members) == 0 {

@@ -2,8 +2,9 @@ package store
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
+	"hash/fnv"
+	"strconv"
 	"strings"
 
 	"tsunagu/internal/care"
@@ -11,66 +12,58 @@ import (
 
 // The search index (migration 27). Each record's current version is kept
 // as its normalised text (record_search.body, what a search confirms
-// against) and as a set of index terms: the distinct bigrams of the text
-// (care.Bigrams) and the record's patient, twice for a record that is not
-// in the chart (the Shared level reads those only). A search asks the
-// index for the records of one patient holding every gram of its words.
+// against) and as a set of index terms, one per distinct bigram of the
+// text (care.Bigrams): the gram within the record's patient, a 64-bit hash
+// of the two (searchTerm). A search asks the index, for each of the
+// caller's patients, for the records holding every gram of its words: the
+// terms' posting lists are that patient's records alone, so the work
+// never grows with the network's records, and a common gram costs no more
+// than the patient's share of it.
 //
 // SQLite keeps the terms in an FTS5 table (record_gram_fts: contentless,
 // detail=none, so a term's entries are a varint-delta list of record_search
-// keys, 1–2 bytes each); PostgreSQL in record_search.grams, a text[] under
-// a GIN index (compressed posting lists). The bigram rows of migration 19
-// (one b-tree row per gram in three b-trees) were 86–88 % of a database.
+// keys); PostgreSQL in record_search.grams, a BIGINT[] under a GIN index
+// (compressed posting lists). Two (patient, gram) pairs may share a hash:
+// the index then names a few more candidates, which the page query drops
+// (its patient and text checks). The bigram rows of migration 19 (one
+// b-tree row per gram in three b-trees) were 86–88 % of a database.
 
-// gramTerm is the index term of gram g: itself on PostgreSQL; on SQLite
-// "g" and its UTF-8 in hex, so that FTS5's ascii tokenizer keeps it one
-// token whatever its characters (punctuation, symbols) and never folds it.
-func gramTerm(engine, g string) string {
-	if engine == Postgres {
-		return g
-	}
-	return "g" + hex.EncodeToString([]byte(g))
+// recordTerm is the index term of gram g in the records of patient.
+func recordTerm(patient, g string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(patient))
+	h.Write([]byte{0})
+	h.Write([]byte(g))
+	return h.Sum64()
 }
 
-// patientTerm is the index term of the records of patient id a viewer at
-// level reads by level alone: all of them at the Chart level ("p"), those
-// not in the chart at the Shared level ("s"). A gram is two characters, so
-// no gram is ever a patient's term.
-func patientTerm(engine, id string, level care.Level) string {
-	p := "p"
-	if level < care.Chart {
-		p = "s"
-	}
-	if engine == Postgres {
-		return p + ":" + id
-	}
-	return p + hex.EncodeToString([]byte(id))
-}
+// ftsTerm is a term as an FTS5 token: ASCII letters and digits, which the
+// ascii tokenizer keeps whole.
+func ftsTerm(t uint64) string { return "t" + strconv.FormatUint(t, 36) }
 
-// indexTerms are the index terms of a record of patient (chart or not)
-// whose normalised text is text: none for an empty text.
-func indexTerms(engine, patient string, chart bool, text string) []string {
+// indexTerms are the index terms of a record of patient whose normalised
+// text is text: none for an empty text. On SQLite FTS5 tokens, on
+// PostgreSQL a BIGINT[] literal's elements.
+func indexTerms(engine, patient, text string) []string {
 	grams := care.Bigrams(text)
-	if len(grams) == 0 {
-		return nil
-	}
-	terms := make([]string, 0, len(grams)+2)
-	terms = append(terms, patientTerm(engine, patient, care.Chart))
-	if !chart {
-		terms = append(terms, patientTerm(engine, patient, care.Shared))
-	}
-	for _, g := range grams {
-		terms = append(terms, gramTerm(engine, g))
+	terms := make([]string, len(grams))
+	for i, g := range grams {
+		t := recordTerm(patient, g)
+		if engine == Postgres {
+			terms[i] = strconv.FormatInt(int64(t), 10)
+		} else {
+			terms[i] = ftsTerm(t)
+		}
 	}
 	return terms
 }
 
-// pgArray is terms as a PostgreSQL array literal, for a ?::text[]
-// parameter.
-func pgArray(terms []string) string {
+// pgArray is elements as a PostgreSQL array literal, for a ?::text[] or
+// ?::bigint[] parameter.
+func pgArray(elems []string) string {
 	var b strings.Builder
 	b.WriteByte('{')
-	for i, t := range terms {
+	for i, t := range elems {
 		if i > 0 {
 			b.WriteByte(',')
 		}
@@ -98,16 +91,13 @@ func (tx *Tx) indexRecord(ctx context.Context, id string, c care.RecordContent, 
 	if status != care.RecordEnteredInError {
 		text = c.SearchText()
 	}
-	var head struct {
-		PatientID string `db:"patient_id"`
-		Chart     bool   `db:"chart"`
-	}
-	if err := tx.get(ctx, &head, `SELECT patient_id, chart FROM record WHERE id = ?`, id); err != nil {
+	var patient string
+	if err := tx.get(ctx, &patient, `SELECT patient_id FROM record WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("index record: %w", err)
 	}
-	terms := indexTerms(tx.engine, head.PatientID, head.Chart, text)
+	terms := indexTerms(tx.engine, patient, text)
 	if tx.engine == Postgres {
-		if _, err := tx.exec(ctx, `INSERT INTO record_search (record_id, body, grams) VALUES (?, ?, ?::text[])
+		if _, err := tx.exec(ctx, `INSERT INTO record_search (record_id, body, grams) VALUES (?, ?, ?::bigint[])
 			ON CONFLICT (record_id) DO UPDATE SET body = excluded.body, grams = excluded.grams`, id, text, pgArray(terms)); err != nil {
 			return fmt.Errorf("index record: %w", err)
 		}

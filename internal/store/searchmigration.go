@@ -5,7 +5,7 @@ package store
 // indexes, 28–37 KB a 500-character record, 86–88 % of a database) with
 // the compact index of searchindex.go: on SQLite an FTS5 table of index
 // terms keyed by record_search's new integer key; on PostgreSQL a text[]
-// of them on record_search under a GIN index. Index terms are made in Go
+// (BIGINT[]) of them on record_search under a GIN index. Index terms are made in Go
 // (NFKC, bigrams), so every record is queued in record_search_backlog and
 // indexed by the store after migrating (IndexBacklog), 200 to a
 // transaction; until it is, a search does not find it.
@@ -29,7 +29,7 @@ var compactSearchIndex = map[string][]string{
 	},
 	Postgres: {
 		`DROP TABLE record_gram`,
-		`ALTER TABLE record_search ADD COLUMN grams TEXT[] NOT NULL DEFAULT '{}'`,
+		`ALTER TABLE record_search ADD COLUMN grams BIGINT[] NOT NULL DEFAULT '{}'`,
 		// A small pending list: a search reads the pending entries whole,
 		// and each record brings a few hundred.
 		`CREATE INDEX record_search_grams ON record_search USING gin (grams) WITH (gin_pending_list_limit = 512)`,
