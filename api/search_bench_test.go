@@ -47,7 +47,7 @@ func BenchmarkSearch(b *testing.B) {
 				{Viewer: v, Words: []string{"褥瘡"}, ChartPatients: patients, Limit: 21},
 			} {
 				var plan []string
-				if err := h.db.Read(ctx, func(tx *store.Tx) (err error) { plan, err = tx.SearchPlan(ctx, q, "褥瘡"); return }); err != nil {
+				if err := h.db.Read(ctx, func(tx *store.Tx) (err error) { plan, err = tx.SearchPlan(ctx, q); return }); err != nil {
 					b.Fatal(err)
 				}
 				b.Logf("%s plan, %d patients:\n%s", engine, len(q.ChartPatients), strings.Join(plan, "\n"))

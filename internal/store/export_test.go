@@ -1,5 +1,7 @@
 package store
 
+import "context"
+
 // SetWALLimit sets the log size past which the checkpointer truncates
 // the SQLite log (walLimit), for tests that fill it quickly.
 func (db *DB) SetWALLimit(n int64) { db.walLimit.Store(n) }
@@ -16,4 +18,23 @@ func (db *DB) Lanes() int {
 		return pgLanes
 	}
 	return 1
+}
+
+// MigrateTo moves the schema to version v, down or up: for tests of a
+// migration on data written before it.
+func (db *DB) MigrateTo(ctx context.Context, v int64) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	cur, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if v < cur {
+		_, err = p.DownTo(ctx, v)
+	} else {
+		_, err = p.UpTo(ctx, v)
+	}
+	return err
 }

@@ -33,6 +33,11 @@ func goMigrations(engine string) []*goose.Migration {
 		}}, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
 			return execAll(ctx, tx, pendingLogsDown[engine])
 		}}),
+		goose.NewGoMigration(27, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return execAll(ctx, tx, compactSearchIndex[engine])
+		}}, &goose.GoFunc{RunTx: func(ctx context.Context, tx *sql.Tx) error {
+			return execAll(ctx, tx, compactSearchIndexDown[engine])
+		}}),
 	}
 }
 

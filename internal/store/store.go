@@ -230,7 +230,7 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 	}
 	db.startCommitters()
 	if migrate {
-		if err := db.IndexBacklog(ctx); err != nil {
+		if err := db.indexBacklogAtStart(ctx); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("index records for search: %w", err)
 		}
