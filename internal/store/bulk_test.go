@@ -145,6 +145,24 @@ func TestBulkCreatesWriteWhatTheSingleOnesWrite(t *testing.T) {
 				if cols[0] != cols[1] || cols[0] == "" {
 					t.Fatalf("record %d entered_by in bulk %q, alone %q", i, cols[0], cols[1])
 				}
+				if i%50 == 7 { // the bulk index finds what the single one finds
+					words, err := care.SearchWords(fmt.Sprintf("訪問%d回目", i))
+					if err != nil {
+						t.Fatal(err)
+					}
+					found, err := tx.SearchRecords(ctx, store.SearchQuery{Viewer: care.Viewer{UserID: u.ID, FacilityID: fac.ID, Profession: care.ProfNurse},
+						Words: words, ChartPatients: []string{pid}, Limit: 10})
+					if err != nil {
+						t.Fatal(err)
+					}
+					var got []string
+					for _, f := range found {
+						got = append(got, f.Record.ID)
+					}
+					if want := []string{id('d', i), id('d', i+n)}; !reflect.DeepEqual(got, want) && !reflect.DeepEqual(got, []string{want[1], want[0]}) {
+						t.Fatalf("search for record %d found %v, want %v", i, got, want)
+					}
+				}
 				if b, s := body(id('d', i)), body(id('d', i+n)); b != s || b == "" {
 					t.Fatalf("record %d search text in bulk %q, alone %q", i, b, s)
 				}
