@@ -31,20 +31,27 @@ func TestSearchContract(t *testing.T) {
 		other := h.mustOtherPatient(r)
 		r.doctorC.must(201, "POST", "/api/v1/patients/"+other+"/consents", map[string]any{"obtained_on": "2026-11-01", "scope": "full"})
 		r.doctorC.must(201, "POST", "/api/v1/patients/"+other+"/team", map[string]any{"user_id": r.nurse.ID, "role": "visiting_nurse"})
+		third := h.mustOtherPatient(r)
+		r.doctorC.must(201, "POST", "/api/v1/patients/"+third+"/consents", map[string]any{"obtained_on": "2026-11-01", "scope": "full"})
+		r.doctorC.must(201, "POST", "/api/v1/patients/"+third+"/team", map[string]any{"user_id": r.nurse.ID, "role": "visiting_nurse"})
 
 		const long = "長期目標見直し会議"     // 9 characters, 8 grams: the index is asked for 4
 		texts := map[string]string{} // record id → its current text, "" when entered in error
 		start := h.clock.Now().Add(-30 * 24 * time.Hour)
 		// The region's patient: 300 records, half saying 発熱 (more than
 		// the index names before the patient is walked by time), one in
-		// five the long word; seven records to each occurred_at. The other
-		// patient: 40, a few of each.
-		write := func(patient string, n int) []string {
+		// five the long word; seven records to each occurred_at, an hour
+		// apart. The other patient: 40, a few of each. A third: 250, seven
+		// to each occurred_at ten minutes apart, walked too: its records
+		// all lie in the first patient's first hours, some at the same
+		// times, so that the walks' hits merge across patients with ties,
+		// and the first patient's alone fill the newer pages.
+		write := func(patient string, n int, step time.Duration) []string {
 			var ids []string
 			if err := h.db.Write(ctx, func(tx *store.Tx) error {
 				for i := 0; i < n; i++ {
 					id := newID()
-					at := start.Add(time.Duration(i/7) * time.Hour)
+					at := start.Add(time.Duration(i/7) * step)
 					text := "平熱で経過"
 					if i%2 == 0 {
 						text = "夕方から発熱あり"
@@ -71,7 +78,7 @@ func TestSearchContract(t *testing.T) {
 			}
 			return ids
 		}
-		mine, theirs := write(r.patientID, 300), write(other, 40)
+		mine, theirs, thirds := write(r.patientID, 300, time.Hour), write(other, 40, time.Hour), write(third, 250, 10*time.Minute)
 		// Amended away from both words, amended to say them, entered in error.
 		amend := func(id, text, status string) {
 			t.Helper()
@@ -96,7 +103,7 @@ func TestSearchContract(t *testing.T) {
 		expected := func(words []string, patients ...string) []string {
 			in := map[string]bool{}
 			for _, p := range patients {
-				for _, id := range map[string][]string{r.patientID: mine, other: theirs}[p] {
+				for _, id := range map[string][]string{r.patientID: mine, other: theirs, third: thirds}[p] {
 					ok := texts[id] != ""
 					for _, w := range words {
 						ok = ok && strings.Contains(texts[id], w)
@@ -126,17 +133,18 @@ func TestSearchContract(t *testing.T) {
 			q        string
 			patients []string
 		}{
-			{"発熱", []string{r.patientID, other}},
+			{"発熱", []string{r.patientID, other, third}},
+			{"発熱", []string{third}},
 			{"発熱", []string{r.patientID}},
 			{"発熱", []string{other}},
-			{long, []string{r.patientID, other}},
+			{long, []string{r.patientID, other, third}},
 			{long, []string{r.patientID}},
-			{"発熱 " + long, []string{r.patientID, other}},
+			{"発熱 " + long, []string{r.patientID, other, third}},
 			{"平熱 " + long, []string{r.patientID}},
-			{"長期目標", []string{r.patientID, other}},
-			{"夕方から発熱あり", []string{r.patientID, other}},
+			{"長期目標", []string{r.patientID, other, third}},
+			{"夕方から発熱あり", []string{r.patientID, other, third}},
 			{"訂正済み", []string{r.patientID}},
-			{"見直し会議の予定 平熱", []string{r.patientID, other}},
+			{"見直し会議の予定 平熱", []string{r.patientID, other, third}},
 		} {
 			words, err := care.SearchWords(c.q)
 			if err != nil {

@@ -52,11 +52,12 @@ type searchPatient struct {
 // network's: first the index names, per patient, the records holding
 // every gram of the words (searchGrams), up to searchCandidates; then the
 // page is the newest of those candidates whose text holds the words,
-// merged with a walk of the timeline of each patient the index named more
-// for. No record or version table is scanned: records are read by key or
-// on their patient's timeline index.
+// merged with walks of the timelines of the patients the index named more
+// for, a few hits of each at a time (searchWalk). No record or version
+// table is scanned: records are read by key or on their patient's
+// timeline index.
 func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem, error) {
-	if len(q.ChartPatients)+len(q.SharedPatients) == 0 || len(q.Words) == 0 {
+	if len(q.ChartPatients)+len(q.SharedPatients) == 0 || len(q.Words) == 0 || q.Limit <= 0 {
 		return []TimelineItem{}, nil
 	}
 	grams := searchGrams(q.Words)
@@ -65,15 +66,17 @@ func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem,
 	for len(patients) > 0 {
 		chunk := patients[:min(len(patients), searchChunk)]
 		patients = patients[len(chunk):]
-		query, args, err := tx.searchPage(ctx, q, chunk, grams)
+		cands, dense, err := tx.searchCandidatesOf(ctx, chunk, grams)
 		if err != nil {
 			return nil, err
 		}
-		var page []string
-		if err := tx.sel(ctx, &page, query, args...); err != nil {
-			return nil, fmt.Errorf("search records: %w", err)
+		page, err := tx.searchWalk(ctx, q, cands, dense)
+		if err != nil {
+			return nil, err
 		}
-		ids = append(ids, page...)
+		for _, h := range page {
+			ids = append(ids, h.ID)
+		}
 	}
 	if len(ids) == 0 {
 		return []TimelineItem{}, nil
@@ -124,18 +127,6 @@ func searchGrams(words []string) []string {
 		}
 	}
 	return grams
-}
-
-// searchPage is the page query of q in patients: the ids of up to q.Limit
-// records, newest first. It first asks the index for each patient's
-// candidates (searchCandidatesOf).
-func (tx *Tx) searchPage(ctx context.Context, q SearchQuery, patients []searchPatient, grams []string) (string, []any, error) {
-	cands, dense, err := tx.searchCandidatesOf(ctx, patients, grams)
-	if err != nil {
-		return "", nil, err
-	}
-	query, args := tx.searchSQL(q, cands, dense)
-	return query, args, nil
 }
 
 // searchCandidatesOf asks the index, in one statement, for the records of
@@ -194,68 +185,6 @@ func (tx *Tx) candidatesSQL(patients []searchPatient, grams []string) (string, [
 	return strings.Join(members, " UNION ALL "), args
 }
 
-// searchSQL is the page query: the candidates (cands, each looked up by
-// key) kept when the viewer reads them and their text holds every word,
-// and one walk per dense patient, newest first on that patient's timeline
-// with the reading rule of the patient's level, merged newest first.
-func (tx *Tx) searchSQL(q SearchQuery, cands []string, dense []searchPatient) (string, []any) {
-	holds := "instr(s.body, ?) > 0"
-	if tx.engine == Postgres {
-		holds = "strpos(s.body, ?) > 0"
-	}
-	// tail: who reads first (a record the viewer does not read is never
-	// looked at further), then the cursor, then the text.
-	tail := func(where []string, args []any) ([]string, []any) {
-		if q.Before != nil {
-			where = append(where, "(r.occurred_at, r.id) < (?, ?)")
-			args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)
-		}
-		where = append(where, "s.record_id = r.id")
-		for _, w := range q.Words {
-			where = append(where, holds)
-			args = append(args, w)
-		}
-		return where, args
-	}
-	var members []string
-	var args []any
-	if len(cands) > 0 {
-		// CROSS JOIN keeps SQLite's join order: the candidates drive.
-		where, wargs := []string{`s.key IN (SELECT value FROM json_each(?))`, "r.id = s.record_id"}, []any{jsonInts(cands)}
-		if tx.engine == Postgres { // ANY: an index condition on both keys, whatever the list's estimated length
-			where, wargs = []string{`r.id = ANY(?::text[])`, "s.record_id = r.id"}, []any{pgArray(cands)}
-		}
-		var groups []string
-		for _, g := range []struct {
-			ids   []string
-			level care.Level
-		}{{q.ChartPatients, care.Chart}, {q.SharedPatients, care.Shared}} {
-			if len(g.ids) == 0 {
-				continue
-			}
-			reads, readsArgs := readsSQL(care.RecordScopeFor(q.Viewer, g.level))
-			groups = append(groups, "(r.patient_id IN "+tx.inList()+" AND "+reads+")")
-			wargs = append(append(wargs, jsonList(g.ids)), readsArgs...)
-		}
-		where, wargs = tail(append(where, "("+strings.Join(groups, " OR ")+")"), wargs)
-		members = append(members, `SELECT r.id, r.occurred_at FROM record_search s CROSS JOIN record r WHERE `+strings.Join(where, " AND "))
-		args = append(args, wargs...)
-	}
-	for _, p := range dense {
-		reads, readsArgs := readsSQL(care.RecordScopeFor(q.Viewer, p.level))
-		where, wargs := tail([]string{"r.patient_id = ?", reads}, append([]any{p.id}, readsArgs...))
-		members = append(members, `SELECT * FROM (SELECT r.id, r.occurred_at FROM record r CROSS JOIN record_search s
-			WHERE `+strings.Join(where, " AND ")+`
-			ORDER BY r.occurred_at DESC, r.id DESC LIMIT `+strconv.Itoa(q.Limit)+`) w`)
-		args = append(args, wargs...)
-	}
-	if len(members) == 0 {
-		return `SELECT r.id FROM record r WHERE 1 = 0`, nil
-	}
-	return `SELECT r.id FROM (` + strings.Join(members, " UNION ALL ") + `) r
-		ORDER BY r.occurred_at DESC, r.id DESC` + limitSQL(q.Limit), args
-}
-
 // jsonInts encodes decimal keys as a JSON array of numbers, for json_each
 // to answer integers that compare with an INTEGER PRIMARY KEY.
 func jsonInts(keys []string) string {
@@ -269,8 +198,9 @@ func jsonInts(keys []string) string {
 
 // SearchPlan is the database's plans for the statements of the first
 // chunk of q (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL): the
-// index's candidates, then the page, one line a step: for tests and
-// operators to see that a search scans no table.
+// index's candidates, then the first round of the page (searchWalk), one
+// line a step: for tests and operators to see that a search scans no
+// table.
 func (tx *Tx) SearchPlan(ctx context.Context, q SearchQuery) ([]string, error) {
 	patients := q.patients()
 	patients = patients[:min(len(patients), searchChunk)]
@@ -280,10 +210,15 @@ func (tx *Tx) SearchPlan(ctx context.Context, q SearchQuery) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	query, args, err := tx.searchPage(ctx, q, patients, grams)
+	cands, dense, err := tx.searchCandidatesOf(ctx, patients, grams)
 	if err != nil {
 		return nil, err
 	}
+	walks := make([]searchWalkOf, len(dense))
+	for i, p := range dense {
+		walks[i] = searchWalkOf{patient: p, before: q.Before, take: searchFirstTake(q.Limit, len(dense))}
+	}
+	query, args := tx.searchRoundSQL(q, cands, walks)
 	page, err := tx.explain(ctx, query, args)
 	return append(out, page...), err
 }
