@@ -197,7 +197,7 @@ var accessCases = map[string]accessCase{
 	"previewCareplan":       {kind: kSelf, raw: accessPlanFile, contentType: "text/csv", query: func(*region) string { return "?filename=" + accessPlanName }},
 	"importCareplan":        {kind: kSelf, raw: accessPlanFile, contentType: "text/csv", query: func(*region) string { return "?filename=" + accessPlanName }},
 	"listCareplanOffices":   {kind: kDirectory, query: func(*region) string { return "?month=2026-11" }},
-	"exportCareplanActuals": {kind: kSelf, query: func(*region) string { return "?month=2026-11&to=" + cmOffice }},
+	"exportCareplanActuals": {kind: kSelf, query: func(*region) string { return "?month=2026-11&to=" + cmOffice + "&service_type=13" }},
 }
 
 // accessPlanName and accessPlanFile are a 第6表 予定 file of the sweep.
