@@ -232,7 +232,7 @@ func (s *Server) getDigest(ctx context.Context, _ *struct{}) (*DigestOutput, err
 		for _, p := range out.Body.Patients {
 			events = append(events, s.event(ctx, pr, "record.digest", p.PatientID, "record", ""))
 		}
-		if err := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }); err != nil {
+		if err := s.auditAfterRead(ctx, events); err != nil {
 			return nil, err
 		}
 	}

@@ -265,3 +265,13 @@ func (s *Server) readPatient(ctx context.Context, p *Principal, action, patientI
 	}
 	return err
 }
+
+// auditAfterRead commits the audit events of a read that ran in a read
+// transaction, before its answer leaves: counting or listing in the write
+// transaction would hold every writer of the server for the read's length.
+func (s *Server) auditAfterRead(ctx context.Context, events []*audit.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) })
+}

@@ -155,7 +155,7 @@ func (s *Server) unread(ctx context.Context, _ *struct{}) (*UnreadOutput, error)
 	for _, p := range out.Body.Patients {
 		events = append(events, s.event(ctx, pr, "record.unread", p.PatientID, "record", ""))
 	}
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }); err != nil {
+	if err := s.auditAfterRead(ctx, events); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -256,7 +256,7 @@ func (s *Server) listConfirmations(ctx context.Context, in *ConfirmationsInput) 
 		}
 	}
 	if len(events) > 0 {
-		if err := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }); err != nil {
+		if err := s.auditAfterRead(ctx, events); err != nil {
 			return nil, err
 		}
 	}

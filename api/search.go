@@ -122,7 +122,7 @@ func (s *Server) searchRecords(ctx context.Context, in *SearchRecordsInput) (*Se
 		e.Detail = fmt.Sprintf("patients=%d results=%d words=%d", patients, len(items), len(words))
 		events = append(events, e)
 	}
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }); err != nil {
+	if err := s.auditAfterRead(ctx, events); err != nil {
 		return nil, err
 	}
 	return out, nil

@@ -218,7 +218,7 @@ func (s *Server) listMyVisits(ctx context.Context, in *MyVisitsInput) (*MyVisits
 	if err != nil || len(events) == 0 {
 		return out, err
 	}
-	if err := s.db.Write(ctx, func(tx *store.Tx) error { return audit.Append(ctx, tx, events...) }); err != nil {
+	if err := s.auditAfterRead(ctx, events); err != nil {
 		return nil, err
 	}
 	return out, nil

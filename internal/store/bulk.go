@@ -27,35 +27,7 @@ const bulkParams = 2048
 // rows it inserted. The statements' texts are few (one a chunk size), so
 // they stay prepared (Tx.stmt).
 func (tx *Tx) bulkInsert(ctx context.Context, head, tail string, ncols int, rows [][]any) (int64, error) {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
-	per := max(1, bulkParams/ncols)
-	var total int64
-	for len(rows) > 0 {
-		n := min(len(rows), per)
-		var b strings.Builder
-		b.Grow(len(head) + n*(len(one)+2) + len(tail) + 1)
-		b.WriteString(head)
-		b.WriteString(" VALUES ")
-		args := make([]any, 0, n*ncols)
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-			args = append(args, r...)
-		}
-		if tail != "" {
-			b.WriteString(" ")
-			b.WriteString(tail)
-		}
-		k, err := tx.exec(ctx, b.String(), args...)
-		if err != nil {
-			return total, err
-		}
-		total += k
-		rows = rows[n:]
-	}
-	return total, nil
+	return tx.insertChunks(ctx, head, tail, ncols, max(1, bulkParams/ncols), rows)
 }
 
 // claimIDs is claimID for many ids of one kind: ErrIDTaken when any of

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"tsunagu/internal/care"
@@ -51,10 +49,8 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 	if len(b.items) == 0 {
 		return nil
 	}
-	if later, err := tx.NumbersLater(ctx); err != nil {
+	if err := tx.LockCounter(ctx); err != nil {
 		return err
-	} else if later {
-		return b.leavePending(ctx, tx)
 	}
 	seq, err := tx.advanceChangeHead(ctx, len(b.items))
 	if err != nil {
@@ -69,41 +65,6 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 	if err := tx.insertRows(ctx, "change_log", "seq, patient_id, entity, entity_id, op, chart, subject_id, at", 8, rows); err != nil {
 		return fmt.Errorf("insert change: %w", err)
 	}
-	b.items = b.items[:0]
-	return nil
-}
-
-// leavePending writes the changes into change_pending, for the sequencer,
-// and keeps which row each became so that its number reaches it.
-func (b *changeBuffer) leavePending(ctx context.Context, tx *Tx) error {
-	for items := b.items; len(items) > 0; {
-		n := min(len(items), 64)
-		var q strings.Builder
-		q.WriteString(`INSERT INTO change_pending (patient_id, entity, entity_id, op, chart, subject_id, at) VALUES `)
-		args := make([]any, 0, n*7)
-		for i, c := range items[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, c.PatientID, c.Entity, c.EntityID, c.Op, c.Chart, c.SubjectID, UTC(c.At))
-		}
-		q.WriteString(" RETURNING id")
-		var ids []int64
-		if err := tx.sel(ctx, &ids, q.String(), args...); err != nil {
-			return fmt.Errorf("insert change: %w", err)
-		}
-		if len(ids) != n {
-			return fmt.Errorf("insert change: %d ids for %d rows", len(ids), n)
-		}
-		// The identity is drawn row by row in the order of VALUES.
-		slices.Sort(ids)
-		for i, c := range items[:n] {
-			tx.pendingChanges = append(tx.pendingChanges, pendingChange{id: ids[i], c: c})
-		}
-		items = items[n:]
-	}
-	tx.LeftPending()
 	b.items = b.items[:0]
 	return nil
 }

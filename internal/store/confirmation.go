@@ -31,26 +31,15 @@ type AwaitingQuery struct {
 // record's awaiting_confirmation flag. It walks the author's records
 // awaiting confirmation on the partial index record_awaiting.
 func (tx *Tx) AwaitingConfirmation(ctx context.Context, q AwaitingQuery) ([]TimelineItem, error) {
-	var groups []string
-	args := []any{q.Author.UserID, q.Author.UserID}
-	for _, g := range []struct {
-		ids   []string
-		level care.Level
-	}{{q.ChartPatients, care.Chart}, {q.SharedPatients, care.Shared}} {
-		if len(g.ids) == 0 {
-			continue
-		}
-		reads, readsArgs := readsSQL(care.RecordScopeFor(q.Author, g.level))
-		groups = append(groups, "(r.patient_id IN "+tx.inList()+" AND "+reads+")")
-		args = append(append(args, jsonList(g.ids)), readsArgs...)
-	}
-	if len(groups) == 0 {
+	groups, gargs := tx.patientGroups(q.Author, q.ChartPatients, q.SharedPatients)
+	if groups == "" {
 		return []TimelineItem{}, nil
 	}
+	args := append([]any{q.Author.UserID, q.Author.UserID}, gargs...)
 	// The record row keeps its current version's entered_by and confirmed_at
 	// (migration 28): these two terms are record_awaiting's condition, so the
 	// walk reads the author's records awaiting confirmation, not all of theirs.
-	where := []string{"r.author_id = ?", "r.confirmed_at IS NULL", "r.entered_by <> r.author_id", "(" + strings.Join(groups, " OR ") + ")"}
+	where := []string{"r.author_id = ?", "r.confirmed_at IS NULL", "r.entered_by <> r.author_id", groups}
 	if q.Before != nil {
 		where = append(where, "(r.occurred_at, r.id) < (?, ?)")
 		args = append(args, UTC(q.Before.OccurredAt), q.Before.ID)

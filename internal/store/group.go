@@ -45,7 +45,7 @@ func (db *DB) submit(ctx context.Context, fn func(*Tx) error) (err error) {
 // the committer as SQLite's do, on pgLanes lanes, each a goroutine with a
 // transaction of its own at a time: a lane takes every write waiting when
 // it is free (up to maxPGGroup), runs each in a savepoint, numbers the
-// group's rows in the same transaction (NumbersLater: it takes the change
+// group's rows in the same transaction (LockCounter: it takes the change
 // counter's row, then the audit head's, as the rounds do) and answers
 // them all after its one commit. A lone write runs as before the
 // sequencer: alone, without a savepoint, numbering its own rows.

@@ -125,16 +125,6 @@ func (tx *Tx) finish(ctx context.Context) error {
 			return err
 		}
 	}
-	if tx.leftPending {
-		// The round that numbers this transaction's rows commits after it,
-		// and its flush reaches past this commit in the log: waiting for a
-		// flush of its own would only make the write wait twice (see
-		// docs/ARCHITECTURE.md, "Writes on PostgreSQL", on what may read
-		// it meanwhile).
-		if _, err := tx.exec(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -143,11 +133,22 @@ func (tx *Tx) finish(ctx context.Context) error {
 // PostgreSQL. Each row count is its own statement text, so the SQLite
 // writer keeps at most 64 of them per table (see Tx.stmt).
 func (tx *Tx) insertRows(ctx context.Context, table, cols string, ncols int, rows [][]any) error {
+	_, err := tx.insertChunks(ctx, "INSERT INTO "+table+" ("+cols+")", "", ncols, 64, rows)
+	return err
+}
+
+// insertChunks runs head (an INSERT … without VALUES) followed by rows of
+// ncols values, up to per rows a statement, with tail (an ON CONFLICT
+// clause or "") after the rows. It returns the rows it inserted.
+func (tx *Tx) insertChunks(ctx context.Context, head, tail string, ncols, per int, rows [][]any) (int64, error) {
 	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
+	var total int64
 	for len(rows) > 0 {
-		n := min(len(rows), 64)
+		n := min(len(rows), per)
 		var b strings.Builder
-		b.WriteString("INSERT INTO " + table + " (" + cols + ") VALUES ")
+		b.Grow(len(head) + n*(len(one)+2) + len(tail) + 9)
+		b.WriteString(head)
+		b.WriteString(" VALUES ")
 		args := make([]any, 0, n*ncols)
 		for i, r := range rows[:n] {
 			if i > 0 {
@@ -156,12 +157,18 @@ func (tx *Tx) insertRows(ctx context.Context, table, cols string, ncols int, row
 			b.WriteString(one)
 			args = append(args, r...)
 		}
-		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
-			return err
+		if tail != "" {
+			b.WriteString(" ")
+			b.WriteString(tail)
 		}
+		k, err := tx.exec(ctx, b.String(), args...)
+		if err != nil {
+			return total, err
+		}
+		total += k
 		rows = rows[n:]
 	}
-	return nil
+	return total, nil
 }
 
 // InsertRows is insertRows for the packages that own their tables (audit).

@@ -29,13 +29,8 @@ import (
 // run, once a round that read the pending rows after its commit has
 // committed.
 //
-// So only the rounds hold the head rows through a commit's flush, and one
-// round carries every write that committed since the previous one read.
-// The write's own commit does not wait for a flush (synchronous_commit off,
-// Tx.finish): its round's flush, later in the log, covers it before the
-// write is answered. Before, each write held both head rows from its last
-// statements to the end of its own flush, one write after another, across
-// instances too.
+// So only the rounds held the head rows through a commit's flush, and one
+// round carried every write that committed since the previous one read.
 //
 // Why a pull never skips a change: a sequence number is given only to a
 // row already committed, by a round that holds the counter's row until its
@@ -71,37 +66,27 @@ func RegisterNumberer(rank int, fn Numberer) {
 	slices.SortStableFunc(numberers, func(a, b rankedNumberer) int { return a.rank - b.rank })
 }
 
-// NumbersLater reports whether the logs this transaction appends to are
-// numbered after it commits, by the sequencer, rather than in its own
-// commit. No more: writes are grouped (group.go) and a group numbers its
-// rows in its transaction. On PostgreSQL it takes the counter's row first,
-// in the same order as the rounds (and the audit head's after it, when
-// the chain is appended to), waiting for it if another group or a round
-// holds it, and keeps it until its commit. The pending tables and the
-// rounds remain for the rows an instance of an older version leaves there
-// (during a rolling upgrade, or if it dies between its commit and its
-// round).
-func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
-	if tx.numbers == 0 {
-		tx.numbers = 2
-		if tx.engine == Postgres {
-			if _, err := tx.exec(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
-				return false, fmt.Errorf("lock the change counter: %w", err)
-			}
-		}
+// LockCounter takes the change counter's row, once a transaction, before
+// it appends to the change log or the audit chain: writes are grouped
+// (group.go) and a group numbers its rows in its own transaction. On
+// PostgreSQL the row is taken first, in the same order as the
+// sequencer's rounds (the audit head's after it, when the chain is
+// appended to), waiting if another group or a round holds it, and kept
+// until the commit. The pending tables and the rounds remain for the rows
+// an instance of an older version leaves there (during a rolling upgrade,
+// or if it dies between its commit and its round).
+func (tx *Tx) LockCounter(ctx context.Context) error {
+	if tx.counterLocked {
+		return nil
 	}
-	return tx.numbers == 1, nil
-}
-
-// LeftPending notes that the transaction wrote pending rows: once it
-// commits, DB.Write waits for a round before it returns.
-func (tx *Tx) LeftPending() { tx.leftPending = true }
-
-// pendingChange is a change the transaction left in change_pending, under
-// the row id it got there.
-type pendingChange struct {
-	id int64
-	c  *Change
+	tx.counterLocked = true
+	if tx.engine != Postgres {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
+		return fmt.Errorf("lock the change counter: %w", err)
+	}
+	return nil
 }
 
 // sweepInterval is how often a sequencer looks for rows left pending by

@@ -157,19 +157,8 @@ func (tx *Tx) searchRoundSQL(q SearchQuery, cands []string, walks []searchWalkOf
 		if tx.engine == Postgres { // ANY: an index condition on both keys, whatever the list's estimated length
 			where, wargs = []string{`r.id = ANY(?::text[])`, "s.record_id = r.id"}, []any{pgArray(cands)}
 		}
-		var groups []string
-		for _, g := range []struct {
-			ids   []string
-			level care.Level
-		}{{q.ChartPatients, care.Chart}, {q.SharedPatients, care.Shared}} {
-			if len(g.ids) == 0 {
-				continue
-			}
-			reads, readsArgs := readsSQL(care.RecordScopeFor(q.Viewer, g.level))
-			groups = append(groups, "(r.patient_id IN "+tx.inList()+" AND "+reads+")")
-			wargs = append(append(wargs, jsonList(g.ids)), readsArgs...)
-		}
-		where, wargs = tail(append(where, "("+strings.Join(groups, " OR ")+")"), wargs, q.Before, nil)
+		groups, gargs := tx.patientGroups(q.Viewer, q.ChartPatients, q.SharedPatients)
+		where, wargs = tail(append(where, groups), append(wargs, gargs...), q.Before, nil)
 		members = append(members, `SELECT * FROM (SELECT 0 AS n, r.id, `+at+` AS at FROM record_search s CROSS JOIN record r
 			WHERE `+strings.Join(where, " AND ")+`
 			ORDER BY r.occurred_at DESC, r.id DESC LIMIT ?) c`)

@@ -281,13 +281,9 @@ type Tx struct {
 	// RecordsByIDs in the same transaction; pulledScope is whom for.
 	pulled      map[string]recordStub
 	pulledScope care.RecordScope
-	// On PostgreSQL: rows left in the pending logs, to be numbered once
-	// the transaction commits (pgseq.go).
-	leftPending    bool
-	pendingChanges []pendingChange
-	// numbers is how this transaction's logs are numbered, decided at
-	// its first append's flush (NumbersLater): 0 undecided, 1 later, 2 in it.
-	numbers int8
+	// counterLocked: the transaction holds the change counter's row
+	// (LockCounter), which it takes before appending to the logs.
+	counterLocked bool
 	// grouped: a PostgreSQL group commit's transaction, shared by the
 	// writes of several callers (group.go).
 	grouped bool
