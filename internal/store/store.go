@@ -155,8 +155,13 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 		// of the group commit's time in write system calls); _txlock=immediate so read-then-write
 		// transactions take the write lock up front instead of failing with
 		// SQLITE_BUSY; a fixed time format so that times compare as text.
+		// No memory map (mmap_size(0)): a reader that finds the database
+		// changed since its last transaction (every transaction, since
+		// reads are audited) unmaps the whole file and faults every page
+		// back in, which cost 3× the CPU of reading the pages with pread
+		// (the timeline after writes: 6.9 → 2.9 ms CPU a request).
 		q := url.Values{}
-		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "temp_store(MEMORY)", "mmap_size(1073741824)"} {
+		for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "temp_store(MEMORY)", "mmap_size(0)"} {
 			q.Add("_pragma", p)
 		}
 		q.Set("_txlock", "immediate")
