@@ -21,9 +21,13 @@ import (
 // encoding/json writes for the same answer (TestPullJSONIsEncodingJSON);
 // the API description still documents PullOutputBody.
 
-// encodedRecordsSize is a generation of the encoded records, like the
-// store's record cache: about 1 KB each.
-const encodedRecordsSize = 4096
+// encodedRecordsBytes is what a generation of the encoded records
+// weighs: 32 to 64 MB, some 50,000 records of 500 characters, the newest
+// hundred of 500 patients. The timeline answers from it too
+// (records_lists.go), so that a patient opened again reads no record
+// from the database. Its values hold no pointers: the collector does
+// not scan them, whatever their number.
+const encodedRecordsBytes = 32 << 20
 
 // readStateTail is how RecordOut's JSON ends when its read state is zero:
 // the two fields are the struct's last, and a page writes them itself.
@@ -75,7 +79,7 @@ func (s *Server) pullRecord(it store.TimelineItem) encodedRecord {
 }
 
 func newEncodedRecords() *gencache.Cache[store.RecordKey, []byte] {
-	return gencache.New[store.RecordKey, []byte](encodedRecordsSize)
+	return gencache.NewSized[store.RecordKey, []byte](encodedRecordsBytes, func(b []byte) int { return len(b) + 64 })
 }
 
 var pullBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}

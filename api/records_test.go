@@ -231,8 +231,25 @@ func TestAmendments(t *testing.T) {
 			}
 			return out
 		}
+		// The timeline answers from records' JSON kept by version: read
+		// once (kept), then again (from what was kept, byte for byte), and
+		// after the amendment it gives the new version, not the kept one.
+		timeline := "/api/v1/patients/" + r.patientID + "/records"
+		first := r.doctorC.must(200, "GET", timeline, nil).body
+		if again := r.doctorC.must(200, "GET", timeline, nil).body; again != first {
+			t.Fatalf("the timeline read again differs:\n%s\n%s", first, again)
+		}
 		h.clock.Advance(time.Minute)
 		v2 := amend(r.nurseC, 201, map[string]any{"reason": "追記", "base_version": 1, "text": "初回（追記）"})
+		var tl struct {
+			Records []recordJSON `json:"records"`
+		}
+		r.doctorC.must(200, "GET", timeline, nil).json(t, &tl)
+		for _, x := range tl.Records {
+			if x.ID == rec.ID && (x.Version != 2 || x.Text != "初回（追記）") {
+				t.Fatalf("the timeline after an amendment: %+v", x)
+			}
+		}
 		if v2.Version != 2 || v2.StaleParent || v2.Text != "初回（追記）" || len(v2.Versions) != 2 {
 			t.Fatalf("v2 %+v", v2)
 		}

@@ -95,7 +95,11 @@ func (s *Server) routes(api huma.API) {
 	register(s, api, feed, s.calendarFeed)
 
 	// records (記録) and read receipts
-	register(s, api, op("listRecords", http.MethodGet, v1+"/patients/{id}/records", "records", "A patient's timeline, newest first", session), s.listRecords)
+	timeline := op("listRecords", http.MethodGet, v1+"/patients/{id}/records", "records", "A patient's timeline, newest first", session)
+	// The timeline writes its JSON itself (records_lists.go); its schema is given here.
+	timeline.Responses = map[string]*huma.Response{"200": {Description: "OK", Content: map[string]*huma.MediaType{
+		"application/json": {Schema: api.OpenAPI().Components.Schemas.Schema(reflect.TypeOf(TimelineOutputBody{}), true, "")}}}}
+	register(s, api, timeline, s.listRecords)
 	register(s, api, op("createRecord", http.MethodPost, v1+"/patients/{id}/records", "records", "Write a record (version 1)", session, 201), s.createRecord)
 	register(s, api, op("getRecord", http.MethodGet, v1+"/records/{id}", "records", "A record with every version and its readers", session), s.getRecord)
 	register(s, api, op("amendRecord", http.MethodPost, v1+"/records/{id}/amendments", "records", "Amend a record (a new version)", session, 201), s.amendRecord)

@@ -50,3 +50,36 @@ func TestGetManyIsGet(t *testing.T) {
 		}
 	}
 }
+
+// TestSizedWeighsValues fills a cache weighed by length: a generation
+// flips when the next value would take it past its weight, so the cache
+// never holds more than two generations' weight, and a heavy value still
+// finds room in a generation of its own.
+func TestSizedWeighsValues(t *testing.T) {
+	c := NewSized[int, string](10, func(s string) int { return len(s) })
+	total := func() int {
+		n := 0
+		for _, m := range []map[int]string{c.cur, c.old} {
+			for _, v := range m {
+				n += len(v)
+			}
+		}
+		return n
+	}
+	for i := 0; i < 30; i++ {
+		c.Put(i, "abcd") // two and a half fit a generation: two do
+		if n := total(); n > 16 {
+			t.Fatalf("after %d puts the cache weighs %d, more than two generations of 8", i+1, n)
+		}
+	}
+	if len(c.cur) != 2 || c.curW != 8 {
+		t.Fatalf("current generation holds %d values weighing %d, want 2 weighing 8", len(c.cur), c.curW)
+	}
+	c.Put(100, "abcdefghijklmnop") // heavier than a generation
+	if v, ok := c.Get(100); !ok || v != "abcdefghijklmnop" {
+		t.Fatal("a value heavier than a generation was not kept")
+	}
+	if _, ok := c.Get(29); !ok {
+		t.Fatal("the generation before the heavy value was dropped at once")
+	}
+}

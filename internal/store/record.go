@@ -338,6 +338,9 @@ type TimelineQuery struct {
 	From, To   time.Time
 	Before     *TimelineKey
 	Limit      int
+	// Skip, if set, names the records the caller has in a form of its
+	// own: they come back Skipped, unread (resolveRecords).
+	Skip func(RecordKey) bool
 }
 
 // TimelineItem is a record with its current version and its read state.
@@ -346,6 +349,9 @@ type TimelineItem struct {
 	Current   RecordVersion
 	ReadCount int
 	ReadByMe  bool
+	// Skipped: the caller's TimelineQuery.Skip took it; only its key,
+	// OccurredAt and read state are filled.
+	Skipped bool
 }
 
 // Timeline returns up to q.Limit records of a patient, newest first.
@@ -376,7 +382,7 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 	// The page is chosen first, on the timeline index alone, and only its
 	// rows look up their read state: the plan stays a short backward index
 	// scan whatever the planner knows of the tables.
-	query := `SELECT ` + stubColumns + `
+	query := `SELECT ` + stubColumns + `, r.occurred_at
 		FROM (SELECT * FROM record r WHERE ` + strings.Join(where, " AND ") + `
 			ORDER BY r.occurred_at DESC, r.id DESC` + limitSQL(q.Limit) + `) r
 		ORDER BY r.occurred_at DESC, r.id DESC`
@@ -384,7 +390,7 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
-	return tx.resolveRecords(ctx, stubs)
+	return tx.resolveSkipping(ctx, stubs, q.Skip)
 }
 
 // UnreadCounts counts, per patient, the records by others that viewer v has

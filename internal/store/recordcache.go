@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"tsunagu/internal/care"
+	"tsunagu/internal/gencache"
 )
 
 // Records are insert-only: a version's content never changes, and the
@@ -36,6 +38,29 @@ func (it TimelineItem) Key() RecordKey {
 	return k
 }
 
+// cachedRecord is a decoded record in the record cache with what it
+// weighs: its stored content's length and recordOverhead.
+type cachedRecord struct {
+	TimelineItem
+	weight int
+}
+
+// recordOverhead is roughly what a decoded record holds besides its
+// content's text: its ids, times and the cache's map entry.
+const recordOverhead = 640
+
+// recordCacheBytes is what a generation of the record cache weighs: 8 to
+// 16 MB, some 6,000 to 12,000 records of 500 characters. It was 4,096
+// records a generation, a few MB of short ones, but far more of long
+// ones. Decoded records are many small objects the collector scans on
+// every cycle, so the cache that holds a large working set is the API's
+// encoded one (api/pulljson.go), of plain bytes.
+const recordCacheBytes = 8 << 20
+
+func newRecordCache() *gencache.Cache[RecordKey, cachedRecord] {
+	return gencache.NewSized[RecordKey, cachedRecord](recordCacheBytes, func(c cachedRecord) int { return c.weight })
+}
+
 // recordStub is what a page query reads per record: its cache key and the
 // viewer's read state.
 type recordStub struct {
@@ -43,6 +68,7 @@ type recordStub struct {
 	Version     int64        `db:"current_version"`
 	ConfirmedAt sql.NullTime `db:"confirmed_at"`
 	ReadState   int64        `db:"read_state"` // readStateSQL
+	OccurredAt  time.Time    // read when the query selects r.occurred_at fifth (the timeline)
 
 	// Read with a change (Tx.pulled): whether it is a chart record, and
 	// whether the viewer reads it at the Chart level (readsSQL).
@@ -97,10 +123,15 @@ func (tx *Tx) stubs(ctx context.Context, limit int, query string, args ...any) (
 		return nil, err
 	}
 	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
 	out := make([]recordStub, 0, min(limit, 512))
 	for len(out) < limit && rows.Next() {
 		var s recordStub
-		if err := rows.Scan(&s.ID, &s.Version, &s.ConfirmedAt, &s.ReadState); err != nil {
+		dest := []any{&s.ID, &s.Version, &s.ConfirmedAt, &s.ReadState, &s.OccurredAt}
+		if err := rows.Scan(dest[:len(cols)]...); err != nil {
 			return nil, err
 		}
 		out = append(out, s)
@@ -112,16 +143,34 @@ func (tx *Tx) stubs(ctx context.Context, limit int, query string, args ...any) (
 // and one query for those it lacks. It runs in the transaction that read
 // the stubs, so both see the same snapshot.
 func (tx *Tx) resolveRecords(ctx context.Context, stubs []recordStub) ([]TimelineItem, error) {
+	return tx.resolveSkipping(ctx, stubs, nil)
+}
+
+// resolveSkipping is resolveRecords but for the stubs for which skip (if
+// not nil) reports true: they are left unread, their item holding only
+// the record's key, when it occurred (if the stubs read it) and the read
+// state, and saying Skipped. A caller that keeps its own form of records
+// (the timeline's encoded JSON) reads just what it lacks.
+func (tx *Tx) resolveSkipping(ctx context.Context, stubs []recordStub, skip func(RecordKey) bool) ([]TimelineItem, error) {
 	out := make([]TimelineItem, len(stubs))
 	keys, found := make([]RecordKey, len(stubs)), make([]bool, len(stubs))
+	cached := make([]cachedRecord, len(stubs))
 	for i, s := range stubs {
 		keys[i] = s.key()
+		if skip != nil && skip(keys[i]) {
+			found[i] = true
+			cached[i].TimelineItem = TimelineItem{Skipped: true,
+				Record:  Record{ID: s.ID, CurrentVersion: s.Version, OccurredAt: s.OccurredAt},
+				Current: RecordVersion{RecordID: s.ID, Version: s.Version, ConfirmedAt: s.ConfirmedAt.Time}}
+		}
 	}
-	tx.db.records.GetMany(keys, out, found)
+	tx.db.records.GetMany(keys, cached, found)
 	var missing []string
 	at := map[string]int{}
 	for i, s := range stubs {
-		if !found[i] {
+		if found[i] {
+			out[i] = cached[i].TimelineItem
+		} else {
 			missing = append(missing, s.ID)
 			at[s.ID] = i
 		}
@@ -145,7 +194,7 @@ func (tx *Tx) resolveRecords(ctx context.Context, stubs []recordStub) ([]Timelin
 			}
 			i := at[r.ID]
 			it := TimelineItem{Record: r.Record, Current: v}
-			tx.db.records.Put(it.Key(), it)
+			tx.db.records.Put(it.Key(), cachedRecord{it, recordOverhead + len(r.Body) + len(r.Vitals.String) + len(r.AttachmentIDs)})
 			it.ReadCount, it.ReadByMe = out[i].ReadCount, out[i].ReadByMe
 			out[i] = it
 		}

@@ -71,7 +71,7 @@ type DB struct {
 	// SQLite, one fewer than the readers' connections: the spare one is
 	// where cached statements are first prepared (see Tx.stmt).
 	readers chan struct{}
-	records *gencache.Cache[RecordKey, TimelineItem]
+	records *gencache.Cache[RecordKey, cachedRecord]
 	jobs    chan *writeJob
 	stopped chan struct{} // closed once every committer has ended
 	// committed wakes the checkpointer after a commit; closed with jobs.
@@ -104,10 +104,6 @@ func (tx *Tx) Attached(key any) any { v, _ := tx.db.attached.Load(key); return v
 // ObserveGroupCommits calls f with the number of writes of every group
 // commit, on either engine, from now on (for metrics).
 func (db *DB) ObserveGroupCommits(f func(writes int)) { db.groupSizes.Store(&f) }
-
-// recordCacheSize is a generation of the record cache: 4,096 to 8,192
-// decoded records, a few MB, the caseloads of the nurses online at once.
-const recordCacheSize = 4096
 
 // maxReaders is how many read transactions run at once on SQLite.
 const maxReaders = 8
@@ -212,7 +208,7 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 		db = &DB{x: x, r: r, ck: ck, path: path, Engine: SQLite, readers: make(chan struct{}, maxReaders)}
 		db.walLimit.Store(walLimit)
 	}
-	db.records = gencache.New[RecordKey, TimelineItem](recordCacheSize)
+	db.records = newRecordCache()
 	if err := db.x.PingContext(ctx); err != nil {
 		db.x.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.Engine, err)
