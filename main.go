@@ -17,7 +17,9 @@ func main() {
 	// collecting at three times the live heap instead of twice takes a
 	// tenth off a pull's CPU. The soft memory limit keeps that from
 	// tripling the heap under many clients (64 timelines at once stay under
-	// 300 MB of RSS); above it the collector runs sooner, never fails an
+	// 300 MB of RSS); it leaves room for the record caches (up to ~80 MB,
+	// internal/store/recordcache.go and api/pulljson.go) above the
+	// garbage of a page. Above it the collector runs sooner, never fails an
 	// allocation. GOGC and GOMEMLIMIT in the environment still decide.
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(200)
