@@ -113,7 +113,8 @@ func (s *Server) syncPush(ctx context.Context, in *PushInput) (*PushOutput, erro
 			if i > 0 && muts[i-1].Seq == m.Seq {
 				return care.Invalid("mutations", "two mutations with seq %d", m.Seq)
 			}
-			if prev, err := tx.Ledger(ctx, dev.ID, m.ID); err == nil {
+			prev, usedElsewhere, err := tx.LedgerLookup(ctx, dev.ID, m.ID)
+			if err == nil {
 				if results[m.ID], err = s.resent(ctx, tx, p, prev); err != nil {
 					return err
 				}
@@ -132,7 +133,7 @@ func (s *Server) syncPush(ctx context.Context, in *PushInput) (*PushOutput, erro
 			if m.Seq > next {
 				return &care.Error{Code: care.CodeSequenceGap, Detail: fmt.Sprintf("expected seq %d, got %d", next, m.Seq)}
 			}
-			res, stop := s.applyMutation(ctx, tx, p, dev, m)
+			res, stop := s.applyMutation(ctx, tx, p, dev, m, usedElsewhere)
 			if stop {
 				results[m.ID] = res
 				break
@@ -159,16 +160,14 @@ func (s *Server) syncPush(ctx context.Context, in *PushInput) (*PushOutput, erro
 
 // applyMutation runs one mutation in a savepoint and records its answer.
 // stop is true when the mutation must be retried later: nothing after it
-// may overtake it. A mutation id that another device sent is refused
-// without running: the ledger answers each device only its own mutations.
-func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, dev store.Device, m MutationIn) (res MutationResult, stop bool) {
+// may overtake it. A mutation id that another device sent (used, read
+// with the device's own ledger entry in one query: store.LedgerLookup) is
+// refused without running: the ledger answers each device only its own
+// mutations.
+func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, dev store.Device, m MutationIn, used bool) (res MutationResult, stop bool) {
 	res = MutationResult{ID: m.ID}
 	retry := MutationResult{ID: m.ID, Status: "retry"}
-	used, err := tx.LedgerIDUsed(ctx, dev.ID, m.ID)
-	if err != nil {
-		s.log.ErrorContext(ctx, "ledger read failed", "request_id", requestID(ctx), "err", err)
-		return retry, true
-	}
+	var err error
 	var entity any
 	var ref entityRef
 	if used {

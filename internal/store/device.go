@@ -82,21 +82,30 @@ type LedgerEntry struct {
 
 const ledgerColumns = `device_id, id, seq, type, status, result, problem, entity, entity_id, entity_version, applied_at`
 
-// Ledger returns the entry of mutation id sent by device deviceID, or
-// ErrNotFound. The same id sent by another device is not found here: the
-// ledger answers each device only its own mutations.
-func (tx *Tx) Ledger(ctx context.Context, deviceID, id string) (LedgerEntry, error) {
-	var e LedgerEntry
-	err := tx.get(ctx, &e, `SELECT `+ledgerColumns+` FROM mutation_ledger WHERE device_id = ? AND id = ?`, deviceID, id)
-	return e, err
-}
-
-// LedgerIDUsed reports whether any device other than deviceID sent a
-// mutation with id.
-func (tx *Tx) LedgerIDUsed(ctx context.Context, deviceID, id string) (bool, error) {
-	var n int
-	err := tx.get(ctx, &n, `SELECT COUNT(*) FROM mutation_ledger WHERE id = ? AND device_id <> ?`, id, deviceID)
-	return n > 0, err
+// LedgerLookup returns, in one indexed read (by id, of every device: a
+// mutation id is sent by one device, rarely more), the entry of mutation
+// id sent by device deviceID (ErrNotFound when it sent none: the ledger
+// answers each device only its own mutations) and whether any other
+// device sent the id. A push asks both of each mutation it has not
+// answered yet; they were two queries.
+func (tx *Tx) LedgerLookup(ctx context.Context, deviceID, id string) (LedgerEntry, bool, error) {
+	var rows []LedgerEntry
+	if err := tx.sel(ctx, &rows, `SELECT `+ledgerColumns+` FROM mutation_ledger WHERE id = ?`, id); err != nil {
+		return LedgerEntry{}, false, err
+	}
+	var mine *LedgerEntry
+	others := false
+	for i := range rows {
+		if rows[i].DeviceID == deviceID {
+			mine = &rows[i]
+		} else {
+			others = true
+		}
+	}
+	if mine == nil {
+		return LedgerEntry{}, others, ErrNotFound
+	}
+	return *mine, others, nil
 }
 
 // AppendLedger records the answer to a mutation of a device.

@@ -158,7 +158,7 @@ func (tx *Tx) CreateRecord(ctx context.Context, r Record, v RecordVersion) error
 	if err := tx.insertVersion(ctx, v); err != nil {
 		return err
 	}
-	return tx.indexRecord(ctx, r.ID, v.Content, v.Status)
+	return tx.indexLater(ctx, r.ID, r.PatientID, v.Content, v.Status)
 }
 
 // confirmedAt is the version's confirmation time as stored: NULL while
@@ -204,7 +204,7 @@ func (tx *Tx) AddRecordVersion(ctx context.Context, v RecordVersion) error {
 	if n != 1 {
 		return care.ErrConflict
 	}
-	return tx.indexRecord(ctx, v.RecordID, v.Content, v.Status)
+	return tx.indexLater(ctx, v.RecordID, "", v.Content, v.Status)
 }
 
 // ConfirmRecordVersion stamps version of record recordID confirmed by by at

@@ -87,10 +87,7 @@ func pgArray(elems []string) string {
 // indexed empty: its text stays in the history, but a search never finds
 // it (it is often another patient's text written on the wrong chart).
 func (tx *Tx) indexRecord(ctx context.Context, id string, c care.RecordContent, status string) error {
-	text := ""
-	if status != care.RecordEnteredInError {
-		text = c.SearchText()
-	}
+	text := indexedText(c, status)
 	var patient string
 	if err := tx.get(ctx, &patient, `SELECT patient_id FROM record WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("index record: %w", err)
@@ -103,29 +100,48 @@ func (tx *Tx) indexRecord(ctx context.Context, id string, c care.RecordContent, 
 		}
 		return nil
 	}
-	var keys []int64
-	if err := tx.sel(ctx, &keys, `SELECT key FROM record_search WHERE record_id = ?`, id); err != nil {
-		return fmt.Errorf("index record: %w", err)
-	}
-	var key int64
-	if len(keys) == 1 {
-		key = keys[0]
-		if _, err := tx.exec(ctx, `DELETE FROM record_gram_fts WHERE rowid = ?`, key); err != nil {
-			return fmt.Errorf("unindex record: %w", err)
-		}
-		if _, err := tx.exec(ctx, `UPDATE record_search SET body = ? WHERE key = ?`, text, key); err != nil {
-			return fmt.Errorf("index record text: %w", err)
-		}
-	} else if err := tx.get(ctx, &key, `INSERT INTO record_search (record_id, body) VALUES (?, ?) RETURNING key`, id, text); err != nil {
-		return fmt.Errorf("index record text: %w", err)
-	}
-	if len(terms) == 0 {
-		return nil
+	key, err := tx.indexRecordText(ctx, id, text)
+	if err != nil || len(terms) == 0 {
+		return err
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO record_gram_fts (rowid, terms) VALUES (?, ?)`, key, strings.Join(terms, " ")); err != nil {
 		return fmt.Errorf("index record grams: %w", err)
 	}
 	return nil
+}
+
+// indexedText is what the index keeps of a version with content c and
+// status: its normalised text, or nothing when it was entered in error.
+func indexedText(c care.RecordContent, status string) string {
+	if status == care.RecordEnteredInError {
+		return ""
+	}
+	return c.SearchText()
+}
+
+// indexRecordText is indexRecord's first half on SQLite: it writes record
+// id's normalised text, removes the record's old terms and returns the
+// key under which its new terms go into record_gram_fts. The group
+// commit's indexing (indexlater.go) inserts the terms of all its records
+// after all their texts, in one statement.
+func (tx *Tx) indexRecordText(ctx context.Context, id, text string) (int64, error) {
+	var keys []int64
+	if err := tx.sel(ctx, &keys, `SELECT key FROM record_search WHERE record_id = ?`, id); err != nil {
+		return 0, fmt.Errorf("index record: %w", err)
+	}
+	var key int64
+	if len(keys) == 1 {
+		key = keys[0]
+		if _, err := tx.exec(ctx, `DELETE FROM record_gram_fts WHERE rowid = ?`, key); err != nil {
+			return 0, fmt.Errorf("unindex record: %w", err)
+		}
+		if _, err := tx.exec(ctx, `UPDATE record_search SET body = ? WHERE key = ?`, text, key); err != nil {
+			return 0, fmt.Errorf("index record text: %w", err)
+		}
+	} else if err := tx.get(ctx, &key, `INSERT INTO record_search (record_id, body) VALUES (?, ?) RETURNING key`, id, text); err != nil {
+		return 0, fmt.Errorf("index record text: %w", err)
+	}
+	return key, nil
 }
 
 // IndexBacklog indexes the records a migration queued (19: those written

@@ -170,6 +170,11 @@ func open(ctx context.Context, databaseURL string, migrate bool) (*DB, error) {
 			wq[k] = append([]string(nil), v...)
 		}
 		wq.Add("_pragma", "wal_autocheckpoint(0)")
+		// The writer's page cache holds what every group touches (the
+		// heads, the logs' and indexes' right edges, the ledger, the
+		// search index's structure): with the default 2 MB it read them
+		// back with pread system calls group after group.
+		wq.Add("_pragma", "cache_size(-32768)")
 		wq.Add("_pragma", "journal_size_limit(67108864)")
 		x, err := sqlx.Open("sqlite", "file:"+path+"?"+wq.Encode())
 		if err != nil {
