@@ -259,7 +259,7 @@ func (tx *Tx) SearchPlan(ctx context.Context, q SearchQuery) ([]string, error) {
 	for i, p := range dense {
 		walks[i] = searchWalkOf{patient: p, before: q.Before, take: searchFirstTake(q.Limit, len(dense))}
 	}
-	if tx.engine == SQLite { // as searchRound runs them: the candidates, then the walks
+	if tx.engine == SQLite && len(walks) > searchUnionWalks { // as searchRound runs them: the candidates, then the walks
 		if len(cands) > 0 {
 			query, args := tx.searchRoundSQL(q, cands, nil)
 			page, err := tx.explain(ctx, query, args)
