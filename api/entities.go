@@ -52,14 +52,7 @@ func (s *Server) entityKinds() {
 		// are read online (GET /records/{id}). Records the caller does not
 		// read (chart kinds, facility disclosure) are left out in SQL.
 		load: func(ctx context.Context, tx *store.Tx, p *Principal, sc patientScope, _ string, ids []string, put func(string, any)) error {
-			items, err := tx.RecordsByIDs(ctx, care.RecordScopeFor(p.Viewer, sc.Level), ids)
-			if err != nil {
-				return err
-			}
-			for _, it := range items {
-				put(it.ID, s.pullRecord(it))
-			}
-			return nil
+			return s.pullRecords(ctx, tx, care.RecordScopeFor(p.Viewer, sc.Level), ids, put)
 		},
 	})
 	s.registerEntity("visit", entityKind{

@@ -2,12 +2,14 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strconv"
 	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"tsunagu/internal/care"
 	"tsunagu/internal/gencache"
 	"tsunagu/internal/store"
 )
@@ -76,6 +78,41 @@ func (s *Server) pullRecord(it store.TimelineItem) encodedRecord {
 		}
 	}
 	return encodedRecord{head: head, readCount: it.ReadCount, readByMe: it.ReadByMe}
+}
+
+// pullRecords puts the pull entities of those of the records scope reads.
+// Most records of a page were encoded before under the key they have now:
+// those are found by key alone, and only the others are read whole.
+func (s *Server) pullRecords(ctx context.Context, tx *store.Tx, scope care.RecordScope, ids []string, put func(string, any)) error {
+	refs, err := tx.RecordRefsByIDs(ctx, scope, ids)
+	if err != nil {
+		return err
+	}
+	keys := make([]store.RecordKey, len(refs))
+	for i, r := range refs {
+		keys[i] = r.Key
+	}
+	heads, found := make([][]byte, len(refs)), make([]bool, len(refs))
+	s.encoded.GetMany(keys, heads, found)
+	var missing []string
+	for i, r := range refs {
+		if found[i] {
+			put(r.Key.ID, encodedRecord{head: heads[i], readCount: r.ReadCount, readByMe: r.ReadByMe})
+		} else {
+			missing = append(missing, r.Key.ID)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	items, err := tx.RecordsByIDs(ctx, scope, missing)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		put(it.ID, s.pullRecord(it))
+	}
+	return nil
 }
 
 func newEncodedRecords() *gencache.Cache[store.RecordKey, []byte] {

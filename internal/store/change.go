@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"tsunagu/internal/care"
@@ -111,12 +112,23 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	narrows, narrowsArgs := disclosureNarrowsSQL(scope)
 	reads, readsArgs := readsSQL(scope)
 	in := tx.inList()
+	// The record's flags and the viewer's read state come as one number
+	// (pulledState): each column is a call into the driver per row, and a
+	// page's columns were a fifth of its read.
 	columns := `SELECT c.seq, c.patient_id, c.entity, c.entity_id, c.op,
-		r.current_version, r.confirmed_at, ` + readStateSQL + `, r.chart, ` + reads + `
+		r.current_version, r.confirmed_at, ` + readStateSQL + ` * 4
+		  + CASE WHEN r.chart THEN 2 ELSE 0 END + CASE WHEN ` + reads + ` THEN 1 ELSE 0 END
 		FROM change_log c
 		LEFT JOIN record r ON c.entity = 'record' AND r.id = c.entity_id`
 	colArgs := append([]any{v.UserID}, readsArgs...)
-	filter := `AND c.entity <> 'access' AND (c.chart = FALSE OR c.patient_id IN ` + in + `)
+	// A viewer who reads every patient of the page at the Chart level (a
+	// team member, the usual puller) needs no chart condition: the list
+	// would be built and looked into for each row for nothing.
+	chartFilter, chartArgs := `AND (c.chart = FALSE OR c.patient_id IN `+in+`)`, []any{jsonList(chartPatients)}
+	if sameSet(patients, chartPatients) {
+		chartFilter, chartArgs = "", nil
+	}
+	filter := `AND c.entity <> 'access' ` + chartFilter + `
 		  AND (c.chart = FALSE OR c.entity <> 'record' OR NOT ` + narrows + `
 		       OR NOT EXISTS (SELECT 1 FROM record r WHERE r.id = c.entity_id AND NOT ` + reads + `))
 		ORDER BY c.seq` + limitSQL(limit)
@@ -128,8 +140,8 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 		patientCol = "+c.patient_id"
 	}
 	upto := after + int64(changeWindow*limit)
-	all, chart := jsonList(patients), jsonList(chartPatients)
-	filterArgs := append(append([]any{chart}, narrowsArgs...), readsArgs...)
+	all := jsonList(patients)
+	filterArgs := append(append(chartArgs, narrowsArgs...), readsArgs...)
 	tx.pulled, tx.pulledScope = map[string]recordStub{}, scope
 	args := append(append(colArgs, after, upto, all), filterArgs...)
 	out, err := tx.changes(ctx, out, limit, columns+`
@@ -140,6 +152,12 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	args = append(append(colArgs, upto, all), filterArgs...)
 	return tx.changes(ctx, out, limit, columns+`
 		WHERE c.seq > ? AND c.patient_id IN `+in+` `+filter, args...)
+}
+
+// sameSet says whether a and b hold the same ids (the reach lists come
+// sorted; any other order only costs the shortcut).
+func sameSet(a, b []string) bool {
+	return len(a) == len(b) && slices.Equal(a, b)
 }
 
 // changeWindow is how many log rows per wanted change ChangesSince reads in
@@ -158,16 +176,15 @@ func (tx *Tx) changes(ctx context.Context, out []Change, limit int, query string
 	defer rows.Close()
 	for len(out) < limit && rows.Next() {
 		var c Change
-		var version sql.NullInt64
+		var version, state sql.NullInt64
 		var st recordStub
-		var chart, reads sql.NullBool
 		if err := rows.Scan(&c.Seq, &c.PatientID, &c.Entity, &c.EntityID, &c.Op,
-			&version, &st.ConfirmedAt, &st.ReadState, &chart, &reads); err != nil {
+			&version, &st.ConfirmedAt, &state); err != nil {
 			return out, fmt.Errorf("changes since: %w", err)
 		}
 		if version.Valid {
 			st.ID, st.Version = c.EntityID, version.Int64
-			st.chart, st.readsAsChart = chart.Bool, reads.Bool
+			st.ReadState, st.chart, st.readsAsChart = state.Int64/4, state.Int64&2 != 0, state.Int64&1 != 0
 			tx.pulled[c.EntityID] = st
 		}
 		out = append(out, c)

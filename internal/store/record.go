@@ -444,23 +444,9 @@ func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []st
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	stubs := make([]recordStub, 0, len(ids))
-	var rest []string
-	for _, id := range ids {
-		if st, ok := tx.pulledFor(scope, id); ok {
-			stubs = append(stubs, st)
-		} else {
-			rest = append(rest, id)
-		}
-	}
-	if len(rest) > 0 {
-		reads, readsArgs := readsSQL(scope)
-		query := `SELECT ` + stubColumns + ` FROM record r WHERE r.id IN ` + tx.inList() + ` AND ` + reads
-		more, err := tx.stubs(ctx, len(rest), query, append([]any{scope.ViewerID, jsonList(rest)}, readsArgs...)...)
-		if err != nil {
-			return nil, fmt.Errorf("records by ids: %w", err)
-		}
-		stubs = append(stubs, more...)
+	stubs, err := tx.recordStubsByIDs(ctx, scope, ids)
+	if err != nil {
+		return nil, err
 	}
 	return tx.resolveRecords(ctx, stubs)
 }
