@@ -124,14 +124,20 @@ var pullBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); retu
 // pullOutput encodes body, now, while the pull holds its slot
 // (pullslots.go), and answers it once the handler returns: a slow link
 // then holds a buffer, not a slot.
+// writeJSON answers 200 with buf, JSON the handler wrote itself (the
+// pull's and the timeline's answers).
+func writeJSON(ctx huma.Context, buf []byte) {
+	ctx.SetHeader("Content-Type", "application/json")
+	ctx.SetHeader("Content-Length", strconv.Itoa(len(buf)))
+	ctx.SetStatus(200)
+	_, _ = ctx.BodyWriter().Write(buf)
+}
+
 func pullOutput(body *PullOutputBody) *PullOutput {
 	bp := pullBuffers.Get().(*[]byte)
 	buf := appendPullJSON((*bp)[:0], body)
 	return &PullOutput{Body: func(ctx huma.Context) {
-		ctx.SetHeader("Content-Type", "application/json")
-		ctx.SetHeader("Content-Length", strconv.Itoa(len(buf)))
-		ctx.SetStatus(200)
-		_, _ = ctx.BodyWriter().Write(buf)
+		writeJSON(ctx, buf)
 		if cap(buf) <= 4<<20 { // keep the pool from holding on to outliers
 			*bp = buf
 			pullBuffers.Put(bp)

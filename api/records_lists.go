@@ -124,12 +124,7 @@ func (s *Server) listRecords(ctx context.Context, in *ListRecordsInput) (*Timeli
 		return nil, err
 	}
 	buf := appendTimelineJSON(make([]byte, 0, 1024*(len(records)+1)), records, next)
-	return &TimelineOutput{Body: func(ctx huma.Context) {
-		ctx.SetHeader("Content-Type", "application/json")
-		ctx.SetHeader("Content-Length", strconv.Itoa(len(buf)))
-		ctx.SetStatus(200)
-		_, _ = ctx.BodyWriter().Write(buf)
-	}}, nil
+	return &TimelineOutput{Body: func(ctx huma.Context) { writeJSON(ctx, buf) }}, nil
 }
 
 // The cursor is opaque to clients: base64url of "t1.<unix µs>.<id>".
