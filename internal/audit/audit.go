@@ -116,8 +116,19 @@ func (p *pending) Flush(ctx context.Context, tx *store.Tx) error {
 	if len(p.events) == 0 {
 		return nil
 	}
-	if err := tx.LockCounter(ctx); err != nil {
+	if later, err := tx.NumbersLater(ctx); err != nil {
 		return err
+	} else if later {
+		rows := make([][]any, len(p.events))
+		for i, e := range p.events {
+			rows[i] = []any{store.UTC(e.At), e.ActorID, e.ActorFacility, e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID, e.Detail}
+		}
+		if err := tx.InsertRows(ctx, "audit_pending", pendingColumns, 11, rows); err != nil {
+			return fmt.Errorf("insert audit event: %w", err)
+		}
+		tx.LeftPending()
+		p.events = p.events[:0]
+		return nil
 	}
 	if err := chain(ctx, tx, p.events); err != nil {
 		return err

@@ -50,8 +50,10 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 	if len(b.items) == 0 {
 		return nil
 	}
-	if err := tx.LockCounter(ctx); err != nil {
+	if later, err := tx.NumbersLater(ctx); err != nil {
 		return err
+	} else if later {
+		return b.leavePending(ctx, tx)
 	}
 	seq, err := tx.advanceChangeHead(ctx, len(b.items))
 	if err != nil {
@@ -66,6 +68,34 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 	if err := tx.insertRows(ctx, "change_log", "seq, patient_id, entity, entity_id, op, chart, subject_id, at", 8, rows); err != nil {
 		return fmt.Errorf("insert change: %w", err)
 	}
+	b.items = b.items[:0]
+	return nil
+}
+
+// leavePending writes the changes into change_pending, for the sequencer,
+// and keeps which row each became so that its number reaches it.
+func (b *changeBuffer) leavePending(ctx context.Context, tx *Tx) error {
+	for items := b.items; len(items) > 0; {
+		n := min(len(items), 64)
+		rows := make([][]any, n)
+		for i, c := range items[:n] {
+			rows[i] = []any{c.PatientID, c.Entity, c.EntityID, c.Op, c.Chart, c.SubjectID, UTC(c.At)}
+		}
+		var ids []int64
+		if err := tx.insertReturning(ctx, &ids, "INSERT INTO change_pending (patient_id, entity, entity_id, op, chart, subject_id, at)", "RETURNING id", 7, rows); err != nil {
+			return fmt.Errorf("insert change: %w", err)
+		}
+		if len(ids) != n {
+			return fmt.Errorf("insert change: %d ids for %d rows", len(ids), n)
+		}
+		// The identity is drawn row by row in the order of VALUES.
+		slices.Sort(ids)
+		for i, c := range items[:n] {
+			tx.pendingChanges = append(tx.pendingChanges, pendingChange{id: ids[i], c: c})
+		}
+		items = items[n:]
+	}
+	tx.LeftPending()
 	b.items = b.items[:0]
 	return nil
 }

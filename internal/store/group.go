@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 )
 
 // ErrClosed is returned by writes after Close.
@@ -44,22 +45,23 @@ func (db *DB) submit(ctx context.Context, fn func(*Tx) error) (err error) {
 // and a second transaction to wait for. Now PostgreSQL writes go through
 // the committer as SQLite's do, on pgLanes lanes, each a goroutine with a
 // transaction of its own at a time: a lane takes every write waiting when
-// it is free (up to maxPGGroup), runs each in a savepoint, numbers the
-// group's rows in the same transaction (LockCounter: it takes the change
-// counter's row, then the audit head's, as the rounds do) and answers
-// them all after its one commit. A lone write runs as before the
-// sequencer: alone, without a savepoint, numbering its own rows.
+// it is free (up to maxPGGroup), runs each in a savepoint and answers
+// them all after its one commit. A lone write runs alone, without a
+// savepoint. A group numbers its rows in its own transaction when the
+// change counter's row is free; when another group or a round holds it,
+// the group leaves its rows pending and waits for the sequencer's next
+// round, which numbers the rows of every group committed meanwhile
+// (NumbersLater, pgseq.go).
 //
 // Lanes, not one committer: a PostgreSQL write waits on round trips, and
 // one lane would run the statements of every write one after the other.
-// The lanes run their groups' statements at once and meet only at the
-// counter's row, which a lane holds from its numbering to the end of its
-// commit's flush; the writes that queue meanwhile make the next groups.
+// The lanes run their groups' statements and commits at once; only one
+// numbering at a time holds the counter's row through its flush.
 //
-// Why a pull never skips a change: a group numbers its rows holding the
-// counter's row until its commit, so numbers become visible in order, as
-// they did when every write numbered its own (and as the sequencer's
-// rounds, of this instance or another, do).
+// Why a pull never skips a change: whoever numbers rows (a group or a
+// round) holds the counter's row until its commit, and gives numbers only
+// to rows already committed or its own, so numbers become visible in
+// order (pgseq.go).
 //
 // What sharing a transaction risks, and how each is kept apart:
 //   - a write that fails rolls back to its savepoint, the others go on
@@ -204,6 +206,22 @@ func (db *DB) runGroup(batch []*writeJob) {
 	}
 	if f := db.groupSizes.Load(); f != nil {
 		(*f)(len(batch))
+	}
+	if tx.leftPending {
+		// Answered once their changes can be pulled and their events are
+		// in the chain; hooks announce only what a pull finds. A round
+		// that fails leaves the rows pending for the next one (the sweep):
+		// the writes learn that their answer is not certain, and a
+		// device's resend is answered from its ledger.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := tx.awaitNumbered(ctx); err != nil {
+			for i := range errs {
+				if errs[i] == nil {
+					errs[i] = err
+				}
+			}
+		}
+		cancel()
 	}
 	for _, f := range tx.afterCommit {
 		f()

@@ -11,9 +11,8 @@ import (
 // A group commit, on either engine, advances each once, just before it
 // commits (see Deferred), by the number of rows its writes append; on
 // PostgreSQL it holds the head rows until its commit has been flushed,
-// one group at a time across lanes and instances (group.go), and the
-// sequencer's rounds advance them for rows an older version left pending
-// (pgseq.go).
+// when it numbers its own rows; otherwise the sequencer's rounds advance
+// them for the rows it left pending (pgseq.go).
 
 // Head is the value of one head row.
 type Head struct {
@@ -125,6 +124,15 @@ func (tx *Tx) finish(ctx context.Context) error {
 			return err
 		}
 	}
+	if tx.leftPending {
+		// The round that numbers this transaction's rows commits after it,
+		// and its flush reaches past this commit in the log: waiting for a
+		// flush of its own would only make the writes wait twice (see
+		// docs/ARCHITECTURE.md, "Writes on PostgreSQL").
+		if _, err := tx.exec(ctx, `SET LOCAL synchronous_commit TO off`); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -141,27 +149,11 @@ func (tx *Tx) insertRows(ctx context.Context, table, cols string, ncols int, row
 // ncols values, up to per rows a statement, with tail (an ON CONFLICT
 // clause or "") after the rows. It returns the rows it inserted.
 func (tx *Tx) insertChunks(ctx context.Context, head, tail string, ncols, per int, rows [][]any) (int64, error) {
-	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
 	var total int64
 	for len(rows) > 0 {
 		n := min(len(rows), per)
-		var b strings.Builder
-		b.Grow(len(head) + n*(len(one)+2) + len(tail) + 9)
-		b.WriteString(head)
-		b.WriteString(" VALUES ")
-		args := make([]any, 0, n*ncols)
-		for i, r := range rows[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-			args = append(args, r...)
-		}
-		if tail != "" {
-			b.WriteString(" ")
-			b.WriteString(tail)
-		}
-		k, err := tx.exec(ctx, b.String(), args...)
+		q, args := valuesSQL(head, tail, ncols, rows[:n])
+		k, err := tx.exec(ctx, q, args...)
 		if err != nil {
 			return total, err
 		}
@@ -169,6 +161,36 @@ func (tx *Tx) insertChunks(ctx context.Context, head, tail string, ncols, per in
 		rows = rows[n:]
 	}
 	return total, nil
+}
+
+// insertReturning runs head, rows of ncols values and tail (a RETURNING
+// clause) as one statement and reads what it returns into dst.
+func (tx *Tx) insertReturning(ctx context.Context, dst any, head, tail string, ncols int, rows [][]any) error {
+	q, args := valuesSQL(head, tail, ncols, rows)
+	return tx.sel(ctx, dst, q, args...)
+}
+
+// valuesSQL is head, " VALUES ", a (?, …) of ncols for each row, and tail,
+// with the rows' values as its arguments.
+func valuesSQL(head, tail string, ncols int, rows [][]any) (string, []any) {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
+	var b strings.Builder
+	b.Grow(len(head) + len(rows)*(len(one)+2) + len(tail) + 9)
+	b.WriteString(head)
+	b.WriteString(" VALUES ")
+	args := make([]any, 0, len(rows)*ncols)
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(one)
+		args = append(args, r...)
+	}
+	if tail != "" {
+		b.WriteString(" ")
+		b.WriteString(tail)
+	}
+	return b.String(), args
 }
 
 // InsertRows is insertRows for the packages that own their tables (audit).

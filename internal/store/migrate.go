@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"math"
 	"path/filepath"
 	"time"
 
@@ -61,7 +63,13 @@ func (db *DB) migrations() (*goose.Provider, error) {
 	var opts []goose.ProviderOption
 	if db.Engine == Postgres {
 		dialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
+		id, err := db.migrationLockID()
+		if err != nil {
+			return nil, err
+		}
+		// Checked every second, for up to five minutes, while another
+		// instance migrates the same schema.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(id), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, err
 		}
@@ -73,4 +81,22 @@ func (db *DB) migrations() (*goose.Provider, error) {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
 	return p, nil
+}
+
+// migrationLockID is the advisory lock that instances migrating the same
+// schema take in turn. Advisory locks belong to the whole database, so
+// the schema's name is part of it: schemas side by side in one database
+// (a test's each) migrate at once, without waiting for each other. The
+// public schema keeps goose's own lock, the one earlier versions took.
+func (db *DB) migrationLockID() (int64, error) {
+	var schema string
+	if err := db.x.Get(&schema, `SELECT current_schema()`); err != nil {
+		return 0, fmt.Errorf("migrations: current schema: %w", err)
+	}
+	if schema == "public" {
+		return lock.DefaultLockID, nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte(schema))
+	return lock.DefaultLockID ^ int64(h.Sum64()&math.MaxInt64), nil
 }

@@ -13,24 +13,22 @@ import (
 
 // The sequencer numbers the rows PostgreSQL writes left pending.
 //
-// Writes no longer leave any: they are grouped, and a group numbers its
-// own rows in its transaction (group.go). What follows is how they were
-// numbered before, and still are when an instance of that version leaves
-// rows pending (during a rolling upgrade, or if it dies between a write's
-// commit and its round): each sequencer sweeps for them as it starts and
-// every sweepInterval.
+// PostgreSQL writes run in groups, on several lanes (group.go). A group
+// whose logs are numbered later (NumbersLater: the counter is busy, or a
+// round runs) leaves its change-log rows and audit events unnumbered in
+// change_pending and audit_pending and commits without waiting for its
+// own flush. The sequencer of its instance then moves every pending row
+// into change_log and audit_event, numbered and chained, in one short
+// transaction (a round) that holds the change counter's row; the group's
+// writes are answered, and their after-commit hooks run, once a round
+// that read the pending rows after its commit has committed (its flush,
+// later in the log, covers the group's commit).
 //
-// A PostgreSQL write ran in a transaction of its own, in parallel with
-// the others, and leaves its change-log rows and audit events unnumbered
-// in change_pending and audit_pending. After it commits, the sequencer of
-// its instance moves every pending row into change_log and audit_event,
-// numbered and chained, in one short transaction (a round) that holds the
-// change counter's row; the write is answered, and its after-commit hooks
-// run, once a round that read the pending rows after its commit has
-// committed.
-//
-// So only the rounds held the head rows through a commit's flush, and one
-// round carried every write that committed since the previous one read.
+// So the head rows are held through a commit's flush only by a round, or
+// by a group that found the counter free, and one round carries every
+// group that committed since the previous one read. Each sequencer also
+// sweeps for rows nobody waits for (an instance that died between a
+// group's commit and its round) as it starts and every sweepInterval.
 //
 // Why a pull never skips a change: a sequence number is given only to a
 // row already committed, by a round that holds the counter's row until its
@@ -66,27 +64,62 @@ func RegisterNumberer(rank int, fn Numberer) {
 	slices.SortStableFunc(numberers, func(a, b rankedNumberer) int { return a.rank - b.rank })
 }
 
-// LockCounter takes the change counter's row, once a transaction, before
-// it appends to the change log or the audit chain: writes are grouped
-// (group.go) and a group numbers its rows in its own transaction. On
-// PostgreSQL the row is taken first, in the same order as the
-// sequencer's rounds (the audit head's after it, when the chain is
-// appended to), waiting if another group or a round holds it, and kept
-// until the commit. The pending tables and the rounds remain for the rows
-// an instance of an older version leaves there (during a rolling upgrade,
-// or if it dies between its commit and its round).
-func (tx *Tx) LockCounter(ctx context.Context) error {
-	if tx.counterLocked {
-		return nil
+// NumbersLater reports whether the logs this transaction appends to are
+// numbered after it commits, by the sequencer, rather than in its own
+// commit. It is decided once, at the first flush of an append (Tx.finish),
+// and always "in it" on SQLite, whose one writer numbers as it commits.
+//
+// On PostgreSQL a transaction that numbers its own rows holds the change
+// counter's row (and the audit head's) from its numbering to the end of
+// its commit's flush, and every other numbering waits for it, in every
+// lane of every instance: one flush at a time. So a group numbers its own
+// rows only when the counter is free this moment (SKIP LOCKED) and no
+// round of this instance runs or is waited for; otherwise it leaves its
+// rows pending, commits without waiting for a flush of its own, and waits
+// for a round, which numbers the rows of every group committed meanwhile
+// under one flush. Both ways mix safely: whoever numbers holds the
+// counter's row until its commit, and takes it before the audit head's.
+func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
+	if tx.numbers == 0 {
+		tx.numbers = numbersInIt
+		if tx.engine == Postgres {
+			if tx.db.seq != nil && !tx.db.seq.idle() {
+				tx.numbers = numbersLater
+				return true, nil
+			}
+			q := `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`
+			if tx.db.seq != nil {
+				q += ` SKIP LOCKED`
+			}
+			var seqs []int64
+			if err := tx.sel(ctx, &seqs, q); err != nil {
+				return false, fmt.Errorf("lock the change counter: %w", err)
+			}
+			if len(seqs) == 0 {
+				tx.numbers = numbersLater
+			}
+		}
 	}
-	tx.counterLocked = true
-	if tx.engine != Postgres {
-		return nil
-	}
-	if _, err := tx.exec(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
-		return fmt.Errorf("lock the change counter: %w", err)
-	}
-	return nil
+	return tx.numbers == numbersLater, nil
+}
+
+// How a transaction's logs are numbered (Tx.numbers): undecided until its
+// first append's flush.
+const (
+	numbersUndecided int8 = iota
+	numbersInIt
+	numbersLater
+)
+
+// LeftPending notes that the transaction wrote pending rows: once it
+// commits, its writes are answered after a round has numbered them.
+func (tx *Tx) LeftPending() { tx.leftPending = true }
+
+// pendingChange is a change the transaction left in change_pending, under
+// the row id it got there.
+type pendingChange struct {
+	id int64
+	c  *Change
 }
 
 // sweepInterval is how often a sequencer looks for rows left pending by
@@ -138,6 +171,61 @@ func (db *DB) stopSequencer() {
 	close(s.stop)
 	<-s.stopped
 	s.pool.Close()
+}
+
+// idle reports whether no round runs and no write waits for one.
+func (s *sequencer) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.running && len(s.waiting) == 0
+}
+
+// awaitRound waits for a round that reads the pending rows after now.
+func (db *DB) awaitRound(ctx context.Context) (*round, error) {
+	s := db.seq
+	ch := make(chan *round, 1)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrClosed
+	}
+	s.waiting = append(s.waiting, ch)
+	open := s.open
+	s.mu.Unlock()
+	if !open {
+		select {
+		case s.wake <- struct{}{}:
+		default:
+		}
+	}
+	select {
+	case r := <-ch:
+		return r, r.err
+	case <-ctx.Done():
+		// The round still numbers the rows; only this answer is not waited for.
+		return nil, ctx.Err()
+	}
+}
+
+// awaitNumbered is the end of a PostgreSQL group that left pending rows:
+// it waits for their round and sets the numbers of its changes.
+func (tx *Tx) awaitNumbered(ctx context.Context) error {
+	r, err := tx.db.awaitRound(ctx)
+	if err != nil {
+		return fmt.Errorf("number the logs: %w", err)
+	}
+	for _, p := range tx.pendingChanges {
+		if seq, ok := r.seqs[p.id]; ok {
+			p.c.Seq = seq
+		} else if seq, ok := r.before[p.id]; ok {
+			p.c.Seq = seq
+		} else {
+			// Numbered by another instance's round, which committed before
+			// this one began: its number is at or below the counter.
+			p.c.Seq = r.last
+		}
+	}
+	return nil
 }
 
 // sequence runs rounds for the writes that wait, one round for all those

@@ -287,9 +287,13 @@ type Tx struct {
 	// RecordsByIDs in the same transaction; pulledScope is whom for.
 	pulled      map[string]recordStub
 	pulledScope care.RecordScope
-	// counterLocked: the transaction holds the change counter's row
-	// (LockCounter), which it takes before appending to the logs.
-	counterLocked bool
+	// numbers is how this transaction's logs are numbered, decided at its
+	// first append's flush (NumbersLater).
+	numbers int8
+	// On PostgreSQL: rows left in the pending logs, to be numbered by a
+	// round once the transaction commits (pgseq.go).
+	leftPending    bool
+	pendingChanges []pendingChange
 	// grouped: a PostgreSQL group commit's transaction, shared by the
 	// writes of several callers (group.go).
 	grouped bool
