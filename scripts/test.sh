@@ -22,7 +22,42 @@ if [ -f pwa/package.json ]; then
 fi
 
 echo "== go test (SQLite and PostgreSQL)"
-go test -count=1 -timeout 30m ./...
+# The api package's tests run one after another in one process and are
+# most of the suite's time, with a core half idle (they wait on fsyncs,
+# PostgreSQL and their servers): its tests are dealt round-robin to three
+# processes of one test binary, which run beside each other and beside
+# the other packages' tests. The list comes from the binary, so a new
+# test is in a shard without anyone adding it.
+gotmp=$(mktemp -d)
+trap 'rm -rf "$gotmp"' EXIT
+pids=()
+go test -count=1 -timeout 30m $(go list ./... | grep -vx 'tsunagu/api') >"$gotmp/packages.log" 2>&1 &
+pids+=($!)
+go test -c -o "$gotmp/api.test" ./api
+mapfile -t apitests < <(cd api && "$gotmp/api.test" -test.list '^(Test|Fuzz)')
+shards=3
+shardstart=$SECONDS
+for ((i = 0; i < shards; i++)); do
+  names=()
+  for ((j = i; j < ${#apitests[@]}; j += shards)); do names+=("${apitests[j]}"); done
+  run="^($(IFS='|'; echo "${names[*]}"))\$"
+  (
+    cd api
+    rc=0
+    "$gotmp/api.test" -test.count=1 -test.timeout 30m -test.run "$run" || rc=$?
+    echo "(${#names[@]} of ${#apitests[@]} tests and fuzz seeds in $((SECONDS - shardstart)) s)"
+    exit $rc
+  ) >"$gotmp/api-$i.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+cat "$gotmp/packages.log"
+for ((i = 0; i < shards; i++)); do
+  echo "-- tsunagu/api, shard $((i + 1)) of $shards"
+  cat "$gotmp/api-$i.log"
+done
+[ "$failed" = 0 ] || { echo "go test failed" >&2; exit 1; }
 
 # Each fuzz target for a few seconds beyond its seeds (which go test ran),
 # one target per invocation as go test -fuzz requires; about 35 s in all.
