@@ -60,21 +60,33 @@ done
 [ "$failed" = 0 ] || { echo "go test failed" >&2; exit 1; }
 
 # Each fuzz target for a few seconds beyond its seeds (which go test ran),
-# one target per invocation as go test -fuzz requires; about 35 s in all.
-# The budgets are counts of executions, not durations: a duration's
-# deadline races Go's fuzzing coordinator (golang/go#75804, fixed after
-# Go 1.26) and fails a target that found nothing with "context deadline
-# exceeded". A real failure leaves the input that broke it in
-# testdata/fuzz/FuzzX/ of the package, where go test then replays it.
-echo "== fuzz"
-for target in FuzzOrientation:./internal/photo:300000x FuzzDecodeCursor:./api:30000x FuzzICSCalendar:./api:3000x FuzzSyncPush:./api:5000x; do
-  IFS=: read -r name pkg budget <<<"$target"
-  go test -run='^$' -fuzz="^${name}\$" -fuzztime="$budget" "$pkg"
-done
+# one target per invocation as go test -fuzz requires. The budgets are
+# counts of executions, not durations: a duration's deadline races Go's
+# fuzzing coordinator (golang/go#75804, fixed after Go 1.26) and fails a
+# target that found nothing with "context deadline exceeded". A real
+# failure leaves the input that broke it in testdata/fuzz/FuzzX/ of the
+# package, where go test then replays it. The fuzzing runs on one worker
+# beside the end-to-end tests, which mostly wait on the browser; its
+# output follows theirs.
+echo "== fuzz (beside the end-to-end tests; its output follows theirs)"
+(
+  for target in FuzzOrientation:./internal/photo:300000x FuzzDecodeCursor:./api:30000x FuzzICSCalendar:./api:3000x FuzzSyncPush:./api:5000x; do
+    IFS=: read -r name pkg budget <<<"$target"
+    go test -run='^$' -fuzz="^${name}\$" -fuzztime="$budget" -parallel=1 "$pkg" || exit 1
+  done
+) >"$gotmp/fuzz.log" 2>&1 &
+fuzzpid=$!
+trap 'kill "$fuzzpid" 2>/dev/null || true; rm -rf "$gotmp"' EXIT
 
 if [ -f pwa/package.json ]; then
   echo "== end-to-end: the web app in Chromium against the real server"
   bash scripts/e2e.sh
 fi
+
+echo "== fuzz"
+fuzzrc=0
+wait "$fuzzpid" || fuzzrc=$?
+cat "$gotmp/fuzz.log"
+[ "$fuzzrc" = 0 ] || { echo "fuzzing failed" >&2; exit 1; }
 
 echo "make test finished in $(( $(date +%s) - start ))s"

@@ -32,8 +32,9 @@ import (
 //
 // Why a pull never skips a change: a sequence number is given only to a
 // row already committed, by a round that holds the counter's row until its
-// own commit; rounds, of this instance or another, follow one another, and
-// a round's rows and the counter become visible at once. A reader that
+// own commit, or to a group's own rows by the group, which holds it the
+// same way; numberings, of this instance or another, follow one another,
+// and their rows and the counter become visible at once. A reader that
 // has seen the counter at N sees every row up to N, and any row committed
 // later gets a number above N. A write's rows are numbered by the first
 // round to read after its commit, whichever instance runs it; if its
