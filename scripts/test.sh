@@ -22,12 +22,11 @@ if [ -f pwa/package.json ]; then
 fi
 
 echo "== go test (SQLite and PostgreSQL)"
-# The api package's tests run one after another in one process and are
-# most of the suite's time, with a core half idle (they wait on fsyncs,
-# PostgreSQL and their servers): its tests are dealt round-robin to three
+# The api package's tests ran one after another in one process, as long
+# as all the other packages together: they are dealt round-robin to three
 # processes of one test binary, which run beside each other and beside
 # the other packages' tests. The list comes from the binary, so a new
-# test is in a shard without anyone adding it.
+# test is in a shard without anyone adding it; an empty list fails.
 gotmp=$(mktemp -d)
 trap 'rm -rf "$gotmp"' EXIT
 pids=()
@@ -35,6 +34,10 @@ go test -count=1 -timeout 30m $(go list ./... | grep -vx 'tsunagu/api') >"$gotmp
 pids+=($!)
 go test -c -o "$gotmp/api.test" ./api
 mapfile -t apitests < <(cd api && "$gotmp/api.test" -test.list '^(Test|Fuzz)')
+if [ "${#apitests[@]}" = 0 ]; then
+  echo "go test: the api test binary listed no tests" >&2
+  exit 1
+fi
 shards=3
 shardstart=$SECONDS
 for ((i = 0; i < shards; i++)); do
