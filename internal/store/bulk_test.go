@@ -24,23 +24,7 @@ func TestBulkCreatesWriteWhatTheSingleOnesWrite(t *testing.T) {
 		db := storetest.MustOpen(t, engine)
 		ctx := context.Background()
 		now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-		fac := store.Facility{ID: "01900000-0000-7000-8000-00000000f001", Name: "施設", NameKana: "シセツ", Kind: care.KindNursingStation, Disclosure: care.DisclosureFull, CreatedAt: now}
-		u := store.User{ID: "01900000-0000-7000-8000-00000000a001", LoginID: "nurse", Name: "看護師", NameKana: "カンゴシ", Profession: care.ProfNurse, PasswordHash: "x",
-			PasswordChangedAt: now, Status: care.StatusActive, LastActiveAt: now, CreatedAt: now, UpdatedAt: now,
-			FacilityID: sql.NullString{String: fac.ID, Valid: true}}
-		pid := "01900000-0000-7000-8000-00000000b001"
-		if err := db.Write(ctx, func(tx *store.Tx) error {
-			if err := tx.CreateFacility(ctx, fac, ""); err != nil {
-				return err
-			}
-			if err := tx.CreateUser(ctx, u); err != nil {
-				return err
-			}
-			return tx.CreatePatient(ctx, store.Patient{ID: pid, FacilityID: fac.ID, Name: "患者", NameKana: "カンジャ", BirthDate: "1940-01-01", Sex: "female",
-				CreatedAt: now, CreatedBy: u.ID, UpdatedAt: now, Version: 1})
-		}); err != nil {
-			t.Fatal(err)
-		}
+		fac, u, pid := stationNurseAndPatient(t, db, now)
 		// Pairs: record i is written in bulk, record i+n the same one at a
 		// time; so are visits.
 		const n = 300
@@ -198,4 +182,29 @@ func TestBulkCreatesWriteWhatTheSingleOnesWrite(t *testing.T) {
 			t.Errorf("visits: %d (%v), want %d", visits, err, 2*n)
 		}
 	})
+}
+
+// stationNurseAndPatient writes a nursing station, a nurse of it and a
+// patient of it, the fixture of the store tests that write records.
+func stationNurseAndPatient(t *testing.T, db *store.DB, now time.Time) (store.Facility, store.User, string) {
+	t.Helper()
+	ctx := context.Background()
+	fac := store.Facility{ID: "01900000-0000-7000-8000-00000000f001", Name: "施設", NameKana: "シセツ", Kind: care.KindNursingStation, Disclosure: care.DisclosureFull, CreatedAt: now}
+	u := store.User{ID: "01900000-0000-7000-8000-00000000a001", LoginID: "nurse", Name: "看護師", NameKana: "カンゴシ", Profession: care.ProfNurse, PasswordHash: "x",
+		PasswordChangedAt: now, Status: care.StatusActive, LastActiveAt: now, CreatedAt: now, UpdatedAt: now,
+		FacilityID: sql.NullString{String: fac.ID, Valid: true}}
+	pid := "01900000-0000-7000-8000-00000000b001"
+	if err := db.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateFacility(ctx, fac, ""); err != nil {
+			return err
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return tx.CreatePatient(ctx, store.Patient{ID: pid, FacilityID: fac.ID, Name: "患者", NameKana: "カンジャ", BirthDate: "1940-01-01", Sex: "female",
+			CreatedAt: now, CreatedBy: u.ID, UpdatedAt: now, Version: 1})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return fac, u, pid
 }

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -26,23 +25,7 @@ func TestIndexAtGroupEnd(t *testing.T) {
 		db := storetest.MustOpen(t, engine)
 		ctx := context.Background()
 		now := time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
-		fac := store.Facility{ID: "01900000-0000-7000-8000-00000000f001", Name: "施設", NameKana: "シセツ", Kind: care.KindNursingStation, Disclosure: care.DisclosureFull, CreatedAt: now}
-		u := store.User{ID: "01900000-0000-7000-8000-00000000a001", LoginID: "nurse", Name: "看護師", NameKana: "カンゴシ", Profession: care.ProfNurse, PasswordHash: "x",
-			PasswordChangedAt: now, Status: care.StatusActive, LastActiveAt: now, CreatedAt: now, UpdatedAt: now,
-			FacilityID: sql.NullString{String: fac.ID, Valid: true}}
-		pid := "01900000-0000-7000-8000-00000000b001"
-		if err := db.Write(ctx, func(tx *store.Tx) error {
-			if err := tx.CreateFacility(ctx, fac, ""); err != nil {
-				return err
-			}
-			if err := tx.CreateUser(ctx, u); err != nil {
-				return err
-			}
-			return tx.CreatePatient(ctx, store.Patient{ID: pid, FacilityID: fac.ID, Name: "患者", NameKana: "カンジャ", BirthDate: "1940-01-01", Sex: "female",
-				CreatedAt: now, CreatedBy: u.ID, UpdatedAt: now, Version: 1})
-		}); err != nil {
-			t.Fatal(err)
-		}
+		fac, u, pid := stationNurseAndPatient(t, db, now)
 		id := func(i int) string { return fmt.Sprintf("01900000-0000-7000-8000-d%011d", i) }
 		version := func(rid string, n int64, text string) store.RecordVersion {
 			c := care.RecordContent{Text: text}
