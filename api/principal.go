@@ -107,13 +107,7 @@ func (s *Server) lookupSession(ctx context.Context, h string) (sess store.Sessio
 	if l, ok := ctx.Value(sessionLookupKey{}).(*sessionLookup); ok && l.hash == h {
 		return l.sess, l.user, nil
 	}
-	err = s.db.Read(ctx, func(tx *store.Tx) (err error) {
-		if sess, err = tx.Session(ctx, h); err != nil {
-			return err
-		}
-		u, err = tx.User(ctx, sess.UserID)
-		return err
-	})
+	sess, u, err = s.db.SessionAndUser(ctx, h)
 	if errors.Is(err, store.ErrNotFound) {
 		err = care.ErrUnauthenticated
 	}

@@ -168,7 +168,8 @@ func numberPending(ctx context.Context, tx *store.Tx) (int, error) {
 }
 
 // chain numbers events after the audit head, links each to the one
-// before, writes them and moves the head to the last.
+// before, writes them and moves the head to the last (one statement on
+// PostgreSQL, store.Tx.AppendAuditEvents).
 func chain(ctx context.Context, tx *store.Tx, events []*Event) error {
 	head, err := tx.AdvanceAuditHead(ctx, len(events))
 	if err != nil {
@@ -185,11 +186,8 @@ func chain(ctx context.Context, tx *store.Tx, events []*Event) error {
 		prev = e.Hash
 		rows[i] = []any{e.Seq, e.At, e.ActorID, e.ActorFacility, e.Action, e.PatientID, e.ResourceType, e.ResourceID, e.Result, e.Address, e.RequestID, e.PrevHash, e.Hash, e.Detail}
 	}
-	if err := tx.InsertRows(ctx, "audit_event", columns, 14, rows); err != nil {
+	if err := tx.AppendAuditEvents(ctx, columns, 14, rows, store.Head{Seq: seq, Hash: prev}); err != nil {
 		return fmt.Errorf("insert audit event: %w", err)
-	}
-	if err := tx.SetAuditHash(ctx, prev); err != nil {
-		return fmt.Errorf("advance audit head: %w", err)
 	}
 	return nil
 }

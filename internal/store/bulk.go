@@ -92,7 +92,7 @@ func (tx *Tx) CreateRecords(ctx context.Context, rs []Record, vs []RecordVersion
 func (tx *Tx) indexNewRecords(ctx context.Context, rs []Record, vs []RecordVersion) error {
 	if tx.engine != SQLite {
 		for i, r := range rs {
-			if err := tx.indexRecord(ctx, r.ID, vs[i].Content, vs[i].Status); err != nil {
+			if err := tx.indexRecord(ctx, r.ID, r.PatientID, vs[i].Content, vs[i].Status); err != nil {
 				return err
 			}
 		}

@@ -65,7 +65,8 @@ func (b *changeBuffer) Flush(ctx context.Context, tx *Tx) error {
 		c.Seq = seq
 		rows[i] = []any{c.Seq, c.PatientID, c.Entity, c.EntityID, c.Op, c.Chart, c.SubjectID, UTC(c.At)}
 	}
-	if err := tx.insertRows(ctx, "change_log", "seq, patient_id, entity, entity_id, op, chart, subject_id, at", 8, rows); err != nil {
+	with, withArgs := tx.changeHeadCTE()
+	if err := tx.insertRowsWith(ctx, with, withArgs, "change_log", "seq, patient_id, entity, entity_id, op, chart, subject_id, at", 8, rows); err != nil {
 		return fmt.Errorf("insert change: %w", err)
 	}
 	b.items = b.items[:0]

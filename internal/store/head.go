@@ -10,9 +10,10 @@ import (
 // sequence (change_counter) and the audit chain's last event (audit_head).
 // A group commit, on either engine, advances each once, just before it
 // commits (see Deferred), by the number of rows its writes append; on
-// PostgreSQL it holds the head rows until its commit has been flushed,
-// when it numbers its own rows; otherwise the sequencer's rounds advance
-// them for the rows it left pending (pgseq.go).
+// PostgreSQL, when it numbers its own rows, it reads and locks both head
+// rows at once (NumbersLater, heldHeads) and holds them until its commit
+// has been flushed; otherwise the sequencer's rounds advance them for the
+// rows it left pending (pgseq.go).
 
 // Head is the value of one head row.
 type Head struct {
@@ -20,9 +21,25 @@ type Head struct {
 	Hash string // audit_head only
 }
 
+// heldHeads are the head rows as NumbersLater read them on PostgreSQL,
+// locked by the transaction until it commits: the numbers are given from
+// here, and each log's INSERT moves its head in the same statement
+// (headCTE), three round trips where there were six.
+type heldHeads struct {
+	change int64
+	audit  Head
+}
+
 // advanceChangeHead adds n to the change counter and returns the value it
-// had: this transaction's rows are numbered from that value + 1.
+// had: this transaction's rows are numbered from that value + 1. With the
+// heads held (heldHeads) the counter is moved by the rows' INSERT, through
+// changeHeadCTE.
 func (tx *Tx) advanceChangeHead(ctx context.Context, n int) (int64, error) {
+	if h := tx.held; h != nil {
+		seq := h.change
+		h.change += int64(n)
+		return seq, nil
+	}
 	var seq int64
 	if err := tx.get(ctx, &seq, `UPDATE change_counter SET seq = seq + ? WHERE id = 1 RETURNING seq`, n); err != nil {
 		return 0, fmt.Errorf("advance change counter: %w", err)
@@ -30,10 +47,26 @@ func (tx *Tx) advanceChangeHead(ctx context.Context, n int) (int64, error) {
 	return seq - int64(n), nil
 }
 
+// changeHeadCTE is the WITH clause that moves the held change counter
+// with the INSERT of the rows advanceChangeHead numbered, or "" when the
+// counter was moved already.
+func (tx *Tx) changeHeadCTE() (string, []any) {
+	if tx.held == nil {
+		return "", nil
+	}
+	return `WITH head AS (UPDATE change_counter SET seq = ? WHERE id = 1) `, []any{tx.held.change}
+}
+
 // AdvanceAuditHead adds n to the audit head's sequence and returns the
 // head as it was: the chain continues from its Seq and Hash. The caller
-// sets the new hash with SetAuditHash before the transaction commits.
+// writes the events and the new head with AppendAuditEvents before the
+// transaction commits.
 func (tx *Tx) AdvanceAuditHead(ctx context.Context, n int) (Head, error) {
+	if h := tx.held; h != nil {
+		head := h.audit
+		h.audit.Seq += int64(n)
+		return head, nil
+	}
 	var row struct {
 		Seq  int64  `db:"seq"`
 		Hash string `db:"hash"`
@@ -44,10 +77,19 @@ func (tx *Tx) AdvanceAuditHead(ctx context.Context, n int) (Head, error) {
 	return Head{Seq: row.Seq - int64(n), Hash: row.Hash}, nil
 }
 
-// SetAuditHash records the hash of the chain's last event.
-func (tx *Tx) SetAuditHash(ctx context.Context, hash string) error {
-	_, err := tx.exec(ctx, `UPDATE audit_head SET hash = ? WHERE id = 1`, hash)
-	return err
+// AppendAuditEvents inserts the audit chain's rows (each of ncols values
+// for cols) that AdvanceAuditHead numbered, and sets the head to last,
+// the chain's new last event. On PostgreSQL both are one statement.
+func (tx *Tx) AppendAuditEvents(ctx context.Context, cols string, ncols int, rows [][]any, last Head) error {
+	const move = `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`
+	if tx.engine != Postgres {
+		if err := tx.insertRows(ctx, "audit_event", cols, ncols, rows); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, move, last.Seq, last.Hash)
+		return err
+	}
+	return tx.insertRowsWith(ctx, `WITH head AS (`+move+`) `, []any{last.Seq, last.Hash}, "audit_event", cols, ncols, rows)
 }
 
 // Deferred is work gathered during a transaction and done just before it
@@ -143,6 +185,21 @@ func (tx *Tx) finish(ctx context.Context) error {
 func (tx *Tx) insertRows(ctx context.Context, table, cols string, ncols int, rows [][]any) error {
 	_, err := tx.insertChunks(ctx, "INSERT INTO "+table+" ("+cols+")", "", ncols, 64, rows)
 	return err
+}
+
+// insertRowsWith is insertRows with a WITH clause (with, taking withArgs)
+// before the first statement's INSERT: on PostgreSQL a data-modifying
+// CTE runs with the statement, once, whether or not it is read.
+func (tx *Tx) insertRowsWith(ctx context.Context, with string, withArgs []any, table, cols string, ncols int, rows [][]any) error {
+	if with == "" || len(rows) == 0 {
+		return tx.insertRows(ctx, table, cols, ncols, rows)
+	}
+	n := min(len(rows), 64)
+	q, args := valuesSQL(with+"INSERT INTO "+table+" ("+cols+")", "", ncols, rows[:n])
+	if _, err := tx.exec(ctx, q, append(withArgs, args...)...); err != nil {
+		return err
+	}
+	return tx.insertRows(ctx, table, cols, ncols, rows[n:])
 }
 
 // insertChunks runs head (an INSERT … without VALUES) followed by rows of

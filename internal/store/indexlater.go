@@ -94,7 +94,7 @@ func (q *indexQueue) Flush(ctx context.Context, tx *Tx) error {
 // transaction ends (see above), on PostgreSQL now.
 func (tx *Tx) indexLater(ctx context.Context, id, patient string, c care.RecordContent, status string) error {
 	if tx.engine != SQLite {
-		return tx.indexRecord(ctx, id, c, status)
+		return tx.indexRecord(ctx, id, patient, c, status)
 	}
 	q := tx.Defer(indexLaterKey{}, rankIndex, func() Deferred { return &indexQueue{} }).(*indexQueue)
 	q.items = append(q.items, indexItem{id: id, patient: patient, content: c, status: status})

@@ -444,3 +444,49 @@ func TestGroupsWaitForARoundWhileTheCounterIsBusy(t *testing.T) {
 		}
 	}
 }
+
+// TestOneWriteOfManyRowsMovesTheHeadsOnce: a write whose changes and audit
+// events take more than one INSERT (64 rows each) is numbered from the
+// heads it read, and each head ends at its log's last row. On PostgreSQL
+// the first INSERT moves the head (store.Tx.AppendAuditEvents and the
+// change log's); a second write after it continues the numbering.
+func TestOneWriteOfManyRowsMovesTheHeadsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine string) {
+		db := storetest.MustOpen(t, engine)
+		ctx := context.Background()
+		var told []*store.Change
+		write := func(prefix string, n int) {
+			t.Helper()
+			told = told[:0]
+			if err := db.Write(ctx, func(tx *store.Tx) error {
+				for i := range n {
+					name := fmt.Sprintf("%s%03d", prefix, i)
+					told = append(told, tx.AppendChange(ctx, store.Change{PatientID: "m", Entity: "setting", EntityID: name, Op: "upsert", At: time.Now()}))
+					if err := audit.Append(ctx, tx, &audit.Event{At: time.Now(), ActorID: "a", Action: "setting.write", ResourceID: name, Result: audit.ResultOK}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write("m", 150)
+		if got := checkLogs(t, db); got != 150 {
+			t.Errorf("%d changes logged, want 150", got)
+		}
+		first := told[0].Seq
+		for i, c := range told {
+			if c.Seq != first+int64(i) {
+				t.Fatalf("change %d told seq %d, want %d", i, c.Seq, first+int64(i))
+			}
+		}
+		write("n", 3)
+		if got := checkLogs(t, db); got != 153 {
+			t.Errorf("%d changes logged, want 153", got)
+		}
+		if told[0].Seq != first+150 {
+			t.Errorf("the next write was told %d, want %d", told[0].Seq, first+150)
+		}
+	})
+}

@@ -88,16 +88,32 @@ func (tx *Tx) NumbersLater(ctx context.Context) (bool, error) {
 				tx.numbers = numbersLater
 				return true, nil
 			}
-			q := `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`
-			if tx.db.seq != nil {
-				q += ` SKIP LOCKED`
+			if tx.db.seq == nil {
+				// No sequencer to wait for: wait for the counter instead.
+				if _, err := tx.exec(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
+					return false, fmt.Errorf("lock the change counter: %w", err)
+				}
+				return false, nil
 			}
-			var seqs []int64
-			if err := tx.sel(ctx, &seqs, q); err != nil {
+			// Both heads, read and locked at once: the logs are numbered
+			// from what is read here and each INSERT moves its head
+			// (heldHeads). Whoever holds the counter's row takes the audit
+			// head's after it, so the audit head is free whenever the
+			// counter is; were it not, the rows go pending, which is
+			// always safe (the counter, if locked, is let go at the commit).
+			var heads []struct {
+				Change    int64  `db:"change_seq"`
+				AuditSeq  int64  `db:"audit_seq"`
+				AuditHash string `db:"audit_hash"`
+			}
+			if err := tx.sel(ctx, &heads, `SELECT c.seq AS change_seq, a.seq AS audit_seq, a.hash AS audit_hash
+				FROM change_counter c, audit_head a WHERE c.id = 1 AND a.id = 1 FOR UPDATE SKIP LOCKED`); err != nil {
 				return false, fmt.Errorf("lock the change counter: %w", err)
 			}
-			if len(seqs) == 0 {
+			if len(heads) == 0 {
 				tx.numbers = numbersLater
+			} else {
+				tx.held = &heldHeads{change: heads[0].Change, audit: Head{Seq: heads[0].AuditSeq, Hash: heads[0].AuditHash}}
 			}
 		}
 	}

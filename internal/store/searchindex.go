@@ -80,17 +80,19 @@ func pgArray(elems []string) string {
 	return b.String()
 }
 
-// indexRecord rewrites the search index of record id (already inserted,
-// with its current version's content c and status): its normalised text
-// and its index terms. Only the current version is indexed; an amendment
+// indexRecord rewrites the search index of record id of patient (already
+// inserted, with its current version's content c and status; patient ""
+// when the caller does not know it): its normalised text and its index
+// terms. Only the current version is indexed; an amendment
 // replaces what the previous one indexed. A record entered in error is
 // indexed empty: its text stays in the history, but a search never finds
 // it (it is often another patient's text written on the wrong chart).
-func (tx *Tx) indexRecord(ctx context.Context, id string, c care.RecordContent, status string) error {
+func (tx *Tx) indexRecord(ctx context.Context, id, patient string, c care.RecordContent, status string) error {
 	text := indexedText(c, status)
-	var patient string
-	if err := tx.get(ctx, &patient, `SELECT patient_id FROM record WHERE id = ?`, id); err != nil {
-		return fmt.Errorf("index record: %w", err)
+	if patient == "" {
+		if err := tx.get(ctx, &patient, `SELECT patient_id FROM record WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("index record: %w", err)
+		}
 	}
 	terms := indexTerms(tx.engine, patient, text)
 	if tx.engine == Postgres {
@@ -206,7 +208,7 @@ func (db *DB) indexBacklog(ctx context.Context, batches int) (bool, error) {
 				if err != nil {
 					return err
 				}
-				if err := tx.indexRecord(ctx, row.RecordID, v.Content, v.Status); err != nil {
+				if err := tx.indexRecord(ctx, row.RecordID, "", v.Content, v.Status); err != nil {
 					return err
 				}
 			}

@@ -294,6 +294,9 @@ type Tx struct {
 	// round once the transaction commits (pgseq.go).
 	leftPending    bool
 	pendingChanges []pendingChange
+	// held: the head rows this transaction locked and numbers from
+	// (PostgreSQL, NumbersLater).
+	held *heldHeads
 	// grouped: a PostgreSQL group commit's transaction, shared by the
 	// writes of several callers (group.go).
 	grouped bool

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,22 @@ type User struct {
 const userColumns = `id, facility_id, login_id, name, name_kana, profession, network_admin, facility_admin,
 	password_hash, password_changed_at, must_change_password, totp_secret, totp_pending_secret, totp_last_step,
 	status, last_active_at, created_at, updated_at`
+
+// scanDest is where a row of userColumns is scanned to, in their order.
+func (u *User) scanDest() []any {
+	return []any{&u.ID, &u.FacilityID, &u.LoginID, &u.Name, &u.NameKana, &u.Profession, &u.NetworkAdmin, &u.FacilityAdmin,
+		&u.PasswordHash, &u.PasswordChangedAt, &u.MustChangePassword, &u.TOTPSecret, &u.TOTPPendingSecret, &u.TOTPLastStep,
+		&u.Status, &u.LastActiveAt, &u.CreatedAt, &u.UpdatedAt}
+}
+
+// prefixed is a list of columns with each qualified by prefix ("u.").
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
 
 // ErrLoginIDTaken is returned when a login id is already in use.
 var ErrLoginIDTaken = fmt.Errorf("store: login id taken")
