@@ -186,7 +186,7 @@ func (s *Server) alertOpened(ctx context.Context, tx *store.Tx, _ alerts.Alert) 
 	if err != nil {
 		return err
 	}
-	return s.notifyUsers(ctx, tx, admins, nil, notice{kind: notify.KindAlert, mailKind: mail.KindAlert,
+	return s.notifyUsers(ctx, tx, admins, nil, nil, notice{kind: notify.KindAlert, mailKind: mail.KindAlert,
 		topic: s.topics.For(notify.AlertTag), payload: notify.NewAlertPayload(s.pushTexts)})
 }
 

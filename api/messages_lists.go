@@ -196,7 +196,7 @@ func (s *Server) notifyMessage(ctx context.Context, tx *store.Tx, m store.Messag
 		mk := map[string]string{notify.KindUrgent: mail.KindUrgent, notify.KindMention: mail.KindMention, notify.KindMessage: mail.KindMessage}[kind]
 		n := notice{kind: kind, mailKind: mk, topic: s.topics.For(notify.MessageTag(kind, m.PatientID)),
 			payload: notify.NewMessagePayload(kind, m.PatientID, m.ID, s.pushTexts)}
-		if err := s.notifyUsers(ctx, tx, users, a.Subscriptions, n); err != nil {
+		if err := s.notifyUsers(ctx, tx, users, a.Subscriptions, a.Settings, n); err != nil {
 			return err
 		}
 	}

@@ -73,11 +73,11 @@ func (s *Server) notifyRecord(ctx context.Context, tx *store.Tx, r store.Record,
 			}
 		}
 	}
-	if err := s.notifyUsers(ctx, tx, team, a.Subscriptions, notice{kind: notify.KindRecord, mailKind: mail.KindRecord,
+	if err := s.notifyUsers(ctx, tx, team, a.Subscriptions, a.Settings, notice{kind: notify.KindRecord, mailKind: mail.KindRecord,
 		topic: s.topics.For(r.PatientID), payload: notify.NewRecordPayload(r.PatientID, r.ID, s.pushTexts)}); err != nil {
 		return err
 	}
-	return s.notifyUsers(ctx, tx, author, a.Subscriptions, notice{kind: notify.KindRecord, mailKind: mail.KindConfirm,
+	return s.notifyUsers(ctx, tx, author, a.Subscriptions, a.Settings, notice{kind: notify.KindRecord, mailKind: mail.KindConfirm,
 		topic: s.topics.ConfirmFor(r.PatientID), payload: notify.NewConfirmPayload(r.PatientID, r.ID, s.pushTexts)})
 }
 
@@ -104,7 +104,7 @@ func (s *Server) notifyVisit(ctx context.Context, tx *store.Tx, patientID, visit
 	if created {
 		kind = mail.KindVisitNew
 	}
-	return s.notifyUsers(ctx, tx, to, nil, notice{kind: notify.KindVisit, mailKind: kind,
+	return s.notifyUsers(ctx, tx, to, nil, nil, notice{kind: notify.KindVisit, mailKind: kind,
 		topic: s.topics.For(patientID), payload: notify.NewVisitPayload(patientID, visitID, created, s.pushTexts)})
 }
 
@@ -119,14 +119,17 @@ type notice struct {
 // notifyUsers queues n for users, each as their preferences route it
 // (notify.Prefs.Route): a push to each of their subscriptions (subs when
 // known, else looked up) and an e-mail to their verified address, if any.
-// Both are outbox rows of this transaction.
-func (s *Server) notifyUsers(ctx context.Context, tx *store.Tx, users []string, subs []store.PushSubscription, n notice) error {
+// Both are outbox rows of this transaction. settings are the users'
+// (store.NotifySettingsOf) when known, else nil and looked up.
+func (s *Server) notifyUsers(ctx context.Context, tx *store.Tx, users []string, subs []store.PushSubscription, settings map[string]store.NotifySettings, n notice) error {
 	if len(users) == 0 {
 		return nil
 	}
-	settings, err := tx.NotifySettingsOf(ctx, users)
-	if err != nil {
-		return err
+	var err error
+	if settings == nil {
+		if settings, err = tx.NotifySettingsOf(ctx, users); err != nil {
+			return err
+		}
 	}
 	if subs == nil {
 		if subs, err = tx.PushSubscriptionsOf(ctx, users); err != nil {

@@ -197,7 +197,7 @@ func (s *Server) notifyStaff(ctx context.Context, tx *store.Tx, t store.StaffThr
 	if err != nil {
 		return err
 	}
-	return s.notifyUsers(ctx, tx, to, nil, notice{kind: notify.KindMessage, mailKind: mail.KindStaffMessage,
+	return s.notifyUsers(ctx, tx, to, nil, nil, notice{kind: notify.KindMessage, mailKind: mail.KindStaffMessage,
 		topic: s.topics.For("staff:" + t.ID), payload: notify.NewStaffMessagePayload(t.ID, s.pushTexts)})
 }
 

@@ -217,12 +217,10 @@ func (s *Server) applyMutation(ctx context.Context, tx *store.Tx, p *Principal, 
 			return retry, true
 		}
 	}
+	// The answer, and the device's sequence number moved past it.
 	e := ledgerEntry(dev.ID, m, res, ref, s.now())
 	if err := tx.AppendLedger(ctx, e); err != nil {
 		s.log.ErrorContext(ctx, "ledger write failed", "request_id", requestID(ctx), "err", err)
-		return retry, true
-	}
-	if err := tx.SetDeviceSeq(ctx, dev.ID, m.Seq, s.now()); err != nil {
 		return retry, true
 	}
 	return res, false

@@ -55,12 +55,6 @@ func (tx *Tx) ExtendDeviceSecret(ctx context.Context, id string, expires, now ti
 	return err
 }
 
-// SetDeviceSeq records the last answered mutation sequence of a device.
-func (tx *Tx) SetDeviceSeq(ctx context.Context, id string, seq int64, now time.Time) error {
-	_, err := tx.exec(ctx, `UPDATE device SET last_seq = ?, last_seen_at = ? WHERE id = ?`, seq, UTC(now), id)
-	return err
-}
-
 // LedgerEntry is one answered mutation of one device. Entity, EntityID and
 // EntityVersion name the entity its answer shows (Entity "" when it shows
 // none); Problem is the answer's problem as JSON ("" when none). Result is
@@ -108,10 +102,19 @@ func (tx *Tx) LedgerLookup(ctx context.Context, deviceID, id string) (LedgerEntr
 	return *mine, others, nil
 }
 
-// AppendLedger records the answer to a mutation of a device.
+// AppendLedger records the answer to a mutation of a device and moves
+// the device's last answered sequence number to the mutation's (and its
+// last use to the answer's time): on PostgreSQL one statement.
 func (tx *Tx) AppendLedger(ctx context.Context, e LedgerEntry) error {
-	_, err := tx.exec(ctx, `INSERT INTO mutation_ledger (`+ledgerColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.DeviceID, e.ID, e.Seq, e.Type, e.Status, e.Result, e.Problem, e.Entity, e.EntityID, e.EntityVersion, UTC(e.AppliedAt))
+	const insert = `INSERT INTO mutation_ledger (` + ledgerColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	const advance = `UPDATE device SET last_seq = ?, last_seen_at = ? WHERE id = ?`
+	args := []any{e.DeviceID, e.ID, e.Seq, e.Type, e.Status, e.Result, e.Problem, e.Entity, e.EntityID, e.EntityVersion, UTC(e.AppliedAt)}
+	var err error
+	if tx.engine == Postgres {
+		_, err = tx.exec(ctx, `WITH moved AS (`+advance+`) `+insert, append([]any{e.Seq, UTC(e.AppliedAt), e.DeviceID}, args...)...)
+	} else if _, err = tx.exec(ctx, insert, args...); err == nil {
+		_, err = tx.exec(ctx, advance, e.Seq, UTC(e.AppliedAt), e.DeviceID)
+	}
 	if isUniqueViolation(err) {
 		return ErrConflict
 	}

@@ -82,10 +82,14 @@ func (tx *Tx) NetworkAdminSubscriptions(ctx context.Context) ([]PushSubscription
 }
 
 // RecordAudience is who hears of a change to one record: the members of
-// its patient's team who read it, and their push subscriptions.
+// its patient's team who read it, their push subscriptions and their
+// notification settings.
 type RecordAudience struct {
 	UserIDs       []string           // sorted
 	Subscriptions []PushSubscription // of those users
+	// Settings are NotifySettingsOf every one of UserIDs, read with
+	// them, or nil when not read (a message's audience).
+	Settings map[string]NotifySettings
 }
 
 // Has reports whether userID is in the audience.
@@ -122,7 +126,9 @@ func (tx *Tx) RecordAudience(ctx context.Context, p care.Policy, recordID string
 	// ('' without one), and the disclosure of the author's facility. Its
 	// LIMIT keeps both engines from folding it into the join, which would
 	// look the consent up again for every member.
-	q := `SELECT t.user_id, s.id, s.endpoint, s.p256dh, s.auth, s.created_at, s.updated_at
+	q := `SELECT t.user_id, COALESCE(np.prefs, '') AS prefs,
+			CASE WHEN e.verified_at IS NULL THEN '' ELSE e.address END AS address,
+			s.id, s.endpoint, s.p256dh, s.auth, s.created_at, s.updated_at
 		FROM (SELECT r.patient_id, r.chart, r.author_id, r.author_facility_id, f.disclosure AS author_disclosure,
 				COALESCE((SELECT c.scope FROM consent c WHERE c.patient_id = r.patient_id AND c.withdrawn_at IS NULL
 					ORDER BY c.recorded_at DESC, c.id DESC LIMIT 1), '') AS consent_scope
@@ -130,12 +136,16 @@ func (tx *Tx) RecordAudience(ctx context.Context, p care.Policy, recordID string
 		JOIN team_member t ON t.patient_id = r.patient_id AND t.removed_at IS NULL
 		JOIN app_user u ON u.id = t.user_id
 		LEFT JOIN push_subscription s ON s.user_id = t.user_id
+		LEFT JOIN notify_pref np ON np.user_id = t.user_id
+		LEFT JOIN user_email e ON e.user_id = t.user_id
 		WHERE u.status = ? AND r.consent_scope <> ''
 		  AND (r.chart = ?
 		    OR (r.consent_scope = ? AND u.profession IN (` + clinical + `)
 		      AND (r.author_disclosure <> ? OR r.author_id = u.id OR r.author_facility_id = u.facility_id)))`
 	var rows []struct {
 		UserID    string         `db:"user_id"`
+		Prefs     string         `db:"prefs"`
+		Address   string         `db:"address"`
 		ID        sql.NullString `db:"id"`
 		Endpoint  sql.NullString `db:"endpoint"`
 		P256dh    sql.NullString `db:"p256dh"`
@@ -146,9 +156,10 @@ func (tx *Tx) RecordAudience(ctx context.Context, p care.Policy, recordID string
 	if err := tx.sel(ctx, &rows, q, args...); err != nil {
 		return RecordAudience{}, fmt.Errorf("record audience: %w", err)
 	}
-	a := RecordAudience{UserIDs: []string{}, Subscriptions: []PushSubscription{}}
+	a := RecordAudience{UserIDs: []string{}, Subscriptions: []PushSubscription{}, Settings: map[string]NotifySettings{}}
 	for _, r := range rows {
 		a.UserIDs = append(a.UserIDs, r.UserID)
+		a.Settings[r.UserID] = NotifySettings{UserID: r.UserID, Prefs: r.Prefs, Address: r.Address}
 		if r.ID.Valid {
 			a.Subscriptions = append(a.Subscriptions, PushSubscription{ID: r.ID.String, UserID: r.UserID, Endpoint: r.Endpoint.String,
 				P256dh: r.P256dh.String, Auth: r.Auth.String, CreatedAt: r.CreatedAt.Time, UpdatedAt: r.UpdatedAt.Time})
