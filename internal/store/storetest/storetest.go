@@ -8,7 +8,6 @@ package storetest
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -71,38 +70,34 @@ func URL(tb testing.TB, engine string) string {
 	case store.SQLite:
 		return filepath.Join(tb.TempDir(), "tsunagu.db")
 	case store.Postgres:
-		schema := fmt.Sprintf("t_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemaSeq.Add(1))
-		admin, err := sql.Open("pgx", PostgresURL())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		defer admin.Close()
-		if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-			tb.Fatalf("create schema: %v", err)
-		}
-		tb.Cleanup(func() {
-			a, err := sql.Open("pgx", PostgresURL())
-			if err == nil {
-				_, _ = a.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-				a.Close()
-			}
-		})
-		u, err := url.Parse(PostgresURL())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
+		schema := newSchema(tb)
+		tb.Cleanup(func() { dropSchema(schema) })
+		return schemaURL(tb, schema)
 	}
 	tb.Fatalf("unknown engine %q", engine)
 	return ""
 }
 
-// MustOpen opens a fresh, migrated database on engine.
+// schemaURL is the URL of schema on the test server.
+func schemaURL(tb testing.TB, schema string) string {
+	tb.Helper()
+	u, err := url.Parse(PostgresURL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// MustOpen opens a migrated database on engine with nothing in it: a new
+// SQLite file, or a PostgreSQL schema from this process's pool (pool.go).
 func MustOpen(tb testing.TB, engine string) *store.DB {
 	tb.Helper()
+	if engine == store.Postgres {
+		return openPooled(tb)
+	}
 	db, err := store.Open(context.Background(), URL(tb, engine))
 	if err != nil {
 		tb.Fatalf("open %s: %v", engine, err)
