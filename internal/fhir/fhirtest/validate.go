@@ -8,14 +8,25 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
-// Dir is tools/fhir-validate of this checkout.
+// Dir is tools/fhir-validate of this checkout: found from the working
+// directory (a test runs in its package's), not from this file's compiled
+// path, which -trimpath (make test builds with it) makes relative.
 func Dir() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "tools", "fhir-validate")
+	dir, err := os.Getwd()
+	if err != nil {
+		return filepath.Join("tools", "fhir-validate")
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return filepath.Join(d, "tools", "fhir-validate")
+		}
+		if filepath.Dir(d) == d {
+			return filepath.Join(dir, "tools", "fhir-validate")
+		}
+	}
 }
 
 // Validate runs both validators on files (Bundles as .json, Bulk Data as
