@@ -116,36 +116,17 @@ func resetSchema(schema string) error {
 	if shape != want || want == "" {
 		return fmt.Errorf("its tables, columns, indexes or triggers were changed")
 	}
-	var tables, seqs []string
-	rows, err := a.QueryContext(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'goose_db_version'`, schema)
+	tables, err := column(ctx, a, `SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'goose_db_version'`, schema)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return err
-		}
-		tables = append(tables, t)
-	}
-	rows.Close()
-	rows, err = a.QueryContext(ctx, `SELECT s.relname FROM pg_class s
+	seqs, err := column(ctx, a, `SELECT s.relname FROM pg_class s
 		WHERE s.relkind = 'S' AND s.relnamespace = $1::regnamespace
 		  AND NOT EXISTS (SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
 			WHERE d.objid = s.oid AND t.relname = 'goose_db_version')`, schema)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return err
-		}
-		seqs = append(seqs, s)
-	}
-	rows.Close()
 	// One round trip: the simple protocol takes several statements. With
 	// session_replication_role = replica neither the audit log's
 	// append-only trigger nor the foreign keys' fire.
@@ -198,38 +179,34 @@ func noteShape(schema string) {
 
 // seededTables lists the tables of schema that hold rows, but goose's.
 func seededTables(a *sql.DB, schema string) ([]string, error) {
-	var tables []string
-	rows, err := a.Query(`SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'goose_db_version' ORDER BY tablename`, schema)
+	ctx := context.Background()
+	tables, err := column(ctx, a, `SELECT tablename FROM pg_tables WHERE schemaname = $1 AND tablename <> 'goose_db_version'`, schema)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		tables = append(tables, t)
-	}
-	rows.Close()
 	parts := make([]string, len(tables))
 	for i, t := range tables {
 		parts[i] = fmt.Sprintf("SELECT '%s' WHERE EXISTS (SELECT 1 FROM %s.%s)", t, schema, t)
 	}
-	var seeded []string
-	rows, err = a.Query(strings.Join(parts, " UNION ALL ") + " ORDER BY 1")
+	return column(ctx, a, strings.Join(parts, " UNION ALL ")+" ORDER BY 1")
+}
+
+// column runs q and returns its one text column.
+func column(ctx context.Context, a *sql.DB, q string, args ...any) ([]string, error) {
+	rows, err := a.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	var out []string
 	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		seeded = append(seeded, t)
+		out = append(out, v)
 	}
-	return seeded, rows.Err()
+	return out, rows.Err()
 }
 
 // schemaShape is a digest of schema's tables, columns (with their types
