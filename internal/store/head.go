@@ -23,8 +23,9 @@ type Head struct {
 
 // heldHeads are the head rows as NumbersLater read them on PostgreSQL,
 // locked by the transaction until it commits: the numbers are given from
-// here, and each log's INSERT moves its head in the same statement
-// (headCTE), three round trips where there were six.
+// here, and each log's first INSERT moves its head in the same statement
+// (changeHeadCTE, AppendAuditEvents): three round trips where there were
+// six.
 type heldHeads struct {
 	change int64
 	audit  Head
