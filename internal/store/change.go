@@ -147,7 +147,7 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	// (pulledState): each column is a call into the driver per row, and a
 	// page's columns were a fifth of its read.
 	columns := `SELECT c.seq, c.patient_id, c.entity, c.entity_id, c.op,
-		r.current_version, r.confirmed_at, ` + readStateSQL + ` * 4
+		r.current_version, ` + timeText(tx.engine, "r.confirmed_at") + `, ` + readStateSQL + ` * 4
 		  + CASE WHEN r.chart THEN 2 ELSE 0 END + CASE WHEN ` + reads + ` THEN 1 ELSE 0 END
 		FROM change_log c
 		LEFT JOIN record r ON c.entity = 'record' AND r.id = c.entity_id`
@@ -210,7 +210,7 @@ func (tx *Tx) changes(ctx context.Context, out []Change, limit int, query string
 		var version, state sql.NullInt64
 		var st recordStub
 		if err := rows.Scan(&c.Seq, &c.PatientID, &c.Entity, &c.EntityID, &c.Op,
-			&version, &st.ConfirmedAt, &state); err != nil {
+			&version, nullTimeScan(&st.ConfirmedAt), &state); err != nil {
 			return out, fmt.Errorf("changes since: %w", err)
 		}
 		if version.Valid {

@@ -84,7 +84,7 @@ func (tx *Tx) DigestRecords(ctx context.Context, q DigestQuery) ([]TimelineItem,
 	}
 	args := []any{q.Viewer.UserID, q.Viewer.UserID, UTC(q.Since)}
 	args = append(append(args, gargs...), q.Viewer.UserID)
-	query := `SELECT ` + stubColumns + ` FROM record r
+	query := `SELECT ` + tx.stubColumns() + ` FROM record r
 		JOIN team_member tm ON tm.patient_id = r.patient_id AND tm.user_id = ? AND tm.removed_at IS NULL
 		WHERE r.created_at > ? AND r.created_at >= tm.added_at AND ` + groups + `
 		AND r.entered_by <> ?
@@ -112,7 +112,7 @@ func (tx *Tx) AuthoredInstructions(ctx context.Context, author care.Viewer, char
 	if tx.engine == Postgres {
 		gives = "strpos(v.body, ?) > 0"
 	}
-	query := `SELECT ` + stubColumns + ` FROM record r
+	query := `SELECT ` + tx.stubColumns() + ` FROM record r
 		JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
 		WHERE r.author_id = ? AND r.occurred_at >= ? AND r.kind = ? AND r.patient_id IN ` + tx.inList() + ` AND ` + gives + `
 		ORDER BY r.occurred_at DESC, r.id DESC` + limitSQL(limit)

@@ -47,7 +47,7 @@ func (tx *Tx) recordStubsByIDs(ctx context.Context, scope care.RecordScope, ids 
 	}
 	if len(rest) > 0 {
 		reads, readsArgs := readsSQL(scope)
-		query := `SELECT ` + stubColumns + ` FROM record r WHERE r.id IN ` + tx.inList() + ` AND ` + reads
+		query := `SELECT ` + tx.stubColumns() + ` FROM record r WHERE r.id IN ` + tx.inList() + ` AND ` + reads
 		more, err := tx.stubs(ctx, len(rest), query, append([]any{scope.ViewerID, jsonList(rest)}, readsArgs...)...)
 		if err != nil {
 			return nil, fmt.Errorf("records by ids: %w", err)

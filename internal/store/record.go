@@ -117,11 +117,13 @@ func (r versionRow) version() (RecordVersion, error) {
 		Status: r.Status, Reason: r.Reason, EnteredBy: r.EnteredBy, ConfirmedBy: r.ConfirmedBy.String, ConfirmedAt: r.ConfirmedAt.Time, CreatedAt: r.CreatedAt,
 		EnteredByName: r.EnteredByName, EnteredByProfession: r.EnteredByProfession, ConfirmedByName: r.ConfirmedByName}
 	var b recordBody
-	if err := json.Unmarshal([]byte(r.Body), &b); err != nil {
+	if err := decodeRecordBody(r.Body, &b); err != nil {
 		return v, fmt.Errorf("record %s v%d body: %w", r.RecordID, r.Version, err)
 	}
 	v.Content = care.RecordContent{Text: b.Text, Fields: b.Fields, NextVisitOn: b.NextVisitOn, PlanChanged: b.PlanChanged, CareNotes: b.CareNotes}
-	if err := json.Unmarshal([]byte(r.AttachmentIDs), &v.Content.AttachmentIDs); err != nil {
+	if r.AttachmentIDs == "[]" {
+		v.Content.AttachmentIDs = []string{} // as json.Unmarshal gives it, without its cost
+	} else if err := json.Unmarshal([]byte(r.AttachmentIDs), &v.Content.AttachmentIDs); err != nil {
 		return v, fmt.Errorf("record %s v%d attachment ids: %w", r.RecordID, r.Version, err)
 	}
 	if r.Vitals.Valid {
@@ -382,7 +384,7 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 	// The page is chosen first, on the timeline index alone, and only its
 	// rows look up their read state: the plan stays a short backward index
 	// scan whatever the planner knows of the tables.
-	query := `SELECT ` + stubColumns + `, r.occurred_at
+	query := `SELECT ` + tx.timelineColumns() + `
 		FROM (SELECT * FROM record r WHERE ` + strings.Join(where, " AND ") + `
 			ORDER BY r.occurred_at DESC, r.id DESC` + limitSQL(q.Limit) + `) r
 		ORDER BY r.occurred_at DESC, r.id DESC`

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"tsunagu/internal/care"
@@ -111,10 +113,70 @@ const readStateSQL = `(SELECT COUNT(*) * 2 + COALESCE(MAX(CASE WHEN rr.user_id =
 func readState(n int64) (count int, byMe bool) { return int(n / 2), n%2 == 1 }
 
 // stubColumns select a recordStub from record r alone (it keeps its
-// current version's confirmed_at); the first ? is the viewer.
-const stubColumns = `r.id, r.current_version, r.confirmed_at, ` + readStateSQL
+// current version's confirmed_at); the first ? is the viewer. A query
+// that reads the stubs' times too selects timelineColumns.
+func (tx *Tx) stubColumns() string {
+	return `r.id, r.current_version, ` + timeText(tx.engine, "r.confirmed_at") + `, ` + readStateSQL
+}
 
-// stubs reads up to limit recordStubs a query selects with stubColumns. It
+// timelineColumns are stubColumns and when the record occurred.
+func (tx *Tx) timelineColumns() string {
+	return tx.stubColumns() + `, ` + timeText(tx.engine, "r.occurred_at")
+}
+
+// timeText is time column col as the queries that scan by hand select
+// it. On SQLite the unary + (which changes nothing) makes it a value
+// without a declared type, so the driver hands over the text it keeps,
+// and timeScan parses it once. Given a TIMESTAMP column, the driver
+// parses each value twice, the first time in a layout it never has,
+// which also makes an error value: a tenth of reading a page of records
+// not read before.
+func timeText(engine, col string) string {
+	if engine == SQLite {
+		return "+" + col
+	}
+	return col
+}
+
+// timeScan scans a time column selected with timeText: the text SQLite
+// keeps (the layout the driver writes with _time_format=sqlite, parsed
+// as the driver parses it), or PostgreSQL's time. NULL makes the zero
+// time; valid, if not nil, says whether it was NULL.
+type timeScan struct {
+	t     *time.Time
+	valid *bool
+}
+
+// sqliteTimeLayout is the layout of the driver's _time_format=sqlite.
+const sqliteTimeLayout = "2006-01-02 15:04:05.999999999-07:00"
+
+func (d timeScan) Scan(src any) error {
+	var err error
+	switch v := src.(type) {
+	case time.Time:
+		*d.t = v
+	case string:
+		*d.t, err = time.Parse(sqliteTimeLayout, v)
+	case []byte:
+		*d.t, err = time.Parse(sqliteTimeLayout, string(v))
+	case nil:
+		if d.valid == nil {
+			return errors.New("time column is NULL")
+		}
+		*d.t = time.Time{}
+	default:
+		return fmt.Errorf("time column holds a %T", src)
+	}
+	if d.valid != nil {
+		*d.valid = src != nil
+	}
+	return err
+}
+
+func nullTimeScan(t *sql.NullTime) timeScan { return timeScan{&t.Time, &t.Valid} }
+
+// stubs reads up to limit recordStubs a query selects with stubColumns or
+// timelineColumns. It
 // scans by hand: a pull page is 500 of them, and reflection was a third of
 // reading them.
 func (tx *Tx) stubs(ctx context.Context, limit int, query string, args ...any) ([]recordStub, error) {
@@ -130,7 +192,7 @@ func (tx *Tx) stubs(ctx context.Context, limit int, query string, args ...any) (
 	out := make([]recordStub, 0, min(limit, 512))
 	for len(out) < limit && rows.Next() {
 		var s recordStub
-		dest := []any{&s.ID, &s.Version, &s.ConfirmedAt, &s.ReadState, &s.OccurredAt}
+		dest := []any{&s.ID, &s.Version, nullTimeScan(&s.ConfirmedAt), &s.ReadState, timeScan{t: &s.OccurredAt}}
 		if err := rows.Scan(dest[:len(cols)]...); err != nil {
 			return nil, err
 		}
@@ -178,13 +240,10 @@ func (tx *Tx) resolveSkipping(ctx context.Context, stubs []recordStub, skip func
 	}
 	for len(missing) > 0 {
 		n := min(len(missing), 500)
-		var rows []struct {
-			Record
-			versionRow
-		}
-		if err := tx.sel(ctx, &rows, `SELECT `+recordColumns+`, `+versionColumns+`
+		rows, err := tx.recordsWithVersions(ctx, n, `SELECT `+recordVersionColumns[tx.engine]+`
 			FROM record r JOIN record_version v ON v.record_id = r.id AND v.version = r.current_version
-			WHERE r.id IN `+tx.inList(), jsonList(missing[:n])); err != nil {
+			WHERE r.id IN `+tx.inList(), jsonList(missing[:n]))
+		if err != nil {
 			return nil, fmt.Errorf("records: %w", err)
 		}
 		for _, r := range rows {
@@ -204,4 +263,42 @@ func (tx *Tx) resolveSkipping(ctx context.Context, stubs []recordStub, skip func
 		missing = missing[n:]
 	}
 	return out, nil
+}
+
+// recordWithVersion is a row of recordColumns followed by versionColumns.
+type recordWithVersion struct {
+	Record
+	versionRow
+}
+
+// recordVersionColumns are recordColumns then versionColumns, their
+// times selected with timeText, for recordsWithVersions.
+var recordVersionColumns = map[string]string{
+	Postgres: recordColumns + `, ` + versionColumns,
+	SQLite: strings.NewReplacer("r.occurred_at", "+r.occurred_at", "r.created_at", "+r.created_at",
+		"v.confirmed_at", "+v.confirmed_at", "v.created_at", "+v.created_at").Replace(recordColumns + `, ` + versionColumns),
+}
+
+// recordsWithVersions reads the rows of a query that selects
+// recordVersionColumns. It scans by hand: on a page of records not read
+// before, reflection was a tenth of the read.
+func (tx *Tx) recordsWithVersions(ctx context.Context, size int, query string, args ...any) ([]recordWithVersion, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]recordWithVersion, 0, size)
+	for rows.Next() {
+		var x recordWithVersion
+		r, v := &x.Record, &x.versionRow
+		if err := rows.Scan(&r.ID, &r.PatientID, &r.Kind, &r.Chart, &r.AuthorID, &r.AuthorFacilityID, &r.AuthorProfession,
+			&r.VisitID, timeScan{t: &r.OccurredAt}, timeScan{t: &r.CreatedAt}, &r.CurrentVersion, &r.RequestHash, &r.SourceMessageID,
+			&v.RecordID, &v.Version, &v.ParentVersion, &v.StaleParent, &v.Status, &v.Reason, &v.Body, &v.Vitals,
+			&v.AttachmentIDs, &v.EnteredBy, &v.ConfirmedBy, nullTimeScan(&v.ConfirmedAt), timeScan{t: &v.CreatedAt}); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
 }

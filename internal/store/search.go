@@ -81,7 +81,7 @@ func (tx *Tx) SearchRecords(ctx context.Context, q SearchQuery) ([]TimelineItem,
 	if len(ids) == 0 {
 		return []TimelineItem{}, nil
 	}
-	stubs, err := tx.stubs(ctx, q.Limit, `SELECT `+stubColumns+` FROM record r WHERE r.id IN `+tx.inList()+`
+	stubs, err := tx.stubs(ctx, q.Limit, `SELECT `+tx.stubColumns()+` FROM record r WHERE r.id IN `+tx.inList()+`
 		ORDER BY r.occurred_at DESC, r.id DESC`+limitSQL(q.Limit), q.Viewer.UserID, jsonList(ids))
 	if err != nil {
 		return nil, fmt.Errorf("search records: %w", err)
