@@ -341,7 +341,8 @@ type TimelineQuery struct {
 	Before     *TimelineKey
 	Limit      int
 	// Skip, if set, names the records the caller has in a form of its
-	// own: they come back Skipped, unread (resolveRecords).
+	// own: they come back Skipped, unread, and the others are not kept in
+	// the store's cache (resolveSkipping).
 	Skip func(RecordKey) bool
 }
 
@@ -392,7 +393,7 @@ func (tx *Tx) Timeline(ctx context.Context, q TimelineQuery) ([]TimelineItem, er
 	if err != nil {
 		return nil, fmt.Errorf("timeline: %w", err)
 	}
-	return tx.resolveSkipping(ctx, stubs, q.Skip)
+	return tx.resolveSkipping(ctx, stubs, q.Skip, q.Skip == nil)
 }
 
 // UnreadCounts counts, per patient, the records by others that viewer v has
@@ -442,6 +443,8 @@ func (tx *Tx) UnreadCounts(ctx context.Context, v care.Viewer, chartPatients, sh
 // RecordsByIDs returns those of the given records that scope reads, with
 // their current versions and read state for scope.ViewerID, in one query
 // (the pull sends many at once). Ids it leaves out are gone or hidden.
+// Its caller keeps the records' JSON (api/pulljson.go), so the records
+// it decodes are not kept in the store's cache (resolveSkipping).
 func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []string) ([]TimelineItem, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -450,5 +453,5 @@ func (tx *Tx) RecordsByIDs(ctx context.Context, scope care.RecordScope, ids []st
 	if err != nil {
 		return nil, err
 	}
-	return tx.resolveRecords(ctx, stubs)
+	return tx.resolveSkipping(ctx, stubs, nil, false)
 }

@@ -205,15 +205,18 @@ func (tx *Tx) stubs(ctx context.Context, limit int, query string, args ...any) (
 // and one query for those it lacks. It runs in the transaction that read
 // the stubs, so both see the same snapshot.
 func (tx *Tx) resolveRecords(ctx context.Context, stubs []recordStub) ([]TimelineItem, error) {
-	return tx.resolveSkipping(ctx, stubs, nil)
+	return tx.resolveSkipping(ctx, stubs, nil, true)
 }
 
 // resolveSkipping is resolveRecords but for the stubs for which skip (if
 // not nil) reports true: they are left unread, their item holding only
 // the record's key, when it occurred (if the stubs read it) and the read
 // state, and saying Skipped. A caller that keeps its own form of records
-// (the timeline's encoded JSON) reads just what it lacks.
-func (tx *Tx) resolveSkipping(ctx context.Context, stubs []recordStub, skip func(RecordKey) bool) ([]TimelineItem, error) {
+// (the API's encoded JSON) reads just what it lacks, and passes keep
+// false: the records decoded for it are not kept here too. Decoded
+// records are many small objects the collector scans, and a walk through
+// more records than either cache holds only churned this one.
+func (tx *Tx) resolveSkipping(ctx context.Context, stubs []recordStub, skip func(RecordKey) bool, keep bool) ([]TimelineItem, error) {
 	out := make([]TimelineItem, len(stubs))
 	keys, found := make([]RecordKey, len(stubs)), make([]bool, len(stubs))
 	cached := make([]cachedRecord, len(stubs))
@@ -253,7 +256,9 @@ func (tx *Tx) resolveSkipping(ctx context.Context, stubs []recordStub, skip func
 			}
 			i := at[r.ID]
 			it := TimelineItem{Record: r.Record, Current: v}
-			tx.db.records.Put(it.Key(), cachedRecord{it, recordOverhead + len(r.Body) + len(r.Vitals.String) + len(r.AttachmentIDs)})
+			if keep {
+				tx.db.records.Put(it.Key(), cachedRecord{it, recordOverhead + len(r.Body) + len(r.Vitals.String) + len(r.AttachmentIDs)})
+			}
 			it.ReadCount, it.ReadByMe = out[i].ReadCount, out[i].ReadByMe
 			out[i] = it
 		}
