@@ -67,7 +67,7 @@ func (s *Server) pullRecord(it store.TimelineItem) encodedRecord {
 	head, ok := s.encoded.Get(k)
 	if !ok {
 		out := recordOut(it.Record, it.Current, 0, false)
-		b := appendJSONValue(nil, out)
+		b := appendRecordJSON(make([]byte, 0, 640+len(it.Current.Content.Text)), &out)
 		if bytes.HasSuffix(b, []byte(readStateTail)) {
 			head = b[:len(b)-len(readStateTail)]
 			s.encoded.Put(k, head)
