@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
-
 )
 
 // appendRecordJSON appends out as encoding/json (HTML escaping off, as
