@@ -1,11 +1,15 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"tsunagu/internal/care"
 )
@@ -79,4 +83,62 @@ func TestDecodeRecordBodyIsJSONUnmarshal(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d bodies decoded by hand", fast, len(bodies))
+}
+
+// TestTimeScanReadsAsTheDriver: a time selected as text (timeText) scans
+// to the time the driver gives for the TIMESTAMP column, in every layout
+// the driver reads.
+func TestTimeScanReadsAsTheDriver(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	values := []string{"2026-12-05 14:37:26+00:00", "2026-12-05 15:37:26.963323+09:00", "2026-12-05T01:02:03.5-03:30",
+		"2026-12-05T01:02:03Z", "2026-12-05 01:02:03.25", "2026-12-05 01:02", "2026-12-05"}
+	// Statements are prepared on another connection than the
+	// transaction's (Tx.stmt): the table is made before it is written.
+	err = db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `CREATE TABLE times (at TIMESTAMP)`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Write(ctx, func(tx *Tx) error {
+		for _, v := range values {
+			if _, err := tx.exec(ctx, `INSERT INTO times (at) VALUES (?)`, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Read(ctx, func(tx *Tx) error {
+		rows, err := tx.query(ctx, `SELECT at, `+timeText(SQLite, "at")+` FROM times ORDER BY rowid`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		n := 0
+		for ; rows.Next(); n++ {
+			var want, got time.Time
+			if err := rows.Scan(&want, timeScan{t: &got}); err != nil {
+				return fmt.Errorf("%s: %w", values[n], err)
+			}
+			if !got.Equal(want) || got.String() != want.String() {
+				t.Errorf("%s: %v, the driver %v", values[n], got, want)
+			}
+		}
+		if n != len(values) {
+			t.Fatalf("%d rows", n)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -147,8 +147,26 @@ type timeScan struct {
 	valid *bool
 }
 
-// sqliteTimeLayout is the layout of the driver's _time_format=sqlite.
-const sqliteTimeLayout = "2006-01-02 15:04:05.999999999-07:00"
+// sqliteTimeLayouts are the layouts the driver reads a TIMESTAMP
+// column's text in, the one it writes (_time_format=sqlite) first. The
+// store writes every time through the driver, so the others are only a
+// fallback: a value in any of them reads as the driver would read it.
+var sqliteTimeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999-07:00", time.RFC3339Nano,
+	"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"}
+
+// parseStoredTime parses a time as SQLite keeps it.
+func parseStoredTime(s string) (time.Time, error) {
+	t, err := time.Parse(sqliteTimeLayouts[0], s)
+	if err == nil {
+		return t, nil
+	}
+	for _, layout := range sqliteTimeLayouts[1:] {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("time column: %w", err)
+}
 
 func (d timeScan) Scan(src any) error {
 	var err error
@@ -156,9 +174,9 @@ func (d timeScan) Scan(src any) error {
 	case time.Time:
 		*d.t = v
 	case string:
-		*d.t, err = time.Parse(sqliteTimeLayout, v)
+		*d.t, err = parseStoredTime(v)
 	case []byte:
-		*d.t, err = time.Parse(sqliteTimeLayout, string(v))
+		*d.t, err = parseStoredTime(string(v))
 	case nil:
 		if d.valid == nil {
 			return errors.New("time column is NULL")
