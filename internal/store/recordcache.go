@@ -194,9 +194,8 @@ func (d timeScan) Scan(src any) error {
 func nullTimeScan(t *sql.NullTime) timeScan { return timeScan{&t.Time, &t.Valid} }
 
 // stubs reads up to limit recordStubs a query selects with stubColumns or
-// timelineColumns. It
-// scans by hand: a pull page is 500 of them, and reflection was a third of
-// reading them.
+// timelineColumns. It scans by hand: a pull page is 500 of them, and
+// reflection was a third of reading them.
 func (tx *Tx) stubs(ctx context.Context, limit int, query string, args ...any) ([]recordStub, error) {
 	rows, err := tx.query(ctx, query, args...)
 	if err != nil {
