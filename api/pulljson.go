@@ -154,13 +154,13 @@ func appendPullJSON(buf []byte, body *PullOutputBody) []byte {
 			buf = append(buf, ',')
 		}
 		buf = append(buf, `{"entity":`...)
-		buf = appendJSONString(buf, c.Entity)
+		buf = appendJSONText(buf, c.Entity)
 		buf = append(buf, `,"op":`...)
-		buf = appendJSONString(buf, c.Op)
+		buf = appendJSONText(buf, c.Op)
 		buf = append(buf, `,"id":`...)
-		buf = appendJSONString(buf, c.ID)
+		buf = appendJSONText(buf, c.ID)
 		buf = append(buf, `,"patient_id":`...)
-		buf = appendJSONString(buf, c.PatientID)
+		buf = appendJSONText(buf, c.PatientID)
 		if c.Data != nil {
 			buf = append(buf, `,"data":`...)
 			if r, ok := c.Data.(encodedRecord); ok {
@@ -172,26 +172,12 @@ func appendPullJSON(buf []byte, body *PullOutputBody) []byte {
 		buf = append(buf, '}')
 	}
 	buf = append(buf, `],"cursor":`...)
-	buf = appendJSONString(buf, body.Cursor)
+	buf = appendJSONText(buf, body.Cursor)
 	buf = append(buf, `,"has_more":`...)
 	buf = strconv.AppendBool(buf, body.HasMore)
 	buf = append(buf, `,"resets":`...)
 	buf = appendJSONValue(buf, body.Resets)
 	return append(buf, "}\n"...)
-}
-
-// appendJSONString appends s as a JSON string; ASCII without quotes,
-// backslashes or control characters (ids, names of kinds, cursors) as it
-// is, anything else through encoding/json.
-func appendJSONString(buf []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
-			return appendJSONValue(buf, s)
-		}
-	}
-	buf = append(buf, '"')
-	buf = append(buf, s...)
-	return append(buf, '"')
 }
 
 // appendJSONValue appends v as huma's JSON format encodes it, without the

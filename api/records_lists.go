@@ -53,7 +53,7 @@ func appendTimelineJSON(buf []byte, records []encodedRecord, next string) []byte
 	buf = append(buf, ']')
 	if next != "" {
 		buf = append(buf, `,"next":`...)
-		buf = appendJSONString(buf, next)
+		buf = appendJSONText(buf, next)
 	}
 	return append(buf, "}\n"...)
 }
