@@ -38,3 +38,10 @@ func (db *DB) MigrateTo(ctx context.Context, v int64) error {
 	}
 	return err
 }
+
+// AwaitRound waits for a sequencer round that reads the pending rows
+// after now (PostgreSQL).
+func (db *DB) AwaitRound(ctx context.Context) error {
+	_, err := db.awaitRound(ctx)
+	return err
+}

@@ -182,11 +182,17 @@ func (db *DB) runGroup(batch []*writeJob) {
 	}
 	err = tx.finish(context.Background())
 	if err == nil {
+		if tx.leftPending {
+			db.seq.claim(tx.pendingChanges)
+		}
 		err = x.Commit()
 	} else {
 		_ = x.Rollback()
 	}
 	if err != nil {
+		if tx.leftPending {
+			db.seq.release(tx.pendingChanges, 0)
+		}
 		for i := range errs {
 			if errs[i] == nil {
 				errs[i] = fmt.Errorf("commit: %w", err)

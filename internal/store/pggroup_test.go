@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -442,6 +443,55 @@ func TestGroupsWaitForARoundWhileTheCounterIsBusy(t *testing.T) {
 		}); err != nil || name != fmt.Sprintf("b%02d", i) {
 			t.Errorf("write b%02d was told %d, which is %q (%v)", i, c.Seq, name, err)
 		}
+	}
+}
+
+// TestAWriteIsToldTheNumberAnEarlierRoundGave: a write that left its
+// change pending is told the number its change got even when the round
+// that numbered it is not the one that answers it: here, between its
+// commit and its wait, one round numbers its row and a second runs after
+// another write, so the round that answers it gave it nothing.
+func TestAWriteIsToldTheNumberAnEarlierRoundGave(t *testing.T) {
+	if !slices.Contains(storetest.Engines(t), store.Postgres) {
+		t.Skip("needs PostgreSQL")
+	}
+	db := storetest.MustOpen(t, store.Postgres)
+	ctx := context.Background()
+	// The counter held: the write finds it busy and leaves its rows pending.
+	holder, err := db.SQL().BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Rollback()
+	if _, err := holder.ExecContext(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	var between error
+	var first atomic.Bool
+	// Runs after the write's commit, before it waits for its round (and
+	// after the other write's, which does nothing).
+	db.ObserveGroupCommits(func(int) {
+		if first.CompareAndSwap(false, true) {
+			between = errors.Join(holder.Commit(), db.AwaitRound(ctx),
+				db.Write(ctx, loggedWrite("other", nil)), db.AwaitRound(ctx))
+		}
+	})
+	var told *store.Change
+	if err := db.Write(ctx, func(tx *store.Tx) error {
+		told = tx.AppendChange(ctx, store.Change{PatientID: "p", Entity: "setting", EntityID: "mine", Op: "upsert", At: time.Now()})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if between != nil {
+		t.Fatal(between)
+	}
+	checkLogs(t, db)
+	var name string
+	if err := db.Read(ctx, func(tx *store.Tx) error {
+		return tx.Get(ctx, &name, `SELECT entity_id FROM change_log WHERE seq = ?`, told.Seq)
+	}); err != nil || name != "mine" {
+		t.Errorf("the write was told %d, which is %q (%v)", told.Seq, name, err)
 	}
 }
 

@@ -145,11 +145,8 @@ const sweepInterval = 3 * time.Second
 
 // round is the outcome of one round, shared by every write it answers.
 type round struct {
-	// seqs are the numbers this round gave, by change_pending id, and
-	// before those the ones of this instance's round before it: a write
-	// that committed while that round ran waits for this one, but that
-	// round may have found its rows.
-	seqs, before map[int64]int64
+	// seqs are the numbers this round gave, by change_pending id.
+	seqs map[int64]int64
 	// last is the counter when the round ended: at or past every number
 	// given so far, in any instance.
 	last int64
@@ -160,6 +157,13 @@ type sequencer struct {
 	pool    *sqlx.DB // one connection of its own: a round never queues behind the writers
 	mu      sync.Mutex
 	waiting []chan *round
+	// claims are the change_pending ids of this instance's writes, from
+	// just before their commit until they are answered, with the number a
+	// round of this instance gave each (0 until then). Any round that runs
+	// after a write's commit may number its rows (a sweep, or one for other
+	// writes that ran before this write waited), not only the round that
+	// answers it: the number is kept here until the write collects it.
+	claims  map[int64]int64
 	running bool // a round is under way
 	// open is set while a round may still take more writes: until it
 	// reads change_pending, every write committed by then is in its reach.
@@ -173,7 +177,7 @@ type sequencer struct {
 }
 
 func (db *DB) startSequencer(pool *sqlx.DB) {
-	s := &sequencer{pool: pool, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	s := &sequencer{pool: pool, claims: map[int64]int64{}, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
 	db.seq = s
 	go db.sequence(s)
 }
@@ -195,6 +199,43 @@ func (s *sequencer) idle() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return !s.running && len(s.waiting) == 0
+}
+
+// claim notes a write's pending changes before it commits: whichever
+// round of this instance numbers them keeps their numbers (settle).
+func (s *sequencer) claim(ps []pendingChange) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range ps {
+		s.claims[p.id] = 0
+	}
+}
+
+// settle keeps the numbers a round that committed gave to claimed rows.
+func (s *sequencer) settle(seqs map[int64]int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, seq := range seqs {
+		if _, ok := s.claims[id]; ok {
+			s.claims[id] = seq
+		}
+	}
+}
+
+// release drops a write's claims and sets the numbers its changes got:
+// last, the counter after the round that answered it, for a change that
+// another instance's round numbered (its number is at or below it).
+func (s *sequencer) release(ps []pendingChange, last int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range ps {
+		if seq := s.claims[p.id]; seq > 0 {
+			p.c.Seq = seq
+		} else {
+			p.c.Seq = last
+		}
+		delete(s.claims, p.id)
+	}
 }
 
 // awaitRound waits for a round that reads the pending rows after now.
@@ -229,19 +270,10 @@ func (db *DB) awaitRound(ctx context.Context) (*round, error) {
 func (tx *Tx) awaitNumbered(ctx context.Context) error {
 	r, err := tx.db.awaitRound(ctx)
 	if err != nil {
+		tx.db.seq.release(tx.pendingChanges, 0)
 		return fmt.Errorf("number the logs: %w", err)
 	}
-	for _, p := range tx.pendingChanges {
-		if seq, ok := r.seqs[p.id]; ok {
-			p.c.Seq = seq
-		} else if seq, ok := r.before[p.id]; ok {
-			p.c.Seq = seq
-		} else {
-			// Numbered by another instance's round, which committed before
-			// this one began: its number is at or below the counter.
-			p.c.Seq = r.last
-		}
-	}
+	tx.db.seq.release(tx.pendingChanges, r.last)
 	return nil
 }
 
@@ -253,7 +285,6 @@ func (db *DB) sequence(s *sequencer) {
 	defer sweep.Stop()
 	// Rows a dead instance left are numbered as this one starts.
 	sweeping, stopping := true, false
-	var before map[int64]int64
 	for {
 		if !sweeping && !stopping {
 			select {
@@ -290,7 +321,9 @@ func (db *DB) sequence(s *sequencer) {
 			s.mu.Lock()
 			s.running = false
 			s.mu.Unlock()
-			r.before, before = before, r.seqs
+			if r.err == nil {
+				s.settle(r.seqs)
+			}
 			for _, ch := range batch {
 				ch <- r
 			}
