@@ -100,7 +100,9 @@ func stormRun(bin string, env []string) error {
 
 	fmt.Fprintf(os.Stderr, "storm: 08:30, %d devices pull at once …\n", len(devs))
 	rss := loadclient.PeakMemory(srv.Cmd.Process.Pid)
-	var lats, syncs []float64
+	// lats holds every request's latency; incLats and emptyLats the same
+	// split by the kind of device that made it.
+	var lats, incLats, emptyLats, syncs []float64
 	var errs []string
 	var entities int
 	start := make(chan struct{})
@@ -123,6 +125,11 @@ func stormRun(bin string, env []string) error {
 			mu.Lock()
 			defer mu.Unlock()
 			lats = append(lats, local...)
+			if d.fresh {
+				emptyLats = append(emptyLats, local...)
+			} else {
+				incLats = append(incLats, local...)
+			}
 			syncs = append(syncs, float64(time.Since(t).Microseconds())/1000)
 			entities += n
 			if err != nil {
@@ -143,6 +150,8 @@ func stormRun(bin string, env []string) error {
 	fmt.Printf("\nmorning storm — %s, %s\n\n", redact(*dbFlag), engineName())
 	fmt.Printf("| devices | %d (%d from empty, %d incremental); the night's writes %d records |\n", len(devs), fresh, len(devs)-fresh, night)
 	fmt.Printf("| requests | %d, errors %d, p50 %.0f ms, p99 %.0f ms, max %.0f ms |\n", len(lats), len(errs), loadclient.Percentile(lats, 0.5), loadclient.Percentile(lats, 0.99), loadclient.Percentile(lats, 1))
+	fmt.Printf("| requests of the incremental devices | %d, p50 %.0f ms, p99 %.0f ms, max %.0f ms |\n", len(incLats), loadclient.Percentile(incLats, 0.5), loadclient.Percentile(incLats, 0.99), loadclient.Percentile(incLats, 1))
+	fmt.Printf("| requests of the devices from empty | %d, p50 %.0f ms, p99 %.0f ms, max %.0f ms |\n", len(emptyLats), loadclient.Percentile(emptyLats, 0.5), loadclient.Percentile(emptyLats, 0.99), loadclient.Percentile(emptyLats, 1))
 	fmt.Printf("| a device's whole sync | p50 %.0f ms, p99 %.0f ms; all done in %s, %d entities |\n", loadclient.Percentile(syncs, 0.5), loadclient.Percentile(syncs, 0.99), wall.Round(time.Millisecond), entities)
 	fmt.Printf("| server RSS | max %d MB |\n", peak.RSS/1024)
 	for i, e := range errs {
