@@ -61,15 +61,12 @@ func (s *Server) entityKinds() {
 			return tx.VisitIDs(ctx, patientID)
 		},
 		load: func(ctx context.Context, tx *store.Tx, _ *Principal, _ patientScope, _ string, ids []string, put func(string, any)) error {
-			for _, id := range ids {
-				v, err := tx.Visit(ctx, id)
-				if errors.Is(err, store.ErrNotFound) {
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				put(id, visitDetail(v))
+			vs, err := tx.VisitsByIDs(ctx, ids)
+			if err != nil {
+				return err
+			}
+			for _, v := range vs {
+				put(v.ID, visitDetail(v))
 			}
 			return nil
 		},

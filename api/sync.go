@@ -227,7 +227,7 @@ func (s *Server) pull(ctx context.Context, in *PullInput) (*PullOutput, error) {
 				}
 			}
 		}
-		changes, err := tx.ChangesSince(ctx, cur.Seq, r.all, r.chart, p.Viewer, in.Limit+1)
+		changes, err := tx.ChangesSince(ctx, cur.Seq, last, r.all, r.chart, p.Viewer, in.Limit+1)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -211,7 +212,7 @@ func TestRecordAudienceIsTheReadRule(t *testing.T) {
 							// (every patient as a chart patient here, so
 							// that chart records reach the shared scopes
 							// too): the same records come back.
-							if _, err := tx.ChangesSince(ctx, 0, fx.patients, fx.patients, v, 1000); err != nil {
+							if _, err := tx.ChangesSince(ctx, 0, math.MaxInt64, fx.patients, fx.patients, v, 1000); err != nil {
 								return err
 							}
 							pulled, err := tx.RecordsByIDs(ctx, scope, ids)

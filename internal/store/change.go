@@ -114,23 +114,28 @@ func (tx *Tx) LastChangeSeq(ctx context.Context) (int64, error) {
 // not read there (facility disclosure, care.RecordScope), so that its id
 // never reaches v's device.
 //
+// head is the log's last number as the caller read it in the same
+// transaction (LastChangeSeq): no row after it is read, and the caller's
+// cursor moves to it when the page is not full.
+//
 // It reads in two steps. First the next rows of the log itself, in
-// sequence order, up to a window of changeWindow × limit rows: a device
-// that is nearly current, or whose user reaches most of what is written,
-// finds its page there and the read stops at limit. Only if the window
-// holds too few of the user's changes does the rest come from the
-// per-patient index (change_log_patient), whose cost is every change of
-// those patients after the window, sorted. Either alone was worse: the
-// index read sorted the whole tail of a busy caseload for each page of a
-// device that was long offline, and the log read of a user who reaches a
-// few patients of a large region would pass over everyone else's writes.
+// sequence order, up to a window (changeWindow): a device that is nearly
+// current, or whose user reaches most of what is written, finds its page
+// there and the read stops at limit. Only if the window holds too few of
+// the user's changes and ends before head does the rest come from the
+// per-patient index (change_log_patient), whose cost is a descent of the
+// index for each patient and every change of those patients after the
+// window, sorted. Either alone was worse: the index read sorted the whole
+// tail of a busy caseload for each page of a device that was long offline,
+// and the log read of a user who reaches a few patients of a large region
+// would pass over everyone else's writes.
 //
 // A record's change comes with the record's key and v's read state, which
 // RecordsByIDs then takes instead of asking again in the same transaction
 // (a second query over the page's ids was a third of a pull).
-func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPatients []string, v care.Viewer, limit int) ([]Change, error) {
+func (tx *Tx) ChangesSince(ctx context.Context, after, head int64, patients, chartPatients []string, v care.Viewer, limit int) ([]Change, error) {
 	out := make([]Change, 0, min(limit, 512))
-	if len(patients) == 0 || limit <= 0 {
+	if len(patients) == 0 || limit <= 0 || after >= head {
 		return out, nil
 	}
 	if len(chartPatients) == 0 {
@@ -170,19 +175,19 @@ func (tx *Tx) ChangesSince(ctx context.Context, after int64, patients, chartPati
 	if tx.engine == SQLite {
 		patientCol = "+c.patient_id"
 	}
-	upto := after + int64(changeWindow*limit)
+	upto := min(head, after+changeWindow(limit, len(patients)))
 	all := jsonList(patients)
 	filterArgs := append(append(chartArgs, narrowsArgs...), readsArgs...)
 	tx.pulled, tx.pulledScope = map[string]recordStub{}, scope
 	args := append(append(colArgs, after, upto, all), filterArgs...)
 	out, err := tx.changes(ctx, out, limit, columns+`
 		WHERE c.seq > ? AND c.seq <= ? AND `+patientCol+` IN `+in+` `+filter, args...)
-	if err != nil || len(out) == limit {
+	if err != nil || len(out) == limit || upto == head {
 		return out, err
 	}
-	args = append(append(colArgs, upto, all), filterArgs...)
+	args = append(append(colArgs, upto, head, all), filterArgs...)
 	return tx.changes(ctx, out, limit, columns+`
-		WHERE c.seq > ? AND c.patient_id IN `+in+` `+filter, args...)
+		WHERE c.seq > ? AND c.seq <= ? AND c.patient_id IN `+in+` `+filter, args...)
 }
 
 // sameSet says whether a and b hold the same ids (the reach lists come
@@ -191,9 +196,18 @@ func sameSet(a, b []string) bool {
 	return len(a) == len(b) && slices.Equal(a, b)
 }
 
-// changeWindow is how many log rows per wanted change ChangesSince reads in
-// sequence order before it turns to the per-patient index.
-const changeWindow = 4
+// changeWindow is how many log rows ChangesSince reads in sequence order
+// before it turns to the per-patient index: four for each change wanted,
+// or, for a reach of many patients, rowsPerDescent for each patient,
+// whichever is more. The index read descends the index once for each
+// patient; in a morning's pulls of a 171-patient caseload (a prefecture
+// at a tenth, SQLite, every reader's page cache emptied by the last
+// commit) a descent cost as much as reading 19 rows of the log in order.
+func changeWindow(limit, patients int) int64 {
+	return int64(max(4*limit, rowsPerDescent*patients))
+}
+
+const rowsPerDescent = 16
 
 // changes appends the rows of a change query to out, until out holds
 // limit, and keeps the record stubs it carries in tx.pulled. It scans by

@@ -84,7 +84,11 @@ func TestChangesSinceMatchesTheLog(t *testing.T) {
 					}
 					var page []store.Change
 					if err := db.Read(ctx, func(tx *store.Tx) (err error) {
-						page, err = tx.ChangesSince(ctx, after, tc.patients, tc.chart, viewer, limit)
+						head, err := tx.LastChangeSeq(ctx)
+						if err != nil {
+							return err
+						}
+						page, err = tx.ChangesSince(ctx, after, head, tc.patients, tc.chart, viewer, limit)
 						return err
 					}); err != nil {
 						t.Fatal(err)
