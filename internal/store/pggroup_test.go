@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"tsunagu/internal/audit"
 	"tsunagu/internal/store"
 	"tsunagu/internal/store/storetest"
@@ -55,6 +57,23 @@ func holdLanes(t *testing.T, db *store.DB, ws []func(*store.Tx) error, ctxs []co
 		runtime.Gosched()
 	}
 	return func() { close(gate) }, errs, wg.Wait
+}
+
+// holdCounter locks the change counter's row from a session of its own,
+// as a numbering of another instance would, until the returned
+// transaction ends (rolled back at the test's end).
+func holdCounter(t *testing.T, db *store.DB) *sqlx.Tx {
+	t.Helper()
+	ctx := context.Background()
+	holder, err := db.SQL().BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = holder.Rollback() })
+	if _, err := holder.ExecContext(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
+	return holder
 }
 
 func groupSizes(db *store.DB) func() []int {
@@ -366,14 +385,7 @@ func TestGroupsWaitForARoundWhileTheCounterIsBusy(t *testing.T) {
 	}
 	db := storetest.MustOpen(t, store.Postgres)
 	ctx := context.Background()
-	holder, err := db.SQL().BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback()
-	if _, err := holder.ExecContext(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
-		t.Fatal(err)
-	}
+	holder := holdCounter(t, db)
 	const n = 12
 	changes := make([]*store.Change, n)
 	errs := make([]error, n)
@@ -458,14 +470,7 @@ func TestAWriteIsToldTheNumberAnEarlierRoundGave(t *testing.T) {
 	db := storetest.MustOpen(t, store.Postgres)
 	ctx := context.Background()
 	// The counter held: the write finds it busy and leaves its rows pending.
-	holder, err := db.SQL().BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer holder.Rollback()
-	if _, err := holder.ExecContext(ctx, `SELECT seq FROM change_counter WHERE id = 1 FOR UPDATE`); err != nil {
-		t.Fatal(err)
-	}
+	holder := holdCounter(t, db)
 	var between error
 	var first atomic.Bool
 	// Runs after the write's commit, before it waits for its round (and
