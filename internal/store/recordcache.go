@@ -296,9 +296,18 @@ type recordWithVersion struct {
 // recordVersionColumns are recordColumns then versionColumns, their
 // times selected with timeText, for recordsWithVersions.
 var recordVersionColumns = map[string]string{
-	Postgres: recordColumns + `, ` + versionColumns,
-	SQLite: strings.NewReplacer("r.occurred_at", "+r.occurred_at", "r.created_at", "+r.created_at",
-		"v.confirmed_at", "+v.confirmed_at", "v.created_at", "+v.created_at").Replace(recordColumns + `, ` + versionColumns),
+	Postgres: timeTexts(Postgres, recordColumns+`, `+versionColumns, "r.occurred_at", "r.created_at", "v.confirmed_at", "v.created_at"),
+	SQLite:   timeTexts(SQLite, recordColumns+`, `+versionColumns, "r.occurred_at", "r.created_at", "v.confirmed_at", "v.created_at"),
+}
+
+// timeTexts is a column list cols with each of its time columns times
+// selected with timeText.
+func timeTexts(engine, cols string, times ...string) string {
+	pairs := make([]string, 0, 2*len(times))
+	for _, col := range times {
+		pairs = append(pairs, col, timeText(engine, col))
+	}
+	return strings.NewReplacer(pairs...).Replace(cols)
 }
 
 // recordsWithVersions reads the rows of a query that selects
