@@ -132,7 +132,11 @@ func fillNetwork(ctx context.Context, db *store.DB, p Plan, sz Sizes, rng *rand.
 		for k, m := range staffMix {
 			cnt := max(2, sz.Staff*m.share/total)
 			if k == 0 {
-				cnt += sz.Staff - sumShares(sz.Staff, total)
+				// The nurses take what rounding left, never give up their
+				// share to the other professions' floor of two: at a scale of
+				// a few dozen staff that left two nurses, each on the team of
+				// most patients, and a caseload of another shape.
+				cnt += max(0, sz.Staff-sumShares(sz.Staff, total))
 			}
 			for j := 0; j < cnt; j++ {
 				n++
