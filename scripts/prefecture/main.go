@@ -132,6 +132,18 @@ func fill(ctx context.Context) error {
 	fmt.Printf("filled in %s: %d patients, %d facilities, %d staff, %d team members, %d records (%d versions), %d visits, %d photos, %d audit events (%.0f records/s)\n",
 		sum.Elapsed.Round(time.Second), sum.Patients, sum.Facilities, sum.Staff, sum.TeamMembers, sum.Records, sum.Versions, sum.Visits, sum.Photos, sum.AuditEvents,
 		float64(sum.Records)/sum.Elapsed.Seconds())
+	if db.Engine == store.Postgres {
+		// A database just filled has no statistics and no visibility map
+		// until autovacuum's next pass, and none at all where autovacuum is
+		// off: measured at once, its plans and its index-only scans would
+		// measure that (a search in one patient took 1.6 s at scale 0.1,
+		// 6 ms after).
+		t := time.Now()
+		if _, err := db.SQL().ExecContext(ctx, `VACUUM (ANALYZE)`); err != nil {
+			return fmt.Errorf("vacuum: %w", err)
+		}
+		fmt.Printf("vacuumed and analysed in %s\n", time.Since(t).Round(time.Second))
+	}
 	return nil
 }
 
