@@ -59,6 +59,16 @@ func holdLanes(t *testing.T, db *store.DB, ws []func(*store.Tx) error, ctxs []co
 	return func() { close(gate) }, errs, wg.Wait
 }
 
+// openPostgres opens a PostgreSQL store for a test of PostgreSQL's write
+// path, or skips the test where PostgreSQL is not among the engines.
+func openPostgres(t *testing.T) *store.DB {
+	t.Helper()
+	if !slices.Contains(storetest.Engines(t), store.Postgres) {
+		t.Skip("needs PostgreSQL")
+	}
+	return storetest.MustOpen(t, store.Postgres)
+}
+
 // holdCounter locks the change counter's row from a session of its own,
 // as a numbering of another instance would, until the returned
 // transaction ends (rolled back at the test's end).
@@ -208,10 +218,7 @@ func TestGroupMembersFailAlone(t *testing.T) {
 // constraint, checked at COMMIT) answers every write of the group with
 // its error, and none of them is visible, nor numbered.
 func TestGroupWhoseCommitFails(t *testing.T) {
-	if !slices.Contains(storetest.Engines(t), store.Postgres) {
-		t.Skip("needs PostgreSQL")
-	}
-	db := storetest.MustOpen(t, store.Postgres)
+	db := openPostgres(t)
 	ctx := context.Background()
 	if _, err := db.SQL().ExecContext(ctx, `CREATE TABLE grp_check (id int PRIMARY KEY, ref int REFERENCES grp_check (id) DEFERRABLE INITIALLY DEFERRED)`); err != nil {
 		t.Fatal(err)
@@ -380,10 +387,7 @@ func TestTwoInstancesGroupAtOnce(t *testing.T) {
 // commit their rows pending and are answered once a round has numbered
 // them, each with its own change's number, without a gap in the log.
 func TestGroupsWaitForARoundWhileTheCounterIsBusy(t *testing.T) {
-	if !slices.Contains(storetest.Engines(t), store.Postgres) {
-		t.Skip("needs PostgreSQL")
-	}
-	db := storetest.MustOpen(t, store.Postgres)
+	db := openPostgres(t)
 	ctx := context.Background()
 	holder := holdCounter(t, db)
 	const n = 12
@@ -464,10 +468,7 @@ func TestGroupsWaitForARoundWhileTheCounterIsBusy(t *testing.T) {
 // commit and its wait, one round numbers its row and a second runs after
 // another write, so the round that answers it gave it nothing.
 func TestAWriteIsToldTheNumberAnEarlierRoundGave(t *testing.T) {
-	if !slices.Contains(storetest.Engines(t), store.Postgres) {
-		t.Skip("needs PostgreSQL")
-	}
-	db := storetest.MustOpen(t, store.Postgres)
+	db := openPostgres(t)
 	ctx := context.Background()
 	// The counter held: the write finds it busy and leaves its rows pending.
 	holder := holdCounter(t, db)
